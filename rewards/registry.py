@@ -1,0 +1,156 @@
+"""Verifiers by name: the built-in ones plus plugins from the ``rlvr.verifiers`` entry points.
+
+A verifier is a plain function ``fn(item, params) -> Verdict`` (or, for group-scoped
+verifiers, ``fn(items, params) -> list[Verdict]``) decorated with :func:`verifier`,
+which attaches its :class:`VerifierSpec`. Plugins point their entry point at such a
+function; a plugin that fails to load is recorded in ``Registry.problems`` and skipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.metadata
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from rewards.errors import PluginError, RegistryError
+from rewards.item import Item
+from rewards.params import NoParams, describe_params, parse_params
+from rewards.verdict import Verdict
+
+ENTRY_POINT_GROUP = "rlvr.verifiers"
+SPEC_ATTR = "__rlvr_verifier__"
+BUILTIN_MODULES = (
+    "rewards.math",
+    "rewards.format",
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class VerifierSpec:
+    """What the registry knows of a verifier.
+
+    ``heavy`` verifiers run in the worker-process pool under a hard deadline;
+    ``cache_key`` (optional, cheap) maps an item to a key under which its verdict may
+    be reused, e.g. (extracted answer, reference) for math; ``scope="group"`` verifiers
+    see all items of a group at once.
+    """
+
+    name: str
+    fn: Callable[..., Any]
+    params: type = NoParams
+    scope: Literal["item", "group"] = "item"
+    heavy: bool = False
+    cache_key: Callable[[Item, Any], Hashable] | None = None
+    description: str = ""
+    source: str = "builtin"
+    version: str = ""
+
+    def parse_params(self, raw: dict[str, Any] | None) -> Any:
+        return parse_params(self.params, raw, verifier=self.name)
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.description, "scope": self.scope,
+                "heavy": self.heavy, "source": self.source, "version": self.version,
+                "params": describe_params(self.params)}
+
+
+def verifier(name: str, *, params: type = NoParams, scope: Literal["item", "group"] = "item",
+             heavy: bool = False, cache_key: Callable[[Item, Any], Hashable] | None = None) -> Callable[[F], F]:
+    """Mark ``fn`` as the verifier ``name``; the function itself is returned unchanged (it stays picklable)."""
+    if not dataclasses.is_dataclass(params):
+        raise TypeError(f"verifier {name!r}: params must be a dataclass, got {params!r}")
+
+    def mark(fn: F) -> F:
+        doc = (fn.__doc__ or "").strip().splitlines()
+        spec = VerifierSpec(name=name, fn=fn, params=params, scope=scope, heavy=heavy,
+                            cache_key=cache_key, description=doc[0] if doc else "")
+        setattr(fn, SPEC_ATTR, spec)
+        return fn
+
+    return mark
+
+
+def spec_of(obj: Any) -> VerifierSpec:
+    """The spec attached to a verifier function (or the spec itself)."""
+    if isinstance(obj, VerifierSpec):
+        return obj
+    spec = getattr(obj, SPEC_ATTR, None)
+    if not isinstance(spec, VerifierSpec):
+        raise PluginError(f"{obj!r} is not a verifier: decorate it with rewards.verifier(...)")
+    return spec
+
+
+class Registry:
+    """Name → VerifierSpec; refuses duplicates, records plugins that fail to load."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, VerifierSpec] = {}
+        self.problems: list[str] = []
+
+    def register(self, obj: Any, *, source: str | None = None, version: str | None = None) -> VerifierSpec:
+        spec = spec_of(obj)
+        if source is not None or version is not None:
+            spec = dataclasses.replace(spec, source=source or spec.source, version=version or spec.version)
+        if spec.name in self._specs:
+            raise RegistryError(f"verifier {spec.name!r} from {spec.source} is already registered "
+                                f"(by {self._specs[spec.name].source})")
+        self._specs[spec.name] = spec
+        return spec
+
+    def get(self, name: str) -> VerifierSpec:
+        try:
+            return self._specs[name]
+        except KeyError:
+            raise RegistryError(f"unknown verifier {name!r}; known: {', '.join(sorted(self._specs))}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._specs
+
+    def __iter__(self) -> Iterator[VerifierSpec]:
+        return iter(sorted(self._specs.values(), key=lambda s: s.name))
+
+    def names(self) -> list[str]:
+        return sorted(self._specs)
+
+    def load_module(self, module: str, *, source: str, version: str = "") -> None:
+        """Register every verifier defined in ``module``."""
+        mod = importlib.import_module(module)
+        found = [v for v in vars(mod).values() if isinstance(getattr(v, SPEC_ATTR, None), VerifierSpec)
+                 and getattr(v, "__module__", None) == mod.__name__]
+        if not found:
+            raise PluginError(f"module {module!r} defines no verifier")
+        for fn in found:
+            self.register(fn, source=source, version=version)
+
+    def load_plugins(self, modules: Sequence[str] = ()) -> None:
+        """Load entry-point plugins and extra modules; failures go to ``problems``, not up."""
+        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            dist = ep.dist.name if ep.dist else "?"
+            version = ep.dist.version if ep.dist else ""
+            where = f"plugin {ep.name!r} ({ep.value}, package {dist})"
+            try:
+                self.register(ep.load(), source=f"plugin:{dist}", version=version)
+            except Exception as exc:  # a broken plugin must not take the service down
+                self.problems.append(f"{where}: {type(exc).__name__}: {exc}")
+        for module in modules:
+            try:
+                self.load_module(module, source=f"module:{module}")
+            except Exception as exc:
+                self.problems.append(f"module {module!r}: {type(exc).__name__}: {exc}")
+
+
+def default_registry(*, plugins: bool = True, modules: Sequence[str] = ()) -> Registry:
+    """The built-in verifiers, plus plugins and ``modules`` unless ``plugins`` is false."""
+    registry = Registry()
+    from rewards import __version__
+
+    for module in BUILTIN_MODULES:
+        registry.load_module(module, source="builtin", version=__version__)
+    if plugins:
+        registry.load_plugins(modules)
+    return registry
