@@ -34,8 +34,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 class VerifierSpec:
     """What the registry knows of a verifier.
 
-    ``heavy`` verifiers run in the worker-process pool under a hard deadline;
-    ``cache_key`` (optional, cheap) maps an item to a key under which its verdict may
+    ``heavy`` verifiers (CPU-bound, e.g. sympy) run in the worker-process pool under a
+    hard deadline; ``blocking`` ones (waiting on a sandbox or other I/O) each get a
+    thread; the rest run in small chunks on threads. ``cache_key`` (optional, cheap) maps an item to a key under which its verdict may
     be reused, e.g. (extracted answer, reference) for math; ``scope="group"`` verifiers
     see all items of a group at once.
     """
@@ -45,6 +46,7 @@ class VerifierSpec:
     params: type = NoParams
     scope: Literal["item", "group"] = "item"
     heavy: bool = False
+    blocking: bool = False
     cache_key: Callable[[Item, Any], Hashable] | None = None
     description: str = ""
     source: str = "builtin"
@@ -55,12 +57,12 @@ class VerifierSpec:
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "scope": self.scope,
-                "heavy": self.heavy, "source": self.source, "version": self.version,
+                "heavy": self.heavy, "blocking": self.blocking, "source": self.source, "version": self.version,
                 "params": describe_params(self.params)}
 
 
 def verifier(name: str, *, params: type = NoParams, scope: Literal["item", "group"] = "item",
-             heavy: bool = False, cache_key: Callable[[Item, Any], Hashable] | None = None) -> Callable[[F], F]:
+             heavy: bool = False, blocking: bool = False, cache_key: Callable[[Item, Any], Hashable] | None = None) -> Callable[[F], F]:
     """Mark ``fn`` as the verifier ``name``; the function itself is returned unchanged (it stays picklable)."""
     if not dataclasses.is_dataclass(params):
         raise TypeError(f"verifier {name!r}: params must be a dataclass, got {params!r}")
@@ -68,7 +70,7 @@ def verifier(name: str, *, params: type = NoParams, scope: Literal["item", "grou
     def mark(fn: F) -> F:
         doc = (fn.__doc__ or "").strip().splitlines()
         spec = VerifierSpec(name=name, fn=fn, params=params, scope=scope, heavy=heavy,
-                            cache_key=cache_key, description=doc[0] if doc else "")
+                            blocking=blocking, cache_key=cache_key, description=doc[0] if doc else "")
         setattr(fn, SPEC_ATTR, spec)
         return fn
 

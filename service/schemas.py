@@ -93,6 +93,7 @@ class ItemResult(BaseModel):
     reward: float | None
     status: str = Field(description="ok, or the error kind of the first component that could not be judged.")
     components: list[ComponentResult]
+    error: str | None = Field(default=None, description="Why the item as a whole could not be scored, if so.")
 
 
 class BatchSummary(BaseModel):
@@ -120,6 +121,7 @@ class VerifierInfo(BaseModel):
     description: str
     scope: str
     heavy: bool
+    blocking: bool
     source: str
     version: str
     params: list[ParamInfo]
