@@ -53,8 +53,14 @@ def describe_params(params_type: type) -> list[dict[str, Any]]:
             default = f.default
         elif f.default_factory is not dataclasses.MISSING:
             default = f.default_factory()
-        out.append({"name": f.name, "type": _type_name(hints[f.name]), "default": _jsonable(default),
-                    "required": f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING})
+        out.append(
+            {
+                "name": f.name,
+                "type": _type_name(hints[f.name]),
+                "default": _jsonable(default),
+                "required": f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+            }
+        )
     return out
 
 

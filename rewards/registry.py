@@ -18,12 +18,10 @@ from typing import Any, Literal, TypeVar
 from rewards.errors import PluginError, RegistryError
 from rewards.item import Item
 from rewards.params import NoParams, describe_params, parse_params
-from rewards.verdict import Verdict
 
 ENTRY_POINT_GROUP = "rlvr.verifiers"
 SPEC_ATTR = "__rlvr_verifier__"
 BUILTIN_MODULES = (
-    "rewards.math",
     "rewards.format",
 )
 
@@ -36,9 +34,9 @@ class VerifierSpec:
 
     ``heavy`` verifiers (CPU-bound, e.g. sympy) run in the worker-process pool under a
     hard deadline; ``blocking`` ones (waiting on a sandbox or other I/O) each get a
-    thread; the rest run in small chunks on threads. ``cache_key`` (optional, cheap) maps an item to a key under which its verdict may
-    be reused, e.g. (extracted answer, reference) for math; ``scope="group"`` verifiers
-    see all items of a group at once.
+    thread; the rest run in small chunks on threads. ``cache_key`` (optional, cheap)
+    maps an item to a key under which its verdict may be reused, e.g. (extracted
+    answer, reference) for math; ``scope="group"`` verifiers see whole groups.
     """
 
     name: str
@@ -56,21 +54,43 @@ class VerifierSpec:
         return parse_params(self.params, raw, verifier=self.name)
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description, "scope": self.scope,
-                "heavy": self.heavy, "blocking": self.blocking, "source": self.source, "version": self.version,
-                "params": describe_params(self.params)}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "scope": self.scope,
+            "heavy": self.heavy,
+            "blocking": self.blocking,
+            "source": self.source,
+            "version": self.version,
+            "params": describe_params(self.params),
+        }
 
 
-def verifier(name: str, *, params: type = NoParams, scope: Literal["item", "group"] = "item",
-             heavy: bool = False, blocking: bool = False, cache_key: Callable[[Item, Any], Hashable] | None = None) -> Callable[[F], F]:
+def verifier(
+    name: str,
+    *,
+    params: type = NoParams,
+    scope: Literal["item", "group"] = "item",
+    heavy: bool = False,
+    blocking: bool = False,
+    cache_key: Callable[[Item, Any], Hashable] | None = None,
+) -> Callable[[F], F]:
     """Mark ``fn`` as the verifier ``name``; the function itself is returned unchanged (it stays picklable)."""
     if not dataclasses.is_dataclass(params):
         raise TypeError(f"verifier {name!r}: params must be a dataclass, got {params!r}")
 
     def mark(fn: F) -> F:
         doc = (fn.__doc__ or "").strip().splitlines()
-        spec = VerifierSpec(name=name, fn=fn, params=params, scope=scope, heavy=heavy,
-                            blocking=blocking, cache_key=cache_key, description=doc[0] if doc else "")
+        spec = VerifierSpec(
+            name=name,
+            fn=fn,
+            params=params,
+            scope=scope,
+            heavy=heavy,
+            blocking=blocking,
+            cache_key=cache_key,
+            description=doc[0] if doc else "",
+        )
         setattr(fn, SPEC_ATTR, spec)
         return fn
 
@@ -99,8 +119,9 @@ class Registry:
         if source is not None or version is not None:
             spec = dataclasses.replace(spec, source=source or spec.source, version=version or spec.version)
         if spec.name in self._specs:
-            raise RegistryError(f"verifier {spec.name!r} from {spec.source} is already registered "
-                                f"(by {self._specs[spec.name].source})")
+            raise RegistryError(
+                f"verifier {spec.name!r} from {spec.source} is already registered (by {self._specs[spec.name].source})"
+            )
         self._specs[spec.name] = spec
         return spec
 
@@ -122,8 +143,11 @@ class Registry:
     def load_module(self, module: str, *, source: str, version: str = "") -> None:
         """Register every verifier defined in ``module``."""
         mod = importlib.import_module(module)
-        found = [v for v in vars(mod).values() if isinstance(getattr(v, SPEC_ATTR, None), VerifierSpec)
-                 and getattr(v, "__module__", None) == mod.__name__]
+        found = [
+            v
+            for v in vars(mod).values()
+            if isinstance(getattr(v, SPEC_ATTR, None), VerifierSpec) and getattr(v, "__module__", None) == mod.__name__
+        ]
         if not found:
             raise PluginError(f"module {module!r} defines no verifier")
         for fn in found:

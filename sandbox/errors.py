@@ -1,9 +1,9 @@
 """Exceptions raised by the sandbox package.
 
-    SandboxError            the sandbox itself failed: never the program's fault
-    ├── BackendUnavailable  the backend cannot run anything (bwrap missing, daemon down)
-    └── ToolchainMissing    the language's compiler or interpreter is not installed
-    UnsupportedLanguage     no such language in the table
+SandboxError            the sandbox itself failed: never the program's fault
+├── BackendUnavailable  the backend cannot run anything (bwrap missing, daemon down)
+└── ToolchainMissing    the language's compiler or interpreter is not installed
+UnsupportedLanguage     no such language in the table
 """
 
 

@@ -24,5 +24,11 @@ class Policy:
 
 
 DEFAULT_POLICY = Policy()
-COMPILE_POLICY = Policy(wall_time_s=60.0, cpu_time_s=60.0, memory_mb=2048, max_processes=128,
-                        max_output_bytes=64 << 10, max_file_bytes=256 << 20)
+COMPILE_POLICY = Policy(
+    wall_time_s=60.0,
+    cpu_time_s=60.0,
+    memory_mb=2048,
+    max_processes=128,
+    max_output_bytes=64 << 10,
+    max_file_bytes=256 << 20,
+)

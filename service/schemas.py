@@ -36,10 +36,21 @@ def normalize_rewards(rewards: RewardsField) -> list[RewardRequest]:
 class ScoreItem(BaseModel):
     """One completion to score."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "id": "q1-s0", "group": "q1", "prompt": "What is 1/2 + 1/3?",
-        "completion": "<think>1/2 + 1/3 = 3/6 + 2/6 = 5/6</think>The answer is $\\boxed{\\frac{5}{6}}$.",
-        "reference": "\\frac{5}{6}", "rewards": {"math": 1.0, "format": 0.2}}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "q1-s0",
+                    "group": "q1",
+                    "prompt": "What is 1/2 + 1/3?",
+                    "completion": "<think>1/2 + 1/3 = 3/6 + 2/6 = 5/6</think>The answer is $\\boxed{\\frac{5}{6}}$.",
+                    "reference": "\\frac{5}{6}",
+                    "rewards": {"math": 1.0, "format": 0.2},
+                }
+            ]
+        },
+    )
 
     id: WireId | None = Field(default=None, description="Echoed back; defaults to the item's index.")
     group: WireId | None = Field(default=None, description="Prompt group (the GRPO group of samples).")
@@ -63,12 +74,20 @@ class ScoreItem(BaseModel):
 class ScoreRequest(BaseModel):
     """A batch of items, with the rewards to apply to items that name none."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "rewards": {"math": 1.0, "format": 0.2},
-        "items": [
-            {"id": 0, "group": "q1", "completion": "<think>2+2=4</think>\\boxed{4}", "reference": "4"},
-            {"id": 1, "group": "q1", "completion": "<think>hmm</think>\\boxed{5}", "reference": "4"},
-        ]}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "rewards": {"math": 1.0, "format": 0.2},
+                    "items": [
+                        {"id": 0, "group": "q1", "completion": "<think>2+2=4</think>\\boxed{4}", "reference": "4"},
+                        {"id": 1, "group": "q1", "completion": "<think>hmm</think>\\boxed{5}", "reference": "4"},
+                    ],
+                }
+            ]
+        },
+    )
 
     items: list[ScoreItem]
     rewards: RewardsField | None = Field(default=None, description="Default for items without their own.")

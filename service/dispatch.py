@@ -1,0 +1,276 @@
+"""Score a batch: resolve each item's rewards, run every component where it belongs, combine.
+
+Heavy verifiers go to the process pool (deduplicated within the batch and cached across
+batches by their ``cache_key``), blocking ones get a thread each, the rest run in chunks
+on threads, group verifiers see whole groups. Every item gets a result, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from rewards import Item, ParamError, Registry, RegistryError, Status, Verdict, VerifierSpec
+from rewards.run import run_group, run_item
+from service.cache import VerdictCache
+from service.pool import Task, VerifierPool
+from service.schemas import (
+    BatchSummary,
+    ComponentResult,
+    ItemResult,
+    RewardRequest,
+    ScoreItem,
+    ScoreRequest,
+    ScoreResponse,
+    normalize_rewards,
+)
+
+POOL_CHUNK = 8
+THREAD_CHUNK = 64
+
+
+class RequestError(ValueError):
+    """The request as a whole cannot be scored (e.g. an unknown verifier in the batch default)."""
+
+
+@dataclass
+class _Component:
+    """One (item, verifier) cell of the batch, filled with a verdict as work completes."""
+
+    index: int
+    request: RewardRequest
+    spec: VerifierSpec | None
+    params: Any
+    verdict: Verdict | None = None
+
+
+class Scorer:
+    """Turns ScoreRequests into ScoreResponses; owns the worker pool, threads and cache."""
+
+    def __init__(
+        self, registry: Registry, pool: VerifierPool, *, threads: int, cache_size: int, max_completion_chars: int
+    ) -> None:
+        self.registry = registry
+        self.pool = pool
+        self.cache = VerdictCache(cache_size)
+        self.max_completion_chars = max_completion_chars
+        self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rlvr-verifier")
+        self._params_cache: dict[tuple[str, str], Any] = {}
+        self.health_checks: dict[str, Callable[[], tuple[bool, str]]] = {}
+
+    def health(self) -> dict[str, dict[str, Any]]:
+        """Each dependency's state, for /readyz: ``{"name": {"ok": bool, "detail": str}}``."""
+        checks = {
+            "worker_pool": {
+                "ok": self.pool.healthy,
+                "detail": f"{self.pool.workers} worker processes"
+                if self.pool.healthy
+                else "the worker pool is not running",
+            }
+        }
+        for name, check in self.health_checks.items():
+            try:
+                ok, detail = check()
+            except Exception as exc:
+                ok, detail = False, f"{type(exc).__name__}: {exc}"
+            checks[name] = {"ok": ok, "detail": detail}
+        return checks
+
+    def close(self) -> None:
+        self.pool.close()
+        self._threads.shutdown(wait=False, cancel_futures=True)
+
+    def check_rewards(self, rewards: list[RewardRequest]) -> None:
+        """Raise RequestError if a batch-level reward names an unknown verifier or bad params."""
+        for r in rewards:
+            try:
+                self._parse(self.registry.get(r.name), r.params)
+            except (RegistryError, ParamError) as exc:
+                raise RequestError(str(exc.args[0])) from None
+
+    async def score(self, request: ScoreRequest) -> ScoreResponse:
+        """Score every item of ``request``; per-item problems become per-item verdicts."""
+        started = time.perf_counter()
+        default = normalize_rewards(request.rewards) if request.rewards is not None else None
+        if default is not None:
+            self.check_rewards(default)
+        items = [_to_item(i, index) for index, i in enumerate(request.items)]
+        cells: list[list[_Component]] = []
+        errors: list[str | None] = []
+        for index, wire in enumerate(request.items):
+            comps, error = self._resolve(index, wire, default)
+            cells.append(comps)
+            errors.append(error)
+        await self._run(items, [c for comps in cells for c in comps])
+        results = [_result(wire, comps, error) for wire, comps, error in zip(request.items, cells, errors, strict=True)]
+        return ScoreResponse(results=results, summary=_summary(results, time.perf_counter() - started))
+
+    def _resolve(
+        self, index: int, wire: ScoreItem, default: list[RewardRequest] | None
+    ) -> tuple[list[_Component], str | None]:
+        rewards = normalize_rewards(wire.rewards) if wire.rewards is not None else default
+        if not rewards:
+            return [], "no rewards requested: give the item or the batch a 'rewards' field"
+        comps = []
+        for r in rewards:
+            comp = _Component(index, r, None, None)
+            try:
+                comp.spec = self.registry.get(r.name)
+            except RegistryError as exc:
+                comp.verdict = Verdict.fail(Status.UNKNOWN_VERIFIER, str(exc.args[0]))
+                comps.append(comp)
+                continue
+            try:
+                comp.params = self._parse(comp.spec, r.params)
+            except ParamError as exc:
+                comp.verdict = Verdict.fail(Status.BAD_PARAMS, str(exc))
+            if len(wire.completion) > self.max_completion_chars:
+                comp.verdict = Verdict.fail(
+                    Status.TOO_LARGE,
+                    f"completion has {len(wire.completion):,} characters; the limit is {self.max_completion_chars:,}",
+                )
+            comps.append(comp)
+        return comps, None
+
+    def _parse(self, spec: VerifierSpec, raw: dict[str, Any]) -> Any:
+        key = (spec.name, json.dumps(raw, sort_keys=True, default=str))
+        if key not in self._params_cache:
+            if len(self._params_cache) > 10_000:
+                self._params_cache.clear()
+            self._params_cache[key] = spec.parse_params(raw)
+        return self._params_cache[key]
+
+    async def _run(self, items: list[Item], comps: list[_Component]) -> None:
+        pending = [c for c in comps if c.verdict is None]
+        heavy = [c for c in pending if c.spec is not None and c.spec.heavy and c.spec.scope == "item"]
+        group = [c for c in pending if c.spec is not None and c.spec.scope == "group"]
+        blocking = [
+            c for c in pending if c.spec is not None and c.spec.blocking and c.spec.scope == "item" and not c.spec.heavy
+        ]
+        light = [c for c in pending if c not in heavy and c not in group and c not in blocking]
+        await asyncio.gather(
+            self._run_heavy(items, heavy),
+            *(self._in_thread(_run_cells, items, [c]) for c in blocking),
+            *(
+                self._in_thread(_run_cells, items, light[i : i + THREAD_CHUNK])
+                for i in range(0, len(light), THREAD_CHUNK)
+            ),
+            *(self._in_thread(_run_group_cells, items, g) for g in _by_group(items, group)),
+        )
+
+    async def _run_heavy(self, items: list[Item], comps: list[_Component]) -> None:
+        """Pool work, deduplicated by cache key within the batch and served from the cache across batches."""
+        todo: dict[Hashable, list[_Component]] = defaultdict(list)
+        uncached: set[Hashable] = set()
+        for c in comps:
+            key = self._cache_key(c, items[c.index])
+            if key is None:
+                key = ("uncached", c.index, c.request.name)
+                uncached.add(key)
+            elif (cached := self.cache.get(key)) is not None:
+                c.verdict = cached
+                continue
+            todo[key].append(c)
+        keys = list(todo)
+        tasks: list[Task] = []
+        for k in keys:
+            first = todo[k][0]
+            assert first.spec is not None
+            tasks.append((first.spec.name, items[first.index], first.params))
+        chunks = [(keys[i : i + POOL_CHUNK], tasks[i : i + POOL_CHUNK]) for i in range(0, len(tasks), POOL_CHUNK)]
+        results = await asyncio.gather(*(self.pool.run(t) for _, t in chunks))
+        for (chunk_keys, _), verdicts in zip(chunks, results, strict=True):
+            for key, verdict in zip(chunk_keys, verdicts, strict=True):
+                if key not in uncached:
+                    self.cache.put(key, verdict)
+                for c in todo[key]:
+                    c.verdict = verdict
+
+    def _cache_key(self, c: _Component, item: Item) -> Hashable | None:
+        assert c.spec is not None
+        if c.spec.cache_key is None:
+            return None
+        try:
+            return (c.spec.name, c.params, c.spec.cache_key(item, c.params))
+        except Exception:  # a failing key only costs the cache, never the verdict
+            return None
+
+    async def _in_thread(self, fn: Any, *args: Any) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
+
+
+def _run_cells(items: list[Item], comps: list[_Component]) -> None:
+    for c in comps:
+        assert c.spec is not None
+        c.verdict = run_item(c.spec, items[c.index], c.params)
+
+
+def _run_group_cells(items: list[Item], comps: list[_Component]) -> None:
+    spec = comps[0].spec
+    assert spec is not None
+    for c, verdict in zip(comps, run_group(spec, [items[c.index] for c in comps], comps[0].params), strict=True):
+        c.verdict = verdict
+
+
+def _by_group(items: list[Item], comps: list[_Component]) -> list[list[_Component]]:
+    """Group-scope cells split by (verifier, params, group id); an item with no group is a group of one."""
+    groups: dict[Hashable, list[_Component]] = defaultdict(list)
+    for c in comps:
+        assert c.spec is not None
+        group = items[c.index].group
+        groups[(c.spec.name, c.params, group if group is not None else ("single", c.index))].append(c)
+    return list(groups.values())
+
+
+def _to_item(wire: ScoreItem, index: int) -> Item:
+    return Item(
+        completion=wire.completion,
+        reference=wire.reference,
+        id=str(wire.id if wire.id is not None else index),
+        prompt=wire.prompt,
+        group=None if wire.group is None else str(wire.group),
+        completion_tokens=wire.completion_tokens,
+        metadata=wire.metadata,
+    )
+
+
+def _result(wire: ScoreItem, comps: list[_Component], error: str | None) -> ItemResult:
+    components = []
+    for c in comps:
+        v = c.verdict or Verdict.fail(Status.ERROR, "not scored (internal error)")
+        components.append(
+            ComponentResult(
+                name=c.request.name,
+                weight=c.request.weight,
+                score=v.score,
+                status=v.status.value,
+                reason=v.reason,
+                details=v.details,
+            )
+        )
+    failed = next((c for c in components if c.status != Status.OK.value), None)
+    if error is not None:
+        status, reward = Status.BAD_PARAMS.value, None
+    elif failed is not None:
+        status, reward = failed.status, None
+    else:
+        status = Status.OK.value
+        reward = sum(c.weight * (c.score or 0.0) for c in components)
+    return ItemResult(id=wire.id, group=wire.group, reward=reward, status=status, components=components, error=error)
+
+
+def _summary(results: list[ItemResult], seconds: float) -> BatchSummary:
+    rewards = [r.reward for r in results if r.reward is not None]
+    return BatchSummary(
+        items=len(results),
+        judged=len(rewards),
+        mean_reward=sum(rewards) / len(rewards) if rewards else None,
+        statuses=dict(Counter(r.status for r in results)),
+        seconds=round(seconds, 4),
+    )

@@ -1,0 +1,60 @@
+"""HTTP error bodies: a message that says what to fix, never a traceback or an internal path."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.dispatch import RequestError
+
+log = logging.getLogger("rlvr.service")
+MAX_ERRORS_SHOWN = 20
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every failure to a JSON ``{"error": ..., "detail": ...}`` body."""
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestError, _request_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc if p != "body") or "body"
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    detail = [
+        {"loc": _where(tuple(e.get("loc", ()))), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in errors[:MAX_ERRORS_SHOWN]
+    ]
+    first = detail[0] if detail else {"loc": "body", "msg": "invalid"}
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return JSONResponse(
+        status_code=422, content={"error": f"invalid request: {first['loc']}: {first['msg']}{more}", "detail": detail}
+    )
+
+
+async def _request_error(request: Request, exc: RequestError) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"error": str(exc), "detail": None})
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    return JSONResponse(
+        status_code=exc.status_code,
+        content={"error": str(exc.detail), "detail": None},
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse(
+        status_code=500, content={"error": "internal error; the service log has the details", "detail": None}
+    )

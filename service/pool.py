@@ -1,0 +1,106 @@
+"""Worker processes for CPU-heavy verifiers, with a hard per-item deadline.
+
+Work is sent in small chunks to save round trips. Inside a worker each item gets a
+soft CPU-time deadline (``ITIMER_PROF``, which math-verify's own ``signal.alarm``
+does not touch); a chunk that overruns its hard deadline has its worker killed by
+pebble, and its items are retried one by one so that only the culprit times out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Sequence
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from pebble import ProcessExpired, ProcessPool
+
+from rewards import Item, Registry, Status, Verdict, default_registry
+from rewards.run import run_item
+
+Task = tuple[str, Item, Any]
+HARD_DEADLINE_SLACK_S = 2.0
+
+_registry: Registry | None = None
+
+
+class _Deadline(BaseException):
+    """Raised in a worker when an item overruns; a BaseException so verifiers cannot swallow it."""
+
+
+def _init_worker(plugins: bool, plugin_modules: Sequence[str]) -> None:
+    global _registry
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _registry = default_registry(plugins=plugins, modules=plugin_modules)
+
+
+def _on_deadline(signum: int, frame: Any) -> None:
+    raise _Deadline
+
+
+def _run_chunk(tasks: list[Task], timeout_s: float) -> list[Verdict]:
+    assert _registry is not None, "worker not initialised"
+    signal.signal(signal.SIGPROF, _on_deadline)
+    out = []
+    for name, item, params in tasks:
+        try:
+            signal.setitimer(signal.ITIMER_PROF, timeout_s)
+            out.append(run_item(_registry.get(name), item, params))
+        except _Deadline:
+            out.append(_timeout_verdict(name, timeout_s, "CPU time"))
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+    return out
+
+
+def _timeout_verdict(name: str, timeout_s: float, what: str) -> Verdict:
+    return Verdict.fail(Status.TIMEOUT, f"{name} exceeded its {timeout_s:g}s {what} deadline and was stopped")
+
+
+class VerifierPool:
+    """A pebble process pool that always answers with verdicts, whatever the workers do."""
+
+    def __init__(
+        self, workers: int, timeout_s: float, *, plugins: bool = True, plugin_modules: Sequence[str] = ()
+    ) -> None:
+        self.workers = workers
+        self.timeout_s = timeout_s
+        self._pool = ProcessPool(
+            max_workers=workers, initializer=_init_worker, initargs=(plugins, tuple(plugin_modules))
+        )
+
+    async def run(self, tasks: list[Task]) -> list[Verdict]:
+        """Verdicts for ``tasks`` in order; a chunk that dies is retried item by item."""
+        try:
+            return await self._schedule(tasks)
+        except (FutureTimeout, ProcessExpired) as exc:
+            if len(tasks) == 1:
+                return [self._failure(tasks[0][0], exc)]
+        singles = await asyncio.gather(*(self._run_single(t) for t in tasks))
+        return [v for vs in singles for v in vs]
+
+    async def _run_single(self, task: Task) -> list[Verdict]:
+        try:
+            return await self._schedule([task])
+        except (FutureTimeout, ProcessExpired) as exc:
+            return [self._failure(task[0], exc)]
+
+    def _schedule(self, tasks: list[Task]) -> asyncio.Future[list[Verdict]]:
+        deadline = self.timeout_s * len(tasks) + HARD_DEADLINE_SLACK_S
+        future = self._pool.schedule(_run_chunk, args=(tasks, self.timeout_s), timeout=deadline)
+        return asyncio.wrap_future(future)
+
+    def _failure(self, name: str, exc: BaseException) -> Verdict:
+        if isinstance(exc, FutureTimeout):
+            return _timeout_verdict(name, self.timeout_s, "wall-clock")
+        code = getattr(exc, "exitcode", "?")
+        return Verdict.fail(Status.ERROR, f"{name}: worker process died (exit code {code}) while scoring this item")
+
+    @property
+    def healthy(self) -> bool:
+        return self._pool.active
+
+    def close(self) -> None:
+        self._pool.stop()
+        self._pool.join(timeout=10)
