@@ -1,0 +1,130 @@
+"""Format verifiers: is the completion shaped as the training recipe asks?
+
+``format`` checks one shape, chosen by ``style``:
+
+- ``"r1"`` (DeepSeek-R1): exactly one non-empty ``<think>…</think>`` block first (leading
+  whitespace allowed), then a non-empty answer, and no other think tag anywhere.
+- ``"strict"`` (open-r1's ``format_reward``): the whole completion matches
+  ``^<think>\\n.*?\\n</think>\\n<answer>\\n.*?\\n</answer>$`` with DOTALL. open-r1 also
+  passes MULTILINE, which lets any text follow the ``</answer>`` line; we do not.
+
+``think_prefilled`` is for chat templates that end the prompt with the opening
+``<think>`` (DeepSeek-R1-Distill, Qwen3…): the completion then starts inside the think
+block, so a ``<think>`` in it is a stray second one.
+
+``tag_count`` is open-r1's ``tag_count_reward``: 0.25 for each of ``<think>\\n``,
+``\\n</think>\\n``, ``\\n<answer>\\n`` and ``\\n</answer>`` found exactly once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from rewards.item import Item
+from rewards.registry import verifier
+from rewards.verdict import Verdict
+
+OPEN, CLOSE = "<think>", "</think>"
+STRICT_PATTERN = re.compile(r"^<think>\n.*?\n</think>\n<answer>\n.*?\n</answer>$", re.DOTALL)
+STRICT_PREFIX = "<think>\n"
+TAGS = ("<think>\n", "\n</think>\n", "\n<answer>\n", "\n</answer>")
+
+
+@dataclass(frozen=True)
+class FormatParams:
+    """``style``: "r1" or "strict"; ``think_prefilled``: the prompt already ends with ``<think>``."""
+
+    style: Literal["r1", "strict"] = "r1"
+    think_prefilled: bool = False
+
+
+@dataclass(frozen=True)
+class TagCountParams:
+    """``think_prefilled``: the prompt already ends with ``<think>\\n``, so that tag counts as present."""
+
+    think_prefilled: bool = False
+
+
+@verifier("format", params=FormatParams)
+def format_reward(item: Item, params: FormatParams) -> Verdict:
+    """1 if the completion has the requested shape, else 0 with what is wrong.
+
+    >>> format_reward(Item("<think>2+2 is 4</think>The answer is 4."), FormatParams()).score
+    1.0
+    """
+    text = item.completion
+    problem = _r1_problem(text, params.think_prefilled) if params.style == "r1" else _strict_problem(
+        text, params.think_prefilled)
+    details = {"style": params.style, "think_prefilled": params.think_prefilled}
+    if problem:
+        return Verdict.ok(0.0, problem, **details)
+    return Verdict.ok(1.0, f"well-formed {params.style} shape", **details)
+
+
+@verifier("tag_count", params=TagCountParams)
+def tag_count(item: Item, params: TagCountParams) -> Verdict:
+    """0.25 per think/answer tag that occurs exactly once, as open-r1's tag_count_reward.
+
+    >>> tag_count(Item("<think>\\nhm\\n</think>\\n<answer>\\n4\\n</answer>"), TagCountParams()).score
+    1.0
+    """
+    text = (STRICT_PREFIX + item.completion) if params.think_prefilled else item.completion
+    counts = {tag: text.count(tag) for tag in TAGS}
+    good = [tag for tag, n in counts.items() if n == 1]
+    bad = [f"{tag!r} x{n}" for tag, n in counts.items() if n != 1]
+    reason = f"{len(good)}/4 tags once" + (f"; wrong count: {', '.join(bad)}" if bad else "")
+    return Verdict.ok(0.25 * len(good), reason, counts=counts)
+
+
+def _r1_problem(text: str, prefilled: bool) -> str:
+    """What breaks the R1 shape, or "" when it holds."""
+    if prefilled:
+        body_start = 0
+    else:
+        stripped = len(text) - len(text.lstrip())
+        if not text.startswith(OPEN, stripped):
+            where = text.find(OPEN)
+            if where < 0:
+                return "no <think> tag" if CLOSE not in text else "</think> without an opening <think>"
+            return f"text before the opening <think> (found at char {where})"
+        body_start = stripped + len(OPEN)
+    close = text.find(CLOSE, body_start)
+    if close < 0:
+        return "unclosed <think>: no </think>"
+    second_open = text.find(OPEN, body_start, close)
+    if second_open >= 0:
+        first = " (the prompt pre-fills the opening one)" if prefilled else ""
+        return f"second <think> at char {second_open}{first}"
+    if not text[body_start:close].strip():
+        return "empty <think> block"
+    answer_start = close + len(CLOSE)
+    stray_close = text.find(CLOSE, answer_start)
+    if stray_close >= 0:
+        return f"second </think> at char {stray_close}"
+    stray_open = text.find(OPEN, answer_start)
+    if stray_open >= 0:
+        return f"stray <think> at char {stray_open} after </think>"
+    if not text[answer_start:].strip():
+        return "empty answer after </think>"
+    return ""
+
+
+def _strict_problem(text: str, prefilled: bool) -> str:
+    """What breaks open-r1's strict shape, or "" when the pattern matches."""
+    full = (STRICT_PREFIX + text) if prefilled else text
+    if STRICT_PATTERN.match(full):
+        return ""
+    shift = len(STRICT_PREFIX) if prefilled else 0
+    if not full.startswith(STRICT_PREFIX):
+        return "does not start with '<think>\\n'"
+    middle = full.find("\n</think>\n<answer>\n", len(STRICT_PREFIX) - 1)
+    if middle < 0:
+        close = full.find("</think>")
+        if close < 0:
+            return "no '\\n</think>\\n' closing the think block"
+        return f"'</think>' at char {close - shift} is not followed by '\\n<answer>\\n' on its own line"
+    if not full.rstrip("\n").endswith("\n</answer>") or full.endswith("\n\n"):
+        return "does not end with '\\n</answer>'"
+    return "does not match <think>\\n…\\n</think>\\n<answer>\\n…\\n</answer>"

@@ -1,0 +1,103 @@
+"""Format verifiers: tables of real completion shapes and what each verdict says."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from rewards.format import FormatParams, TagCountParams, format_reward, tag_count
+from rewards.item import Item
+from rewards.registry import spec_of
+from rewards.verdict import Status
+
+R1_GOOD = (
+    "<think>\nThe triangle has legs 3 and 4, so the hypotenuse is sqrt(9+16)=5.\n</think>\n\n"
+    "The hypotenuse is $\\boxed{5}$."
+)
+STRICT_GOOD = (
+    "<think>\nWe need 17 * 3. 17 * 3 = 51.\n</think>\n<answer>\n51\n</answer>"
+)
+
+R1_CASES = [
+    # (completion, think_prefilled, score, reason fragment)
+    (R1_GOOD, False, 1.0, "well-formed"),
+    ("  \n<think>Short thought.</think>Answer: 12", False, 1.0, "well-formed"),
+    (STRICT_GOOD, False, 1.0, "well-formed"),
+    ("The answer is 5.", False, 0.0, "no <think> tag"),
+    ("Let me think. <think>x=2</think> so 2", False, 0.0, "text before the opening <think> (found at char 14)"),
+    ("<think>I will add the numbers 2 and 3 and get 5", False, 0.0, "unclosed <think>"),
+    ("<think>   \n </think>The answer is 7.", False, 0.0, "empty <think> block"),
+    ("<think>2+2=4</think>\n\n   ", False, 0.0, "empty answer after </think>"),
+    ("<think>first try</think>hmm<think>again</think>4", False, 0.0, "second </think> at char 39"),
+    ("<think>first <think>nested</think>4", False, 0.0, "second <think> at char 13"),
+    ("<think>ok</think>The answer is 4. <think>", False, 0.0, "stray <think> at char 34 after </think>"),
+    ("2+2 is 4.</think>The answer is 4.", False, 0.0, "</think> without an opening <think>"),
+    # a chat template that ends the prompt with "<think>\n": the completion starts inside the block
+    ("Okay, 6 times 7 is 42.\n</think>\n\n**42**", True, 1.0, "well-formed"),
+    ("<think>\nOkay, 6 times 7 is 42.\n</think>\n42", True, 0.0, "second <think> at char 0"),
+    ("Okay, 6 times 7 is 42 and that is all", True, 0.0, "unclosed <think>"),
+    ("\n</think>\n42", True, 0.0, "empty <think> block"),
+]
+
+
+@pytest.mark.parametrize(("completion", "prefilled", "score", "reason"), R1_CASES)
+def test_r1_shape_yields_score_and_reason(completion: str, prefilled: bool, score: float, reason: str) -> None:
+    verdict = format_reward(Item(completion), FormatParams(style="r1", think_prefilled=prefilled))
+    assert verdict.status is Status.OK
+    assert verdict.score == score
+    assert reason in verdict.reason
+
+
+STRICT_CASES = [
+    (STRICT_GOOD, False, 1.0, "well-formed"),
+    (STRICT_GOOD + "\n", False, 1.0, "well-formed"),
+    ("<think>\n\n</think>\n<answer>\n\n</answer>", False, 1.0, "well-formed"),
+    (R1_GOOD, False, 0.0, "'</think>' at char 74 is not followed by '\\n<answer>\\n'"),
+    ("<think>We need 17 * 3.\n</think>\n<answer>\n51\n</answer>", False, 0.0, "does not start with '<think>\\n'"),
+    ("<think>\nWe need 17 * 3.\n</think>\n<answer>\n51</answer>", False, 0.0, "does not end with '\\n</answer>'"),
+    (STRICT_GOOD + "\nI hope this helps!", False, 0.0, "does not end with '\\n</answer>'"),
+    ("<think>\nno closing tag\n<answer>\n51\n</answer>", False, 0.0, "no '\\n</think>\\n'"),
+    ("We need 17 * 3. 17 * 3 = 51.\n</think>\n<answer>\n51\n</answer>", True, 1.0, "well-formed"),
+    ("We need 17 * 3.\n</think>\n51", True, 0.0, "'</think>' at char 16"),
+]
+
+
+@pytest.mark.parametrize(("completion", "prefilled", "score", "reason"), STRICT_CASES)
+def test_strict_shape_yields_score_and_reason(completion: str, prefilled: bool, score: float, reason: str) -> None:
+    verdict = format_reward(Item(completion), FormatParams(style="strict", think_prefilled=prefilled))
+    assert verdict.status is Status.OK
+    assert verdict.score == score
+    assert reason in verdict.reason
+
+
+TAG_CASES = [
+    (STRICT_GOOD, False, 1.0),
+    ("<think>\nhm\n</think>\nThe answer is 3.", False, 0.5),
+    ("plain answer 3", False, 0.0),
+    ("<think>\na\n</think>\n<think>\nb\n</think>\n<answer>\n3\n</answer>", False, 0.5),
+    ("x\n</think>\n<answer>\n3\n</answer>", True, 1.0),
+    ("x\n</think>\n<answer>\n3\n</answer>", False, 0.75),
+]
+
+
+@pytest.mark.parametrize(("completion", "prefilled", "score"), TAG_CASES)
+def test_tag_count_yields_quarter_per_tag_found_once(completion: str, prefilled: bool, score: float) -> None:
+    verdict = tag_count(Item(completion), TagCountParams(think_prefilled=prefilled))
+    assert verdict.status is Status.OK
+    assert verdict.score == score
+    assert verdict.reason.startswith(f"{int(score * 4)}/4 tags once")
+    assert sum(n == 1 for n in verdict.details["counts"].values()) == int(score * 4)
+
+
+def test_unknown_style_yields_param_error_naming_choices() -> None:
+    with pytest.raises(ValueError, match="'r1', 'strict'"):
+        spec_of(format_reward).parse_params({"style": "xml"})
+
+
+@pytest.mark.parametrize("fn", [format_reward, tag_count])
+def test_verifiers_pickle_and_survive_huge_input(fn: object) -> None:
+    spec = spec_of(pickle.loads(pickle.dumps(fn)))
+    huge = "<think>\n" + "step " * 400_000 + "\n</think>\n<answer>\n1\n</answer>"
+    assert spec.fn(Item(huge), spec.parse_params({})).score == 1.0
+    assert spec.fn(Item(""), spec.parse_params({})).score == 0.0
