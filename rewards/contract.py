@@ -38,8 +38,7 @@ def contract_problems(spec: VerifierSpec) -> list[str]:
         return problems  # required params: calls need a real configuration
     for label, item in sample_items():
         problems += _call_problems(spec, params, label, item, threaded=False)
-    problems += _call_problems(spec, params, "a call off the main thread", Item("The answer is 4.", "4"),
-                               threaded=True)
+    problems += _call_problems(spec, params, "a call off the main thread", Item("The answer is 4.", "4"), threaded=True)
     return problems
 
 
@@ -48,8 +47,16 @@ def sample_items() -> list[tuple[str, Item]]:
     return [
         ("an empty completion", Item(completion="", reference=None)),
         ("an empty completion with a reference", Item(completion="", reference="42")),
-        ("a plain completion", Item(completion="<think>2+2=4</think>The answer is \\boxed{4}.", reference="4",
-                                    prompt="What is 2+2?", group="g", completion_tokens=12)),
+        (
+            "a plain completion",
+            Item(
+                completion="<think>2+2=4</think>The answer is \\boxed{4}.",
+                reference="4",
+                prompt="What is 2+2?",
+                group="g",
+                completion_tokens=12,
+            ),
+        ),
         ("a huge completion", Item(completion="word " * (HUGE_CHARS // 5), reference="4")),
         ("10,000 nested braces", Item(completion="\\boxed{" + "{" * 10_000 + "}" * 10_000 + "}", reference="4")),
     ]
@@ -82,8 +89,9 @@ def _param_problems(spec: VerifierSpec) -> list[str]:
 
 
 def _call_problems(spec: VerifierSpec, params: Any, label: str, item: Item, *, threaded: bool) -> list[str]:
-    call: Callable[[], Any] = (lambda: spec.fn([item, item], params)) if spec.scope == "group" else (
-        lambda: spec.fn(item, params))
+    call: Callable[[], Any] = (
+        (lambda: spec.fn([item, item], params)) if spec.scope == "group" else (lambda: spec.fn(item, params))
+    )
     outcome: list[Any] = []
 
     def target() -> None:

@@ -13,8 +13,11 @@ from tests.server import run_server
 
 pytestmark = pytest.mark.integration
 
-ENV = {"RLVR_PLUGIN_MODULES": json.dumps(["tests.service.verifiers_for_tests"]), "RLVR_ITEM_TIMEOUT_S": "1",
-       "RLVR_WORKERS": "2"}
+ENV = {
+    "RLVR_PLUGIN_MODULES": json.dumps(["tests.service.verifiers_for_tests"]),
+    "RLVR_ITEM_TIMEOUT_S": "1",
+    "RLVR_WORKERS": "2",
+}
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +28,9 @@ def url() -> Iterator[str]:
 
 def test_batch_over_http_yields_results_in_order(url: str) -> None:
     items = [{"id": n, "completion": "ok" if n % 2 else "no", "reference": "ok"} for n in range(200)]
-    response = httpx.post(f"{url}/v1/score", json={"items": items, "rewards": {"t_heavy": 1.0, "t_len": 0.5}},
-                          timeout=60)
+    response = httpx.post(
+        f"{url}/v1/score", json={"items": items, "rewards": {"t_heavy": 1.0, "t_len": 0.5}}, timeout=60
+    )
     assert response.status_code == 200
     results = response.json()["results"]
     assert [r["id"] for r in results] == list(range(200))
@@ -41,12 +45,16 @@ def test_docs_are_served(url: str) -> None:
 
 def test_stuck_items_do_not_stop_other_requests(url: str) -> None:
     def stuck() -> httpx.Response:
-        return httpx.post(f"{url}/v1/score", json={"items": [{"completion": "spin"}, {"completion": "sleep"}],
-                                                   "rewards": {"t_heavy": 1.0}}, timeout=60)
+        return httpx.post(
+            f"{url}/v1/score",
+            json={"items": [{"completion": "spin"}, {"completion": "sleep"}], "rewards": {"t_heavy": 1.0}},
+            timeout=60,
+        )
 
     def quick(n: int) -> httpx.Response:
-        return httpx.post(f"{url}/v1/score", json={"items": [{"completion": "x" * n}], "rewards": {"t_len": 1.0}},
-                          timeout=60)
+        return httpx.post(
+            f"{url}/v1/score", json={"items": [{"completion": "x" * n}], "rewards": {"t_len": 1.0}}, timeout=60
+        )
 
     with ThreadPoolExecutor(8) as ex:
         stuck_futures = [ex.submit(stuck) for _ in range(2)]

@@ -60,8 +60,9 @@ def test_verifiers_endpoint_lists_params_and_sources(client: TestClient) -> None
     assert by_name["t_heavy"]["heavy"] is True
 
 
-@pytest.mark.parametrize(("path", "status"), [("/healthz", 200), ("/readyz", 200), ("/docs", 200),
-                                              ("/openapi.json", 200), ("/nowhere", 404)])
+@pytest.mark.parametrize(
+    ("path", "status"), [("/healthz", 200), ("/readyz", 200), ("/docs", 200), ("/openapi.json", 200), ("/nowhere", 404)]
+)
 def test_service_paths_yield_expected_status(client: TestClient, path: str, status: int) -> None:
     assert client.get(path).status_code == status
 
