@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve test check lint typecheck bench clean
+.PHONY: install serve test check lint typecheck bench clean toolchains
 
 install: $(STAMP)
 
@@ -36,3 +36,16 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+
+# Language toolchains for the local sandbox (Debian packages; only the missing ones, only as root).
+TOOLCHAIN_PKGS := /usr/bin/python3:python3 /usr/bin/g++:g++ /usr/bin/javac:default-jdk-headless \
+	/usr/bin/node:nodejs /usr/bin/rustc:rustc /usr/bin/go:golang-go \
+	/usr/lib/python3/dist-packages/pytest:python3-pytest
+toolchains:
+	@missing=""; for pair in $(TOOLCHAIN_PKGS); do \
+	  test -e "$${pair%%:*}" || missing="$$missing $${pair#*:}"; done; \
+	if [ -z "$$missing" ]; then echo "toolchains: all present"; \
+	elif [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+	  echo "toolchains: missing$$missing (install them as root with apt-get)"; \
+	else echo "toolchains: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
