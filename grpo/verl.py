@@ -1,0 +1,153 @@
+"""veRL adapter: ``compute_score`` functions for ``reward.custom_reward_function``.
+
+veRL calls ``compute_score(data_source=..., solution_str=..., ground_truth=...,
+extra_info=..., **reward_kwargs)`` once per sample (its reward loop awaits the function
+when ``inspect.iscoroutinefunction`` says it is async, else runs it in an executor) and
+builds its ``reward_extra_info`` columns from the dict it gets back, so every sample must
+return the SAME keys: ``score``, ``judged`` and one ``<verifier>_score`` per configured
+verifier. ``custom_reward_function.reward_kwargs`` configures the call: ``url`` (or the
+``RLVR_URL`` environment variable), ``rewards`` (``{"math": 1.0}``; default ``math``),
+``rewards_by_source`` (rewards per ``data_source``), ``fill_value``.
+
+veRL needs a number for every sample: an item the service could not judge gets
+``score = fill_value`` (0.0 unless configured) and ``judged = 0.0``, so it shows in the
+logs. The batch reward manager can use :func:`compute_score_batch` instead (one request).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from grpo.client import DEFAULT_URL, AsyncRewardClient, RewardClient
+from service.schemas import ItemResult, RewardsField, ScoreItem, normalize_rewards
+
+DEFAULT_REWARDS: dict[str, float] = {"math": 1.0}
+URL_ENV = "RLVR_URL"
+
+# veRL hands us a bare function, so the clients (one per process, per asyncio loop) are
+# kept here to reuse their connection pools across the thousands of calls of a step.
+_sync_clients: dict[tuple[str, ...], RewardClient] = {}
+_async_clients: dict[tuple[tuple[str, ...], int], AsyncRewardClient] = {}
+_lock = threading.Lock()
+
+
+def _urls(url: str | Sequence[str] | None) -> tuple[str, ...]:
+    raw = url or os.environ.get(URL_ENV) or DEFAULT_URL
+    return tuple(u.strip() for u in raw.split(",")) if isinstance(raw, str) else tuple(raw)
+
+
+def _sync_client(url: str | Sequence[str] | None) -> RewardClient:
+    key = _urls(url)
+    with _lock:
+        if key not in _sync_clients:
+            _sync_clients[key] = RewardClient(list(key))
+        return _sync_clients[key]
+
+
+def _async_client(url: str | Sequence[str] | None) -> AsyncRewardClient:
+    key = (_urls(url), id(asyncio.get_running_loop()))
+    if key not in _async_clients:
+        _async_clients[key] = AsyncRewardClient(list(key[0]))
+    return _async_clients[key]
+
+
+def _rewards_for(
+    data_source: str, rewards: RewardsField | None, rewards_by_source: Mapping[str, RewardsField] | None
+) -> RewardsField:
+    if rewards_by_source and data_source in rewards_by_source:
+        return rewards_by_source[data_source]
+    return rewards if rewards is not None else DEFAULT_REWARDS
+
+
+def component_names(rewards: RewardsField | None, rewards_by_source: Mapping[str, RewardsField] | None) -> list[str]:
+    """Every verifier any sample may get: the key set must not depend on the sample."""
+    names: dict[str, None] = {}
+    for spec in [rewards if rewards is not None else DEFAULT_REWARDS, *(rewards_by_source or {}).values()]:
+        names.update(dict.fromkeys(r.name for r in normalize_rewards(spec)))
+    return list(names)
+
+
+def _item(solution_str: str, ground_truth: Any, extra_info: Any, rewards: RewardsField) -> ScoreItem:
+    info = extra_info if isinstance(extra_info, Mapping) else {}
+    prompt = info.get("question") or info.get("prompt")
+    return ScoreItem(
+        completion=solution_str,
+        reference=ground_truth,
+        prompt=prompt if isinstance(prompt, str) else None,
+        rewards=rewards,
+    )
+
+
+def _as_dict(result: ItemResult, names: Sequence[str], fill_value: float) -> dict[str, float]:
+    out = {
+        "score": result.reward if result.reward is not None else fill_value,
+        "judged": float(result.reward is not None),
+    }
+    scores = {c.name: c.score for c in result.components}
+    for name in names:
+        score = scores.get(name)
+        out[f"{name}_score"] = score if score is not None else fill_value
+    return out
+
+
+def compute_score(
+    data_source: str,
+    solution_str: str,
+    ground_truth: Any,
+    extra_info: Any = None,
+    *,
+    url: str | Sequence[str] | None = None,
+    rewards: RewardsField | None = None,
+    rewards_by_source: Mapping[str, RewardsField] | None = None,
+    fill_value: float = 0.0,
+    **kwargs: Any,
+) -> dict[str, float]:
+    """Score one sample (veRL's naive/reward-loop managers); extra veRL kwargs are ignored."""
+    spec = _rewards_for(data_source, rewards, rewards_by_source)
+    response = _sync_client(url).score([_item(solution_str, ground_truth, extra_info, spec)])
+    return _as_dict(response.results[0], component_names(rewards, rewards_by_source), fill_value)
+
+
+async def compute_score_async(
+    data_source: str,
+    solution_str: str,
+    ground_truth: Any,
+    extra_info: Any = None,
+    *,
+    url: str | Sequence[str] | None = None,
+    rewards: RewardsField | None = None,
+    rewards_by_source: Mapping[str, RewardsField] | None = None,
+    fill_value: float = 0.0,
+    **kwargs: Any,
+) -> dict[str, float]:
+    """The async form: veRL's reward loop awaits it, many samples in flight at once."""
+    spec = _rewards_for(data_source, rewards, rewards_by_source)
+    response = await _async_client(url).score([_item(solution_str, ground_truth, extra_info, spec)])
+    return _as_dict(response.results[0], component_names(rewards, rewards_by_source), fill_value)
+
+
+def compute_score_batch(
+    data_sources: Sequence[str],
+    solution_strs: Sequence[str],
+    ground_truths: Sequence[Any],
+    extra_infos: Sequence[Any] | None = None,
+    *,
+    url: str | Sequence[str] | None = None,
+    rewards: RewardsField | None = None,
+    rewards_by_source: Mapping[str, RewardsField] | None = None,
+    fill_value: float = 0.0,
+    **kwargs: Any,
+) -> list[dict[str, float]]:
+    """The whole batch in one call (veRL's ``reward_manager=batch``); same keys per sample."""
+    infos = extra_infos if extra_infos is not None else [None] * len(solution_strs)
+    items = [
+        _item(s, g, e, _rewards_for(d, rewards, rewards_by_source))
+        for d, s, g, e in zip(data_sources, solution_strs, ground_truths, infos, strict=True)
+    ]
+    response = _sync_client(url).score(items)
+    names = component_names(rewards, rewards_by_source)
+    return [_as_dict(r, names, fill_value) for r in response.results]
