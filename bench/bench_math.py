@@ -1,0 +1,122 @@
+"""Math throughput on a GRPO-shaped batch: math-verify called directly (as TRL's accuracy
+reward does) vs rlvr in-process vs rlvr over HTTP. Prints items/s and the ratios.
+
+    python -m bench.bench_math [--prompts 64] [--samples 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+
+import httpx
+
+from bench.grpo_batch import Sample, grpo_batch
+from service.app import build_scorer
+from service.cache import VerdictCache
+from service.schemas import ScoreRequest
+from service.settings import Settings
+from tests.server import run_server
+
+
+def trl_accuracy(samples: list[Sample]) -> list[float]:
+    """TRL's accuracy_reward: parse gold and completion with math-verify, verify, one by one."""
+    from latex2sympy2_extended import NormalizationConfig
+    from math_verify import LatexExtractionConfig, parse, verify
+
+    config = [
+        LatexExtractionConfig(
+            normalization_config=NormalizationConfig(
+                nits=False, malformed_operators=False, basic_latex=True, equations=True, boxed="all", units=True
+            ),
+            boxed_match_priority=0,
+            try_extract_without_anchor=False,
+        )
+    ]
+    rewards = []
+    for s in samples:
+        gold = parse(f"\\boxed{{{s.gold}}}", extraction_mode="first_match")
+        answer = parse(s.completion, extraction_config=config, extraction_mode="first_match")
+        rewards.append(float(verify(gold, answer)))
+    return rewards
+
+
+def request_for(samples: list[Sample]) -> ScoreRequest:
+    return ScoreRequest.model_validate(
+        {
+            "rewards": {"math": 1.0},
+            "items": [
+                {"id": n, "group": s.group, "completion": s.completion, "reference": s.gold}
+                for n, s in enumerate(samples)
+            ],
+        }
+    )
+
+
+def in_process(samples: list[Sample], warmup: list[Sample]) -> tuple[list[float | None], float]:
+    """Scores with a warmed-up scorer (workers started, imports done) and an empty verdict cache."""
+    scorer = build_scorer(Settings())
+    try:
+        asyncio.run(scorer.score(request_for(warmup)))
+        scorer.cache = VerdictCache(scorer.cache.size)
+        request = request_for(samples)
+        started = time.perf_counter()
+        response = asyncio.run(scorer.score(request))
+        elapsed = time.perf_counter() - started
+    finally:
+        scorer.close()
+    return [r.reward for r in response.results], elapsed
+
+
+def over_http(samples: list[Sample], warmup: list[Sample]) -> tuple[list[float | None], float]:
+    with run_server() as url, httpx.Client(base_url=url, timeout=600) as client:
+        client.post("/v1/score", content=request_for(warmup).model_dump_json()).raise_for_status()
+        started = time.perf_counter()
+        response = client.post(
+            "/v1/score", content=request_for(samples).model_dump_json(), headers={"content-type": "application/json"}
+        )
+        elapsed = time.perf_counter() - started
+        response.raise_for_status()
+    return [r["reward"] for r in response.json()["results"]], elapsed
+
+
+def timed(fn, *args):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prompts", type=int, default=64)
+    parser.add_argument("--samples", type=int, default=16)
+    args = parser.parse_args()
+    samples = grpo_batch(args.prompts, args.samples, seed=0)
+    warmup = grpo_batch(4, 4, seed=99)
+    n = len(samples)
+    print(
+        f"math bench: {args.prompts} prompts x {args.samples} samples = {n} completions, "
+        f"{len({(s.completion, s.gold) for s in samples})} distinct"
+    )
+    baseline, t_a = timed(trl_accuracy, samples)
+    local, t_b = in_process(samples, warmup)
+    remote, t_c = over_http(samples, warmup)
+    rows = [
+        ("(a) math-verify direct, sequential (TRL accuracy_reward)", t_a),
+        ("(b) rlvr in-process", t_b),
+        ("(c) rlvr over HTTP", t_c),
+    ]
+    for label, t in rows:
+        print(f"  {label:<58} {n / t:8.1f} items/s  ({t:.2f}s)")
+    print(f"  ratio (b)/(a) = {t_a / t_b:.2f}x   (target >= 5x)")
+    print(f"  ratio (c)/(b) = {t_c / t_b:.2f}x slower   (target <= 1.3x)")
+    differ = sum(1 for x, y in zip(baseline, local, strict=True) if y is None or x != y)
+    print(
+        f"  verdicts differing from (a): {differ}/{n}; not judged by rlvr: {sum(r is None for r in local)}; "
+        f"HTTP equals in-process: {remote == local}"
+    )
+
+
+if __name__ == "__main__":
+    main()
