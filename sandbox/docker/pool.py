@@ -1,0 +1,130 @@
+"""The warm pool: started runner containers waiting for submissions, refilled in the background.
+
+A runner is lent to one submission at a time. When it comes back it is reused only if
+the borrower vouches for it (wiped clean, no limit hit, under its job budget); anything
+else is removed by a background reaper and replaced by the filler, so neither a start
+nor a removal is paid by a submission.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+from sandbox.docker.runner import Runner
+from sandbox.errors import BackendUnavailable, SandboxError
+
+log = logging.getLogger(__name__)
+RETRY_BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+class WarmPool:
+    """Keeps ``size`` runners alive; ``acquire`` lends one, ``release`` takes it back."""
+
+    def __init__(self, start: Callable[[], Runner], size: int, max_jobs: int, acquire_timeout_s: float) -> None:
+        self._start = start
+        self._size = size
+        self._max_jobs = max_jobs
+        self._acquire_timeout_s = acquire_timeout_s
+        self._cond = threading.Condition()
+        self._idle: list[Runner] = []
+        self._live = 0
+        self._closed = False
+        self.last_error: str | None = None
+        self._doomed: queue.Queue[Runner | None] = queue.Queue()
+        self._filler = threading.Thread(target=self._fill, name="rlvr-docker-filler", daemon=True)
+        self._reaper = threading.Thread(target=self._reap, name="rlvr-docker-reaper", daemon=True)
+        self._filler.start()
+        self._reaper.start()
+
+    @property
+    def idle(self) -> int:
+        """Runners ready right now."""
+        with self._cond:
+            return len(self._idle)
+
+    def acquire(self) -> Runner:
+        """A ready runner for one submission; BackendUnavailable if none can be started."""
+        deadline = time.monotonic() + self._acquire_timeout_s
+        with self._cond:
+            while not self._idle:
+                if self._closed:
+                    raise SandboxError("the docker backend is closed")
+                if self.last_error is not None and self._live == 0:
+                    raise BackendUnavailable(self.last_error)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise SandboxError(f"no runner container free within {self._acquire_timeout_s:.0f}s")
+                self._cond.wait(remaining)
+            return self._idle.pop()
+
+    def release(self, runner: Runner, reusable: bool) -> None:
+        """Take a runner back: to the idle list if reusable and under budget, else to the reaper."""
+        runner.jobs_done += 1
+        with self._cond:
+            if reusable and not self._closed and runner.jobs_done < self._max_jobs:
+                self._idle.append(runner)
+                self._cond.notify_all()
+                return
+            self._live -= 1
+            closed = self._closed
+            self._cond.notify_all()
+        if closed:
+            runner.remove()  # the reaper has stopped: remove it here so it cannot leak
+        else:
+            self._doomed.put(runner)
+
+    def _fill(self) -> None:
+        failures = 0
+        while True:
+            with self._cond:
+                while not self._closed and self._live >= self._size:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                self._live += 1
+            try:
+                runner = self._start()
+            except Exception as exc:  # any start failure: report it, back off, retry
+                with self._cond:
+                    self._live -= 1
+                    self.last_error = f"cannot start a runner container: {type(exc).__name__}: {exc}"
+                    self._cond.notify_all()
+                log.warning("%s", self.last_error)
+                delay = RETRY_BACKOFF_S[min(failures, len(RETRY_BACKOFF_S) - 1)]
+                failures += 1
+                with self._cond:
+                    self._cond.wait_for(lambda: self._closed, timeout=delay)
+                continue
+            failures = 0
+            with self._cond:
+                self.last_error = None
+                if self._closed:
+                    self._live -= 1
+                    self._doomed.put(runner)
+                    return
+                self._idle.append(runner)
+                self._cond.notify_all()
+
+    def _reap(self) -> None:
+        while (runner := self._doomed.get()) is not None:
+            try:
+                runner.remove()
+            except Exception as exc:  # the daemon may be gone; start-up cleanup catches leftovers
+                log.warning("cannot remove runner container %s: %s", runner.id[:12], exc)
+
+    def close(self) -> None:
+        """Stop refilling and remove every idle runner; runners still lent out go on release."""
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._live -= len(idle)
+            self._cond.notify_all()
+        self._filler.join()
+        for runner in idle:
+            self._doomed.put(runner)
+        self._doomed.put(None)
+        self._reaper.join()

@@ -1,0 +1,216 @@
+"""One runner container: created hardened, the agent as PID 1, talked to over its attached stream."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+from docker.types import Ulimit
+
+from sandbox.backend import Limit, Step, StepResult
+from sandbox.docker.config import DockerConfig
+from sandbox.errors import SandboxError
+from sandbox.policy import DEFAULT_POLICY
+
+AGENT_SOURCE = Path(__file__).with_name("agent.py").read_text()
+MOUNT_OPTIONS = "rw,exec,nosuid,nodev"
+STDOUT_FRAME, STDERR_FRAME = 1, 2
+# Each container runs as its own uid, so RLIMIT_NPROC (counted per uid by the host
+# kernel) of one submission never counts another container's processes.
+UID_RANGE = (200_000, 2_000_000)
+
+
+class Channel:
+    """JSON lines to the agent's stdin; JSON lines back, demultiplexed from Docker's stream frames."""
+
+    def __init__(self, sock: Any) -> None:
+        self._sock: socket.socket = getattr(sock, "_sock", sock)
+        self._frames = bytearray()
+        self._out = bytearray()
+        self._scanned = 0
+        self.stderr_tail = bytearray()
+
+    def send(self, message: dict[str, Any]) -> None:
+        """Write one request line."""
+        try:
+            self._sock.sendall(json.dumps(message).encode() + b"\n")
+        except OSError as exc:
+            raise SandboxError(f"cannot write to the container: {exc}") from exc
+
+    def receive(self, timeout_s: float) -> dict[str, Any]:
+        """Read one reply line within ``timeout_s``; SandboxError on EOF, timeout or garbage."""
+        deadline = time.monotonic() + timeout_s
+        while (end := self._out.find(b"\n", self._scanned)) < 0:
+            self._scanned = len(self._out)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise SandboxError(f"the container's agent did not answer within {timeout_s:.0f}s")
+            try:
+                self._sock.settimeout(remaining)
+                chunk = self._sock.recv(1 << 16)
+            except TimeoutError:
+                continue
+            except OSError as exc:
+                raise SandboxError(f"lost the container's stream: {exc}") from exc
+            if not chunk:
+                raise SandboxError("the container closed its stream (it died or was killed)")
+            self._frames += chunk
+            self._demux()
+        line = bytes(self._out[:end])
+        del self._out[: end + 1]
+        self._scanned = 0
+        try:
+            reply: dict[str, Any] = json.loads(line)
+        except ValueError as exc:
+            raise SandboxError(f"unreadable reply from the container's agent: {line[:200]!r}") from exc
+        return reply
+
+    def _demux(self) -> None:
+        while len(self._frames) >= 8:
+            size = int.from_bytes(self._frames[4:8], "big")
+            if len(self._frames) < 8 + size:
+                return
+            payload = self._frames[8 : 8 + size]
+            if self._frames[0] == STDOUT_FRAME:
+                self._out += payload
+            elif self._frames[0] == STDERR_FRAME:
+                self.stderr_tail = (self.stderr_tail + payload)[-4096:]
+            del self._frames[: 8 + size]
+
+    def close(self) -> None:
+        """Drop the connection."""
+        try:
+            self._sock.close()
+        except OSError:
+            pass
+
+
+class Runner:
+    """A started runner container whose agent has said it is ready."""
+
+    def __init__(self, client: docker.DockerClient, config: DockerConfig, labels: dict[str, str]) -> None:
+        self._api = client.api
+        self._config = config
+        self.jobs_done = 0
+        self.memory_mb = DEFAULT_POLICY.memory_mb
+        uid = random.randrange(*UID_RANGE)
+        tmpfs = f"{MOUNT_OPTIONS},uid={uid},gid={uid},mode=0700"
+        host_config = self._api.create_host_config(
+            network_mode="none",
+            read_only=True,
+            tmpfs={"/work": f"{tmpfs},size={config.work_dir_mb}m", "/tmp": f"{tmpfs},size={config.tmp_dir_mb}m"},
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            mem_limit=self._memory_bytes(self.memory_mb),
+            memswap_limit=self._memory_bytes(self.memory_mb),
+            pids_limit=config.pids_limit,
+            nano_cpus=int(config.cpus * 1e9),
+            ulimits=[
+                Ulimit(name="nproc", soft=config.pids_limit, hard=config.pids_limit),
+                Ulimit(name="fsize", soft=config.work_dir_mb << 20, hard=config.work_dir_mb << 20),
+                Ulimit(name="nofile", soft=config.max_open_files, hard=config.max_open_files),
+                Ulimit(name="core", soft=0, hard=0),
+            ],
+        )
+        created = self._api.create_container(
+            config.image,
+            command=["python3", "-I", "-c", AGENT_SOURCE],
+            user=f"{uid}:{uid}",
+            working_dir="/work",
+            stdin_open=True,
+            labels=labels,
+            host_config=host_config,
+        )
+        self.id: str = created["Id"]
+        self._channel: Channel | None = None
+        try:
+            # Attach before start, so the agent's first line cannot be missed.
+            sock = self._api.attach_socket(self.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
+            self._channel = Channel(sock)
+            self._api.start(self.id)
+            ready = self._channel.receive(config.start_timeout_s)
+            if not ready.get("ready"):
+                raise SandboxError(f"the container's agent did not start: {ready}")
+        except BaseException:
+            self.remove()
+            raise
+
+    def _memory_bytes(self, policy_mb: int) -> int:
+        return (policy_mb + self._config.memory_margin_mb) << 20
+
+    def call(self, message: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+        """One request to the agent and its reply; SandboxError if the agent reports a failure."""
+        if self._channel is None:
+            raise SandboxError("the container is gone")
+        self._channel.send(message)
+        reply = self._channel.receive(timeout_s)
+        if not reply.get("ok"):
+            raise SandboxError(f"the container's agent failed: {reply.get('error', reply)}")
+        return reply
+
+    def write_files(self, files: dict[str, bytes]) -> None:
+        """Put the submission's files into the (empty) work dir."""
+        encoded = {path: base64.b64encode(data).decode() for path, data in files.items()}
+        self.call({"op": "files", "files": encoded}, self._config.api_timeout_s)
+
+    def run_step(self, step: Step) -> StepResult:
+        """Run one step in the container and return its result."""
+        policy = step.policy
+        if policy.memory_mb != self.memory_mb:
+            memory = self._memory_bytes(policy.memory_mb)
+            try:
+                self._api.update_container(self.id, mem_limit=memory, memswap_limit=memory)
+            except Exception as exc:  # API errors and connection errors alike
+                raise SandboxError(f"cannot set the container's memory limit: {exc}") from exc
+            self.memory_mb = policy.memory_mb
+        limits = {
+            "wall_time_s": policy.wall_time_s,
+            "cpu_time_s": policy.cpu_time_s,
+            "max_processes": policy.max_processes,
+            "max_output_bytes": policy.max_output_bytes,
+            "max_file_bytes": policy.max_file_bytes,
+        }
+        message = {"op": "step", "argv": list(step.argv), "stdin": base64.b64encode(step.stdin).decode(),
+                   "limits": limits}
+        raw = self.call(message, policy.wall_time_s + self._config.reply_margin_s)["result"]
+        limit: Limit | None = raw["limit"]
+        return StepResult(
+            exit_code=raw["exit_code"],
+            signal=raw["signal"],
+            stdout=base64.b64decode(raw["stdout"]),
+            stderr=base64.b64decode(raw["stderr"]),
+            wall_time_s=raw["wall_time_s"],
+            cpu_time_s=raw["cpu_time_s"],
+            limit=limit,
+            stdout_truncated=raw["stdout_truncated"],
+        )
+
+    def wipe(self) -> bool:
+        """Kill every process and empty the scratch dirs; True if the agent confirms it is clean."""
+        return bool(self.call({"op": "wipe"}, self._config.api_timeout_s).get("clean"))
+
+    def death_notice(self) -> str:
+        """What happened to the container, for an error message."""
+        try:
+            state = self._api.inspect_container(self.id)["State"]
+        except docker.errors.DockerException as exc:
+            return f"container {self.id[:12]} cannot be inspected: {exc}"
+        return (f"container {self.id[:12]} is {state.get('Status')} (exit code {state.get('ExitCode')}, "
+                f"OOM-killed {state.get('OOMKilled')})")
+
+    def remove(self) -> None:
+        """Kill and delete the container; a container already gone is fine."""
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+        try:
+            self._api.remove_container(self.id, force=True)
+        except docker.errors.NotFound:
+            pass
