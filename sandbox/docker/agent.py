@@ -14,6 +14,7 @@ cannot be killed from inside the container.
 """
 
 import base64
+import contextlib
 import ctypes
 import json
 import os
@@ -83,10 +84,8 @@ def other_pids() -> list[int]:
 def kill_others() -> bool:
     """SIGKILL every other process (kill(-1) spares only us); True when none is left."""
     for _ in range(50):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         time.sleep(0.002)
         reap_all()
         if not other_pids():
@@ -168,7 +167,7 @@ def child(argv: list, stdin_fd: int, out_w: int, err_w: int, limits: dict) -> No
         set_limit(resource.RLIMIT_NPROC, limits["max_processes"] + 1, limits["max_processes"] + 1)
         set_limit(resource.RLIMIT_CORE, 0, 0)
         os.execvpe(argv[0], argv, STEP_ENV)
-    except BaseException as exc:  # noqa: BLE001 - report any exec failure as exit 127
+    except BaseException as exc:
         os.write(2, f"sandbox: cannot run {argv[0]!r}: {exc}\n".encode())
     os._exit(127)
 
@@ -218,10 +217,8 @@ def run_step(argv: list, stdin: bytes, limits: dict) -> dict:
         if len(bufs[out_r]) > cap_out:
             limit = "output"
             break
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     _, status, usage = os.wait4(pid, 0)
     wall = time.monotonic() - started
     for fd in open_fds:
@@ -280,7 +277,7 @@ def main() -> None:
     for line in sys.stdin.buffer:
         try:
             reply = handle(json.loads(line))
-        except Exception as exc:  # noqa: BLE001 - any failure is reported, the client recycles us
+        except Exception as exc:
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         out.write(json.dumps(reply).encode() + b"\n")
         out.flush()

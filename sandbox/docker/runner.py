@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import random
 import socket
@@ -86,10 +87,8 @@ class Channel:
 
     def close(self) -> None:
         """Drop the connection."""
-        try:
+        with contextlib.suppress(OSError):
             self._sock.close()
-        except OSError:
-            pass
 
 
 class Runner:
@@ -210,7 +209,5 @@ class Runner:
         if self._channel is not None:
             self._channel.close()
             self._channel = None
-        try:
+        with contextlib.suppress(docker.errors.NotFound):
             self._api.remove_container(self.id, force=True)
-        except docker.errors.NotFound:
-            pass
