@@ -56,13 +56,22 @@ def fake_score(request: ScoreRequest) -> ScoreResponse:
     return ScoreResponse(results=results, summary=summary)
 
 
-def score_handler(seen: list[httpx.Request] | None = None) -> Callable[[httpx.Request], httpx.Response]:
-    """A MockTransport handler answering POST /v1/score with :func:`fake_score`; records requests in ``seen``."""
+class FakeService:
+    """A MockTransport handler answering POST /v1/score with :func:`fake_score`; records requests in ``seen``.
 
-    def handle(request: httpx.Request) -> httpx.Response:
-        if seen is not None:
-            seen.append(request)
+    A class, not a closure, so reward functions holding it in their options still pickle.
+    """
+
+    def __init__(self, seen: list[httpx.Request] | None = None) -> None:
+        self.seen = seen
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if self.seen is not None:
+            self.seen.append(request)
         body = ScoreRequest.model_validate(json.loads(request.content))
         return httpx.Response(200, content=fake_score(body).model_dump_json())
 
-    return handle
+
+def score_handler(seen: list[httpx.Request] | None = None) -> Callable[[httpx.Request], httpx.Response]:
+    """The fake service as a handler for ``httpx.MockTransport``."""
+    return FakeService(seen)
