@@ -1,0 +1,98 @@
+"""Refuse answers that would make sympy hang or blow up, before any parsing.
+
+Power towers (``10^{10^{10^{10}}}``, ``9^9^9^9``), huge factorials, very long digit
+strings and deep brace nesting are found with linear scans; the caller turns a hit
+into a ``too_large`` verdict instead of handing the text to sympy.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+MAX_DIGITS = 400
+MAX_RESULT_DIGITS = 10_000
+MAX_FACTORIAL = 2_000
+MAX_NESTING = 40
+
+_DIGITS_RE = re.compile(r"\d{" + str(MAX_DIGITS + 1) + ",}")
+_FACTORIAL_RE = re.compile(r"(\d+)\s*!")
+_BINOM_RE = re.compile(r"\\[dt]?binom\s*\{?\s*(\d+)")
+# A numeric power: base, then "^", then a digit or a braced group (read by _read_exponent).
+_NUM_RE = re.compile(r"\d+(?:\.\d+)?")
+_POW_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\}\s*)?\^")
+
+
+def complexity_problem(latex: str) -> str | None:
+    """Why ``latex`` is too costly to evaluate symbolically, or None when it is safe."""
+    depth = _max_nesting(latex)
+    if depth > MAX_NESTING:
+        return f"brace/paren nesting depth {depth} > {MAX_NESTING}"
+    if _DIGITS_RE.search(latex):
+        return f"a number with more than {MAX_DIGITS} digits"
+    for m in _FACTORIAL_RE.finditer(latex):
+        if int(m.group(1)[:7]) > MAX_FACTORIAL:
+            return f"factorial of {m.group(1)[:12]} is too large"
+    for m in _BINOM_RE.finditer(latex):
+        if int(m.group(1)[:7]) > 10 * MAX_FACTORIAL:
+            return "binomial coefficient too large"
+    digits = _max_power_digits(latex)
+    if digits > MAX_RESULT_DIGITS:
+        shown = "astronomically many" if math.isinf(digits) else f"about {digits:.3g}"
+        return f"a power with {shown} digits"
+    return None
+
+
+def _max_nesting(text: str) -> int:
+    depth = best = 0
+    for c in text:
+        if c in "{([":
+            depth += 1
+            best = max(best, depth)
+        elif c in "})]":
+            depth = max(0, depth - 1)
+    return best
+
+
+def _max_power_digits(text: str) -> float:
+    """Largest number of decimal digits of a numeric power tower in ``text`` (inf when astronomical)."""
+    best = 0.0
+    for m in _POW_RE.finditer(text):
+        base = float(m.group(1))
+        if base <= 1.0:
+            continue
+        log_exp = _exponent_log10(text, m.end())
+        if log_exp is None:
+            continue
+        if log_exp > 300:
+            return math.inf
+        digits = (10.0 ** log_exp) * math.log10(base)
+        best = max(best, digits)
+    return best
+
+
+def _exponent_log10(text: str, i: int, level: int = 0) -> float | None:
+    """log10 of the numeric exponent starting at ``text[i]`` (a digit run or a braced tower), else None."""
+    if level > 8:
+        return math.inf
+    n = len(text)
+    while i < n and text[i] == " ":
+        i += 1
+    if i < n and text[i] == "{":
+        i += 1
+        while i < n and text[i] == " ":
+            i += 1
+    m = _NUM_RE.match(text, i)
+    if m is None:
+        return None
+    value = float(m.group())
+    j = m.end()
+    while j < n and text[j] in " }":
+        j += 1
+    if j < n and text[j] == "^":  # a tower: value ^ (next exponent)
+        inner = _exponent_log10(text, j + 1, level + 1) if value > 1.0 else None
+        if inner is not None:
+            if inner > 300:
+                return math.inf
+            return (10.0 ** inner) * math.log10(value)
+    return math.log10(value) if value > 0 else None

@@ -1,0 +1,203 @@
+"""The ``math`` verifier: is the completion's final answer equivalent to the reference?
+
+Extraction (think tags, boxes, answer phrases) and the hack guards are plain string
+work; equality goes through a sympy-free fast path, then math-verify plus rescue rules.
+Inputs that would hang sympy get ``too_large``/``timeout`` verdicts, never a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import sympy
+
+from rewards.item import Item
+from rewards.math_deadline import DeadlineExceeded, deadline
+from rewards.math_equiv import Side, boxed, compare, is_multi, mv_parse, value_of
+from rewards.math_extract import Extraction, extract, find_boxes
+from rewards.math_guard import complexity_problem
+from rewards.math_normalize import clean, fast_compare, strip_math_delims, unicode_to_latex
+from rewards.registry import verifier
+from rewards.verdict import Status, Verdict
+
+DEFAULT_MAX_COMPLETION_CHARS = 200_000
+DEFAULT_MAX_ANSWER_CHARS = 2_000
+DEFAULT_TIMEOUT_S = 5.0
+MAX_ALTERNATIVES = 8
+
+
+@dataclass(frozen=True)
+class MathParams:
+    """Parameters of the ``math`` verifier.
+
+    ``extract``: where the answer may come from — only ``\\boxed{}``; boxes or an
+    "the answer is" phrase; or also the last expression of a bare completion.
+    """
+
+    extract: Literal["boxed", "boxed_or_phrase", "any"] = "any"
+    float_rounding: int = 6
+    numeric_precision: int = 15
+    max_completion_chars: int = DEFAULT_MAX_COMPLETION_CHARS
+    max_answer_chars: int = DEFAULT_MAX_ANSWER_CHARS
+    timeout_s: float = DEFAULT_TIMEOUT_S
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.float_rounding <= 30 or not 1 <= self.numeric_precision <= 100:
+            raise ValueError("float_rounding must be in 0..30 and numeric_precision in 1..100")
+        if self.max_completion_chars < 1 or self.max_answer_chars < 1:
+            raise ValueError("max_completion_chars and max_answer_chars must be positive")
+        if self.timeout_s <= 0:
+            raise ValueError("timeout_s must be positive")
+
+
+def reference_text(reference: Any) -> str | None:
+    """The gold answer as text (numbers are accepted), or None when there is none."""
+    if isinstance(reference, bool) or reference is None:
+        return None
+    if isinstance(reference, (int, float)):
+        return repr(reference)
+    if isinstance(reference, str) and reference.strip():
+        return reference.strip()
+    return None
+
+
+def math_cache_key(item: Item, params: MathParams) -> Hashable:
+    """(extraction, reference, params): equal keys give equal verdicts; no sympy involved."""
+    ref = reference_text(item.reference)
+    if len(item.completion) > params.max_completion_chars:
+        return ("too_large", len(item.completion), ref, params)
+    return (extract(item.completion, params.extract), ref, params)
+
+
+@verifier("math", params=MathParams, heavy=True, cache_key=math_cache_key)
+def math(item: Item, params: MathParams) -> Verdict:
+    """Score 1 when the final answer equals the reference, e.g. "... so \\boxed{\\frac12}" vs "0.5"."""
+    ref = reference_text(item.reference)
+    if ref is None:
+        return Verdict.fail(Status.BAD_REFERENCE, "math: the reference must be a non-empty string or a number")
+    if len(item.completion) > params.max_completion_chars:
+        return Verdict.fail(Status.TOO_LARGE, f"math: completion of {len(item.completion)} chars exceeds "
+                                              f"max_completion_chars={params.max_completion_chars}")
+    if len(ref) > params.max_completion_chars:
+        return Verdict.fail(Status.BAD_REFERENCE, f"math: reference of {len(ref)} chars is too long")
+    ex = extract(item.completion, params.extract)
+    if ex.kind == "none":
+        return Verdict.ok(0.0, f"no answer extracted ({ex.note})", extracted=None, rule="extraction")
+    too_big = _size_problem(ex, params)
+    if too_big:
+        return Verdict.fail(Status.TOO_LARGE, f"math: extracted answer {too_big}", extracted=ex.shown)
+    try:
+        with deadline(params.timeout_s):
+            return _judge(ex, ref, params)
+    except DeadlineExceeded:
+        return Verdict.fail(Status.TIMEOUT, f"math: comparing {ex.shown!r} with {ref[:80]!r} took over "
+                                            f"{params.timeout_s:g}s", extracted=ex.shown)
+    except RecursionError:
+        return Verdict.fail(Status.ERROR, f"math: expression {ex.shown!r} is nested too deeply to parse",
+                            extracted=ex.shown)
+
+
+def _size_problem(ex: Extraction, params: MathParams) -> str | None:
+    for text in ex.answers:
+        if len(text) > params.max_answer_chars:
+            return f"of {len(text)} chars exceeds max_answer_chars={params.max_answer_chars}"
+        problem = complexity_problem(text)
+        if problem:
+            return f"is too complex to evaluate: {problem}"
+    return None
+
+
+def _gold_side(ref: str) -> Side:
+    text = unicode_to_latex(ref)
+    boxes = find_boxes(text)
+    if boxes:
+        return Side(", ".join(boxes), mv_parse(text))
+    inner = strip_math_delims(text)
+    return Side(inner, mv_parse(boxed(inner)))
+
+
+def _judge(ex: Extraction, ref: str, params: MathParams) -> Verdict:
+    distinct = _distinct(ex.answers) if ex.kind == "boxed" else list(ex.answers)
+    gold_box_text = strip_math_delims(unicode_to_latex(ref))
+    if len(distinct) == 1 and not ex.alternatives and "\\boxed" not in gold_box_text:
+        equal, rule = fast_compare(distinct[0], gold_box_text, params.float_rounding)
+        if equal is not None:
+            return _verdict(equal, f"fast path: {rule}", ex, distinct[0], gold_box_text, None, None)
+    problem = complexity_problem(ref)
+    if problem:
+        return Verdict.fail(Status.BAD_REFERENCE, f"math: reference is too complex to evaluate: {problem}")
+    gold = _gold_side(ref)
+    if not gold.parsed:
+        return Verdict.fail(Status.BAD_REFERENCE, f"math: reference {ref[:80]!r} could not be parsed")
+    multi = is_multi(gold.parsed)
+    alternatives = _alternatives(ex, distinct, gold, multi)
+    if alternatives:
+        return _judge_alternatives(alternatives, ex, gold, params)
+    answer = _answer_side(ex, distinct, multi)
+    if not answer.parsed:
+        return _verdict(False, "nothing parseable in the answer", ex, answer.latex, gold.latex, answer, gold)
+    equal, rule = compare(gold, answer, params.float_rounding, params.numeric_precision)
+    return _verdict(equal, rule, ex, answer.latex, gold.latex, answer, gold)
+
+
+def _distinct(answers: tuple[str, ...]) -> list[str]:
+    seen: dict[str, str] = {}
+    for a in answers:
+        seen.setdefault(clean(a), a)
+    return list(seen.values())
+
+
+def _alternatives(ex: Extraction, distinct: list[str], gold: Side, multi: bool) -> list[str]:
+    """The different answers a hedging completion offers, when the reference has only one."""
+    if multi:
+        return []
+    if ex.kind == "boxed" and len(distinct) > 1:
+        return distinct
+    if ex.listed and isinstance(value_of(gold.parsed), (sympy.Tuple, sympy.Set, sympy.MatrixBase)):
+        return []
+    return list(ex.alternatives)
+
+
+def _judge_alternatives(alternatives: list[str], ex: Extraction, gold: Side, params: MathParams) -> Verdict:
+    shown = "; ".join(" ".join(a.split())[:40] for a in alternatives[:5]) + ("; ..." if len(alternatives) > 5 else "")
+    if len(alternatives) > MAX_ALTERNATIVES:
+        return _verdict(False, f"hack guard: {len(alternatives)} different answers offered (spraying)",
+                        ex, shown, gold.latex, None, gold)
+    for alt in alternatives:
+        equal, _ = fast_compare(alt, gold.latex, params.float_rounding)
+        if equal is None:
+            parsed = mv_parse(boxed(alt))
+            equal = bool(parsed) and compare(gold, Side(alt, parsed), params.float_rounding,
+                                             params.numeric_precision)[0]
+        if not equal:
+            return _verdict(False, f"hack guard: {len(alternatives)} different answers offered ({shown}), "
+                                   "not all equal to the reference", ex, shown, gold.latex, None, gold)
+    return _verdict(True, "every answer offered equals the reference", ex, shown, gold.latex, None, gold)
+
+
+def _answer_side(ex: Extraction, distinct: list[str], multi: bool) -> Side:
+    if ex.kind == "boxed":
+        if len(distinct) == 1:
+            return Side(distinct[0], mv_parse(boxed(distinct[0])))
+        return Side(", ".join(distinct), mv_parse(" , ".join(boxed(b) for b in distinct)))
+    parsed = mv_parse(ex.context or ex.answers[0])
+    latex = parsed[-1] if parsed and isinstance(parsed[-1], str) else ex.answers[0]
+    return Side(latex, parsed)
+
+
+def _verdict(equal: bool, rule: str, ex: Extraction, answer: str, gold: str,
+             answer_side: Side | None, gold_side: Side | None) -> Verdict:
+    a_shown = " ".join(answer.split())[:120]
+    g_shown = " ".join(gold.split())[:120]
+    g_parsed = str(gold_side.expr)[:120] if gold_side is not None and gold_side.parsed else g_shown
+    how = "equal" if equal else "not equal"
+    reason = f"extracted {a_shown!r} ({ex.kind}); reference {g_shown!r} parsed as {g_parsed}; {how} by {rule}"
+    details = {
+        "extracted": a_shown, "extraction": ex.kind, "rule": rule,
+        "answer_normalized": clean(answer)[:200], "reference_normalized": clean(gold)[:200],
+        "answer_parsed": str(answer_side.expr)[:200] if answer_side is not None and answer_side.parsed else None,
+        "reference_parsed": g_parsed,
+    }
+    return Verdict.ok(1.0 if equal else 0.0, reason, **details)
