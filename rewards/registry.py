@@ -23,6 +23,7 @@ ENTRY_POINT_GROUP = "rlvr.verifiers"
 SPEC_ATTR = "__rlvr_verifier__"
 BUILTIN_MODULES = (
     "rewards.format",
+    "rewards.language",
     "rewards.math_verifier",
 )
 

