@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 import docker
@@ -86,7 +86,7 @@ class DockerBackend:
             return False, self._pool.last_error
         return True, f"docker: warm pool of {self.config.pool_size} ({self._pool.idle} idle) from {self.config.image}"
 
-    def run(self, job: Job) -> Iterator[StepResult]:
+    def run(self, job: Job) -> Generator[StepResult, None, None]:
         """Run ``job`` in a pooled (or fresh) container; SandboxError if the container fails."""
         self._connect()
         runner = self._pool.acquire() if self._pool is not None else self._fresh_runner()
