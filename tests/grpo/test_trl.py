@@ -8,13 +8,10 @@ loop, turns None into NaN, and names each function by ``__name__``.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import math
 import pickle
-import threading
-from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -23,53 +20,7 @@ import pytest
 
 from grpo.trl import AsyncRLVRReward, RLVRReward, message_text, rlvr_reward
 from tests.grpo.fakes import UNJUDGEABLE, score_handler
-
-
-class TrainerLike:
-    """The parts of GRPOTrainer that call reward functions: kwargs, async loop, None→NaN, logging hooks."""
-
-    def __init__(self) -> None:
-        self.state = object()  # a TrainerState in TRL
-        self.extra: dict[str, list[Any]] = defaultdict(list)
-        self.metrics: dict[str, list[float]] = defaultdict(list)
-        self.loop = asyncio.new_event_loop()
-        threading.Thread(target=self.loop.run_forever, daemon=True).start()
-
-    def _log_completion_extra(self, column: str, values: list[Any]) -> None:
-        self.extra[column].extend(values)
-
-    def _log_metric(self, name: str, value: float) -> None:
-        self.metrics[name].append(value)
-
-    def calculate_rewards(
-        self,
-        reward_func: Callable[..., Any],
-        inputs: list[dict[str, Any]],
-        prompts: list[Any],
-        completions: list[Any],
-        completion_ids: list[list[int]],
-    ) -> list[float]:
-        keys = [key for key in inputs[0] if key not in ["prompt", "completion", "completion_ids"]]
-        reward_kwargs: dict[str, Any] = {key: [example[key] for example in inputs] for key in keys}
-        reward_kwargs["trainer_state"] = self.state
-        reward_kwargs["log_extra"] = self._log_completion_extra
-        reward_kwargs["log_metric"] = self._log_metric
-        if inspect.iscoroutinefunction(reward_func):
-
-            async def invoke() -> Any:
-                return await reward_func(
-                    prompts=prompts, completions=completions, completion_ids=completion_ids, **reward_kwargs
-                )
-
-            output = asyncio.run_coroutine_threadsafe(invoke(), self.loop).result(timeout=30)
-        else:
-            output = reward_func(
-                prompts=prompts, completions=completions, completion_ids=completion_ids, **reward_kwargs
-            )
-        return [r if r is not None else math.nan for r in output]
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
+from tests.grpo.harness import TrainerLike
 
 
 @pytest.fixture
