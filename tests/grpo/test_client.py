@@ -6,7 +6,7 @@ import asyncio
 import json
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import httpx
 import pytest
@@ -28,7 +28,7 @@ FAST = RetryPolicy(attempts=4, base_backoff_s=0.5, max_backoff_s=4.0)
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def failing_then_ok(failures: list[httpx.Response | type[Exception]], seen: list[httpx.Request]) -> Handler:
+def failing_then_ok(failures: Sequence[httpx.Response | type[Exception]], seen: list[httpx.Request]) -> Handler:
     """Answer with each of ``failures`` in turn (a response, or an exception to raise), then score for real."""
     ok = score_handler()
 
@@ -47,7 +47,7 @@ def failing_then_ok(failures: list[httpx.Response | type[Exception]], seen: list
 def sync_client(handler: Handler, sleeps: list[float] | None = None, **kwargs: object) -> RewardClient:
     kwargs.setdefault("retry", FAST)
     client = RewardClient(kwargs.pop("urls", URL), transport=httpx.MockTransport(handler), **kwargs)  # type: ignore[arg-type]
-    client._sleep = sleeps.append if sleeps is not None else lambda s: None  # type: ignore[method-assign]
+    client._sleep = sleeps.append if sleeps is not None else lambda s: None  # type: ignore[method-assign,assignment]
     return client
 
 
@@ -242,7 +242,7 @@ def test_async_client_yields_the_same_as_sync_with_retries_and_chunks() -> None:
         async def record(seconds: float) -> None:
             sleeps.append(seconds)
 
-        client._sleep = record  # type: ignore[method-assign]
+        client._sleep = record  # type: ignore[method-assign,assignment]
         async with client:
             return await client.score_texts(["a", "bb", UNJUDGEABLE, "dddd", "e", "ff", "g"])
 

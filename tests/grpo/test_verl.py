@@ -20,7 +20,7 @@ from grpo import verl
 from grpo.client import AsyncRewardClient, RewardClient
 from tests.grpo.fakes import UNJUDGEABLE, score_handler
 
-REWARD_KWARGS = {"url": "http://rlvr.test", "rewards": {"format": 1.0, "tag_count": 0.5}}
+REWARD_KWARGS: dict[str, Any] = {"url": "http://rlvr.test", "rewards": {"format": 1.0, "tag_count": 0.5}}
 SAMPLES = [
     ("openai/gsm8k", "<think>2+2</think>4", "4", {"question": "What is 2+2?", "index": 0}),
     ("openai/gsm8k", UNJUDGEABLE, "4", {"index": 1}),
