@@ -39,6 +39,7 @@ def serve(
     import uvicorn
 
     from service.app import create_app
+    from service.logs import configure_logging
 
     overrides: dict[str, Any] = {"host": host, "port": port, "log_level": log_level}
     if workers is not None:
@@ -46,7 +47,9 @@ def serve(
     if backend is not None:
         overrides["sandbox_backend"] = backend
     settings = _settings(**overrides)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
+                log_config=None, timeout_graceful_shutdown=int(settings.shutdown_grace_s))
 
 
 @app.command()
@@ -224,3 +227,39 @@ class _HttpRunner:
 
 def main() -> None:
     app()
+
+
+@app.command()
+def check(
+    cases: Annotated[
+        list[Path], typer.Argument(help="Golden case files or directories of *.jsonl (with --diff: two score outputs).")
+    ],
+    url: Annotated[str | None, typer.Option(help="Score against a running service instead of in-process.")] = None,
+    junit: Annotated[Path | None, typer.Option(help="Also write a JUnit XML report here, for CI.")] = None,
+    diff: Annotated[bool, typer.Option("--diff", help="Compare two `rlvr score` outputs A B: what changed.")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, help="Items per request/batch.")] = DEFAULT_BATCH,
+) -> None:
+    """Check golden cases (items plus their expected reward); exit 1 on any mismatch."""
+    from service.cli_check import run_check, run_diff
+
+    if diff:
+        if len(cases) != 2:
+            err.print("[red]--diff takes exactly two files: A.jsonl B.jsonl[/red]")
+            raise typer.Exit(2)
+        run_diff(cases[0], cases[1])
+    else:
+        run_check(cases, url, junit, batch_size)
+
+
+@app.command()
+def explain(
+    item: Annotated[str, typer.Argument(help="The item as JSON, a file holding it (or JSONL with --id), or '-'.")],
+    url: Annotated[str | None, typer.Option(help="Ask a running service (?explain=true) instead.")] = None,
+    rewards: Annotated[str | None, typer.Option(help="Rewards if the item names none, as JSON.")] = None,
+    id: Annotated[str | None, typer.Option("--id", help="Which item of a JSONL file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON.")] = False,
+) -> None:
+    """Score one item and print the full trace: extracted answer, comparison, deciding rule, details."""
+    from service.cli_explain import run_explain
+
+    run_explain(item, url, _parse_rewards(rewards), id, as_json)

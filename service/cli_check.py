@@ -1,0 +1,122 @@
+"""``rlvr check``: run golden case files (or diff two score runs) and report for humans and CI."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from service.check import Case, Outcome, case_files, compare, fmt, junit_xml, parse_cases, summarize
+from service.cli import _HttpRunner, _LocalRunner, _progress, err
+from service.rundiff import diff_runs, read_results
+from service.schemas import ItemResult, ScoreRequest
+
+MAX_REASON_CHARS = 160
+
+
+def stdout() -> Console:
+    """A console for tables; wide when not a terminal so CI logs keep one row per line."""
+    probe = Console()
+    return probe if probe.is_terminal else Console(width=200)
+
+
+def run_check(paths: list[Path], url: str | None, junit: Path | None, batch_size: int) -> None:
+    """Score every case, print mismatches and the per-verifier summary, exit 1 on any mismatch."""
+    files = case_files(paths)
+    if not files:
+        err.print(f"[red]no case files in {', '.join(map(str, paths))}[/red]")
+        raise typer.Exit(2)
+    try:
+        cases = [c for f in files for c in parse_cases(f)]
+    except OSError as exc:
+        err.print(f"[red]cannot read {exc.filename}:[/red] {exc.strerror}")
+        raise typer.Exit(2) from None
+    started = time.perf_counter()
+    outcomes = score_cases(cases, url, batch_size)
+    seconds = time.perf_counter() - started
+    print_report(stdout(), outcomes, seconds)
+    if junit is not None:
+        junit_xml(outcomes, seconds).write(junit, encoding="utf-8", xml_declaration=True)
+    if not all(o.passed for o in outcomes):
+        raise typer.Exit(1)
+
+
+def score_cases(cases: list[Case], url: str | None, batch_size: int) -> list[Outcome]:
+    """Each case compared with its result, in file order; invalid cases are not sent."""
+    runner = _HttpRunner(url) if url else _LocalRunner()
+    results: dict[int, ItemResult] = {}
+    valid = [(n, c) for n, c in enumerate(cases) if c.item is not None]
+    try:
+        with _progress(len(valid)) as progress:
+            task = progress.add_task("checking", total=len(valid))
+            for start in range(0, len(valid), batch_size):
+                chunk = valid[start : start + batch_size]
+                request = ScoreRequest(items=[c.item for _, c in chunk if c.item is not None])
+                for (n, _), result in zip(chunk, runner.score(request).results, strict=True):
+                    results[n] = result
+                progress.advance(task, len(chunk))
+    finally:
+        runner.close()
+    return [compare(c, results.get(n)) for n, c in enumerate(cases)]
+
+
+def print_report(console: Console, outcomes: list[Outcome], seconds: float) -> None:
+    """The mismatch table (if any), the per-verifier summary and a one-line verdict."""
+    failed = [o for o in outcomes if not o.passed]
+    if failed:
+        table = Table(title="Mismatches", title_justify="left", show_lines=False)
+        for col in ("case", "item", "component", "field", "expected", "got", "reason"):
+            table.add_column(col, overflow="fold")
+        for o in failed:
+            for m in o.mismatches:
+                reason = m.reason if len(m.reason) <= MAX_REASON_CHARS else m.reason[: MAX_REASON_CHARS - 1] + "…"
+                table.add_row(
+                    f"{Path(o.case.file).name}:{o.case.line}",
+                    o.case.id,
+                    m.component,
+                    m.field,
+                    fmt(m.expected),
+                    fmt(m.got),
+                    reason,
+                    style="red",
+                )
+        console.print(table)
+    summary = Table(title="Per verifier", title_justify="left")
+    for col in ("verifier", "cases", "passed", "failed"):
+        summary.add_column(col, justify="left" if col == "verifier" else "right")
+    for s in summarize(outcomes):
+        summary.add_row(s.name, str(s.cases), str(s.passed), str(s.failed), style="red" if s.failed else None)
+    console.print(summary)
+    if failed:
+        console.print(f"[red]FAILED[/red]: {len(failed)} of {len(outcomes)} cases did not match ({seconds:.1f}s)")
+    else:
+        console.print(f"[green]OK[/green]: all {len(outcomes)} cases match ({seconds:.1f}s)")
+
+
+def run_diff(a_path: Path, b_path: Path) -> None:
+    """Print what changed between two ``rlvr score`` outputs; exit 1 when they differ."""
+    try:
+        diff = diff_runs(read_results(a_path), read_results(b_path))
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console = stdout()
+    if diff.changes:
+        table = Table(title=f"Changes from {a_path.name} to {b_path.name}", title_justify="left")
+        for col in ("item", "component", "field", "before", "after", "why"):
+            table.add_column(col, overflow="fold")
+        for c in diff.changes:
+            table.add_row(c.id, c.component, c.field, fmt(c.before), fmt(c.after), c.why[: MAX_REASON_CHARS * 2])
+        console.print(table)
+    for label, keys in (("only in A", diff.only_a), ("only in B", diff.only_b)):
+        if keys:
+            console.print(f"{len(keys)} items {label}: {', '.join(keys[:20])}{' …' if len(keys) > 20 else ''}")
+    console.print(
+        f"{diff.compared} items compared, {diff.changed_items} changed; "
+        f"mean reward {fmt(diff.mean_a)} → {fmt(diff.mean_b)}"
+    )
+    if not diff.identical:
+        raise typer.Exit(1)

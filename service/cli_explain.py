@@ -1,0 +1,138 @@
+"""``rlvr explain``: score one item and print the full trace of how its reward came about."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from rich.tree import Tree
+
+from service.check import compare, describe, parse_case
+from service.cli import HTTP_TIMEOUT_S, err
+from service.cli_check import stdout
+from service.explain import ExplainedResponse, ItemTrace, explain_response
+from service.schemas import RewardsField, ScoreItem, ScoreRequest
+from service.settings import Settings
+
+
+def run_explain(source: str, url: str | None, rewards: RewardsField | None, item_id: str | None, as_json: bool) -> None:
+    """Explain the item given as JSON text, a file (one object, or JSONL with ``item_id``) or ``-``."""
+    raw = _select(_load(source), item_id)
+    expected = raw.pop("expected", None)
+    try:
+        item = ScoreItem.model_validate(raw)
+    except ValidationError as exc:
+        err.print(f"[red]not a valid item:[/red] {exc}")
+        raise typer.Exit(2) from None
+    request = ScoreRequest(items=[item], rewards=rewards)
+    explained = _remote(url, request) if url else _local(request)
+    trace = explained.explanations[0]
+    if as_json:
+        typer.echo(trace.model_dump_json(indent=2))
+    else:
+        _print_trace(stdout(), trace)
+    if expected is not None:
+        line = json.dumps({**raw, "expected": expected})
+        outcome = compare(parse_case(source, 1, line), explained.results[0])
+        for m in outcome.mismatches:
+            err.print(f"[red]mismatch:[/red] {escape(describe(m))}")
+        if not outcome.passed:
+            raise typer.Exit(1)
+        err.print("[green]matches the expected outcome[/green]")
+
+
+def _load(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    path = Path(source)
+    if not source.lstrip().startswith("{") and path.is_file():
+        return path.read_text()
+    return source
+
+
+def _select(text: str, item_id: str | None) -> dict[str, Any]:
+    try:
+        whole = json.loads(text)
+        objects = [whole]
+    except ValueError:
+        try:
+            objects = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except ValueError as exc:
+            err.print(f"[red]not JSON or JSONL:[/red] {exc}")
+            raise typer.Exit(2) from None
+    if item_id is not None:
+        objects = [o for o in objects if isinstance(o, dict) and str(o.get("id")) == item_id]
+    if len(objects) != 1 or not isinstance(objects[0], dict):
+        hint = "" if item_id else "; pick one with --id"
+        err.print(f"[red]expected exactly one item (a JSON object), found {len(objects)}{hint}[/red]")
+        raise typer.Exit(2)
+    return dict(objects[0])
+
+
+def _local(request: ScoreRequest) -> ExplainedResponse:
+    from service.app import build_scorer
+    from service.dispatch import RequestError
+
+    scorer = build_scorer(Settings(workers=1))
+    try:
+        response = asyncio.run(scorer.score(request))
+    except RequestError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        scorer.close()
+    return explain_response(scorer.registry, request, response)
+
+
+def _remote(url: str, request: ScoreRequest) -> ExplainedResponse:
+    import httpx
+
+    try:
+        response = httpx.post(
+            f"{url.rstrip('/')}/v1/score",
+            params={"explain": "true"},
+            content=request.model_dump_json(exclude_none=True),
+            headers={"content-type": "application/json"},
+            timeout=HTTP_TIMEOUT_S,
+        )
+    except httpx.HTTPError as exc:
+        err.print(f"[red]cannot reach {url}:[/red] {exc}")
+        raise typer.Exit(1) from None
+    if response.status_code != 200:
+        err.print(f"[red]{response.status_code} from the service:[/red] {response.text[:500]}")
+        raise typer.Exit(1)
+    return ExplainedResponse.model_validate_json(response.content)
+
+
+def _print_trace(console: Console, trace: ItemTrace) -> None:
+    reward = "null (not judged)" if trace.reward is None else f"{trace.reward:g}"
+    root = Tree(f"[bold]item {escape(str(trace.id))}[/bold]: reward {reward}, status {trace.status}")
+    root.add(f"reward = {escape(trace.formula)}")
+    if trace.error:
+        root.add(f"[red]error:[/red] {escape(trace.error)}")
+    for c in trace.components:
+        style = "green" if c.status == "ok" else "red"
+        score = "—" if c.score is None else f"{c.score:g}"
+        node = root.add(
+            f"[bold]{escape(c.name)}[/bold]: score {score}, [{style}]{c.status}[/{style}], weight {c.weight:g}"
+        )
+        if c.verifier is not None:
+            v = c.verifier
+            kind = ", ".join(k for k, on in (("heavy", v.heavy), ("blocking", v.blocking)) if on) or "light"
+            node.add(f"verifier: {escape(v.source)} {escape(v.version)} ({v.scope} scope, {kind})")
+        node.add(f"params: {escape(json.dumps(c.params, default=str))}")
+        for label, value in (("extracted", c.extracted), ("compared with", c.expected), ("decided by", c.rule)):
+            if value is not None:
+                node.add(f"{label}: {escape(json.dumps(value, default=str, ensure_ascii=False))}")
+        node.add(f"reason: {escape(c.reason)}")
+        details = node.add("details")
+        for key, value in c.details.items():
+            details.add(f"{escape(key)}: {escape(json.dumps(value, default=str, ensure_ascii=False))}")
+    console.print(root)
