@@ -5,15 +5,21 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from rewards import __version__, default_registry
+from service.admission import Admission
 from service.dispatch import Scorer
 from service.errors import install_error_handlers
+from service.metrics import Metrics
+from service.middleware import BodyLimit, RequestContext
 from service.pool import VerifierPool
-from service.routes import health, score, verifiers
+from service.routes import health, openrlhf, ops, score, verifiers
 from service.settings import Settings
+from service.stats import RollingStats
 
 log = logging.getLogger("rlvr.service")
 
@@ -46,26 +52,57 @@ def build_scorer(settings: Settings) -> Scorer:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A new app; its scorer and pools live for the app's lifespan."""
     settings = settings or Settings()
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scorer = build_scorer(settings)
+        scorer.observers += [metrics.observe, lambda name, verdict, _: app.state.stats.record(name, verdict)]
         app.state.scorer = scorer
         log.info(
-            "rlvr %s ready: verifiers %s; %d workers; sandbox backend %s",
+            "rlvr %s ready: verifiers %s; %d workers; sandbox backend %s; auth %s",
             __version__,
             ", ".join(scorer.registry.names()),
             settings.workers,
             settings.sandbox_backend,
+            "on" if app.state.api_keys else "off",
         )
         try:
             yield
         finally:
+            app.state.draining = True
             scorer.close()
 
     app = FastAPI(title="rlvr", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
+    app.state.api_keys = [k.encode() for k in settings.api_key_list()]
+    app.state.admission = Admission(settings.max_inflight_items)
+    app.state.metrics = metrics
+    app.state.stats = RollingStats()
+    app.state.draining = False
+    metrics.watch(lambda: _live_state(app))
     install_error_handlers(app)
-    for module in (score, verifiers, health):
+    for module in (score, verifiers, openrlhf, ops, health):
         app.include_router(module.router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", "x-request-id"],
+        )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext, metrics=metrics)
     return app
+
+
+def _live_state(app: FastAPI) -> dict[str, Any]:
+    scorer: Scorer | None = getattr(app.state, "scorer", None)
+    return {
+        "inflight_items": app.state.admission.inflight,
+        "inflight_limit": app.state.admission.limit,
+        "cache_hits": scorer.cache.hits if scorer else 0,
+        "cache_misses": scorer.cache.misses if scorer else 0,
+        "cache_entries": len(scorer.cache) if scorer else 0,
+        "health": scorer.health() if scorer else {},
+    }

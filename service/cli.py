@@ -39,6 +39,7 @@ def serve(
     import uvicorn
 
     from service.app import create_app
+    from service.logs import configure_logging
 
     overrides: dict[str, Any] = {"host": host, "port": port, "log_level": log_level}
     if workers is not None:
@@ -46,7 +47,9 @@ def serve(
     if backend is not None:
         overrides["sandbox_backend"] = backend
     settings = _settings(**overrides)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
+                log_config=None, timeout_graceful_shutdown=int(settings.shutdown_grace_s))
 
 
 @app.command()

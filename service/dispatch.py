@@ -48,6 +48,7 @@ class _Component:
     spec: VerifierSpec | None
     params: Any
     verdict: Verdict | None = None
+    seconds: float = 0.0
 
 
 class Scorer:
@@ -63,6 +64,7 @@ class Scorer:
         self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rlvr-verifier")
         self._params_cache: dict[tuple[str, str], Any] = {}
         self.health_checks: dict[str, Callable[[], tuple[bool, str]]] = {}
+        self.observers: list[Callable[[str, Verdict, float], None]] = []
 
     def health(self) -> dict[str, dict[str, Any]]:
         """Each dependency's state, for /readyz: ``{"name": {"ok": bool, "detail": str}}``."""
@@ -94,8 +96,12 @@ class Scorer:
             except (RegistryError, ParamError) as exc:
                 raise RequestError(str(exc.args[0])) from None
 
-    async def score(self, request: ScoreRequest) -> ScoreResponse:
-        """Score every item of ``request``; per-item problems become per-item verdicts."""
+    async def score(self, request: ScoreRequest, deadline_s: float | None = None) -> ScoreResponse:
+        """Score every item of ``request``; per-item problems become per-item verdicts.
+
+        Components not scored within ``deadline_s`` get a timeout verdict and their
+        pool work is cancelled, so an abandoned request stops consuming workers.
+        """
         started = time.perf_counter()
         default = normalize_rewards(request.rewards) if request.rewards is not None else None
         if default is not None:
@@ -107,9 +113,23 @@ class Scorer:
             comps, error = self._resolve(index, wire, default)
             cells.append(comps)
             errors.append(error)
-        await self._run(items, [c for comps in cells for c in comps])
+        flat = [c for comps in cells for c in comps]
+        try:
+            await asyncio.wait_for(self._run(items, flat), deadline_s)
+        except TimeoutError:
+            late = Verdict.fail(Status.TIMEOUT, f"the request's {deadline_s:g}s deadline passed before this was scored")
+            for c in flat:
+                if c.verdict is None:
+                    c.verdict = late
+        self._observe(flat)
         results = [_result(wire, comps, error) for wire, comps, error in zip(request.items, cells, errors, strict=True)]
         return ScoreResponse(results=results, summary=_summary(results, time.perf_counter() - started))
+
+    def _observe(self, comps: list[_Component]) -> None:
+        for observe in self.observers:
+            for c in comps:
+                if c.verdict is not None:
+                    observe(c.request.name, c.verdict, c.seconds)
 
     def _resolve(
         self, index: int, wire: ScoreItem, default: list[RewardRequest] | None
@@ -185,12 +205,12 @@ class Scorer:
             tasks.append((first.spec.name, items[first.index], first.params))
         chunks = [(keys[i : i + POOL_CHUNK], tasks[i : i + POOL_CHUNK]) for i in range(0, len(tasks), POOL_CHUNK)]
         results = await asyncio.gather(*(self.pool.run(t) for _, t in chunks))
-        for (chunk_keys, _), verdicts in zip(chunks, results, strict=True):
-            for key, verdict in zip(chunk_keys, verdicts, strict=True):
+        for (chunk_keys, _), timed in zip(chunks, results, strict=True):
+            for key, (verdict, seconds) in zip(chunk_keys, timed, strict=True):
                 if key not in uncached:
                     self.cache.put(key, verdict)
                 for c in todo[key]:
-                    c.verdict = verdict
+                    c.verdict, c.seconds = verdict, seconds
 
     def _cache_key(self, c: _Component, item: Item) -> Hashable | None:
         assert c.spec is not None
@@ -208,14 +228,19 @@ class Scorer:
 def _run_cells(items: list[Item], comps: list[_Component]) -> None:
     for c in comps:
         assert c.spec is not None
+        started = time.perf_counter()
         c.verdict = run_item(c.spec, items[c.index], c.params)
+        c.seconds = time.perf_counter() - started
 
 
 def _run_group_cells(items: list[Item], comps: list[_Component]) -> None:
     spec = comps[0].spec
     assert spec is not None
-    for c, verdict in zip(comps, run_group(spec, [items[c.index] for c in comps], comps[0].params), strict=True):
-        c.verdict = verdict
+    started = time.perf_counter()
+    verdicts = run_group(spec, [items[c.index] for c in comps], comps[0].params)
+    seconds = (time.perf_counter() - started) / len(comps)
+    for c, verdict in zip(comps, verdicts, strict=True):
+        c.verdict, c.seconds = verdict, seconds
 
 
 def _by_group(items: list[Item], comps: list[_Component]) -> list[list[_Component]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 from collections.abc import Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -20,6 +21,7 @@ from rewards import Item, Registry, Status, Verdict, default_registry
 from rewards.run import run_item
 
 Task = tuple[str, Item, Any]
+Timed = tuple[Verdict, float]
 HARD_DEADLINE_SLACK_S = 2.0
 
 _registry: Registry | None = None
@@ -39,18 +41,20 @@ def _on_deadline(signum: int, frame: Any) -> None:
     raise _Deadline
 
 
-def _run_chunk(tasks: list[Task], timeout_s: float) -> list[Verdict]:
+def _run_chunk(tasks: list[Task], timeout_s: float) -> list[Timed]:
     assert _registry is not None, "worker not initialised"
     signal.signal(signal.SIGPROF, _on_deadline)
     out = []
     for name, item, params in tasks:
+        started = time.perf_counter()
         try:
             signal.setitimer(signal.ITIMER_PROF, timeout_s)
-            out.append(run_item(_registry.get(name), item, params))
+            verdict = run_item(_registry.get(name), item, params)
         except _Deadline:
-            out.append(_timeout_verdict(name, timeout_s, "CPU time"))
+            verdict = _timeout_verdict(name, timeout_s, "CPU time")
         finally:
             signal.setitimer(signal.ITIMER_PROF, 0)
+        out.append((verdict, time.perf_counter() - started))
     return out
 
 
@@ -70,23 +74,23 @@ class VerifierPool:
             max_workers=workers, initializer=_init_worker, initargs=(plugins, tuple(plugin_modules))
         )
 
-    async def run(self, tasks: list[Task]) -> list[Verdict]:
-        """Verdicts for ``tasks`` in order; a chunk that dies is retried item by item."""
+    async def run(self, tasks: list[Task]) -> list[Timed]:
+        """(verdict, seconds) for ``tasks`` in order; a chunk that dies is retried item by item."""
         try:
             return await self._schedule(tasks)
         except (FutureTimeout, ProcessExpired) as exc:
             if len(tasks) == 1:
-                return [self._failure(tasks[0][0], exc)]
+                return [(self._failure(tasks[0][0], exc), self.timeout_s)]
         singles = await asyncio.gather(*(self._run_single(t) for t in tasks))
         return [v for vs in singles for v in vs]
 
-    async def _run_single(self, task: Task) -> list[Verdict]:
+    async def _run_single(self, task: Task) -> list[Timed]:
         try:
             return await self._schedule([task])
         except (FutureTimeout, ProcessExpired) as exc:
-            return [self._failure(task[0], exc)]
+            return [(self._failure(task[0], exc), self.timeout_s)]
 
-    def _schedule(self, tasks: list[Task]) -> asyncio.Future[list[Verdict]]:
+    def _schedule(self, tasks: list[Task]) -> asyncio.Future[list[Timed]]:
         deadline = self.timeout_s * len(tasks) + HARD_DEADLINE_SLACK_S
         future = self._pool.schedule(_run_chunk, args=(tasks, self.timeout_s), timeout=deadline)
         return asyncio.wrap_future(future)

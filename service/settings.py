@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from typing import Literal
+from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_HOST = "127.0.0.1"
@@ -14,6 +16,11 @@ DEFAULT_ITEM_TIMEOUT_S = 10.0
 DEFAULT_MAX_ITEMS = 16_384
 DEFAULT_MAX_COMPLETION_CHARS = 1_000_000
 DEFAULT_CACHE_SIZE = 100_000
+DEFAULT_MAX_BODY_BYTES = 512 << 20
+DEFAULT_MAX_INFLIGHT_ITEMS = 65_536
+DEFAULT_REQUEST_TIMEOUT_S = 900.0
+DEFAULT_SHUTDOWN_GRACE_S = 60.0
+LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
 
 
 class Settings(BaseSettings):
@@ -45,3 +52,54 @@ class Settings(BaseSettings):
     plugins: bool = Field(default=True, description="Load verifiers from the rlvr.verifiers entry points.")
     plugin_modules: list[str] = Field(default_factory=list, description="Extra modules to import verifiers from.")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "text"] = "json"
+
+    api_keys: list[SecretStr] = Field(default_factory=list, description="Bearer tokens accepted on /v1 routes.")
+    api_keys_file: Path | None = Field(default=None, description="File with one API key per line (# comments).")
+    behind_proxy: bool = Field(
+        default=False,
+        description="An authenticating proxy stands in front: allow an open bind address without API keys.",
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (off when empty).")
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1, description="Larger request bodies get 413.")
+    max_inflight_items: int = Field(
+        default=DEFAULT_MAX_INFLIGHT_ITEMS, ge=1, description="Items being scored at once; beyond it requests get 429."
+    )
+    request_timeout_s: float = Field(
+        default=DEFAULT_REQUEST_TIMEOUT_S,
+        gt=0,
+        description="Items not scored by then get a timeout verdict and the request answers.",
+    )
+    shutdown_grace_s: float = Field(
+        default=DEFAULT_SHUTDOWN_GRACE_S, ge=0, description="How long a shutdown waits for in-flight batches."
+    )
+
+    @model_validator(mode="after")
+    def _refuse_open_bind_without_keys(self) -> Self:
+        if not is_loopback(self.host) and not self.api_key_list() and not self.behind_proxy:
+            raise ValueError(
+                f"refusing to listen on {self.host} without API keys: set RLVR_API_KEYS or RLVR_API_KEYS_FILE, "
+                "or RLVR_BEHIND_PROXY=true if an authenticating proxy stands in front"
+            )
+        return self
+
+    def api_key_list(self) -> list[str]:
+        """All accepted API keys, from the setting and the keys file."""
+        keys = [k.get_secret_value() for k in self.api_keys if k.get_secret_value()]
+        if self.api_keys_file is not None:
+            try:
+                text = self.api_keys_file.read_text()
+            except OSError as exc:
+                raise ValueError(f"cannot read api_keys_file {self.api_keys_file}: {exc.strerror}") from None
+            keys += [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+        return keys
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach."""
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

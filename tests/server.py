@@ -26,6 +26,13 @@ def free_port() -> int:
 @contextlib.contextmanager
 def run_server(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """Start ``rlvr serve`` with ``args`` and ``RLVR_*`` ``env``; yield its base URL once /readyz answers."""
+    with server_process(*args, env=env) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def server_process(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like run_server, but also yield the process (to signal it)."""
     port = free_port()
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     cmd = [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
@@ -33,7 +40,7 @@ def run_server(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, proc)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from service.auth import ApiKey
 from service.deps import ScorerDep
 from service.schemas import VerifierInfo, VerifiersResponse
 
@@ -11,7 +12,7 @@ router = APIRouter(tags=["verifiers"])
 
 
 @router.get("/v1/verifiers", response_model=VerifiersResponse)
-async def list_verifiers(scorer: ScorerDep) -> VerifiersResponse:
+async def list_verifiers(scorer: ScorerDep, _: ApiKey) -> VerifiersResponse:
     """Every registered verifier, its parameters with defaults, and plugins that failed to load."""
     registry = scorer.registry
     return VerifiersResponse(

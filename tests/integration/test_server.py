@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
-from tests.server import run_server
+from tests.server import REPO, free_port, run_server, server_process
 
 pytestmark = pytest.mark.integration
 
@@ -63,3 +68,31 @@ def test_stuck_items_do_not_stop_other_requests(url: str) -> None:
     assert [r.json()["results"][0]["reward"] for r in quick_results] == [float(n) for n in range(1, 41)]
     for r in stuck_results:
         assert [x["status"] for x in r.json()["results"]] == ["timeout", "timeout"]
+
+
+def test_sigterm_finishes_inflight_batch_then_exits() -> None:
+    with server_process(env={**ENV, "RLVR_ITEM_TIMEOUT_S": "5"}) as (base, proc):
+        body = {"items": [{"completion": "nap", "reference": "x"}] * 2, "rewards": {"t_heavy": 1.0}}
+        with ThreadPoolExecutor(1) as ex:
+            inflight = ex.submit(httpx.post, f"{base}/v1/score", json=body, timeout=60)
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGTERM)
+            response = inflight.result()
+        assert response.status_code == 200
+        assert [r["status"] for r in response.json()["results"]] == ["ok", "ok"]
+        assert proc.wait(timeout=30) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal after a clean shutdown
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{base}/healthz", timeout=2)
+
+
+def test_open_bind_without_keys_is_refused_at_start() -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "service", "serve", "--host", "0.0.0.0", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "refusing to listen on 0.0.0.0 without API keys" in proc.stderr

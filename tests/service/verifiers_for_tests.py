@@ -26,12 +26,14 @@ def _key(item: Item, params: object) -> str:
 
 @verifier("t_heavy", heavy=True, cache_key=_key)
 def heavy(item: Item, params: object) -> Verdict:
-    """Runs in the pool; 'spin' burns CPU forever, 'sleep' blocks, 'die' kills its worker."""
+    """Runs in the pool; 'spin' burns CPU forever, 'sleep' blocks, 'nap' takes a second, 'die' kills its worker."""
     if item.completion == "spin":
         while True:
             pass
     if item.completion == "sleep":
         time.sleep(3600)
+    if item.completion == "nap":
+        time.sleep(1.0)
     if item.completion == "die":
         os._exit(3)
     if item.completion == "raise":

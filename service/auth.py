@@ -1,0 +1,30 @@
+"""Bearer-token API keys for the /v1 and trainer-facing routes."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+BEARER = "bearer "
+
+
+def require_api_key(request: Request) -> None:
+    """Pass when no keys are configured or the request carries one of them; else 401."""
+    keys: list[bytes] = request.app.state.api_keys
+    if not keys:
+        return
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith(BEARER):
+        raise HTTPException(
+            401,
+            "missing API key: send the header 'Authorization: Bearer <key>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    offered = header[len(BEARER) :].strip().encode()
+    if not any(hmac.compare_digest(offered, key) for key in keys):
+        raise HTTPException(401, "invalid API key", headers={"WWW-Authenticate": "Bearer"})
+
+
+ApiKey = Annotated[None, Depends(require_api_key)]
