@@ -1,0 +1,129 @@
+"""The socket proxy's allow list: what the docker backend needs passes, everything else is refused."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import docker
+import pytest
+from docker.types import Ulimit
+
+from deploy.socket_proxy.rules import decide
+
+LABELLED = {"f00d" * 16, "runner-1"}
+RUNNER = "rlvr-runner:latest"
+
+
+def labelled(ident: str) -> bool:
+    return ident in LABELLED
+
+
+def create_body(**changes: Any) -> bytes:
+    """The create body docker-py sends for a runner container (as sandbox/docker/runner.py builds it)."""
+    api = docker.APIClient(base_url="tcp://127.0.0.1:9", version="1.41")
+    host = api.create_host_config(
+        network_mode="none", read_only=True, tmpfs={"/work": "rw,size=256m"}, cap_drop=["ALL"],
+        security_opt=["no-new-privileges"], mem_limit=640 << 20, memswap_limit=640 << 20, pids_limit=256,
+        nano_cpus=10**9, ulimits=[Ulimit(name="nproc", soft=256, hard=256)])
+    spec = dict(api.create_container_config(RUNNER, ["python3", "-I", "-c", "..."], user="123456:123456",
+                                            working_dir="/work", stdin_open=True, labels={"rlvr.sandbox": "1"},
+                                            host_config=host))
+    for key, value in changes.items():
+        if key.startswith("Host_"):
+            spec["HostConfig"] = {**spec["HostConfig"], key[5:]: value}
+        else:
+            spec[key] = value
+    return json.dumps(spec).encode()
+
+
+ID = "f00d" * 16
+SANDBOX_FILTER = "filters=" + json.dumps({"label": ["rlvr.sandbox=1"]})
+
+
+@pytest.mark.parametrize(("method", "target", "body"), [
+    ("GET", "/_ping", b""),
+    ("HEAD", "/v1.41/_ping", b""),
+    ("GET", "/version", b""),
+    ("GET", "/v1.41/images/rlvr-runner:latest/json", b""),
+    ("GET", "/v1.41/images/registry.example/team/rlvr-runner:1/json", b""),
+    ("GET", f"/v1.41/containers/json?all=1&{SANDBOX_FILTER}", b""),
+    ("GET", "/v1.41/containers/json?filters=" + json.dumps({"label": {"rlvr.sandbox=1": True}}), b""),
+    ("POST", "/v1.41/containers/create", create_body()),
+    ("POST", f"/v1.41/containers/{ID}/start", b""),
+    ("POST", f"/v1.41/containers/{ID}/wait", b""),
+    ("POST", f"/v1.41/containers/{ID}/kill?signal=SIGKILL", b""),
+    ("GET", f"/v1.41/containers/{ID}/json", b""),
+    ("POST", f"/v1.41/containers/{ID}/update", json.dumps({"Memory": 1 << 30, "MemorySwap": 1 << 30}).encode()),
+    ("DELETE", f"/v1.41/containers/{ID}?v=False&link=False&force=True", b""),
+    ("DELETE", "/containers/runner-1?force=1", b""),
+])
+def test_call_the_backend_makes_yields_allowed(method: str, target: str, body: bytes) -> None:
+    decision = decide(method, target, body, labelled)
+    assert decision.allowed, decision.reason
+    assert not decision.hijack
+
+
+def test_attach_to_sandbox_container_yields_allowed_hijack() -> None:
+    decision = decide("POST", f"/v1.41/containers/{ID}/attach?stdin=1&stdout=1&stream=1", b"", labelled)
+    assert decision.allowed and decision.hijack
+
+
+@pytest.mark.parametrize(("method", "target", "body", "why"), [
+    ("GET", "/v1.41/info", b"", "not on the allow list"),
+    ("GET", "/v1.41/containers/json?all=1", b"", "must filter on label"),
+    ("GET", "/v1.41/containers/json?filters=" + json.dumps({"label": ["rlvr.sandbox=0"]}), b"", "must filter"),
+    ("POST", "/v1.41/containers/prune", b"", "not on the allow list"),
+    ("POST", "/v1.41/images/create?fromImage=alpine", b"", "not on the allow list"),
+    ("DELETE", "/v1.41/images/rlvr-runner:latest", b"", "not on the allow list"),
+    ("POST", "/v1.41/build", b"", "not on the allow list"),
+    ("POST", "/v1.41/volumes/create", b"{}", "not on the allow list"),
+    ("GET", "/v1.41/networks", b"", "not on the allow list"),
+    ("POST", "/v1.41/swarm/init", b"{}", "not on the allow list"),
+    ("POST", f"/v1.41/containers/{ID}/exec", b"{}", "not on the allow list"),
+    ("PUT", f"/v1.41/containers/{ID}/archive?path=/", b"", "not on the allow list"),
+    ("GET", f"/v1.41/containers/{ID}/archive?path=/etc", b"", "not on the allow list"),
+    ("GET", f"/v1.41/containers/{ID}/start", b"", "not on the allow list"),
+    ("POST", f"/v1.41/containers/{'beef' * 16}/start", b"", "does not carry the label"),
+    ("POST", f"/v1.41/containers/{'beef' * 16}/attach?stdin=1", b"", "does not carry the label"),
+    ("DELETE", "/v1.41/containers/postgres?force=1", b"", "does not carry the label"),
+    ("GET", "/v1.41/containers/postgres/json", b"", "does not carry the label"),
+    ("POST", f"/v1.41/containers/{ID}/update", json.dumps({"PidsLimit": 100000}).encode(), "only change the memory"),
+    ("POST", f"/v1.41/containers/{ID}/update", b"not json", "only change the memory"),
+    ("POST", "/v1.41/containers/create", b"not json", "not a JSON object"),
+    ("POST", "/v1.41/containers/create?platform=linux/arm64", create_body(), "platform"),
+    ("POST", "/v1.41/containers/create", create_body(Image="debian:bookworm"), "not an allowed runner image"),
+    ("POST", "/v1.41/containers/create", create_body(Labels={}), "must carry the label"),
+    ("POST", "/v1.41/containers/create", create_body(User=""), "non-root"),
+    ("POST", "/v1.41/containers/create", create_body(User="0:0"), "non-root"),
+    ("POST", "/v1.41/containers/create", create_body(User="root"), "non-root"),
+    ("POST", "/v1.41/containers/create", create_body(ExposedPorts={"22/tcp": {}}), "may not set ExposedPorts"),
+    ("POST", "/v1.41/containers/create", create_body(Volumes={"/data": {}}), "may not set Volumes"),
+    ("POST", "/v1.41/containers/create", create_body(HostConfig=None), "HostConfig is missing"),
+    ("POST", "/v1.41/containers/create", create_body(Host_Privileged=True), "may not set Privileged"),
+    ("POST", "/v1.41/containers/create", create_body(Host_Binds=["/:/host"]), "may not set Binds"),
+    ("POST", "/v1.41/containers/create",
+     create_body(Host_Mounts=[{"Type": "bind", "Source": "/var/run/docker.sock", "Target": "/s"}]), "Mounts"),
+    ("POST", "/v1.41/containers/create", create_body(Host_Devices=[{"PathOnHost": "/dev/kmsg"}]), "Devices"),
+    ("POST", "/v1.41/containers/create", create_body(Host_CapAdd=["SYS_ADMIN"]), "may not set CapAdd"),
+    ("POST", "/v1.41/containers/create", create_body(Host_PidMode="host"), "may not set PidMode"),
+    ("POST", "/v1.41/containers/create", create_body(Host_NetworkMode="host"), "NetworkMode must be none"),
+    ("POST", "/v1.41/containers/create", create_body(Host_NetworkMode="bridge"), "NetworkMode must be none"),
+    ("POST", "/v1.41/containers/create", create_body(Host_ReadonlyRootfs=False), "ReadonlyRootfs"),
+    ("POST", "/v1.41/containers/create", create_body(Host_CapDrop=["NET_RAW"]), "CapDrop must include ALL"),
+    ("POST", "/v1.41/containers/create", create_body(Host_SecurityOpt=[]), "no-new-privileges"),
+    ("POST", "/v1.41/containers/create",
+     create_body(Host_SecurityOpt=["no-new-privileges", "seccomp=unconfined"]), "only hold no-new-privileges"),
+    ("POST", "/v1.41/containers/create", create_body(Host_Memory=0), "must be limited"),
+    ("POST", "/v1.41/containers/create", create_body(Host_PidsLimit=None), "must be limited"),
+])
+def test_call_outside_the_allow_list_yields_denied(method: str, target: str, body: bytes, why: str) -> None:
+    decision = decide(method, target, body, labelled)
+    assert not decision.allowed
+    assert why in decision.reason
+
+
+def test_image_outside_a_custom_allow_list_yields_denied() -> None:
+    images = frozenset({"rlvr-runner:v2"})
+    assert decide("POST", "/containers/create", create_body(Image="rlvr-runner:v2"), labelled, images).allowed
+    assert not decide("POST", "/containers/create", create_body(), labelled, images).allowed
