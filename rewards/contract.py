@@ -21,6 +21,7 @@ from rewards.registry import VerifierSpec
 from rewards.verdict import Status, Verdict
 
 HUGE_CHARS = 1_000_000
+LOAD_CALL_TIMEOUT_S = 10.0
 _WRONG_VALUES: dict[Any, Any] = {str: 12345, int: "twelve", float: "1.5", bool: "yes"}
 
 
@@ -40,6 +41,21 @@ def contract_problems(spec: VerifierSpec) -> list[str]:
         problems += _call_problems(spec, params, label, item, threaded=False)
     problems += _call_problems(spec, params, "a call off the main thread", Item("The answer is 4.", "4"), threaded=True)
     return problems
+
+
+def load_problems(spec: VerifierSpec) -> list[str]:
+    """The quick part of the contract, checked when a plugin loads: params, pickling, one plain call."""
+    problems = _param_problems(spec)
+    try:
+        pickle.dumps(spec.fn)
+    except Exception as exc:
+        problems.append(f"the verifier function cannot be pickled ({type(exc).__name__}: {exc})")
+    try:
+        params = spec.parse_params({})
+    except ParamError:
+        return problems
+    label, item = sample_items()[2]
+    return problems + _call_problems(spec, params, label, item, threaded=True, timeout_s=LOAD_CALL_TIMEOUT_S)
 
 
 def sample_items() -> list[tuple[str, Item]]:
@@ -88,7 +104,9 @@ def _param_problems(spec: VerifierSpec) -> list[str]:
     return problems
 
 
-def _call_problems(spec: VerifierSpec, params: Any, label: str, item: Item, *, threaded: bool) -> list[str]:
+def _call_problems(
+    spec: VerifierSpec, params: Any, label: str, item: Item, *, threaded: bool, timeout_s: float | None = None
+) -> list[str]:
     call: Callable[[], Any] = (
         (lambda: spec.fn([item, item], params)) if spec.scope == "group" else (lambda: spec.fn(item, params))
     )
@@ -101,11 +119,13 @@ def _call_problems(spec: VerifierSpec, params: Any, label: str, item: Item, *, t
             outcome.append(exc)
 
     if threaded:
-        thread = threading.Thread(target=target)
+        thread = threading.Thread(target=target, daemon=True)
         thread.start()
-        thread.join()
+        thread.join(timeout_s)
     else:
         target()
+    if not outcome:
+        return [f"{label}: no answer within {timeout_s:g}s"]
     result = outcome[0]
     if isinstance(result, Exception):
         return [f"{label}: raised {type(result).__name__}: {result}"[:300]]

@@ -24,6 +24,11 @@ SPEC_ATTR = "__rlvr_verifier__"
 BUILTIN_MODULES = (
     "rewards.format",
     "rewards.language",
+    "rewards.overlong",
+    "rewards.cosine_length",
+    "rewards.repetition",
+    "rewards.reasoning_steps",
+    "rewards.length_penalty",
     "rewards.math_verifier",
 )
 
@@ -142,8 +147,8 @@ class Registry:
     def names(self) -> list[str]:
         return sorted(self._specs)
 
-    def load_module(self, module: str, *, source: str, version: str = "") -> None:
-        """Register every verifier defined in ``module``."""
+    def load_module(self, module: str, *, source: str, version: str = "", check: bool = False) -> None:
+        """Register every verifier defined in ``module`` (``check``: admit only those passing the load checks)."""
         mod = importlib.import_module(module)
         found = [
             v
@@ -153,6 +158,8 @@ class Registry:
         if not found:
             raise PluginError(f"module {module!r} defines no verifier")
         for fn in found:
+            if check:
+                _check_on_load(fn)
             self.register(fn, source=source, version=version)
 
     def load_plugins(self, modules: Sequence[str] = ()) -> None:
@@ -162,14 +169,25 @@ class Registry:
             version = ep.dist.version if ep.dist else ""
             where = f"plugin {ep.name!r} ({ep.value}, package {dist})"
             try:
-                self.register(ep.load(), source=f"plugin:{dist}", version=version)
+                self.register(_check_on_load(ep.load()), source=f"plugin:{dist}", version=version)
             except Exception as exc:  # a broken plugin must not take the service down
                 self.problems.append(f"{where}: {type(exc).__name__}: {exc}")
         for module in modules:
             try:
-                self.load_module(module, source=f"module:{module}")
+                self.load_module(module, source=f"module:{module}", check=True)
             except Exception as exc:
                 self.problems.append(f"module {module!r}: {type(exc).__name__}: {exc}")
+
+
+def _check_on_load(obj: Any) -> Any:
+    """``obj`` if it is a verifier passing the quick contract checks, else PluginError saying what is wrong."""
+    from rewards.contract import load_problems  # rewards.contract imports this module
+
+    spec = spec_of(obj)
+    problems = load_problems(spec)
+    if problems:
+        raise PluginError(f"verifier {spec.name!r} breaks the contract: {'; '.join(problems)}")
+    return obj
 
 
 def default_registry(*, plugins: bool = True, modules: Sequence[str] = ()) -> Registry:
