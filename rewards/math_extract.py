@@ -27,7 +27,7 @@ _SENTENCE_END_RE = re.compile(r"\.(?:\s+(?=[A-Z<])|\s*$)|\n")
 _HOPE_RE = re.compile(r"\s*I hope it is correct\.?.*$", re.IGNORECASE | re.DOTALL)
 # Alternatives joined by "or" (hedging); "and" also separates answers when listing options.
 _OR_RE = re.compile(r"\\text\s*\{\s*(?:or|either)\s*\}|\\(?:lor|vee)\b|\b(?:or|either)\b", re.IGNORECASE)
-_NUMBER_RE = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+_NUMBER_RE = re.compile(r"-?(?:\d{1,3}(?:(?:,\\!|\\!,|\{,\}|\\,|\\!|\\ |,| )\d{3})+(?!\d)|\d+)(?:\.\d+)?")
 _LIST_SEP_RE = re.compile(r"^(?:\s*[,;]\s*|\s+(?:and|or)\s+|\s+|\s*,?\s*\\(?:quad|qquad|,|;)\s*)$")
 
 
@@ -170,8 +170,7 @@ def extract(completion: str, mode: ExtractMode = "any") -> Extraction:
     boxes = find_boxes(region)
     if boxes:
         if len(boxes) > MAX_BOXES:
-            return Extraction("boxed", tuple(boxes[-3:]), tuple(boxes), note=f"more than {MAX_BOXES} boxed answers",
-                              listed=True)
+            return Extraction("boxed", tuple(boxes), note=f"more than {MAX_BOXES} boxed answers")
         alternatives, listed = split_alternatives(boxes[0]) if len(boxes) == 1 else ([], False)
         return Extraction("boxed", tuple(boxes), tuple(alternatives), listed=listed)
     if mode == "boxed":

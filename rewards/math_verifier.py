@@ -26,6 +26,7 @@ DEFAULT_MAX_COMPLETION_CHARS = 200_000
 DEFAULT_MAX_ANSWER_CHARS = 2_000
 DEFAULT_TIMEOUT_S = 5.0
 MAX_ALTERNATIVES = 8
+_CONTAINERS = (sympy.Tuple, sympy.Set, sympy.MatrixBase)
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def _judge(ex: Extraction, ref: str, params: MathParams) -> Verdict:
     if problem:
         return Verdict.fail(Status.BAD_REFERENCE, f"math: reference is too complex to evaluate: {problem}")
     gold = _gold_side(ref)
-    if not gold.parsed:
+    if _malformed(ref, gold):
         return Verdict.fail(Status.BAD_REFERENCE, f"math: reference {ref[:80]!r} could not be parsed")
     multi = is_multi(gold.parsed)
     alternatives = _alternatives(ex, distinct, gold, multi)
@@ -138,8 +139,27 @@ def _judge(ex: Extraction, ref: str, params: MathParams) -> Verdict:
     answer = _answer_side(ex, distinct, multi)
     if not answer.parsed:
         return _verdict(False, "nothing parseable in the answer", ex, answer.latex, gold.latex, answer, gold)
+    if not multi and _lists_values(answer) and not isinstance(value_of(gold.parsed), _CONTAINERS):
+        return _verdict(False, f"hack guard: the answer lists {len(answer.expr)} values, the reference has one",
+                        ex, answer.latex, gold.latex, answer, gold)
     equal, rule = compare(gold, answer, params.float_rounding, params.numeric_precision)
     return _verdict(equal, rule, ex, answer.latex, gold.latex, answer, gold)
+
+
+def _lists_values(side: Side) -> bool:
+    return isinstance(side.expr, sympy.FiniteSet) and len(side.expr) > 1
+
+
+def _malformed(ref: str, gold: Side) -> bool:
+    """No parse at all, or only a text fallback of something broken (unbalanced, dangling, no content)."""
+    if not gold.parsed:
+        return True
+    if any(not isinstance(p, str) for p in gold.parsed):
+        return False
+    text = gold.latex.strip()
+    return (not any(c.isalnum() for c in text)
+            or text.endswith(("^", "_", "\\", "=", "+", "*", "/", "(", "{"))
+            or text.count("{") != text.count("}"))
 
 
 def _distinct(answers: tuple[str, ...]) -> list[str]:
@@ -155,7 +175,7 @@ def _alternatives(ex: Extraction, distinct: list[str], gold: Side, multi: bool) 
         return []
     if ex.kind == "boxed" and len(distinct) > 1:
         return distinct
-    if ex.listed and isinstance(value_of(gold.parsed), (sympy.Tuple, sympy.Set, sympy.MatrixBase)):
+    if ex.listed and isinstance(value_of(gold.parsed), _CONTAINERS):
         return []
     return list(ex.alternatives)
 
