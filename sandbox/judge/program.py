@@ -1,0 +1,95 @@
+"""Turn a solution and a TestSuite into a sandbox Job: compile once, then one step per test.
+
+stdin/stdout tests run the program itself with the test's input; the expected output
+never enters the sandbox. Call-, assert- and pytest-based tests run the trusted
+harness (wire.py + harness.py + runner.py, passed as ``-c`` source so no file in the
+work dir can alter it), which gets the job, the solution and a fresh nonce on stdin.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+
+from sandbox.backend import Job, Step
+from sandbox.errors import UnsupportedLanguage
+from sandbox.judge.cases import TestSuite
+from sandbox.languages import resolve
+from sandbox.policy import COMPILE_POLICY, Policy
+
+HARNESS_SOURCES = ("wire.py", "harness.py", "runner.py")
+HARNESS_SLACK_S = 1.0  # two interpreter starts and the harness's own work
+PYTEST_PATHS = ("/usr/lib/python3/dist-packages",)  # Debian's python3-pytest, read-only in the sandbox
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-test limits: CPU time is the time limit, wall time a backstop for sleepers."""
+
+    time_s: float = 5.0
+    memory_mb: int = 512
+    max_output_bytes: int = 1 << 20
+    max_processes: int = 64
+
+    def policy(self) -> Policy:
+        return Policy(
+            wall_time_s=self.time_s * 2 + 1,
+            cpu_time_s=self.time_s,
+            memory_mb=self.memory_mb,
+            max_processes=self.max_processes,
+            max_output_bytes=self.max_output_bytes,
+        )
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A job plus what the judge needs to read its results: whether step 0 compiles, the nonces."""
+
+    job: Job
+    compiles: bool
+    nonces: tuple[str, ...] = ()
+
+
+@cache
+def harness_program() -> str:
+    """The harness's source, as one program for ``python -c``."""
+    here = Path(__file__).parent
+    return "\n".join((here / name).read_text() for name in HARNESS_SOURCES)
+
+
+def plan(source: str, suite: TestSuite, language: str, limits: Limits) -> Planned:
+    """The Job that runs ``source`` against every test of ``suite``."""
+    lang = resolve(language)
+    policy = limits.policy()
+    if suite.kind == "stdio":
+        argv = lang.compile_argv(COMPILE_POLICY)
+        build = () if argv is None else (Step(argv, policy=COMPILE_POLICY, name="compile"),)
+        runs = tuple(
+            Step(lang.run_argv(policy), c.input.encode(), policy, f"test {n}") for n, c in enumerate(suite.cases, 1)
+        )
+        return Planned(Job({lang.source: source.encode()}, build + runs, lang.name), compiles=bool(build))
+    if lang.name != "python":
+        raise UnsupportedLanguage(f"{suite.kind}-based tests need python, not {language!r}")
+    argv = (lang.run_argv(policy)[0], "-I", "-S", "-B", "-c", harness_program())
+    policy = replace(policy, wall_time_s=policy.wall_time_s + HARNESS_SLACK_S)
+    nonces = tuple(secrets.token_hex(16) for _ in suite.cases)
+    steps = tuple(
+        Step(argv, _harness_stdin(source, suite, n - 1, nonce), policy, f"test {n}")
+        for n, nonce in enumerate(nonces, 1)
+    )
+    return Planned(Job({}, steps, lang.name), compiles=False, nonces=nonces)
+
+
+def _harness_stdin(source: str, suite: TestSuite, index: int, nonce: str) -> bytes:
+    case = suite.cases[index]
+    spec: dict[str, object] = {"nonce": nonce, "mode": suite.kind, "source": source, "prelude": suite.prelude}
+    if suite.kind == "call":
+        spec.update(fn_name=suite.fn_name, args=list(case.args))
+    elif suite.kind == "assert":
+        spec.update(setup=suite.setup, code=case.code)
+    else:
+        spec.update(code=case.code, sys_path=list(PYTEST_PATHS))
+    return json.dumps(spec).encode()

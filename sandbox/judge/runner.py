@@ -1,0 +1,233 @@
+"""The harness's entry point in the sandbox: fork the child, read the job, run one test, print one line.
+
+The job arrives on stdin as JSON: ``nonce``, ``mode`` (assert | call | pytest),
+``source`` (the solution), ``prelude``, ``setup``, ``code`` (assert/pytest), ``fn_name``
+and ``args`` (call). The one output line is ``<nonce> <JSON result>``.
+"""
+
+import ast
+import ctypes
+import json
+import os
+import sys
+import tempfile
+import traceback
+import types
+from typing import Any
+
+if __name__ != "__main__":  # imported for checking; in the sandbox the sources are concatenated
+    from sandbox.judge.harness import CandidateError, Link, RemoteCallable, _serve
+    from sandbox.judge.wire import NotData, encode
+
+PR_SET_DUMPABLE = 4
+
+
+def main() -> None:
+    """Run one test as described on stdin and write its signed result line to stdout."""
+    sys.setrecursionlimit(20000)
+    dumpable = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0
+    link = None if dumpable else _fork()
+    spec = json.loads(sys.stdin.buffer.read())
+    out = os.dup(1)
+    os.dup2(2, 1)  # the tests' own prints must not reach the result channel
+    if link is None:
+        result: dict[str, Any] = {"status": "harness_error", "message": "prctl(PR_SET_DUMPABLE) failed"}
+    else:
+        try:
+            result = MODES[spec["mode"]](spec, link)
+            if link.failure is not None:  # a test swallowed the child's failure
+                result = link.failure.result
+        except CandidateError as exc:
+            result = exc.result
+        except Exception as exc:  # e.g. the tests misuse a proxy: the test errs, the harness does not
+            result = {"status": "error", "message": f"{type(exc).__name__}: {exc}"[:300]}
+        finally:
+            link.close()
+    data = (spec["nonce"] + " " + json.dumps(result) + "\n").encode()
+    while data:
+        data = data[os.write(out, data) :]
+
+
+def _fork() -> "Link":
+    """Fork the child that will run the solution, before anything secret is read."""
+    p2c_r, p2c_w = os.pipe()
+    c2p_r, c2p_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            for fd in (null, p2c_w, c2p_r):
+                os.close(fd)
+            _serve(p2c_r, c2p_w)
+        finally:
+            os._exit(0)
+    os.close(p2c_r)
+    os.close(c2p_w)
+    return Link(pid, p2c_w, c2p_r)
+
+
+def _namespace(spec: dict, link: "Link") -> dict[str, Any]:
+    """The tests' namespace: the prelude, then a proxy for each name the solution defines."""
+    ns: dict[str, Any] = {"__name__": "__test__"}
+    exec(compile(spec.get("prelude", ""), "<prelude>", "exec"), ns)
+    link.classes = {k: v for k, v in ns.items() if isinstance(v, type) and v.__module__ == "__test__"}
+    link.pending_init = {"op": "init", "source": spec["source"], "prelude": spec.get("prelude", "")}
+    link.start()
+    for name in link.names:
+        ns[name] = RemoteCallable(link, {"name": name}, name)
+    return ns
+
+
+def run_assert(spec: dict, link: "Link") -> dict[str, Any]:
+    """Run the setup and one test's code; pass only if it completes."""
+    ns = _namespace(spec, link)
+    last: list[Any] = []
+
+    def eq(left: Any, right: Any) -> Any:
+        result = left == right
+        last[:] = [left, right, bool(result)]
+        return result
+
+    ns["__rlvr_eq__"] = eq
+    exec(compile(spec.get("setup", ""), "<setup>", "exec"), ns)
+    try:
+        exec(_instrumented(spec["code"]), ns)
+    except AssertionError:
+        if last and not last[2]:
+            return {"status": "fail", "message": f"expected {_short(last[1])}, got {_short(last[0])}"}
+        return {"status": "fail", "message": "assertion failed: " + _failing_line(spec["code"])}
+    except Exception as exc:
+        return {"status": "error", "message": f"{type(exc).__name__}: {exc}"[:300] + _where(spec["code"])}
+    return {"status": "pass"}
+
+
+def run_call(spec: dict, link: "Link") -> dict[str, Any]:
+    """Call the named function (or ``Solution().<name>``) with the JSON arguments; return its value."""
+    ns = _namespace(spec, link)
+    name = spec["fn_name"]
+    if link.names.get(name) == "callable":
+        target = ns[name]
+    elif link.names.get("Solution") == "class":
+        target = getattr(ns["Solution"](), name)
+    else:
+        return {"status": "error", "message": f"the solution defines no function {name!r}"}
+    try:
+        value = target(*spec["args"])
+    except Exception as exc:
+        return {"status": "error", "message": f"the solution raised {type(exc).__name__}: {exc}"[:300]}
+    try:
+        return {"status": "value", "value": encode(value)}
+    except NotData as exc:
+        return {"status": "error", "message": str(exc)}
+
+
+def run_pytest(spec: dict, link: "Link") -> dict[str, Any]:
+    """Collect the test file, delete it, then run it against a lazy ``solution`` module."""
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    sys.dont_write_bytecode = True
+    sys.path.extend(spec.get("sys_path", []))
+    import pytest
+
+    link.pending_init = {"op": "init", "source": spec["source"], "prelude": ""}  # sent on first use
+    module = types.ModuleType("solution")
+    module.__getattr__ = lambda name: _lazy(link, name)  # type: ignore[method-assign]
+    sys.modules["solution"] = module
+    path = os.path.join(tempfile.mkdtemp(), "test_solution.py")
+    with open(path, "w") as f:
+        f.write(spec["code"])
+    tally = _Tally(path)
+    exit_code = pytest.main(
+        [
+            path,
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--noconftest",
+            "-c",
+            os.devnull,
+            "--rootdir",
+            os.path.dirname(path),
+            "--import-mode=importlib",
+        ],
+        plugins=[tally],
+    )
+    return {"status": "pytest", "exit_code": int(exit_code), **tally.counts, "message": tally.message}
+
+
+def _lazy(link: "Link", name: str) -> Any:
+    if name.startswith("__"):
+        raise AttributeError(name)
+    return RemoteCallable(link, {"name": name}, name)
+
+
+class _Tally:
+    """A pytest plugin that counts outcomes and deletes the test file once it is collected."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self.message = path, ""
+        self.counts = {"collected": 0, "passed": 0, "failed": 0, "skipped": 0, "xfailed": 0}
+
+    def pytest_collection_finish(self, session: Any) -> None:
+        os.unlink(self.path)
+        self.counts["collected"] = len(session.items)
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        if hasattr(report, "wasxfail"):
+            self.counts["xfailed"] += 1
+        elif report.skipped:
+            self.counts["skipped"] += 1
+        elif report.failed:
+            self.counts["failed"] += 1
+            self.message = self.message or f"{report.nodeid.split('::')[-1]}: {report.longreprtext[-300:]}"
+        elif report.when == "call" and report.passed:
+            self.counts["passed"] += 1
+
+
+def _instrumented(code: str) -> types.CodeType:
+    """``assert a == b`` becomes ``assert __rlvr_eq__(a, b)`` so a failure can say what differed."""
+    tree = ast.parse(code)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Assert):
+            continue
+        test = node.test
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+            call = ast.Call(
+                func=ast.Name("__rlvr_eq__", ast.Load()), args=[test.left, test.comparators[0]], keywords=[]
+            )
+            node.test = ast.copy_location(call, test)
+    return compile(ast.fix_missing_locations(tree), "<test>", "exec")
+
+
+def _failing_line(code: str) -> str:
+    return _short_text(_line(code, _test_lineno()))
+
+
+def _where(code: str) -> str:
+    n = _test_lineno()
+    return f" (at {_short_text(_line(code, n))})" if n else ""
+
+
+def _test_lineno() -> int:
+    frames = [f for f in traceback.extract_tb(sys.exc_info()[2]) if f.filename == "<test>"]
+    return frames[-1].lineno or 0 if frames else 0
+
+
+def _line(code: str, n: int) -> str:
+    lines = code.splitlines()
+    return lines[n - 1].strip() if 0 < n <= len(lines) else ""
+
+
+def _short(value: Any) -> str:
+    return _short_text(repr(value))
+
+
+def _short_text(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+MODES = {"assert": run_assert, "call": run_call, "pytest": run_pytest}
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Values as plain data: the only form in which anything leaves the candidate's process.
+
+Exact types only (a ``bool`` is not an ``int``, a subclass of ``list`` is not a list), so
+an object with a rigged ``__eq__`` can never cross. JSON arrays are lists; every JSON
+object is a tagged record (``{"$": "tuple", "v": [...]}``). Objects of a few trusted
+helper classes (e.g. the tests' ``ListNode``), named in ``classes``, cross as their
+attribute dicts and are rebuilt on the other side from that side's own class.
+
+Standalone on purpose (stdlib only): the harness ships this source into the sandbox.
+"""
+
+import collections
+import decimal
+import fractions
+import math
+from typing import Any
+
+
+class NotData(ValueError):
+    """The value is not plain data (or the encoding is malformed)."""
+
+
+_SIMPLE_TAGS: dict[type, str] = {tuple: "tuple", set: "set", frozenset: "frozenset", collections.deque: "deque"}
+_DICT_TAGS: dict[type, str] = {
+    dict: "dict",
+    collections.OrderedDict: "odict",
+    collections.Counter: "counter",
+    collections.defaultdict: "ddict",
+}
+
+
+def encode(value: Any, classes: frozenset[str] = frozenset(), memo: dict[int, int] | None = None) -> Any:
+    """``value`` as JSON-ready plain data; NotData if anything in it is not data."""
+    memo = {} if memo is None else memo
+    t = type(value)
+    if value is None or t is bool or t is str:
+        return value
+    if t is int:
+        return value
+    if t is float:
+        return value if math.isfinite(value) else {"$": "float", "v": repr(value)}
+    if t is list:
+        return [encode(v, classes, memo) for v in value]
+    if t in _SIMPLE_TAGS:
+        return {"$": _SIMPLE_TAGS[t], "v": [encode(v, classes, memo) for v in value]}
+    if t in _DICT_TAGS:
+        pairs = [[encode(k, classes, memo), encode(v, classes, memo)] for k, v in value.items()]
+        return {"$": _DICT_TAGS[t], "v": pairs}
+    if t is bytes or t is bytearray:
+        return {"$": t.__name__, "v": value.hex()}
+    if t is complex:
+        return {"$": "complex", "v": [value.real, value.imag]}
+    if t is decimal.Decimal or t is fractions.Fraction:
+        return {"$": t.__name__, "v": str(value)}
+    if t.__name__ in classes:
+        return _encode_object(value, classes, memo)
+    raise NotData(f"a value of type {t.__name__} is not plain data")
+
+
+def _encode_object(value: Any, classes: frozenset[str], memo: dict[int, int]) -> Any:
+    if id(value) in memo:
+        return {"$": "ref", "id": memo[id(value)]}
+    attrs = object.__getattribute__(value, "__dict__")
+    if type(attrs) is not dict or not all(type(k) is str for k in attrs):
+        raise NotData(f"{type(value).__name__} object has no plain attribute dict")
+    memo[id(value)] = ref = len(memo)
+    return {
+        "$": "obj",
+        "c": type(value).__name__,
+        "id": ref,
+        "v": {k: encode(v, classes, memo) for k, v in attrs.items()},
+    }
+
+
+def decode(data: Any, classes: dict[str, type] | None = None, memo: dict[int, Any] | None = None) -> Any:
+    """Inverse of :func:`encode`; only builds plain types and the given trusted ``classes``."""
+    classes = {} if classes is None else classes
+    memo = {} if memo is None else memo
+    t = type(data)
+    if data is None or t in (bool, str, int, float):
+        return data
+    if t is list:
+        return [decode(v, classes, memo) for v in data]
+    if t is not dict or not isinstance(data.get("$"), str):
+        raise NotData(f"malformed value {str(data)[:60]}")
+    tag, v = data["$"], data.get("v")
+    try:
+        return _decode_tagged(tag, v, data, classes, memo)
+    except (TypeError, ValueError, KeyError, ArithmeticError, decimal.InvalidOperation) as exc:
+        raise NotData(f"malformed {tag} value: {exc}") from None
+
+
+def _decode_tagged(tag: str, v: Any, data: dict, classes: dict[str, type], memo: dict[int, Any]) -> Any:
+    simple = {"tuple": tuple, "set": set, "frozenset": frozenset, "deque": collections.deque}
+    dicts: dict[str, Any] = {
+        "dict": dict,
+        "odict": collections.OrderedDict,
+        "counter": collections.Counter,
+        "ddict": lambda pairs: collections.defaultdict(None, pairs),
+    }
+    if tag in simple:
+        return simple[tag](decode(x, classes, memo) for x in _list(v))
+    if tag in dicts:
+        return dicts[tag]([(decode(k, classes, memo), decode(x, classes, memo)) for k, x in _list(v)])
+    if tag == "float" and v in ("nan", "inf", "-inf"):
+        return float(v)
+    if tag in ("bytes", "bytearray"):
+        return (bytes if tag == "bytes" else bytearray).fromhex(v)
+    if tag == "complex":
+        return complex(*(float(x) for x in _list(v)))
+    if tag == "Decimal":
+        return decimal.Decimal(str(v))
+    if tag == "Fraction":
+        return fractions.Fraction(str(v))
+    if tag == "ref":
+        return memo[int(data["id"])]
+    if tag == "obj" and data.get("c") in classes and type(v) is dict:
+        cls: Any = classes[data["c"]]
+        obj = cls.__new__(cls)
+        memo[int(data["id"])] = obj
+        obj.__dict__.update({str(k): decode(x, classes, memo) for k, x in v.items()})
+        return obj
+    raise NotData(f"unknown or untrusted tag {tag!r}")
+
+
+def _list(v: Any) -> list:
+    if type(v) is not list:
+        raise TypeError("expected a list")
+    return v

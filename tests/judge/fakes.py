@@ -1,0 +1,71 @@
+"""Test doubles for the judge's unit tests: backends that run steps without any isolation."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from sandbox.backend import Job, StepResult
+
+
+class PlainBackend:
+    """Runs each step with subprocess in a temp dir: real processes, no sandbox (unit tests only)."""
+
+    name = "plain"
+
+    def __init__(self) -> None:
+        self.jobs: list[Job] = []
+        self.ran: list[str] = []
+
+    def run(self, job: Job) -> Iterator[StepResult]:
+        self.jobs.append(job)
+        with tempfile.TemporaryDirectory() as work:
+            for path, data in job.files.items():
+                Path(work, path).write_bytes(data)
+            for step in job.steps:
+                self.ran.append(step.name)
+                try:
+                    p = subprocess.run(
+                        step.argv,
+                        input=step.stdin,
+                        capture_output=True,
+                        cwd=work,
+                        timeout=step.policy.wall_time_s,
+                        env={"PATH": os.environ["PATH"]},
+                    )
+                except subprocess.TimeoutExpired as exc:
+                    yield StepResult(
+                        None, 9, exc.stdout or b"", exc.stderr or b"", step.policy.wall_time_s, limit="wall_time"
+                    )
+                    continue
+                yield StepResult(
+                    p.returncode if p.returncode >= 0 else None,
+                    -p.returncode if p.returncode < 0 else None,
+                    p.stdout,
+                    p.stderr,
+                    0.01,
+                )
+
+
+class ScriptedBackend:
+    """Replays given StepResults, one per step, recording how many were consumed."""
+
+    name = "scripted"
+
+    def __init__(self, results: Sequence[StepResult]) -> None:
+        self.results = list(results)
+        self.consumed = 0
+        self.closed = False
+        self.jobs: list[Job] = []
+
+    def run(self, job: Job) -> Iterator[StepResult]:
+        self.jobs.append(job)
+        try:
+            for result in self.results[: len(job.steps)]:
+                self.consumed += 1
+                yield result
+        finally:
+            self.closed = True
