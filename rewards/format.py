@@ -28,7 +28,7 @@ from rewards.verdict import Verdict
 
 OPEN, CLOSE = "<think>", "</think>"
 STRICT_PATTERN = re.compile(r"^<think>\n.*?\n</think>\n<answer>\n.*?\n</answer>$", re.DOTALL)
-STRICT_PREFIX = "<think>\n"
+STRICT_PREFIX, STRICT_MIDDLE, STRICT_SUFFIX = "<think>\n", "\n</think>\n<answer>\n", "\n</answer>"
 TAGS = ("<think>\n", "\n</think>\n", "\n<answer>\n", "\n</answer>")
 
 
@@ -111,15 +111,31 @@ def _r1_problem(text: str, prefilled: bool) -> str:
     return ""
 
 
+def strict_match(text: str) -> bool:
+    """``STRICT_PATTERN.match(text)``, in linear time.
+
+    The lazy regex retries the second ``.*?`` from every ``\\n</think>\\n<answer>\\n`` to the
+    end, which is quadratic on a completion repeating that line; the earliest middle
+    marker is the only one worth trying, since a later one leaves less room.
+    """
+    if not text.startswith(STRICT_PREFIX):
+        return False
+    body = text[:-1] if text.endswith("\n") else text  # "$" also matches before one final newline
+    if not body.endswith(STRICT_SUFFIX):
+        return False
+    middle = text.find(STRICT_MIDDLE, len(STRICT_PREFIX))
+    return middle >= 0 and middle + len(STRICT_MIDDLE) <= len(body) - len(STRICT_SUFFIX)
+
+
 def _strict_problem(text: str, prefilled: bool) -> str:
     """What breaks open-r1's strict shape, or "" when the pattern matches."""
     full = (STRICT_PREFIX + text) if prefilled else text
-    if STRICT_PATTERN.match(full):
+    if strict_match(full):
         return ""
     shift = len(STRICT_PREFIX) if prefilled else 0
     if not full.startswith(STRICT_PREFIX):
         return "does not start with '<think>\\n'"
-    middle = full.find("\n</think>\n<answer>\n", len(STRICT_PREFIX) - 1)
+    middle = full.find(STRICT_MIDDLE, len(STRICT_PREFIX))
     if middle < 0:
         close = full.find("</think>")
         if close < 0:

@@ -7,7 +7,8 @@ The steps, each a regex pass (no per-character Python loop, so 100k-character Co
    the text after it; without tags the whole completion.
 2. **Neutral spans are blanked**: fenced code, inline code, ``$$…$$``, ``\\[…\\]``,
    ``\\(…\\)``, ``$…$``, ``\\begin{…}…\\end{…}``, URLs, e-mail addresses and bare LaTeX
-   commands with their brace arguments (``\\frac{1}{2}``). Digits, punctuation, symbols
+   commands with their brace arguments (``\\frac{1}{2}``); an opener never closed (a
+   truncated code block or display) blanks the rest of the text. Digits, punctuation, symbols
    and emoji are never letters, so they never count.
 3. **Sentences**: split at newlines and ``. ! ? ; 。 ！ ？ ； । ॥ ؟ ؛``.
 4. **Words**, per sentence and script (Unicode ranges in :data:`SCRIPTS`):
@@ -38,19 +39,20 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-THINK_BLOCK = re.compile(r"<think>(.*?)</think>", re.DOTALL)
 SENTENCE = re.compile(r"[^\n.!?;。！？；।॥؟؛]+")
-NEUTRAL_PATTERNS = (  # (trigger substring, pattern, replacement)
+# (trigger substring, pattern, replacement). An opener without its closer blanks the rest of
+# the text: a lazy ``.*?`` that may fail would rescan to the end from every opener (quadratic).
+NEUTRAL_PATTERNS = (
     ("```", re.compile(r"```.*?(?:```|\Z)", re.DOTALL), "\n"),
     ("`", re.compile(r"`[^`\n]*`"), " "),
-    ("$$", re.compile(r"\$\$.*?\$\$", re.DOTALL), "\n"),
-    ("\\[", re.compile(r"\\\[.*?\\\]", re.DOTALL), "\n"),
-    ("\\(", re.compile(r"\\\(.*?\\\)", re.DOTALL), " "),
-    ("\\begin", re.compile(r"\\begin\{([A-Za-z*]+)\}.*?\\end\{\1\}", re.DOTALL), "\n"),
+    ("$$", re.compile(r"\$\$.*?(?:\$\$|\Z)", re.DOTALL), "\n"),
+    ("\\[", re.compile(r"\\\[.*?(?:\\\]|\Z)", re.DOTALL), "\n"),
+    ("\\(", re.compile(r"\\\(.*?(?:\\\)|\Z)", re.DOTALL), " "),
+    ("\\begin", re.compile(r"\\begin\{([A-Za-z*]+)\}.*?(?:\\end\{\1\}|\Z)", re.DOTALL), "\n"),
     ("$", re.compile(r"\$[^$\n]+\$"), " "),
-    ("://", re.compile(r"\b[a-z][a-z0-9+.-]*://\S+"), " "),
-    ("www.", re.compile(r"\bwww\.\S+"), " "),
-    ("@", re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+"), " "),
+    ("://", re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://\S+"), " "),
+    ("www.", re.compile(r"(?<![\w.])www\.\S+"), " "),
+    ("@", re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+"), " "),
     ("\\", re.compile(r"\\[A-Za-z]+\*?(?:\s*\{[^{}]*\})*"), " "),
 )
 MATH_WORDS = frozenset(
@@ -131,7 +133,14 @@ class Segmented:
 
 def chain_of_thought(completion: str) -> tuple[str, str]:
     """The CoT part of a completion and where it came from ("think", "before </think>", …)."""
-    blocks = THINK_BLOCK.findall(completion)
+    blocks = []
+    start = completion.find("<think>")
+    while start >= 0:  # str.find, not a lazy regex: many unclosed <think> must stay linear
+        end = completion.find("</think>", start + 7)
+        if end < 0:
+            break
+        blocks.append(completion[start + 7:end])
+        start = completion.find("<think>", end + 8)
     if blocks:
         return "\n".join(blocks), "think"
     if "</think>" in completion:

