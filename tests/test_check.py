@@ -1,0 +1,258 @@
+"""`rlvr check`: golden cases pass or fail with a readable table, JUnit for CI, --url, progress, --diff."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.check import compare, parse_case, summarize
+from service.rundiff import diff_runs
+from service.schemas import ComponentResult, ItemResult
+from tests.server import REPO, run_server
+
+GOLDEN = REPO / "tests" / "golden"
+ENV = {"RLVR_PLUGIN_MODULES": json.dumps(["tests.service.verifiers_for_tests"]), "RLVR_WORKERS": "1"}
+
+
+def rlvr(*args: str, stderr: int | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), **ENV}
+    return subprocess.run(
+        [sys.executable, "-m", "service", *args],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=stderr if stderr is not None else subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )
+
+
+def case(id: str, completion: str, rewards: Any, **expected: Any) -> str:
+    return json.dumps({"id": id, "completion": completion, "rewards": rewards, "expected": expected})
+
+
+# t_len scores len(completion) * scale; see tests/service/verifiers_for_tests.py.
+GOOD = [
+    case("three", "abc", {"t_len": 1.0}, reward=3.0, components={"t_len": {"score": 3.0, "status": "ok"}}),
+    case("scaled", "abcd", [{"name": "t_len", "weight": 0.5, "params": {"scale": 2}}], reward=4.0),
+    case("tolerance", "ab", {"t_len": 1.0}, reward=2.05, tolerance=0.1),
+    case("unknown", "x", {"nope": 1.0}, reward=None, status="unknown_verifier"),
+    case("reason", "abc", {"t_len": 1.0}, components={"t_len": {"reason_contains": "3 characters"}}),
+]
+WRONG = [
+    case("wrong-reward", "abcde", {"t_len": 1.0}, reward=4.0),
+    case("wrong-status", "abc", [{"name": "t_len", "params": {"scale": "x"}}], status="ok"),
+    case("wrong-component", "ab", {"t_len": 1.0}, components={"t_len": 7}),
+]
+
+
+@pytest.fixture
+def good(tmp_path: Path) -> Path:
+    path = tmp_path / "good.jsonl"
+    path.write_text("\n".join(GOOD) + "\n")
+    return path
+
+
+@pytest.fixture
+def mixed(tmp_path: Path) -> Path:
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join([*GOOD, *WRONG, "{not json"]) + "\n")
+    return path
+
+
+def test_golden_cases_of_builtin_verifiers_yield_pass(tmp_path: Path) -> None:
+    report = tmp_path / "golden.xml"
+    proc = rlvr("check", str(GOLDEN), "--junit", str(report))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = sum(len(p.read_text().splitlines()) for p in GOLDEN.glob("*.jsonl"))
+    assert f"OK: all {lines} cases match" in proc.stdout
+    root = ET.parse(report).getroot()
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == (str(lines), "0", "0")
+
+
+def test_correct_cases_yield_exit_zero_and_summary(good: Path) -> None:
+    proc = rlvr("check", str(good))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Mismatches" not in proc.stdout
+    assert f"OK: all {len(GOOD)} cases match" in proc.stdout
+    assert "│ t_len    │     4 │      4 │      0 │" in proc.stdout
+
+
+def test_wrong_expectations_yield_exit_one_and_table(mixed: Path) -> None:
+    proc = rlvr("check", str(mixed))
+    assert proc.returncode == 1
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("│ mixed.jsonl:")]
+    cells = [[c.strip() for c in row.strip("│").split("│")] for row in rows]
+    assert [c[:6] for c in cells] == [
+        ["mixed.jsonl:6", "wrong-reward", "(reward)", "reward", "4", "5"],
+        ["mixed.jsonl:7", "wrong-status", "(item)", "status", "ok", "bad_params"],
+        ["mixed.jsonl:8", "wrong-component", "t_len", "score", "7", "2"],
+        ["mixed.jsonl:9", "line-9", "(case)", "case", "a valid case", "invalid"],
+    ]
+    assert cells[0][6] == "t_len: 5 characters"
+    assert "must be a number" in cells[1][6]
+    assert cells[3][6].startswith("not JSON")
+    assert f"FAILED: 4 of {len(GOOD) + 4} cases did not match" in proc.stdout
+
+
+def test_junit_report_yields_parseable_counts(mixed: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.xml"
+    proc = rlvr("check", str(mixed), "--junit", str(report))
+    assert proc.returncode == 1
+    root = ET.parse(report).getroot()
+    assert (root.tag, root.get("tests"), root.get("failures"), root.get("errors")) == ("testsuites", "9", "3", "1")
+    (suite,) = root.findall("testsuite")
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases][5:] == [
+        "wrong-reward (line 6)",
+        "wrong-status (line 7)",
+        "wrong-component (line 8)",
+        "line-9 (line 9)",
+    ]
+    failures = {c.get("name"): c.find("failure") for c in cases}
+    assert sum(f is not None for f in failures.values()) == 3
+    failure = failures["wrong-component (line 8)"]
+    assert failure is not None
+    assert "expected 7, got 2" in (failure.get("message") or "")
+    assert cases[8].find("error") is not None
+
+
+def test_check_against_server_yields_same_outcome(mixed: Path) -> None:
+    with run_server(env=ENV) as url:
+        proc = rlvr("check", str(mixed), "--url", url)
+    assert proc.returncode == 1
+    assert f"FAILED: 4 of {len(GOOD) + 4} cases did not match" in proc.stdout
+
+
+def test_terminal_yields_progress_bar(good: Path) -> None:
+    master, slave = pty.openpty()
+    try:
+        proc = rlvr("check", str(good), "--batch-size", "1", stderr=slave)
+    finally:
+        os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO once the child side is closed and drained
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    assert proc.returncode == 0, proc.stdout
+    text = seen.decode(errors="replace")
+    assert "checking" in text
+    assert f"/{len(GOOD)}" in text
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("[1, 2]", "a case must be a JSON object"),
+        ('{"completion": "x"}', "no 'expected' object"),
+        ('{"completion": "x", "expected": {"rewrd": 1}}', "unknown key(s) in expected: rewrd"),
+        ('{"completion": "x", "expected": {"components": {"m": {"scor": 1}}}}', "unknown key(s) in expected component"),
+        ('{"completion": "x", "expected": {"components": {"m": "high"}}}', "must be a number (its score) or an object"),
+        ('{"completion": 5, "expected": {"reward": 1}}', "invalid item: completion"),
+        ('{"completion": "x", "extra": 1, "expected": {"reward": 1}}', "invalid item: extra"),
+    ],
+)
+def test_malformed_case_yields_problem(line: str, problem: str) -> None:
+    parsed = parse_case("f.jsonl", 3, line)
+    assert parsed.problem is not None and problem in parsed.problem
+
+
+def _result(reward: float | None, status: str, *components: tuple[str, float | None, str]) -> ItemResult:
+    comps = [ComponentResult(name=n, weight=1.0, score=s, status=st, reason=f"{n} said so") for n, s, st in components]
+    return ItemResult(id="i", reward=reward, status=status, components=comps)
+
+
+@pytest.mark.parametrize(
+    ("expected", "result", "mismatches"),
+    [
+        ({"reward": 1.0}, _result(1.0000001, "ok", ("m", 1.0, "ok")), []),
+        ({"reward": 1.0}, _result(0.9, "ok", ("m", 0.9, "ok")), [("(reward)", "reward", 1.0, 0.9)]),
+        ({"reward": 1.0, "tolerance": 0.2}, _result(0.9, "ok", ("m", 0.9, "ok")), []),
+        ({"reward": 0.0}, _result(None, "timeout", ("m", None, "timeout")), [("(reward)", "reward", 0.0, None)]),
+        ({"reward": None}, _result(0.0, "ok", ("m", 0.0, "ok")), [("(reward)", "reward", None, 0.0)]),
+        ({"components": {"m": 0}}, _result(None, "error", ("m", None, "error")), [("m", "score", 0, None)]),
+        ({"components": {"f": 1}}, _result(1.0, "ok", ("m", 1.0, "ok")), [("f", "component", "present", "absent")]),
+        (
+            {"components": {"m": {"status": "ok", "reason_contains": "other"}}},
+            _result(None, "timeout", ("m", None, "timeout")),
+            [("m", "status", "ok", "timeout"), ("m", "reason", "other", "m said so")],
+        ),
+    ],
+)
+def test_expected_against_result_yields_mismatches(
+    expected: dict[str, Any], result: ItemResult, mismatches: list[tuple[Any, ...]]
+) -> None:
+    c = parse_case("f.jsonl", 1, json.dumps({"id": "i", "completion": "x", "rewards": {"m": 1}, "expected": expected}))
+    outcome = compare(c, result)
+    assert [(m.component, m.field, m.expected, m.got) for m in outcome.mismatches] == mismatches
+
+
+def test_summary_yields_failures_per_verifier() -> None:
+    def outcome(id: str, rewards: dict[str, float], expected: dict[str, Any], result: ItemResult) -> Any:
+        line = json.dumps({"id": id, "completion": "x", "rewards": rewards, "expected": expected})
+        return compare(parse_case("f.jsonl", 1, line), result)
+
+    outcomes = [
+        outcome(
+            "a", {"m": 1, "f": 1}, {"components": {"m": 1}}, _result(1.0, "ok", ("m", 0.0, "ok"), ("f", 1.0, "ok"))
+        ),
+        outcome("b", {"m": 1, "f": 1}, {"reward": 2}, _result(1.0, "ok", ("m", 0.0, "ok"), ("f", 1.0, "ok"))),
+        outcome("c", {"f": 1}, {"reward": 1}, _result(1.0, "ok", ("f", 1.0, "ok"))),
+    ]
+    assert [(s.name, s.cases, s.failed) for s in summarize(outcomes)] == [("f", 3, 1), ("m", 2, 2)]
+
+
+def _scored(path: Path, rewards: str, inputs: Path) -> Path:
+    proc = rlvr("score", str(inputs), "-o", str(path), "--rewards", rewards)
+    assert proc.returncode == 0, proc.stderr
+    return path
+
+
+def test_diff_of_two_score_runs_yields_changes_and_reasons(tmp_path: Path) -> None:
+    inputs = tmp_path / "in.jsonl"
+    items = [
+        {"id": "boxed", "completion": "So \\boxed{4}.", "reference": "4"},
+        {"id": "phrase", "completion": "<think>2+2</think>The answer is 4.", "reference": "4"},
+        {"id": "wrong", "completion": "The answer is 5.", "reference": "4"},
+    ]
+    inputs.write_text("".join(json.dumps(i) + "\n" for i in items))
+    a = _scored(tmp_path / "a.jsonl", '[{"name": "math", "params": {"extract": "boxed"}}]', inputs)
+    b = _scored(tmp_path / "b.jsonl", '{"math": 1.0}', inputs)
+    same = rlvr("check", "--diff", str(a), str(a))
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert "3 items compared, 0 changed" in same.stdout
+    proc = rlvr("check", "--diff", str(a), str(b))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "3 items compared, 2 changed; mean reward 0.333333 → 0.666667" in proc.stdout
+    rows = [[c.strip() for c in line.strip("│").split("│")] for line in proc.stdout.splitlines() if "│ phrase" in line]
+    assert [r[:5] for r in rows] == [["phrase", "(reward)", "reward", "0", "1"], ["phrase", "math", "score", "0", "1"]]
+    assert "was “no answer extracted" in rows[1][5]
+
+
+def test_diff_without_ids_yields_matching_by_line() -> None:
+    a = [_result(1.0, "ok", ("m", 1.0, "ok")), _result(0.0, "ok", ("m", 0.0, "ok"))]
+    b = [_result(1.0, "ok", ("m", 1.0, "ok")), _result(None, "timeout", ("m", None, "timeout"))]
+    for r in (*a, *b):
+        r.id = None
+    diff = diff_runs(a, b)
+    assert (diff.compared, diff.changed_items) == (2, 1)
+    assert {(c.id, c.component, c.field) for c in diff.changes} == {
+        ("line-2", "(reward)", "reward"),
+        ("line-2", "(item)", "status"),
+        ("line-2", "m", "score"),
+        ("line-2", "m", "status"),
+    }
