@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
 
 from service.auth import ApiKey
+from service.explain import explain_response
 from service.gate import score_guarded
 from service.schemas import ErrorResponse, ScoreRequest, ScoreResponse
 
@@ -14,11 +17,21 @@ _ERRORS = {code: {"model": ErrorResponse} for code in (401, 413, 422, 429, 503)}
 
 
 @router.post("/v1/score", response_model=ScoreResponse, responses=_ERRORS)  # type: ignore[arg-type]
-async def score(body: ScoreRequest, request: Request, _: ApiKey) -> ScoreResponse | Response:
+async def score(
+    body: ScoreRequest,
+    request: Request,
+    _: ApiKey,
+    explain: Annotated[bool, Query(description="Add `explanations`: the full trace of every verdict.")] = False,
+) -> ScoreResponse | Response:
     """Score every item with its rewards; one result per item, in order.
 
     An item that cannot be judged (timeout, sandbox failure, bad reference) gets
     ``reward: null`` and a non-ok status: mask it, do not train on it as a 0.
     Busy: 429 with Retry-After; shutting down: 503 with Retry-After.
+    ``?explain=true`` adds one trace per item (params, extracted answer, deciding rule).
     """
-    return await score_guarded(request, body)
+    result = await score_guarded(request, body)
+    if explain and isinstance(result, ScoreResponse):
+        explained = explain_response(request.app.state.scorer.registry, body, result)
+        return JSONResponse(explained.model_dump(mode="json"))
+    return result
