@@ -288,6 +288,13 @@ def test_code_heavy_trace_yields_full_score(lang: str) -> None:
         ("Ответ: " + trace("uk"), "uk"),  # Cyrillic: fastText decides between Ukrainian and Russian
         (trace("ko") + " 그 수는 27입니다.", "ko"),
         ("Θα το ελέγξουμε ξανά. " + trace("el"), "el"),
+        ("ก่อนอื่น เราต้องนับจำนวนเต็มบวกที่น้อยกว่าหนึ่งร้อยที่หารด้วยสามลงตัว แต่หารด้วยห้าไม่ลงตัว", "th"),
+        ("ראשית, עלינו לספור את המספרים השלמים החיוביים הקטנים ממאה שמתחלקים בשלוש אך לא בחמש.", "he"),
+        ("Սկզբում պետք է հաշվել հարյուրից փոքր դրական ամբողջ թվերը։", "hy"),
+        ("প্রথমে, আমাদের একশোর চেয়ে ছোট ধনাত্মক পূর্ণসংখ্যাগুলো গুনতে হবে।", "bn"),
+        # Devanagari and Arabic script: fastText decides among the languages written in them
+        ("मला आधी तीनचे गुणक मोजावे लागतील आणि नंतर पाचचे गुणक वजा करावे लागतील.", "mr"),
+        ("اردو میں ہم پہلے تین کے ضرب گنیں گے اور پھر پانچ کے ضرب نکالیں گے۔", "ur"),
     ],
 )
 def test_script_and_neighbours_yield_majority_language(completion: str, lang: str) -> None:
