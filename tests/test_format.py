@@ -130,4 +130,5 @@ def test_strict_match_yields_same_as_open_r1_regex_on_random_shapes() -> None:
 )
 @pytest.mark.parametrize("style", ["r1", "strict"])
 def test_adversarial_repeated_tags_yield_zero(completion: str, style: str) -> None:
-    assert format_reward(Item(completion), FormatParams(style=style)).score == 0.0
+    params = spec_of(format_reward).parse_params({"style": style})
+    assert format_reward(Item(completion), params).score == 0.0
