@@ -30,6 +30,8 @@ OPEN, CLOSE = "<think>", "</think>"
 STRICT_PATTERN = re.compile(r"^<think>\n.*?\n</think>\n<answer>\n.*?\n</answer>$", re.DOTALL)
 STRICT_PREFIX, STRICT_MIDDLE, STRICT_SUFFIX = "<think>\n", "\n</think>\n<answer>\n", "\n</answer>"
 TAGS = ("<think>\n", "\n</think>\n", "\n<answer>\n", "\n</answer>")
+RULES = {"r1": "one non-empty <think> block first, then a non-empty answer, no other think tag",
+         "strict": "open-r1: ^<think>\\n.*?\\n</think>\\n<answer>\\n.*?\\n</answer>$ (DOTALL)"}
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def format_reward(item: Item, params: FormatParams) -> Verdict:
     text = item.completion
     problem = _r1_problem(text, params.think_prefilled) if params.style == "r1" else _strict_problem(
         text, params.think_prefilled)
-    details = {"style": params.style, "think_prefilled": params.think_prefilled}
+    details = {"style": params.style, "think_prefilled": params.think_prefilled, "rule": RULES[params.style]}
     if problem:
         return Verdict.ok(0.0, problem, **details)
     return Verdict.ok(1.0, f"well-formed {params.style} shape", **details)
@@ -75,7 +77,7 @@ def tag_count(item: Item, params: TagCountParams) -> Verdict:
     good = [tag for tag, n in counts.items() if n == 1]
     bad = [f"{tag!r} x{n}" for tag, n in counts.items() if n != 1]
     reason = f"{len(good)}/4 tags once" + (f"; wrong count: {', '.join(bad)}" if bad else "")
-    return Verdict.ok(0.25 * len(good), reason, counts=counts)
+    return Verdict.ok(0.25 * len(good), reason, counts=counts, rule="0.25 per tag found exactly once")
 
 
 def _r1_problem(text: str, prefilled: bool) -> str:

@@ -99,7 +99,7 @@ def language(item: Item, params: LanguageParams) -> Verdict:
     counts = count_words(cot, model, params.min_chunk_words)
     total = sum(counts.values())
     details = {"target": target, "target_from": target_from, "cot": cot_from, "words": total,
-               "counts": dict(counts.most_common())}
+               "counts": dict(counts.most_common()), "rule": "R1 Eq. 7: target-language words / words of the CoT"}
     if total == 0:
         return Verdict.ok(params.no_words_score, f"no words in the chain of thought ({cot_from}); "
                                                  f"target {target}", **details)

@@ -25,6 +25,9 @@ from rewards.registry import verifier
 from rewards.shaping import is_correct, judge, length, not_judged
 from rewards.verdict import Status, Verdict
 
+RULE_CORRECT = "Kimi k1.5, correct: lambda = 0.5 - (len - min_len) / (max_len - min_len)"
+RULE_WRONG = "Kimi k1.5, wrong: min(0, lambda), lambda = 0.5 - (len - min_len) / (max_len - min_len)"
+
 
 @dataclass(frozen=True)
 class LengthPenaltyParams:
@@ -94,5 +97,6 @@ def _score_group(group: list[Item], params: LengthPenaltyParams) -> list[Verdict
         spread = (f"all {len(group)} have {size} {how}: no length signal" if lo == hi
                   else f"{size} {how}, group of {len(group)} spans {lo}–{hi}: λ={lam:.3f}")
         out.append(Verdict.ok(score, f"{'correct' if correct else 'wrong'} ({params.correctness}); {spread}",
-                              correct=correct, length=size, unit=how, min_len=lo, max_len=hi, group_items=len(group)))
+                              correct=correct, length=size, unit=how, min_len=lo, max_len=hi, group_items=len(group),
+                              rule=RULE_CORRECT if correct else RULE_WRONG))
     return out

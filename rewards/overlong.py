@@ -64,9 +64,13 @@ def overlong(item: Item, params: OverlongParams) -> Verdict:
     measured = f"≈{tokens} tokens ({ESTIMATE_HOW})" if estimated else f"{tokens} tokens"
     if tokens <= expected:
         where = f"<= {expected} (max_length {params.max_length} - cache_length {params.cache_length}): no penalty"
+        rule = "|y| <= L_max - L_cache: 0"
     elif tokens <= params.max_length:
         where = f"in the soft zone ({expected}, {params.max_length}]: {score:.3f}"
+        rule = "L_max - L_cache < |y| <= L_max: ((L_max - L_cache) - |y|) / L_cache"
     else:
         where = f"> max_length {params.max_length}: {score:.3f}"
+        rule = "|y| > L_max: -1"
     return Verdict.ok(score + 0.0, f"{measured} {where}", tokens=tokens, estimated=estimated,
-                      max_length=params.max_length, cache_length=params.cache_length)
+                      max_length=params.max_length, cache_length=params.cache_length,
+                      rule=f"DAPO Eq. 13, {rule}, times penalty_factor {params.penalty_factor}")

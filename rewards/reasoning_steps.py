@@ -41,4 +41,4 @@ def reasoning_steps(item: Item, params: ReasoningStepsParams) -> Verdict:
     score = min(1.0, len(markers) / params.target_steps)
     shown = ", ".join(repr(m) for m in markers[:SHOWN_MARKERS]) + (", …" if len(markers) > SHOWN_MARKERS else "")
     reason = f"{len(markers)} step marker(s) of {params.target_steps} wanted" + (f": {shown}" if markers else "")
-    return Verdict.ok(score, reason, steps=len(markers))
+    return Verdict.ok(score, reason, steps=len(markers), rule="min(1, step markers / target_steps)")

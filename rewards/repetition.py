@@ -57,4 +57,4 @@ def repetition(item: Item, params: RepetitionParams) -> Verdict:
     scaling = 1 - unique / len(ngrams)
     score = scaling * params.max_penalty + 0.0
     reason = f"{len(ngrams) - unique} of {len(ngrams)} {n}-grams repeat (unique {unique}): {score:.3f}"
-    return Verdict.ok(score, reason, ngrams=len(ngrams), unique=unique)
+    return Verdict.ok(score, reason, ngrams=len(ngrams), unique=unique, rule="(1 - unique/total n-grams) * max_penalty")

@@ -63,7 +63,9 @@ def test_token_length_yields_dapo_eq13(tokens: int, max_length: int, cache_lengt
 )
 def test_missing_completion_tokens_yields_estimate_said_in_reason(completion: str, tokens: int) -> None:
     verdict = overlong(Item(completion), OverlongParams())
-    assert verdict.details == {"tokens": tokens, "estimated": True, "max_length": 20480, "cache_length": 4096}
+    assert {k: verdict.details[k] for k in ("tokens", "estimated", "max_length", "cache_length")} == {
+        "tokens": tokens, "estimated": True, "max_length": 20480, "cache_length": 4096}
+    assert verdict.details["rule"].startswith("DAPO Eq. 13")
     assert verdict.reason.startswith(f"≈{tokens} tokens (estimated as CJK characters + other characters / 4")
     assert verdict.score == (-1.0 if tokens > 20480 else 0.0)
 
