@@ -276,3 +276,22 @@ def test_bad_client_settings_yield_value_error(kwargs: dict[str, object], messag
 def test_mismatched_columns_yield_value_error() -> None:
     with pytest.raises(ValueError, match="references has 1 entries for 2 completions"):
         sync_client(score_handler()).score_texts(["a", "b"], references=["x"])
+
+
+@pytest.mark.parametrize(
+    ("limits", "pools", "each_max", "each_keepalive"),
+    [
+        (httpx.Limits(max_connections=4, max_keepalive_connections=2), 1, 4, 2),
+        (httpx.Limits(max_connections=64, max_keepalive_connections=64), 8, 8, 8),
+        (httpx.Limits(max_connections=256, max_keepalive_connections=32), 32, 8, 1),
+        (httpx.Limits(max_connections=20, max_keepalive_connections=None), 3, 8, None),
+        (httpx.Limits(max_connections=None), 1, None, None),
+    ],
+)
+def test_connection_limits_yield_small_pools_that_add_up(
+    limits: httpx.Limits, pools: int, each_max: int | None, each_keepalive: int | None
+) -> None:
+    from grpo.client import pool_limits
+
+    n, each = pool_limits(limits)
+    assert (n, each.max_connections, each.max_keepalive_connections) == (pools, each_max, each_keepalive)
