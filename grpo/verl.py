@@ -55,19 +55,28 @@ def _async_client(url: str | Sequence[str] | None) -> AsyncRewardClient:
     return _async_clients[key]
 
 
+def _plain(rewards: Any) -> Any:
+    """Hydra hands reward_kwargs over as DictConfig/ListConfig: make them the dicts and lists the schema takes."""
+    if isinstance(rewards, Mapping):
+        return {str(k): v if isinstance(v, (int, float)) else _plain(v) for k, v in rewards.items()}
+    if isinstance(rewards, Sequence) and not isinstance(rewards, str):
+        return [_plain(r) for r in rewards]
+    return rewards
+
+
 def _rewards_for(
     data_source: str, rewards: RewardsField | None, rewards_by_source: Mapping[str, RewardsField] | None
 ) -> RewardsField:
     if rewards_by_source and data_source in rewards_by_source:
-        return rewards_by_source[data_source]
-    return rewards if rewards is not None else DEFAULT_REWARDS
+        return _plain(rewards_by_source[data_source])  # type: ignore[no-any-return]
+    return _plain(rewards) if rewards is not None else DEFAULT_REWARDS  # type: ignore[no-any-return]
 
 
 def component_names(rewards: RewardsField | None, rewards_by_source: Mapping[str, RewardsField] | None) -> list[str]:
     """Every verifier any sample may get: the key set must not depend on the sample."""
     names: dict[str, None] = {}
     for spec in [rewards if rewards is not None else DEFAULT_REWARDS, *(rewards_by_source or {}).values()]:
-        names.update(dict.fromkeys(r.name for r in normalize_rewards(spec)))
+        names.update(dict.fromkeys(r.name for r in normalize_rewards(_plain(spec))))
     return list(names)
 
 

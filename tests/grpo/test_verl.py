@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -102,3 +103,26 @@ def test_url_from_kwargs_or_environment_yields_service_urls(
     else:
         monkeypatch.setenv(verl.URL_ENV, env)
     assert verl._urls(url) == expected
+
+
+class HydraLikeMapping(Mapping[str, Any]):
+    """Stands in for OmegaConf's DictConfig: a Mapping that is not a dict."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+def test_hydra_config_objects_as_reward_kwargs_yield_scores(seen: list[httpx.Request]) -> None:
+    rewards = HydraLikeMapping({"format": 1.0, "tag_count": 0.5})
+    result = verl.compute_score("d", "abc", "x", url="http://rlvr.test", rewards=rewards)  # type: ignore[arg-type]
+    assert set(result) == KEYS
+    assert json.loads(seen[0].content)["items"][0]["rewards"] == {"format": 1.0, "tag_count": 0.5}
