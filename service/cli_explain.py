@@ -113,7 +113,8 @@ def _remote(url: str, request: ScoreRequest) -> ExplainedResponse:
 
 def _print_trace(console: Console, trace: ItemTrace) -> None:
     reward = "null (not judged)" if trace.reward is None else f"{trace.reward:g}"
-    root = Tree(f"[bold]item {escape(str(trace.id))}[/bold]: reward {reward}, status {trace.status}")
+    label = "item" if trace.id is None else f"item {escape(str(trace.id))}"
+    root = Tree(f"[bold]{label}[/bold]: reward {reward}, status {trace.status}")
     root.add(f"reward = {escape(trace.formula)}")
     if trace.error:
         root.add(f"[red]error:[/red] {escape(trace.error)}")
