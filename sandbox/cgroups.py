@@ -1,0 +1,113 @@
+"""Per-job cgroup (v1 memory + pids controllers) so that limits bind the whole process tree.
+
+rlimits are per process: a memory bomb spread over many processes, or a fork bomb across
+user namespaces, is only stopped for the whole job by a cgroup. Where the host does not
+let us create child cgroups (cgroup v2 without delegation, read-only /sys/fs/cgroup),
+``JobCgroup.create`` returns None and the backend degrades to rlimits alone, saying so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+_PARENT_NAME = "rlvr-sandbox"
+
+
+def _own_path(controller: str) -> str:
+    """This process's cgroup path in a v1 hierarchy holding ``controller``."""
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):
+            return path.lstrip("/")
+    raise OSError(f"no cgroup v1 {controller} hierarchy")
+
+
+def _counter(path: Path, key: str) -> int:
+    """The value of ``key`` in a flat-keyed cgroup file such as memory.oom_control."""
+    for line in path.read_text().splitlines():
+        name, _, value = line.partition(" ")
+        if name == key:
+            return int(value)
+    return 0
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Counters that tell which cgroup limit a step hit."""
+
+    oom_kills: int
+    pids_refused: int
+
+
+@dataclass(frozen=True)
+class JobCgroup:
+    """A memory cgroup and a pids cgroup for one job, removed by :meth:`close`."""
+
+    memory: Path
+    pids: Path
+
+    @classmethod
+    def create(cls) -> JobCgroup:
+        """Make the two cgroups under this process's own; OSError if the host forbids it."""
+        name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        dirs = []
+        for controller in ("memory", "pids"):
+            parent = CGROUP_ROOT / controller / _own_path(controller) / _PARENT_NAME
+            parent.mkdir(exist_ok=True)
+            (parent / name).mkdir()
+            dirs.append(parent / name)
+        group = cls(*dirs)
+        try:
+            (group.memory / "memory.swappiness").write_text("0")
+            group.usage()
+        except OSError:
+            group.close()
+            raise
+        return group
+
+    def set_limits(self, memory_bytes: int, max_pids: int) -> None:
+        """Cap the job's total memory (page cache and tmpfs included) and task count."""
+        (self.pids / "pids.max").write_text(str(max_pids))
+        # Lowering below current usage may fail (EBUSY); the previous, higher cap then stays.
+        with contextlib.suppress(OSError):
+            (self.memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
+
+    def attach(self, pids: Iterable[int]) -> None:
+        """Move processes into the job's cgroups (their later children follow)."""
+        for pid in pids:
+            for directory in (self.memory, self.pids):
+                (directory / "cgroup.procs").write_text(str(pid))
+
+    def usage(self) -> Usage:
+        """Cumulative OOM kills and refused forks since the job started."""
+        return Usage(_counter(self.memory / "memory.oom_control", "oom_kill"),
+                     _counter(self.pids / "pids.events", "max"))
+
+    def procs(self) -> list[int]:
+        """Pids still in the job."""
+        text = (self.pids / "cgroup.procs").read_text()
+        return [int(p) for p in text.split()]
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Kill whatever is left in the job and remove its cgroups."""
+        deadline = time.monotonic() + timeout_s
+        for directory in (self.pids, self.memory):
+            while directory.exists():
+                with contextlib.suppress(OSError):
+                    for pid in (int(p) for p in (directory / "cgroup.procs").read_text().split()):
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(pid, signal.SIGKILL)
+                try:
+                    directory.rmdir()
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.002)

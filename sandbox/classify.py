@@ -1,0 +1,64 @@
+"""Which limit stopped a step, from what the sandbox observed: one pure function.
+
+Kernel evidence wins over guesses: output size, cgroup OOM kills and refused forks,
+then the rlimit signals (SIGXFSZ, SIGXCPU), CPU used, the wall deadline; only then
+the runtime's own words on stderr (MemoryError, std::bad_alloc, EAGAIN on fork…),
+and only for a program that failed.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+from dataclasses import dataclass
+
+from sandbox.backend import Limit
+from sandbox.policy import Policy
+
+MEMORY_WORDS = (b"MemoryError", b"bad_alloc", b"OutOfMemoryError", b"out of memory", b"Cannot allocate memory",
+                b"memory allocation of ")
+PROCESS_WORDS = (b"Resource temporarily unavailable", b"fork: retry", b"can't start new thread",
+                 b"unable to create native thread", b"Cannot fork")
+STDERR_TAIL_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What was observed about one finished step."""
+
+    exit_code: int | None
+    signal: int | None
+    wall_time_s: float
+    cpu_time_s: float | None
+    timed_out: bool
+    stdout_bytes: int
+    stderr_bytes: int
+    stderr: bytes
+    oom_kills: int = 0
+    pids_refused: int = 0
+
+
+def classify(outcome: Outcome, policy: Policy, cgroup: bool = True) -> Limit | None:
+    """The limit that stopped the step, or None if it ended on its own terms."""
+    cap = policy.max_output_bytes
+    cpu = outcome.cpu_time_s or 0.0
+    if outcome.stdout_bytes > cap or outcome.stderr_bytes > cap:
+        return "output"
+    if outcome.oom_kills:
+        return "memory"
+    if outcome.pids_refused:
+        return "processes"
+    if outcome.signal == signal.SIGXFSZ:
+        return "file_size"
+    if outcome.signal == signal.SIGXCPU or cpu > policy.cpu_time_s or (
+            outcome.signal == signal.SIGKILL and cpu >= math.ceil(policy.cpu_time_s)):
+        return "cpu_time"
+    if outcome.timed_out:
+        return "wall_time"
+    failed = outcome.signal is not None or outcome.exit_code != 0
+    tail = outcome.stderr[-STDERR_TAIL_BYTES:]
+    if failed and any(word in tail for word in MEMORY_WORDS):
+        return "memory"
+    if failed and not cgroup and any(word in tail for word in PROCESS_WORDS):
+        return "processes"
+    return None

@@ -1,0 +1,186 @@
+"""The ``local`` backend: bubblewrap namespaces + rlimits (+ cgroups where the host allows).
+
+One bubblewrap sandbox per job; inside it a small runner forks each step with its own
+rlimits and kills every leftover process after it (see ``sandbox/_runner.py``), so a
+job pays one sandbox start however many tests it has. stdin, stdout and stderr are
+memfds passed to the runner (never pipes that could fill up); output beyond the cap is
+reported as ``limit="output"`` with ``stdout_truncated``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import select
+import signal
+import socket
+from collections.abc import Iterator
+from dataclasses import replace
+
+from sandbox import bwrap
+from sandbox.backend import Job, Step, StepResult
+from sandbox.cgroups import JobCgroup, Usage
+from sandbox.classify import Outcome, classify
+from sandbox.errors import BackendUnavailable, SandboxError
+from sandbox.policy import Policy
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PYTHON = "/usr/bin/python3"
+RUNNER_TASKS = 3  # outer bwrap, the namespace's init, the runner
+RUNNER_MEMORY_BYTES = 64 << 20
+MAX_OPEN_FILES = 512
+MAX_STACK_BYTES = 64 << 20
+MIN_TMPFS_BYTES = 64 << 20
+HOST_GRACE_S = 5.0
+
+
+def rlimits(policy: Policy, cgroup: bool) -> list[tuple[str, int, int]]:
+    """The rlimits of one step. With a pids cgroup NPROC sits just above it so the cgroup (which counts) trips first."""
+    cpu = max(1, math.ceil(policy.cpu_time_s))
+    memory = policy.memory_mb << 20
+    nproc = policy.max_processes + RUNNER_TASKS + (1 if cgroup else -1)
+    fsize = max(policy.max_file_bytes, policy.max_output_bytes + 1)
+    stack = min(memory, MAX_STACK_BYTES)
+    return [("RLIMIT_CPU", cpu, cpu + 1), ("RLIMIT_DATA", memory, memory), ("RLIMIT_STACK", stack, stack),
+            ("RLIMIT_NPROC", nproc, nproc), ("RLIMIT_FSIZE", fsize, fsize),
+            ("RLIMIT_NOFILE", MAX_OPEN_FILES, MAX_OPEN_FILES), ("RLIMIT_CORE", 0, 0)]
+
+
+class LocalBackend:
+    """Runs jobs in bubblewrap on this host with the host's toolchains."""
+
+    name = "local"
+
+    def __init__(self, python: str = DEFAULT_PYTHON, use_cgroups: bool = True) -> None:
+        self._bwrap = bwrap.find_bwrap()
+        if not os.access(python, os.X_OK):
+            raise BackendUnavailable(f"the local sandbox needs {python} (the runner and Python both use it)")
+        self._python = python
+        self._use_cgroups = use_cgroups
+        self._cgroup_problem: str | None = None if use_cgroups else "cgroups disabled by configuration"
+
+    def run(self, job: Job) -> Iterator[StepResult]:
+        """Run ``job``'s steps in one fresh sandbox; closing the iterator early tears it down."""
+        run = _JobRun(self, job)
+        try:
+            for step in job.steps:
+                yield run.step(step)
+        finally:
+            run.close()
+
+    def _cgroup(self) -> JobCgroup | None:
+        if self._cgroup_problem is not None:
+            return None
+        try:
+            return JobCgroup.create()
+        except OSError as exc:
+            self._cgroup_problem = f"cgroups unavailable ({exc}): memory and process limits are rlimits only"
+            log.warning("local sandbox degraded: %s", self._cgroup_problem)
+            return None
+
+
+class _JobRun:
+    """The state of one job: its sandbox, its cgroup and whether an earlier step broke it."""
+
+    def __init__(self, backend: LocalBackend, job: Job) -> None:
+        self.backend = backend
+        self.job = job
+        self.cgroup = backend._cgroup()
+        self.notes = () if self.cgroup is not None or backend._cgroup_problem is None else (backend._cgroup_problem,)
+        self.box: bwrap.Sandbox | None = None
+        self.broken: StepResult | None = None
+
+    def _start(self) -> bwrap.Sandbox:
+        biggest_file = max((s.policy.max_file_bytes for s in self.job.steps), default=0)
+        attach = self.cgroup.attach if self.cgroup is not None else None
+        return bwrap.start(self.backend._bwrap, self.backend._python, self.job.files,
+                           max(MIN_TMPFS_BYTES, biggest_file), attach)
+
+    def step(self, step: Step) -> StepResult:
+        if self.broken is not None:
+            return replace(self.broken, stdout=b"", stderr=b"", wall_time_s=0.0, cpu_time_s=None,
+                           notes=(*self.notes, "not run: an earlier step of this job broke its sandbox"))
+        if self.box is None:
+            self.box = self._start()
+        policy = step.policy
+        if self.cgroup is not None:
+            self.cgroup.set_limits((policy.memory_mb << 20) + RUNNER_MEMORY_BYTES, policy.max_processes + RUNNER_TASKS)
+        before = self.cgroup.usage() if self.cgroup is not None else Usage(0, 0)
+        fds = [bwrap._memfd("stdin", step.stdin), bwrap._memfd("stdout"), bwrap._memfd("stderr")]
+        try:
+            report = self._exchange(self.box, step, fds, self.cgroup is not None)
+            after = self.cgroup.usage() if self.cgroup is not None else Usage(0, 0)
+            return self._result(step, report, fds[1], fds[2], after.oom_kills - before.oom_kills,
+                                after.pids_refused - before.pids_refused)
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    @staticmethod
+    def _exchange(box: bwrap.Sandbox, step: Step, fds: list[int], cgroup: bool) -> dict[str, object] | None:
+        """Send the step to the runner; its report, or None if the runner died ({"hung": True} if it hung)."""
+        spec = {"argv": list(step.argv), "wall_time_s": step.policy.wall_time_s,
+                "rlimits": rlimits(step.policy, cgroup)}
+        try:
+            socket.send_fds(box.control, [json.dumps(spec).encode()], fds)
+        except OSError:
+            return None
+        if not select.select([box.control], [], [], step.policy.wall_time_s + HOST_GRACE_S)[0]:
+            return {"hung": True}
+        data = box.control.recv(1 << 16)
+        return json.loads(data) if data else None
+
+    def _result(self, step: Step, report: dict[str, object] | None, out_fd: int, err_fd: int,
+                oom_kills: int, pids_refused: int) -> StepResult:
+        cap = step.policy.max_output_bytes
+        out_size, err_size = os.fstat(out_fd).st_size, os.fstat(err_fd).st_size
+        stdout, stderr = os.pread(out_fd, cap, 0), os.pread(err_fd, cap, 0)
+        notes = list(self.notes)
+        if report is None or report.get("hung"):
+            why = "did not answer in time (stopped?)" if report else "was killed during this step"
+            notes.append(f"the sandbox runner {why}; the job's sandbox is torn down")
+            outcome = Outcome(None, signal.SIGKILL, 0.0, None, bool(report), out_size, err_size, stderr,
+                              oom_kills, pids_refused)
+            result = self._make(step, outcome, stdout, stderr, notes)
+            self.broken = result
+            self._teardown()
+            return result
+        exec_error = str(report["exec_error"])
+        if exec_error:
+            if step.argv[0].startswith("/"):
+                raise SandboxError(f"cannot execute {step.argv[0]} in the sandbox: {exec_error}")
+            return StepResult(127, None, b"", f"cannot execute {step.argv[0]}: {exec_error}\n".encode(),
+                              float(report["wall_time_s"]), 0.0, notes=(*notes, "exec failed"))  # type: ignore[arg-type]
+        if report["survivors"]:
+            notes.append(f"{report['survivors']} processes outlived the step's cleanup")
+        status = int(report["status"])  # type: ignore[call-overload]
+        exit_code = os.waitstatus_to_exitcode(status)
+        outcome = Outcome(exit_code if exit_code >= 0 else None, -exit_code if exit_code < 0 else None,
+                          float(report["wall_time_s"]), float(report["cpu_time_s"]),  # type: ignore[arg-type]
+                          bool(report["timed_out"]), out_size, err_size, stderr, oom_kills, pids_refused)
+        return self._make(step, outcome, stdout, stderr, notes)
+
+    def _make(self, step: Step, outcome: Outcome, stdout: bytes, stderr: bytes, notes: list[str]) -> StepResult:
+        return StepResult(outcome.exit_code, outcome.signal, stdout, stderr, outcome.wall_time_s, outcome.cpu_time_s,
+                          classify(outcome, step.policy, cgroup=self.cgroup is not None),
+                          outcome.stdout_bytes > step.policy.max_output_bytes, tuple(notes))
+
+    def _teardown(self) -> None:
+        if self.box is not None:
+            self.box.kill()
+        if self.cgroup is not None:
+            with contextlib.suppress(OSError):
+                for pid in self.cgroup.procs():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+
+    def close(self) -> None:
+        """Kill the sandbox (if started) and remove the job's cgroups."""
+        self._teardown()
+        if self.cgroup is not None:
+            self.cgroup.close()
+
