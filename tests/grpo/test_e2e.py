@@ -176,3 +176,12 @@ def test_openrlhf_unjudged_item_yields_fill_and_judged_zero(url: str) -> None:
     assert answer["rewards"] == [2.0, 2.0, -1.0]
     assert answer["extra_logs"]["judged"] == [1.0, 1.0, 0.0]
     assert not any(math.isnan(r) for r in answer["rewards"])
+
+
+def test_plain_loop_example_yields_steps_against_the_service(url: str) -> None:
+    script = REPO / "examples" / "plain_loop.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--url", url, "--steps", "2"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert [line.split(":")[0] for line in done.stdout.splitlines()] == ["step 0", "step 1"]
