@@ -108,11 +108,14 @@ def to_openrlhf(response: ScoreResponse, fill: float) -> OpenRLHFResponse:
 async def _score(request: Request, body: OpenRLHFRequest, spec: str | None, fill: float) -> OpenRLHFResponse:
     if not body.query:
         return OpenRLHFResponse(rewards=[], scores=[], extra_logs={})
+    limit = getattr(getattr(request.app.state, "settings", None), "max_items", None)
+    if limit is not None and len(body.query) > limit:
+        raise HTTPException(413, f"{len(body.query)} queries in one request; the limit is {limit}")
     scored = await request.app.state.scorer.score(to_score_request(body, parse_rewards(spec) if spec else None))
     return to_openrlhf(scored, fill)
 
 
-_RESPONSES: dict[int | str, dict[str, Any]] = {422: {"model": ErrorResponse}}
+_RESPONSES: dict[int | str, dict[str, Any]] = {413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 _RewardsQuery = Query(default=None, description="name[:weight],... e.g. math:1,format:0.2")
 _FillQuery = Query(default=0.0, allow_inf_nan=False, description="reward sent for items that could not be judged")
 

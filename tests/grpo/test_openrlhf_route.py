@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -76,6 +77,12 @@ def test_path_or_query_yields_the_rewards_applied(
 ) -> None:
     assert client.post(path, json=BODY).status_code == 200
     assert scorer.requests[0].rewards == rewards
+
+
+def test_more_queries_than_the_service_limit_yield_413(client: TestClient, scorer: FakeScorer) -> None:
+    client.app.state.settings = SimpleNamespace(max_items=2)  # type: ignore[attr-defined]
+    assert client.post("/openrlhf/format", json=BODY).status_code == 413
+    assert scorer.requests == []
 
 
 def test_fill_query_yields_it_for_unjudged_items(client: TestClient) -> None:
