@@ -2,7 +2,9 @@
 
 Runs *inside* bubblewrap with the sandbox's own python3 (``python3 -I -S -c <this file>
 FD``), so it must import nothing of ours. Reusing one namespace for all steps of a job
-saves a bubblewrap start per test. Protocol on the control socket FD (SOCK_SEQPACKET): the host sends
+saves a bubblewrap start per test. The program's stdout and stderr are pipes that the
+runner always drains into the host's memfds, stopping the program once either passes
+the output cap (so nothing can block on a full pipe, and output is capped exactly). Protocol on the control socket FD (SOCK_SEQPACKET): the host sends
 a JSON step with its stdin/stdout/stderr fds (SCM_RIGHTS); the runner answers one JSON
 message. After every step it SIGKILLs every other process of the pid namespace (orphans,
 daemons), so no step can touch the next. It makes itself non-dumpable so that the
@@ -23,6 +25,7 @@ import time
 
 PR_SET_DUMPABLE = 4
 MAX_MESSAGE = 1 << 20
+READ_CHUNK = 1 << 16
 
 
 def kill_others(timeout_s=2.0):
@@ -43,44 +46,81 @@ def kill_others(timeout_s=2.0):
         time.sleep(0.0005)
 
 
-def child(spec, fds, err_w):
-    """In the forked child: wire stdio, apply limits, exec. Never returns."""
+def child(spec, fds, exec_w):
+    """In the forked child: wire stdio, apply limits, exec; report an exec failure on ``exec_w``."""
     try:
         os.setsid()
+        for sig in (signal.SIGPIPE, signal.SIGXFSZ):  # python ignores them; the program must not inherit that
+            signal.signal(sig, signal.SIG_DFL)
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
-        os.closerange(3, err_w)
-        os.closerange(err_w + 1, 65536)
+        os.closerange(3, exec_w)
+        os.closerange(exec_w + 1, 65536)
         for name, soft, hard in spec["rlimits"]:
             resource.setrlimit(getattr(resource, name), (soft, hard))
         os.execve(spec["argv"][0], spec["argv"], os.environ)
     except BaseException as exc:
-        os.write(err_w, f"{type(exc).__name__}: {exc}".encode())
+        os.write(exec_w, f"{type(exc).__name__}: {exc}".encode())
     os._exit(127)
 
 
+def drain(fd, sink, cap, counts):
+    """Move what is readable from pipe ``fd`` into memfd ``sink`` (at most cap + 1 bytes); False at EOF."""
+    data = os.read(fd, READ_CHUNK)
+    if data and counts[fd] <= cap:
+        os.write(sink, data[: cap + 1 - counts[fd]])
+    counts[fd] += len(data)
+    return bool(data)
+
+
+def watch(pidfd, pipes, cap, deadline):
+    """Drain stdout/stderr until the step exits; 'wall_time' or 'output' if it had to be stopped."""
+    counts = dict.fromkeys(pipes, 0)
+    open_pipes = set(pipes)
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return "wall_time"
+        ready = select.select([pidfd, *open_pipes], [], [], remaining)[0]
+        for fd in ready:
+            if fd != pidfd and not drain(fd, pipes[fd], cap, counts):
+                open_pipes.discard(fd)
+        if any(n > cap for n in counts.values()):
+            return "output"
+        if pidfd in ready:
+            for fd in open_pipes:  # what the program wrote before exiting; orphans may keep the pipe open
+                os.set_blocking(fd, False)
+                with contextlib.suppress(BlockingIOError):
+                    while drain(fd, pipes[fd], cap, counts):
+                        pass
+            return None
+
+
 def run_step(spec, fds):
-    """Run one step to completion or to its wall deadline; return the report."""
+    """Run one step to completion, its wall deadline or its output cap; return the report."""
+    stdin, stdout, stderr = fds
+    out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
+    exec_r, exec_w = os.pipe()
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
-        child(spec, fds, err_w)
-    os.close(err_w)
-    for fd in fds:
+        child(spec, (stdin, out_w, err_w), exec_w)
+    for fd in (stdin, out_w, err_w, exec_w):
         os.close(fd)
     pidfd = os.pidfd_open(pid)
-    timed_out = not select.select([pidfd], [], [], spec["wall_time_s"])[0]
-    if timed_out:
+    stopped = watch(pidfd, {out_r: stdout, err_r: stderr}, spec["max_output_bytes"],
+                    start + spec["wall_time_s"])
+    if stopped:
         os.kill(-1, signal.SIGKILL)
     _, status, usage = os.wait4(pid, 0)
     wall = time.monotonic() - start
-    os.close(pidfd)
-    exec_error = os.read(err_r, 4096).decode(errors="replace")
-    os.close(err_r)
+    exec_error = os.read(exec_r, 4096).decode(errors="replace")
+    for fd in (pidfd, exec_r, out_r, err_r, stdout, stderr):
+        os.close(fd)
     survivors = kill_others()
     return {"status": status, "cpu_time_s": usage.ru_utime + usage.ru_stime, "wall_time_s": wall,
-            "timed_out": timed_out, "exec_error": exec_error, "survivors": survivors}
+            "timed_out": stopped == "wall_time", "exec_error": exec_error, "survivors": survivors}
 
 
 def main(control_fd):

@@ -2,8 +2,9 @@
 
 Mount layout: the host's /usr (and the /bin, /lib* links or dirs) read-only, the few
 /etc entries the toolchains read (alternatives links, ld.so cache, the JDK's config),
-a fresh /proc, a minimal /dev, and two size-capped tmpfs: /tmp and the work dir /box,
-into which the job's files are copied through file descriptors. Nothing else of the
+a fresh /proc, a minimal read-only /dev, and size-capped tmpfs for /tmp, /dev/shm and
+the work dir /box, into which the job's files are copied through file descriptors; the
+root itself is read-only. Nothing else of the
 host exists inside: not /root, /home, /work, the repo or the venv. Every namespace is
 unshared (the network namespace has only ``lo``); the sandbox runs as uid 1000, and
 when the service runs as root bubblewrap itself is started as an unprivileged host uid
@@ -117,6 +118,7 @@ def start(bwrap: str, python: str, files: Mapping[str, bytes], tmpfs_bytes: int,
     args = [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
             "--cap-drop", "ALL", "--hostname", "sandbox", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
             *_system_binds(), "--proc", "/proc", "--dev", "/dev",
+            "--size", str(tmpfs_bytes), "--perms", "1777", "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
             "--size", str(tmpfs_bytes), "--perms", "1777", "--tmpfs", "/tmp",
             "--size", str(tmpfs_bytes), "--perms", "0755", "--tmpfs", WORK_DIR]
     made = {PurePosixPath(WORK_DIR)}
@@ -129,7 +131,7 @@ def start(bwrap: str, python: str, files: Mapping[str, bytes], tmpfs_bytes: int,
         fd = _memfd("job-file", data)
         file_fds.append(fd)
         args += ["--perms", "0644", "--file", str(fd), str(target)]
-    args += ["--chdir", WORK_DIR, "--clearenv"]
+    args += ["--remount-ro", "/", "--chdir", WORK_DIR, "--clearenv"]
     for key, value in SANDBOX_ENV.items():
         args += ["--setenv", key, value]
     args += ["--json-status-fd", str(status_w), "--block-fd", str(block_r),

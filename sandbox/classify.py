@@ -2,7 +2,7 @@
 
 Kernel evidence wins over guesses: output size, cgroup OOM kills and refused forks,
 then the rlimit signals (SIGXFSZ, SIGXCPU), CPU used, the wall deadline; only then
-the runtime's own words on stderr (MemoryError, std::bad_alloc, EAGAIN on fork…),
+the runtime's own words on stderr (MemoryError, std::bad_alloc, EFBIG, EAGAIN on fork…),
 and only for a program that failed.
 """
 
@@ -19,6 +19,7 @@ MEMORY_WORDS = (b"MemoryError", b"bad_alloc", b"OutOfMemoryError", b"out of memo
                 b"memory allocation of ")
 PROCESS_WORDS = (b"Resource temporarily unavailable", b"fork: retry", b"can't start new thread",
                  b"unable to create native thread", b"Cannot fork")
+FILE_SIZE_WORDS = (b"File too large",)
 STDERR_TAIL_BYTES = 4096
 
 
@@ -59,6 +60,8 @@ def classify(outcome: Outcome, policy: Policy, cgroup: bool = True) -> Limit | N
     tail = outcome.stderr[-STDERR_TAIL_BYTES:]
     if failed and any(word in tail for word in MEMORY_WORDS):
         return "memory"
+    if failed and any(word in tail for word in FILE_SIZE_WORDS):
+        return "file_size"
     if failed and not cgroup and any(word in tail for word in PROCESS_WORDS):
         return "processes"
     return None

@@ -3,8 +3,9 @@
 One bubblewrap sandbox per job; inside it a small runner forks each step with its own
 rlimits and kills every leftover process after it (see ``sandbox/_runner.py``), so a
 job pays one sandbox start however many tests it has. stdin, stdout and stderr are
-memfds passed to the runner (never pipes that could fill up); output beyond the cap is
-reported as ``limit="output"`` with ``stdout_truncated``.
+memfds passed to the runner (never host pipes that could fill up); output beyond the cap is
+reported as ``limit="output"`` with ``stdout_truncated``: the runner drains the
+program's pipes into them and stops the program at the cap.
 """
 
 from __future__ import annotations
@@ -43,10 +44,10 @@ def rlimits(policy: Policy, cgroup: bool) -> list[tuple[str, int, int]]:
     cpu = max(1, math.ceil(policy.cpu_time_s))
     memory = policy.memory_mb << 20
     nproc = policy.max_processes + RUNNER_TASKS + (1 if cgroup else -1)
-    fsize = max(policy.max_file_bytes, policy.max_output_bytes + 1)
+    fsize = policy.max_file_bytes
     stack = min(memory, MAX_STACK_BYTES)
     return [("RLIMIT_CPU", cpu, cpu + 1), ("RLIMIT_DATA", memory, memory), ("RLIMIT_STACK", stack, stack),
-            ("RLIMIT_NPROC", nproc, nproc), ("RLIMIT_FSIZE", fsize, fsize),
+            ("RLIMIT_NPROC", nproc, nproc), ("RLIMIT_FSIZE", policy.max_file_bytes, policy.max_file_bytes),
             ("RLIMIT_NOFILE", MAX_OPEN_FILES, MAX_OPEN_FILES), ("RLIMIT_CORE", 0, 0)]
 
 
@@ -124,6 +125,7 @@ class _JobRun:
     def _exchange(box: bwrap.Sandbox, step: Step, fds: list[int], cgroup: bool) -> dict[str, object] | None:
         """Send the step to the runner; its report, or None if the runner died ({"hung": True} if it hung)."""
         spec = {"argv": list(step.argv), "wall_time_s": step.policy.wall_time_s,
+                "max_output_bytes": step.policy.max_output_bytes,
                 "rlimits": rlimits(step.policy, cgroup)}
         try:
             socket.send_fds(box.control, [json.dumps(spec).encode()], fds)
