@@ -14,13 +14,21 @@ from service.cli import _HttpRunner, _LocalRunner, _progress, err
 from service.rundiff import diff_runs, read_results
 from service.schemas import ItemResult, ScoreRequest
 
-MAX_REASON_CHARS = 160
+MAX_REASON_CHARS = 240
 
 
 def stdout() -> Console:
     """A console for tables; wide when not a terminal so CI logs keep one row per line."""
     probe = Console()
     return probe if probe.is_terminal else Console(width=200)
+
+
+def shorten(text: str, limit: int = MAX_REASON_CHARS) -> str:
+    """``text`` cut in the middle to ``limit`` characters: the end of a reason often holds the verdict."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 3) // 2
+    return f"{text[:half]} … {text[-half:]}"
 
 
 def run_check(paths: list[Path], url: str | None, junit: Path | None, batch_size: int) -> None:
@@ -48,19 +56,39 @@ def score_cases(cases: list[Case], url: str | None, batch_size: int) -> list[Out
     """Each case compared with its result, in file order; invalid cases are not sent."""
     runner = _HttpRunner(url) if url else _LocalRunner()
     results: dict[int, ItemResult] = {}
-    valid = [(n, c) for n, c in enumerate(cases) if c.item is not None]
+    batches = _batches(cases, batch_size)
     try:
-        with _progress(len(valid)) as progress:
-            task = progress.add_task("checking", total=len(valid))
-            for start in range(0, len(valid), batch_size):
-                chunk = valid[start : start + batch_size]
-                request = ScoreRequest(items=[c.item for _, c in chunk if c.item is not None])
-                for (n, _), result in zip(chunk, runner.score(request).results, strict=True):
+        with _progress(sum(map(len, batches))) as progress:
+            task = progress.add_task("checking", total=sum(map(len, batches)))
+            for batch in batches:
+                request = ScoreRequest(items=[item for n in batch if (item := cases[n].item) is not None])
+                for n, result in zip(batch, runner.score(request).results, strict=True):
                     results[n] = result
-                progress.advance(task, len(chunk))
+                progress.advance(task, len(batch))
     finally:
         runner.close()
     return [compare(c, results.get(n)) for n, c in enumerate(cases)]
+
+
+def _batches(cases: list[Case], batch_size: int) -> list[list[int]]:
+    """Indexes of valid cases in requests of about ``batch_size``; one file per request, groups never split.
+
+    Group verifiers (length_penalty…) see the items of one group in one request, so a
+    group's cases stay together, and a group id in one file never meets its namesake in another.
+    """
+    units: dict[tuple[str, str], list[int]] = {}
+    for n, c in enumerate(cases):
+        if c.item is not None:
+            key = (c.file, f"group:{c.item.group}" if c.item.group is not None else f"line:{n}")
+            units.setdefault(key, []).append(n)
+    batches: list[list[int]] = []
+    last_file = None
+    for (file, _), members in units.items():
+        if not batches or file != last_file or len(batches[-1]) + len(members) > batch_size:
+            batches.append([])
+        batches[-1].extend(members)
+        last_file = file
+    return batches
 
 
 def print_report(console: Console, outcomes: list[Outcome], seconds: float) -> None:
@@ -72,7 +100,7 @@ def print_report(console: Console, outcomes: list[Outcome], seconds: float) -> N
             table.add_column(col, overflow="fold")
         for o in failed:
             for m in o.mismatches:
-                reason = m.reason if len(m.reason) <= MAX_REASON_CHARS else m.reason[: MAX_REASON_CHARS - 1] + "…"
+                reason = shorten(m.reason)
                 table.add_row(
                     f"{Path(o.case.file).name}:{o.case.line}",
                     o.case.id,
@@ -109,7 +137,7 @@ def run_diff(a_path: Path, b_path: Path) -> None:
         for col in ("item", "component", "field", "before", "after", "why"):
             table.add_column(col, overflow="fold")
         for c in diff.changes:
-            table.add_row(c.id, c.component, c.field, fmt(c.before), fmt(c.after), c.why[: MAX_REASON_CHARS * 2])
+            table.add_row(c.id, c.component, c.field, fmt(c.before), fmt(c.after), shorten(c.why, MAX_REASON_CHARS * 2))
         console.print(table)
     for label, keys in (("only in A", diff.only_a), ("only in B", diff.only_b)):
         if keys:
