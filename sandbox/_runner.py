@@ -4,12 +4,14 @@ Runs *inside* bubblewrap with the sandbox's own python3 (``python3 -I -S -c <thi
 FD``), so it must import nothing of ours. Reusing one namespace for all steps of a job
 saves a bubblewrap start per test. The program's stdout and stderr are pipes that the
 runner always drains into the host's memfds, stopping the program once either passes
-the output cap (so nothing can block on a full pipe, and output is capped exactly). Protocol on the control socket FD (SOCK_SEQPACKET): the host sends
-a JSON step with its stdin/stdout/stderr fds (SCM_RIGHTS); the runner answers one JSON
-message. After every step it SIGKILLs every other process of the pid namespace (orphans,
-daemons), so no step can touch the next. It makes itself non-dumpable so that the
-program, which runs under the same uid, cannot ptrace it or read its fds; the program
-can still kill it, which the host reports as the program's own death.
+the output cap (nothing can block on a full pipe, and output is capped exactly).
+
+Protocol on the control socket FD (SOCK_SEQPACKET): the host sends a JSON step with its
+stdin/stdout/stderr fds (SCM_RIGHTS); the runner answers one JSON message. After every
+step it SIGKILLs every other process of the pid namespace (orphans, daemons), so no step
+can touch the next. It makes itself non-dumpable so that the program, which runs under
+the same uid, cannot ptrace it or read its fds; the program can still kill it, which the
+host reports as the program's own death.
 """
 
 import contextlib

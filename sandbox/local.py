@@ -44,7 +44,6 @@ def rlimits(policy: Policy, cgroup: bool) -> list[tuple[str, int, int]]:
     cpu = max(1, math.ceil(policy.cpu_time_s))
     memory = policy.memory_mb << 20
     nproc = policy.max_processes + RUNNER_TASKS + (1 if cgroup else -1)
-    fsize = policy.max_file_bytes
     stack = min(memory, MAX_STACK_BYTES)
     return [("RLIMIT_CPU", cpu, cpu + 1), ("RLIMIT_DATA", memory, memory), ("RLIMIT_STACK", stack, stack),
             ("RLIMIT_NPROC", nproc, nproc), ("RLIMIT_FSIZE", policy.max_file_bytes, policy.max_file_bytes),

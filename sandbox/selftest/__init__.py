@@ -14,7 +14,8 @@ from sandbox.languages import LANGUAGES, job_for
 
 PROGRAMS: dict[str, str] = {
     "python": 'import sys\nprint(sys.stdin.readline().strip() or "missing")\n',
-    "cpp": '#include <iostream>\n#include <string>\nint main() { std::string s; std::cin >> s; std::cout << s << "\\n"; }\n',
+    "cpp": '#include <iostream>\n#include <string>\n'
+           'int main() { std::string s; std::cin >> s; std::cout << s << "\\n"; }\n',
     "c": '#include <stdio.h>\nint main(void) { char s[8] = {0}; if (scanf("%7s", s) == 1) puts(s); return 0; }\n',
     "java": "import java.util.Scanner;\npublic class Main {\n  public static void main(String[] a) {\n"
             "    System.out.println(new Scanner(System.in).next());\n  }\n}\n",

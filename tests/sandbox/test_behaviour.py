@@ -56,7 +56,8 @@ MATRIX = [
      Expect(exit_code=1, limit="processes")),
     ("file_too_big", "open('big', 'wb').write(b'x' * (8 << 20))", b"", replace(FAST, max_file_bytes=1 << 20),
      Expect(exit_code=1, limit="file_size")),
-    ("huge_stdout", "import sys\nwhile True: sys.stdout.write('x' * 65536)", b"", replace(FAST, max_output_bytes=1 << 16),
+    ("huge_stdout", "import sys\nwhile True: sys.stdout.write('x' * 65536)", b"",
+     replace(FAST, max_output_bytes=1 << 16),
      Expect(exit_code=None, signal=signal.SIGKILL, limit="output", stdout=b"x" * (1 << 16), stdout_truncated=True)),
     ("write_outside_work_dir",
      "import os\nfor p in ('/usr/evil', '/evil', '/etc/evil', '/proc/evil', '/dev/evil', '../evil'):\n"
@@ -84,8 +85,8 @@ def test_network_beyond_loopback_yields_connection_refused(backend: Backend) -> 
         listener.listen()
         port = listener.getsockname()[1]
         source = ("import socket\nnames = sorted(n for _, n in socket.if_nameindex())\n"
-                  "try:\n    socket.create_connection(('127.0.0.1', %d), timeout=2); print('CONNECTED')\n"
-                  "except OSError:\n    print('blocked', *names)\n") % port
+                  f"try:\n    socket.create_connection(('127.0.0.1', {port}), timeout=2); print('CONNECTED')\n"
+                  "except OSError:\n    print('blocked', *names)\n")
         check(run_python(backend, source), Expect(stdout=b"blocked lo\n"))
 
 
@@ -123,7 +124,8 @@ def test_host_environment_secret_yields_nothing_inside(backend: Backend, monkeyp
     secret = f"s3cr3t-{uuid.uuid4().hex}"
     monkeypatch.setenv("RLVR_FAKE_API_KEY", secret)
     assert os.environ["RLVR_FAKE_API_KEY"] == secret
-    source = f"import os\nprint(any('{secret}' in k + v for k, v in os.environ.items()), 'RLVR_FAKE_API_KEY' in os.environ)"
+    source = (f"import os\nprint(any('{secret}' in k + v for k, v in os.environ.items()),"
+              " 'RLVR_FAKE_API_KEY' in os.environ)")
     check(run_python(backend, source), Expect(stdout=b"False False\n"))
 
 
