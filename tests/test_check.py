@@ -267,3 +267,18 @@ def test_batches_yield_whole_groups_and_one_file_per_request() -> None:
     cases = [c("a", 1, "g"), c("a", 2, None), c("a", 3, "g"), c("a", 4, None), c("b", 1, "g"), c("b", 2, "g")]
     assert _batches(cases, 3) == [[0, 2, 1], [3], [4, 5]]
     assert _batches(cases, 1) == [[0, 2], [1], [3], [4, 5]]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["tests/no_such_file.jsonl"], "cannot read tests/no_such_file.jsonl"),
+        (["docs"], "no case files in docs"),
+        (["--diff", "a.jsonl"], "--diff takes exactly two files"),
+        (["--diff", "pyproject.toml", "pyproject.toml"], "pyproject.toml:1: not an rlvr score result"),
+    ],
+)
+def test_bad_invocation_yields_exit_two_and_message(args: list[str], message: str) -> None:
+    proc = rlvr("check", *args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert message in proc.stderr
