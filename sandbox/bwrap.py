@@ -159,6 +159,9 @@ def start(bwrap: str, python: str, files: Mapping[str, bytes], tmpfs_bytes: int,
             attach((process.pid, box.child_pid))
         os.write(block_w, b"go")
         _await_hello(box)
+    except OSError as exc:  # bwrap died under us (e.g. a bind failed right after it forked)
+        box.kill()
+        raise SandboxError(f"bwrap failed (exit {process.returncode}): {box.bwrap_stderr() or exc}") from exc
     except BaseException:
         box.kill()
         raise

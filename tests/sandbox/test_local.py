@@ -1,0 +1,108 @@
+"""What only the local (bubblewrap) backend promises: infrastructure errors, teardown, degraded mode."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from sandbox import bwrap
+from sandbox.backend import Job, Step
+from sandbox.cgroups import CGROUP_ROOT
+from sandbox.errors import BackendUnavailable, SandboxError
+from sandbox.local import LocalBackend
+from sandbox.policy import Policy
+from tests.sandbox.conftest import FAST, python_step, run_python, skip_or_fail
+
+pytestmark = [pytest.mark.integration, pytest.mark.bwrap]
+
+
+@pytest.fixture(scope="module")
+def local() -> LocalBackend:
+    try:
+        return LocalBackend()
+    except BackendUnavailable as exc:
+        skip_or_fail(f"local backend unavailable: {exc}")
+        raise
+
+
+def _procs_with(marker: str) -> list[tuple[int, int]]:
+    """(pid, real uid) of host processes whose command line holds ``marker``."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if marker.encode() in cmdline.read_bytes():
+                status = (cmdline.parent / "status").read_text()
+                uid = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("Uid:"))
+                found.append((int(cmdline.parent.name), uid))
+        except (OSError, StopIteration):
+            continue
+    return found
+
+
+def test_bwrap_refusing_to_start_yields_sandbox_error(local: LocalBackend, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bwrap, "_system_binds", lambda: ["--ro-bind", "/rlvr-no-such-dir", "/usr"])
+    with pytest.raises(SandboxError, match="bwrap failed"):
+        run_python(local, "print(1)")
+
+
+def test_missing_toolchain_binary_yields_sandbox_error(local: LocalBackend) -> None:
+    with pytest.raises(SandboxError, match="cannot execute /usr/bin/rlvr-no-such-compiler"):
+        list(local.run(Job({}, (Step(("/usr/bin/rlvr-no-such-compiler",)),))))
+
+
+def test_missing_program_in_work_dir_yields_exit_127(local: LocalBackend) -> None:
+    (result,) = local.run(Job({}, (Step(("./main",)),)))
+    assert (result.exit_code, result.limit) == (127, None)
+    assert b"No such file" in result.stderr
+
+
+def test_program_runs_as_uid_1000_inside_and_non_root_on_the_host(local: LocalBackend) -> None:
+    marker = f"rlvr-uid-{uuid.uuid4().hex}"
+    job = Job({}, (python_step(f"import os, time\nprint(os.getuid(), os.getgid()); time.sleep(1.5)  # {marker}"),))
+    with ThreadPoolExecutor(1) as pool:
+        results = pool.submit(lambda: list(local.run(job)))
+        deadline = time.monotonic() + 10
+        while not (seen := _procs_with(marker)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (result,) = results.result()
+    assert result.stdout == b"1000 1000\n"
+    assert seen and all(uid != 0 for _, uid in seen)
+
+
+def test_closing_the_iterator_early_yields_no_leftover_process_or_cgroup(local: LocalBackend) -> None:
+    marker = f"rlvr-early-{uuid.uuid4().hex}"
+    daemon = f"import os, time\nif os.fork() == 0:\n    os.setsid(); time.sleep(60)  # {marker}\nprint('started')"
+    steps = (python_step(daemon), python_step("print('second')"), python_step("print('third')"))
+    results = local.run(Job({}, steps))
+    first = next(results)
+    assert first.stdout == b"started\n"
+    results.close()
+    assert _procs_with(marker) == []
+    assert not [p for p in CGROUP_ROOT.glob("*/**/rlvr-sandbox/*") if p.name.startswith(f"{os.getpid()}-")]
+
+
+def test_program_killing_the_runner_yields_sigkill_and_later_steps_not_run(local: LocalBackend) -> None:
+    killer = "import os, signal\nos.kill(-1, signal.SIGKILL)\nimport time; time.sleep(5)"
+    first, second = local.run(Job({}, (python_step(killer), python_step("print('never')"))))
+    assert (first.exit_code, first.signal) == (None, signal.SIGKILL)
+    assert any("runner was killed" in n for n in first.notes)
+    assert second.stdout == b"" and any("not run" in n for n in second.notes)
+
+
+@pytest.mark.parametrize(("source", "policy", "limit"), [
+    ("import os\nwhile True: os.fork()", replace(FAST, max_processes=8), "processes"),
+    ("a = []\nwhile True: a.append(b'x' * (1 << 20))", replace(FAST, memory_mb=96), "memory"),
+])
+def test_without_cgroups_rlimits_still_yield_the_limit(local: LocalBackend, source: str, policy: Policy,
+                                                       limit: str) -> None:
+    degraded = LocalBackend(use_cgroups=False)
+    result = run_python(degraded, source, policy=policy)
+    assert result.limit == limit
+    assert any("rlimits only" in n or "cgroups disabled" in n for n in result.notes)
