@@ -30,6 +30,7 @@ BUILTIN_MODULES = (
     "rewards.reasoning_steps",
     "rewards.length_penalty",
     "rewards.math_verifier",
+    "rewards.code",
 )
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -90,9 +90,9 @@ def _class_table(ns: dict, names: frozenset[str]) -> dict[str, type]:
 
 def _safe_str(exc: BaseException) -> str:
     try:
-        return f"{type(exc).__name__}: {exc}"[:300]
+        return str(exc)[:300]
     except BaseException:
-        return type(exc).__name__
+        return ""
 
 
 # ---------------------------------------------------------------- parent side (trusted)
@@ -124,7 +124,8 @@ class Link:
         if "compile_error" in reply:
             raise CandidateError("compile_error", str(reply["compile_error"]))
         if "raised" in reply:
-            raise CandidateError("error", f"the solution raised {str(reply.get('message'))[:300]} while loading")
+            name, message = str(reply["raised"]), str(reply.get("message"))[:300]
+            raise CandidateError("error", f"the solution raised {name}: {message} while loading", raised=name)
         names = reply.get("names")
         if type(names) is not dict:
             raise CandidateError("error", "the solution's process broke the protocol")
@@ -185,7 +186,7 @@ class Link:
             name, message = str(reply["raised"]), str(reply.get("message", ""))[:300]
             exc = BUILTIN_ERRORS.get(name)
             if exc is None or name in ("AssertionError",):
-                raise CandidateError("error", f"the solution raised {message}", raised=name)
+                raise CandidateError("error", f"the solution raised {name}: {message}", raised=name)
             raise exc(message)
         if "value" not in reply:
             raise CandidateError("error", "the solution's process broke the protocol")

@@ -99,7 +99,8 @@ def run_assert(spec: dict, link: "Link") -> dict[str, Any]:
             return {"status": "fail", "message": f"expected {_short(last[1])}, got {_short(last[0])}"}
         return {"status": "fail", "message": "assertion failed: " + _failing_line(spec["code"])}
     except Exception as exc:
-        return {"status": "error", "message": f"{type(exc).__name__}: {exc}"[:300] + _where(spec["code"])}
+        message = f"{type(exc).__name__}: {exc}"[:300] + _where(spec["code"])
+        return {"status": "error", "message": message, "raised": type(exc).__name__}
     return {"status": "pass"}
 
 
@@ -116,7 +117,8 @@ def run_call(spec: dict, link: "Link") -> dict[str, Any]:
     try:
         value = target(*spec["args"])
     except Exception as exc:
-        return {"status": "error", "message": f"the solution raised {type(exc).__name__}: {exc}"[:300]}
+        message = f"the solution raised {type(exc).__name__}: {exc}"[:300]
+        return {"status": "error", "message": message, "raised": type(exc).__name__}
     try:
         return {"status": "value", "value": encode(value)}
     except NotData as exc:

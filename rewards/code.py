@@ -1,0 +1,119 @@
+"""The ``code`` verifier: run the completion's program against the item's tests in the sandbox.
+
+The program is the last fenced block of the requested language after ``</think>``
+(an untagged block if there is no tagged one); the tests (``item.reference``) may be in
+any format :func:`sandbox.judge.parse_tests` accepts. The backend is the process's,
+configured once at start-up (:func:`sandbox.judge.use_backend`), never chosen here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Literal
+
+from rewards.item import Item
+from rewards.registry import verifier
+from rewards.verdict import Status, Verdict
+from sandbox.errors import SandboxError, ToolchainMissing, UnsupportedLanguage
+from sandbox.judge import BadTests, Comparison, Limits, Options, current_backend, judge, parse_tests
+from sandbox.languages import get_language
+
+THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
+FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)^[ \t]*```", re.DOTALL | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class CodeParams:
+    """Language, comparison, limits and scoring. ``stop_at_first_failure`` applies to all_or_nothing."""
+
+    language: str = "python"
+    score_mode: Literal["fraction", "all_or_nothing"] = "fraction"
+    stop_at_first_failure: bool = True
+    compare: Literal["tokens", "lines", "float"] = "tokens"
+    abs_eps: float = 1e-6
+    rel_eps: float = 1e-6
+    case_insensitive: bool = False
+    time_limit_s: float = 5.0
+    memory_mb: int = 512
+
+
+def extract_code(completion: str, language: str) -> str | None:
+    """The last fenced block tagged ``language`` (or an alias) in the answer part, else the last untagged one."""
+    if THINK_CLOSE in completion:
+        completion = completion.rsplit(THINK_CLOSE, 1)[1]
+    elif THINK_OPEN in completion:
+        return None  # still thinking: no answer yet
+    wanted = get_language(language).name
+    tagged, untagged = None, None
+    for match in FENCE.finditer(completion):
+        tag, body = match.group(1).lower(), match.group(2)
+        if not tag:
+            untagged = body
+        elif _language_of(tag) == wanted:
+            tagged = body
+    return tagged if tagged is not None else untagged
+
+
+def _language_of(tag: str) -> str | None:
+    try:
+        return get_language(tag).name
+    except UnsupportedLanguage:
+        return None
+
+
+def _cache_key(item: Item, params: CodeParams) -> Hashable:
+    try:
+        code = extract_code(item.completion, params.language)
+    except UnsupportedLanguage:
+        code = None
+    blob = json.dumps([code, item.reference, repr(params)], sort_keys=True, default=repr)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@verifier("code", params=CodeParams, blocking=True, cache_key=_cache_key)
+def code_reward(item: Item, params: CodeParams) -> Verdict:
+    """Fraction (or all-or-nothing) of the item's tests the completion's program passes.
+
+    >>> code_reward(Item("```python\\nprint(input())\\n```", {"inputs": ["7"], "outputs": ["7"]}),
+    ...             CodeParams()).reason  # doctest: +SKIP
+    '1/1 passed'
+    """
+    try:
+        suite = parse_tests(item.reference)
+    except BadTests as exc:
+        return Verdict.fail(Status.BAD_REFERENCE, f"bad tests: {exc}"[:500])
+    try:
+        code = extract_code(item.completion, params.language)
+    except UnsupportedLanguage as exc:
+        return Verdict.fail(Status.UNSUPPORTED_LANGUAGE, str(exc))
+    if code is None or not code.strip():
+        where = f" after {THINK_CLOSE}" if THINK_CLOSE in item.completion else ""
+        return Verdict.ok(0.0, f"no_code: no fenced {params.language} block{where}", error="no_code")
+    options = Options(
+        comparison=Comparison(params.compare, params.abs_eps, params.rel_eps, params.case_insensitive),
+        limits=Limits(time_s=params.time_limit_s, memory_mb=params.memory_mb),
+        score_mode=params.score_mode,
+        stop_at_first_failure=params.stop_at_first_failure,
+    )
+    try:
+        result = judge(code, suite, current_backend(), language=params.language, options=options)
+    except UnsupportedLanguage as exc:
+        return Verdict.fail(Status.UNSUPPORTED_LANGUAGE, str(exc))
+    except ToolchainMissing as exc:
+        return Verdict.fail(Status.TOOLCHAIN_MISSING, str(exc))
+    except SandboxError as exc:
+        return Verdict.fail(Status.SANDBOX_ERROR, f"sandbox: {exc}"[:500])
+    except BadTests as exc:
+        return Verdict.fail(Status.BAD_REFERENCE, f"bad tests: {exc}"[:500])
+    return Verdict.ok(
+        result.score,
+        result.summary(),
+        passed=result.passed,
+        total=result.total,
+        language=params.language,
+        tests=[r.as_dict() for r in result.results],
+    )
