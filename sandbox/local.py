@@ -11,8 +11,8 @@ program's pipes into them and stops the program at the cap.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
+import marshal
 import math
 import os
 import select
@@ -37,6 +37,7 @@ MAX_OPEN_FILES = 512
 MAX_STACK_BYTES = 64 << 20
 MIN_TMPFS_BYTES = 64 << 20
 HOST_GRACE_S = 5.0
+MARSHAL_VERSION = 4  # what the runner speaks: see sandbox/_runner.py
 
 
 def rlimits(policy: Policy, cgroup: bool) -> list[tuple[str, int, int]]:
@@ -93,6 +94,8 @@ class _JobRun:
         self.notes = () if self.cgroup is not None or backend._cgroup_problem is None else (backend._cgroup_problem,)
         self.box: bwrap.Sandbox | None = None
         self.broken: StepResult | None = None
+        self.limits: tuple[int, int] | None = None
+        self.usage = Usage(0, 0) if self.cgroup is None else self.cgroup.usage()
 
     def _start(self) -> bwrap.Sandbox:
         biggest_file = max((s.policy.max_file_bytes for s in self.job.steps), default=0)
@@ -107,13 +110,15 @@ class _JobRun:
         if self.box is None:
             self.box = self._start()
         policy = step.policy
-        if self.cgroup is not None:
-            self.cgroup.set_limits((policy.memory_mb << 20) + RUNNER_MEMORY_BYTES, policy.max_processes + RUNNER_TASKS)
-        before = self.cgroup.usage() if self.cgroup is not None else Usage(0, 0)
+        limits = ((policy.memory_mb << 20) + RUNNER_MEMORY_BYTES, policy.max_processes + RUNNER_TASKS)
+        if self.cgroup is not None and limits != self.limits:
+            self.cgroup.set_limits(*limits)
+            self.limits = limits
+        before = self.usage
         fds = [bwrap._memfd("stdin", step.stdin), bwrap._memfd("stdout"), bwrap._memfd("stderr")]
         try:
             report = self._exchange(self.box, step, fds, self.cgroup is not None)
-            after = self.cgroup.usage() if self.cgroup is not None else Usage(0, 0)
+            after = self.usage = self.cgroup.usage() if self.cgroup is not None else before
             return self._result(step, report, fds[1], fds[2], after.oom_kills - before.oom_kills,
                                 after.pids_refused - before.pids_refused)
         finally:
@@ -127,13 +132,13 @@ class _JobRun:
                 "max_output_bytes": step.policy.max_output_bytes,
                 "rlimits": rlimits(step.policy, cgroup)}
         try:
-            socket.send_fds(box.control, [json.dumps(spec).encode()], fds)
+            socket.send_fds(box.control, [marshal.dumps(spec, MARSHAL_VERSION)], fds)
         except OSError:
             return None
         if not select.select([box.control], [], [], step.policy.wall_time_s + HOST_GRACE_S)[0]:
             return {"hung": True}
         data = box.control.recv(1 << 16)
-        return json.loads(data) if data else None
+        return marshal.loads(data) if data else None
 
     def _result(self, step: Step, report: dict[str, object] | None, out_fd: int, err_fd: int,
                 oom_kills: int, pids_refused: int) -> StepResult:
