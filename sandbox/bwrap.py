@@ -14,6 +14,7 @@ namespace.
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
 import os
@@ -49,7 +50,8 @@ def find_bwrap() -> str:
         raise BackendUnavailable(str(exc)) from exc
 
 
-def _system_binds() -> list[str]:
+@functools.cache
+def _system_binds() -> tuple[str, ...]:
     args = ["--ro-bind", "/usr", "/usr"]
     for path in SYSTEM_DIRS:
         if os.path.islink(path):
@@ -59,7 +61,7 @@ def _system_binds() -> list[str]:
     for pattern in ETC_ENTRIES:
         for path in sorted(glob.glob(pattern)):
             args += ["--ro-bind", path, path]
-    return args
+    return tuple(args)
 
 
 def _checked_relpath(name: str) -> PurePosixPath:
@@ -109,7 +111,7 @@ def _memfd(name: str, data: bytes = b"") -> int:
 
 def start(bwrap: str, python: str, files: Mapping[str, bytes], tmpfs_bytes: int,
           attach: Callable[[tuple[int, ...]], None] | None = None) -> Sandbox:
-    """Start bwrap with the runner; ``attach(pids)`` is called before the runner may fork."""
+    """Start bwrap with the runner; ``attach(pids)`` gets the namespace's init before anything runs in it."""
     control, inner = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     status_r, status_w = os.pipe()
     block_r, block_w = os.pipe()
@@ -155,8 +157,8 @@ def start(bwrap: str, python: str, files: Mapping[str, bytes], tmpfs_bytes: int,
     box = Sandbox(process, control, 0, stderr_fd)
     try:
         box.child_pid = _read_child_pid(status_r, box)
-        if attach is not None:
-            attach((process.pid, box.child_pid))
+        if attach is not None:  # the outer bwrap only waits: the namespace's init is enough
+            attach((box.child_pid,))
         os.write(block_w, b"go")
         _await_hello(box)
     except OSError as exc:  # bwrap died under us (e.g. a bind failed right after it forked)

@@ -31,7 +31,7 @@ from sandbox.policy import Policy
 log = logging.getLogger(__name__)
 
 DEFAULT_PYTHON = "/usr/bin/python3"
-RUNNER_TASKS = 3  # outer bwrap, the namespace's init, the runner
+RUNNER_TASKS = 2  # the namespace's init and the runner, besides the program's own tasks
 RUNNER_MEMORY_BYTES = 64 << 20
 MAX_OPEN_FILES = 512
 MAX_STACK_BYTES = 64 << 20
@@ -44,7 +44,7 @@ def rlimits(policy: Policy, cgroup: bool) -> list[tuple[str, int, int]]:
     """The rlimits of one step. With a pids cgroup NPROC sits just above it so the cgroup (which counts) trips first."""
     cpu = max(1, math.ceil(policy.cpu_time_s))
     memory = policy.memory_mb << 20
-    nproc = policy.max_processes + RUNNER_TASKS + (1 if cgroup else -1)
+    nproc = policy.max_processes + RUNNER_TASKS + (1 if cgroup else 0)
     stack = min(memory, MAX_STACK_BYTES)
     return [("RLIMIT_CPU", cpu, cpu + 1), ("RLIMIT_DATA", memory, memory), ("RLIMIT_STACK", stack, stack),
             ("RLIMIT_NPROC", nproc, nproc), ("RLIMIT_FSIZE", policy.max_file_bytes, policy.max_file_bytes),

@@ -47,7 +47,7 @@ def _procs_with(marker: str) -> list[tuple[int, int]]:
 
 
 def test_bwrap_refusing_to_start_yields_sandbox_error(local: LocalBackend, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bwrap, "_system_binds", lambda: ["--ro-bind", "/rlvr-no-such-dir", "/usr"])
+    monkeypatch.setattr(bwrap, "_system_binds", lambda: ("--ro-bind", "/rlvr-no-such-dir", "/usr"))
     with pytest.raises(SandboxError, match="bwrap failed"):
         run_python(local, "print(1)")
 
