@@ -61,11 +61,18 @@ def good(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def mixed(tmp_path: Path) -> Path:
-    path = tmp_path / "mixed.jsonl"
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("mixed") / "mixed.jsonl"
     path.write_text("\n".join([*GOOD, *WRONG, "{not json"]) + "\n")
     return path
+
+
+@pytest.fixture(scope="module")
+def mixed_run(mixed: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """One in-process `rlvr check --junit` on the mixed file: its output and its report."""
+    report = mixed.parent / "report.xml"
+    return rlvr("check", str(mixed), "--junit", str(report)), report
 
 
 def test_golden_cases_of_builtin_verifiers_yield_pass(tmp_path: Path) -> None:
@@ -86,8 +93,8 @@ def test_correct_cases_yield_exit_zero_and_summary(good: Path) -> None:
     assert "│ t_len    │     4 │      4 │      0 │" in proc.stdout
 
 
-def test_wrong_expectations_yield_exit_one_and_table(mixed: Path) -> None:
-    proc = rlvr("check", str(mixed))
+def test_wrong_expectations_yield_exit_one_and_table(mixed_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    proc, _ = mixed_run
     assert proc.returncode == 1
     rows = [line for line in proc.stdout.splitlines() if line.startswith("│ mixed.jsonl:")]
     cells = [[c.strip() for c in row.strip("│").split("│")] for row in rows]
@@ -103,9 +110,8 @@ def test_wrong_expectations_yield_exit_one_and_table(mixed: Path) -> None:
     assert f"FAILED: 4 of {len(GOOD) + 4} cases did not match" in proc.stdout
 
 
-def test_junit_report_yields_parseable_counts(mixed: Path, tmp_path: Path) -> None:
-    report = tmp_path / "report.xml"
-    proc = rlvr("check", str(mixed), "--junit", str(report))
+def test_junit_report_yields_parseable_counts(mixed_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    proc, report = mixed_run
     assert proc.returncode == 1
     root = ET.parse(report).getroot()
     assert (root.tag, root.get("tests"), root.get("failures"), root.get("errors")) == ("testsuites", "9", "3", "1")
