@@ -85,6 +85,31 @@ def test_golden_cases_of_builtin_verifiers_yield_pass(tmp_path: Path) -> None:
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == (str(lines), "0", "0")
 
 
+def _local_sandbox_or_skip() -> None:
+    """Skip locally, fail under CI=true, when the local bubblewrap sandbox cannot run a program."""
+    try:
+        from sandbox.backend import Job, Step
+        from sandbox.local import LocalBackend
+
+        probe = Job({"main.py": b"print('ok')"}, (Step(("/usr/bin/python3", "-I", "-S", "main.py")),), "python")
+        problem = None if next(iter(LocalBackend().run(probe))).stdout == b"ok\n" else "the probe printed nothing"
+    except Exception as exc:  # any reason the sandbox cannot run here
+        problem = f"{type(exc).__name__}: {exc}"
+    if problem is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true: the local sandbox must work: {problem}")
+        pytest.skip(f"local sandbox unavailable: {problem}")
+
+
+@pytest.mark.bwrap
+def test_golden_cases_of_code_verifier_yield_pass() -> None:
+    _local_sandbox_or_skip()
+    proc = rlvr("check", str(GOLDEN / "sandbox"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = len((GOLDEN / "sandbox" / "code.jsonl").read_text().splitlines())
+    assert f"OK: all {lines} cases match" in proc.stdout
+
+
 def test_correct_cases_yield_exit_zero_and_summary(good: Path) -> None:
     proc = rlvr("check", str(good))
     assert proc.returncode == 0, proc.stdout + proc.stderr
