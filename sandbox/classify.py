@@ -20,7 +20,7 @@ MEMORY_WORDS = (b"MemoryError", b"bad_alloc", b"OutOfMemoryError", b"out of memo
 PROCESS_WORDS = (b"Resource temporarily unavailable", b"fork: retry", b"can't start new thread",
                  b"unable to create native thread", b"Cannot fork")
 FILE_SIZE_WORDS = (b"File too large",)
-STDERR_TAIL_BYTES = 4096
+STDERR_TAIL_BYTES = 4096  # each end: Go prints the cause first, then pages of goroutines
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def classify(outcome: Outcome, policy: Policy, cgroup: bool = True) -> Limit | N
     if outcome.timed_out:
         return "wall_time"
     failed = outcome.signal is not None or outcome.exit_code != 0
-    tail = outcome.stderr[-STDERR_TAIL_BYTES:]
+    tail = outcome.stderr[:STDERR_TAIL_BYTES] + outcome.stderr[-STDERR_TAIL_BYTES:]
     if failed and any(word in tail for word in MEMORY_WORDS):
         return "memory"
     if failed and any(word in tail for word in FILE_SIZE_WORDS):

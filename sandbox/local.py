@@ -34,21 +34,32 @@ DEFAULT_PYTHON = "/usr/bin/python3"
 RUNNER_TASKS = 2  # the namespace's init and the runner, besides the program's own tasks
 RUNNER_MEMORY_BYTES = 64 << 20
 MAX_OPEN_FILES = 512
-MAX_STACK_BYTES = 64 << 20
+MAX_STACK_BYTES = 1 << 30
+FALLBACK_STACK_BYTES = 8 << 20
 MIN_TMPFS_BYTES = 64 << 20
 HOST_GRACE_S = 5.0
 MARSHAL_VERSION = 4  # what the runner speaks: see sandbox/_runner.py
 
 
 def rlimits(policy: Policy, cgroup: bool) -> list[tuple[str, int, int]]:
-    """The rlimits of one step. With a pids cgroup NPROC sits just above it so the cgroup (which counts) trips first."""
+    """The rlimits of one step.
+
+    With cgroups, memory is the cgroup's job (it counts resident pages, so thread stacks
+    and runtimes that reserve address space work) and the stack may use all of it; NPROC
+    sits just above the pids cgroup, which trips first and counts. Without cgroups,
+    RLIMIT_DATA caps memory and the stack stays at 8 MiB, because glibc and libuv size
+    every thread's stack from RLIMIT_STACK and DATA counts those stacks.
+    """
     cpu = max(1, math.ceil(policy.cpu_time_s))
     memory = policy.memory_mb << 20
     nproc = policy.max_processes + RUNNER_TASKS + (1 if cgroup else 0)
-    stack = min(memory, MAX_STACK_BYTES)
-    return [("RLIMIT_CPU", cpu, cpu + 1), ("RLIMIT_DATA", memory, memory), ("RLIMIT_STACK", stack, stack),
-            ("RLIMIT_NPROC", nproc, nproc), ("RLIMIT_FSIZE", policy.max_file_bytes, policy.max_file_bytes),
-            ("RLIMIT_NOFILE", MAX_OPEN_FILES, MAX_OPEN_FILES), ("RLIMIT_CORE", 0, 0)]
+    limits = [("RLIMIT_CPU", cpu, cpu + 1), ("RLIMIT_NPROC", nproc, nproc),
+              ("RLIMIT_FSIZE", policy.max_file_bytes, policy.max_file_bytes),
+              ("RLIMIT_NOFILE", MAX_OPEN_FILES, MAX_OPEN_FILES), ("RLIMIT_CORE", 0, 0)]
+    if cgroup:
+        stack = min(memory, MAX_STACK_BYTES)
+        return [*limits, ("RLIMIT_STACK", stack, stack)]
+    return [*limits, ("RLIMIT_DATA", memory, memory), ("RLIMIT_STACK", FALLBACK_STACK_BYTES, FALLBACK_STACK_BYTES)]
 
 
 class LocalBackend:

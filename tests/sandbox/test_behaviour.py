@@ -21,6 +21,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.bwrap]
 REPO = Path(__file__).resolve().parents[2]
 
 
+FAILED = -1  # exit_code and signal: "died somehow" (a MemoryError exit under rlimits, an OOM kill under cgroups)
+
+
 @dataclass(frozen=True)
 class Expect:
     """The exact result a program must produce."""
@@ -34,8 +37,12 @@ class Expect:
 
 def check(result: StepResult, expect: Expect) -> None:
     """Assert every field of ``expect`` (stdout only when given)."""
-    got = Expect(result.exit_code, result.signal, result.limit,
-                 result.stdout if expect.stdout is not None else None, result.stdout_truncated)
+    exit_code, sig = result.exit_code, result.signal
+    if expect.exit_code == FAILED:
+        assert not result.ok, result
+        exit_code, sig = FAILED, expect.signal
+    got = Expect(exit_code, sig, result.limit, result.stdout if expect.stdout is not None else None,
+                 result.stdout_truncated)
     assert got == expect, f"stderr={result.stderr[-500:]!r} notes={result.notes}"
 
 
@@ -51,7 +58,11 @@ MATRIX = [
     ("cpu_burn", "while True: pass", b"", replace(FAST, cpu_time_s=1.0, wall_time_s=20.0),
      Expect(exit_code=None, signal=signal.SIGXCPU, limit="cpu_time")),
     ("memory_bomb", "a = []\nwhile True: a.append(b'x' * (1 << 20))", b"", replace(FAST, memory_mb=128),
-     Expect(exit_code=1, limit="memory")),
+     Expect(exit_code=FAILED, limit="memory")),
+    ("thread_bomb", "import threading, time\nwhile True: threading.Thread(target=time.sleep, args=(1,)).start()", b"",
+     replace(FAST, max_processes=16), Expect(exit_code=1, limit="processes")),
+    ("disk_fill", "n = 0\nwhile True:\n    open(f'/tmp/f{n}', 'wb').write(b'x' * (1 << 20)); n += 1", b"",
+     replace(FAST, memory_mb=512), Expect(exit_code=1)),
     ("fork_bomb", "import os\nwhile True: os.fork()", b"", replace(FAST, max_processes=16, wall_time_s=10.0),
      Expect(exit_code=1, limit="processes")),
     ("file_too_big", "open('big', 'wb').write(b'x' * (8 << 20))", b"", replace(FAST, max_file_bytes=1 << 20),

@@ -15,7 +15,7 @@ import pytest
 from sandbox import bwrap
 from sandbox.backend import Job, Step
 from sandbox.cgroups import CGROUP_ROOT
-from sandbox.errors import BackendUnavailable, SandboxError
+from sandbox.errors import SandboxError
 from sandbox.local import LocalBackend
 from sandbox.policy import Policy
 from tests.sandbox.conftest import FAST, python_step, run_python, skip_or_fail
@@ -26,10 +26,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.bwrap]
 @pytest.fixture(scope="module")
 def local() -> LocalBackend:
     try:
-        return LocalBackend()
-    except BackendUnavailable as exc:
-        skip_or_fail(f"local backend unavailable: {exc}")
+        backend = LocalBackend()
+        list(backend.run(Job({}, (Step(("/bin/true",)),))))
+    except SandboxError as exc:
+        skip_or_fail(f"local backend unavailable: {type(exc).__name__}: {exc}")
         raise
+    return backend
 
 
 def _procs_with(marker: str) -> list[tuple[int, int]]:
