@@ -125,12 +125,36 @@ def _expected_problem(expected: Any) -> str | None:
     unknown = set(expected) - _EXPECTED_KEYS
     if unknown:
         return f"unknown key(s) in expected: {', '.join(sorted(unknown))}; valid: {', '.join(sorted(_EXPECTED_KEYS))}"
-    for name, comp in expected.get("components", {}).items():
+    problem = _type_problem("reward", expected.get("reward"), number_or_null=True)
+    problem = problem or _type_problem("status", expected.get("status", ""), text=True)
+    tolerance = expected.get("tolerance", 0)
+    problem = problem or _type_problem("tolerance", tolerance) or ("tolerance must be >= 0" if tolerance < 0 else None)
+    components = expected.get("components", {})
+    if problem or not isinstance(components, dict):
+        return problem or "expected components must be an object {verifier name: expectation}"
+    for name, comp in components.items():
         if isinstance(comp, dict) and set(comp) - _COMPONENT_KEYS:
             bad = ", ".join(sorted(set(comp) - _COMPONENT_KEYS))
             return f"unknown key(s) in expected component {name!r}: {bad}; valid: {', '.join(sorted(_COMPONENT_KEYS))}"
-        if not isinstance(comp, (dict, int, float)) or isinstance(comp, bool):
-            return f"expected component {name!r} must be a number (its score) or an object"
+        if not isinstance(comp, dict):
+            comp = {"score": comp}
+        problem = (
+            _type_problem(f"{name}.score", comp.get("score"), number_or_null=True)
+            or _type_problem(f"{name}.status", comp.get("status", ""), text=True)
+            or _type_problem(f"{name}.reason_contains", comp.get("reason_contains", ""), text=True)
+        )
+        if problem:
+            return problem
+    return None
+
+
+def _type_problem(name: str, value: Any, *, number_or_null: bool = False, text: bool = False) -> str | None:
+    if text:
+        return None if isinstance(value, str) else f"expected {name} must be a string, got {value!r}"
+    if value is None and number_or_null:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"expected {name} must be a number{' or null' if number_or_null else ''}, got {value!r}"
     return None
 
 
