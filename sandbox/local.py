@@ -46,13 +46,14 @@ def rlimits(policy: Policy, cgroup: bool) -> list[tuple[str, int, int]]:
 
     With cgroups, memory is the cgroup's job (it counts resident pages, so thread stacks
     and runtimes that reserve address space work) and the stack may use all of it; NPROC
-    sits just above the pids cgroup, which trips first and counts. Without cgroups,
+    is a loose backstop (2x) so that the pids cgroup, which counts refusals, trips first
+    even when many forks race (the rlimit is checked earlier in fork than the cgroup). Without cgroups,
     RLIMIT_DATA caps memory and the stack stays at 8 MiB, because glibc and libuv size
     every thread's stack from RLIMIT_STACK and DATA counts those stacks.
     """
     cpu = max(1, math.ceil(policy.cpu_time_s))
     memory = policy.memory_mb << 20
-    nproc = policy.max_processes + RUNNER_TASKS + (1 if cgroup else 0)
+    nproc = (policy.max_processes + RUNNER_TASKS) * (2 if cgroup else 1)
     limits = [("RLIMIT_CPU", cpu, cpu + 1), ("RLIMIT_NPROC", nproc, nproc),
               ("RLIMIT_FSIZE", policy.max_file_bytes, policy.max_file_bytes),
               ("RLIMIT_NOFILE", MAX_OPEN_FILES, MAX_OPEN_FILES), ("RLIMIT_CORE", 0, 0)]
