@@ -10,8 +10,6 @@ import ctypes
 import json
 import os
 import sys
-import tempfile
-import traceback
 import types
 from typing import Any
 
@@ -130,6 +128,8 @@ def run_pytest(spec: dict, link: "Link") -> dict[str, Any]:
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     sys.dont_write_bytecode = True
     sys.path.extend(spec.get("sys_path", []))
+    import tempfile
+
     import pytest
 
     link.pending_init = {"op": "init", "source": spec["source"], "prelude": ""}  # sent on first use
@@ -212,6 +212,8 @@ def _where(code: str) -> str:
 
 
 def _test_lineno() -> int:
+    import traceback  # only on failure: it costs more than the rest of the harness's imports
+
     frames = [f for f in traceback.extract_tb(sys.exc_info()[2]) if f.filename == "<test>"]
     return frames[-1].lineno or 0 if frames else 0
 

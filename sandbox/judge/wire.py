@@ -10,8 +10,6 @@ Standalone on purpose (stdlib only): the harness ships this source into the sand
 """
 
 import collections
-import decimal
-import fractions
 import math
 from typing import Any
 
@@ -50,7 +48,7 @@ def encode(value: Any, classes: frozenset[str] = frozenset(), memo: dict[int, in
         return {"$": t.__name__, "v": value.hex()}
     if t is complex:
         return {"$": "complex", "v": [value.real, value.imag]}
-    if t is decimal.Decimal or t is fractions.Fraction:
+    if t.__module__ in ("decimal", "fractions") and t.__name__ in ("Decimal", "Fraction"):
         return {"$": t.__name__, "v": str(value)}
     if t.__name__ in classes:
         return _encode_object(value, classes, memo)
@@ -86,7 +84,7 @@ def decode(data: Any, classes: dict[str, type] | None = None, memo: dict[int, An
     tag, v = data["$"], data.get("v")
     try:
         return _decode_tagged(tag, v, data, classes, memo)
-    except (TypeError, ValueError, KeyError, ArithmeticError, decimal.InvalidOperation) as exc:
+    except (TypeError, ValueError, KeyError, ArithmeticError) as exc:
         raise NotData(f"malformed {tag} value: {exc}") from None
 
 
@@ -109,8 +107,12 @@ def _decode_tagged(tag: str, v: Any, data: dict, classes: dict[str, type], memo:
     if tag == "complex":
         return complex(*(float(x) for x in _list(v)))
     if tag == "Decimal":
+        import decimal  # imported on demand: most harness runs never need it
+
         return decimal.Decimal(str(v))
     if tag == "Fraction":
+        import fractions
+
         return fractions.Fraction(str(v))
     if tag == "ref":
         return memo[int(data["id"])]
