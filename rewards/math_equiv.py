@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sympy
@@ -61,7 +62,13 @@ class Side:
 
 def mv_parse(latex: str) -> list[Any]:
     """math-verify's parse with its signal-based timeout off (it fails off the main thread)."""
-    return list(parse(latex, parsing_timeout=None))  # type: ignore[arg-type]
+    return list(_parse_cached(latex))
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(latex: str) -> tuple[Any, ...]:
+    # A GRPO group repeats one reference and a few answers; sympy objects are immutable.
+    return tuple(parse(latex, parsing_timeout=None))  # type: ignore[arg-type]
 
 
 def boxed(latex: str) -> str:
@@ -169,6 +176,8 @@ def rule_assignment_rhs(gold: Side, answer: Side, rounding: int, precision: int)
     g_rhs_text, a_rhs_text = _rhs_of_assignment(g_text), _rhs_of_assignment(a_text)
     if g_rhs_text is None and a_rhs_text is None:
         return False
+    if "(" not in g_text.partition("=")[0] and "(" not in a_text.partition("=")[0]:
+        return False  # math-verify already reads "x = ..." as its right-hand side
     g = mv_parse(boxed(g_rhs_text)) if g_rhs_text is not None else gold.parsed
     a = mv_parse(boxed(a_rhs_text)) if a_rhs_text is not None else answer.parsed
     return bool(g and a) and mv_equal(g, a, rounding, precision)

@@ -13,7 +13,8 @@ import re
 MAX_DIGITS = 400
 MAX_RESULT_DIGITS = 10_000
 MAX_FACTORIAL = 2_000
-MAX_NESTING = 40
+MAX_NESTING = 16
+MAX_BRACE_RUN = 4  # "{{{{{x}}}}}": the LaTeX parser is exponential in directly nested braces
 
 _DIGITS_RE = re.compile(r"\d{" + str(MAX_DIGITS + 1) + ",}")
 _FACTORIAL_RE = re.compile(r"(\d+)\s*!")
@@ -28,6 +29,9 @@ def complexity_problem(latex: str) -> str | None:
     depth = _max_nesting(latex)
     if depth > MAX_NESTING:
         return f"brace/paren nesting depth {depth} > {MAX_NESTING}"
+    run = _max_brace_run(latex)
+    if run > MAX_BRACE_RUN:
+        return f"{run} directly nested braces > {MAX_BRACE_RUN}"
     if _DIGITS_RE.search(latex):
         return f"a number with more than {MAX_DIGITS} digits"
     for m in _FACTORIAL_RE.finditer(latex):
@@ -51,6 +55,18 @@ def _max_nesting(text: str) -> int:
             best = max(best, depth)
         elif c in "})]":
             depth = max(0, depth - 1)
+    return best
+
+
+def _max_brace_run(text: str) -> int:
+    """Longest chain of '{' opened one directly inside the other (whitespace between is ignored)."""
+    run = best = 0
+    for c in text:
+        if c == "{":
+            run += 1
+            best = max(best, run)
+        elif not c.isspace():
+            run = 0
     return best
 
 

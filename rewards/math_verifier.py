@@ -26,6 +26,7 @@ DEFAULT_MAX_COMPLETION_CHARS = 200_000
 DEFAULT_MAX_ANSWER_CHARS = 2_000
 DEFAULT_TIMEOUT_S = 5.0
 MAX_ALTERNATIVES = 8
+MAX_REFERENCE_CHARS = 20_000
 _CONTAINERS = (sympy.Tuple, sympy.Set, sympy.MatrixBase)
 
 
@@ -81,8 +82,8 @@ def math(item: Item, params: MathParams) -> Verdict:
     if len(item.completion) > params.max_completion_chars:
         return Verdict.fail(Status.TOO_LARGE, f"math: completion of {len(item.completion)} chars exceeds "
                                               f"max_completion_chars={params.max_completion_chars}")
-    if len(ref) > params.max_completion_chars:
-        return Verdict.fail(Status.BAD_REFERENCE, f"math: reference of {len(ref)} chars is too long")
+    if len(ref) > MAX_REFERENCE_CHARS:
+        return Verdict.fail(Status.BAD_REFERENCE, f"math: reference of {len(ref)} chars exceeds {MAX_REFERENCE_CHARS}")
     ex = extract(item.completion, params.extract)
     if ex.kind == "none":
         return Verdict.ok(0.0, f"no answer extracted ({ex.note})", extracted=None, rule="extraction")
@@ -104,6 +105,7 @@ def _size_problem(ex: Extraction, params: MathParams) -> str | None:
     for text in ex.answers:
         if len(text) > params.max_answer_chars:
             return f"of {len(text)} chars exceeds max_answer_chars={params.max_answer_chars}"
+    for text in (*ex.answers, ex.context):
         problem = complexity_problem(text)
         if problem:
             return f"is too complex to evaluate: {problem}"
