@@ -190,8 +190,11 @@ def _read_child_pid(status_r: int, box: Sandbox) -> int:
 
 
 def _await_hello(box: Sandbox) -> None:
-    if select.select([box.control], [], [], START_TIMEOUT_S)[0]:
-        hello = box.control.recv(4096)
-        if hello:
-            return
-    raise SandboxError(f"sandbox runner failed to start: {box.bwrap_stderr() or 'no message'}")
+    """Wait for the runner's first message; a SandboxError saying who failed if it never comes."""
+    if select.select([box.control], [], [], START_TIMEOUT_S)[0] and box.control.recv(4096):
+        return
+    try:
+        code = box.process.wait(timeout=1.0)
+    except subprocess.TimeoutExpired:
+        raise SandboxError(f"sandbox runner failed to start: {box.bwrap_stderr() or 'no message'}") from None
+    raise SandboxError(f"bwrap failed (exit {code}): {box.bwrap_stderr() or 'no message'}")
