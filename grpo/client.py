@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import random
-import ssl
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -24,115 +22,29 @@ from typing import Any
 import httpx
 
 from grpo import _batch
-from grpo._balance import DEFAULT_COOLDOWN_S, Balancer
+from grpo._balance import DEFAULT_COOLDOWN_S
+from grpo._base import (
+    _UNSET,
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_LIMITS,
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_TIMEOUT,
+    DEFAULT_URL,
+    SCORE_PATH,
+    VERIFIERS_PATH,
+    Common,
+    error_from,
+    pool_limits,
+    shared_ssl_context,
+)
 from grpo._retry import DEFAULT_RETRY, RETRY_EXCEPTIONS, RetryPolicy, is_retryable_status, retry_after_s
-from grpo.errors import RewardServiceError, ServiceTimeoutError, ServiceUnavailableError
+from grpo.errors import ServiceTimeoutError, ServiceUnavailableError
 from service.schemas import RewardsField, ScoreResponse, VerifiersResponse
 
-DEFAULT_URL = "http://127.0.0.1:8000"
-DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=5.0)
-DEFAULT_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-# httpcore's pool scans all its connections and queued requests on every request, which
-# collapses past a few dozen connections (33 vs 175 items/s at 256 in flight, see
-# bench/bench_client.py): the connections are spread over small pools used in turn.
-CONNECTIONS_PER_POOL = 8
-DEFAULT_CHUNK_SIZE = 512
-DEFAULT_MAX_CONCURRENCY = 8
-SCORE_PATH = "/v1/score"
-VERIFIERS_PATH = "/v1/verifiers"
-_UNSET: Any = object()
+__all__ = ["DEFAULT_URL", "AsyncRewardClient", "RewardClient"]
 
 
-class _Common:
-    """Configuration and the pieces both clients share: which URL, whether to retry, what to raise."""
-
-    def __init__(
-        self,
-        urls: str | Sequence[str],
-        *,
-        rewards: RewardsField | None,
-        retry: RetryPolicy,
-        chunk_size: int,
-        max_concurrency: int,
-        fill_value: float | None,
-        api_key: str | None,
-        headers: Mapping[str, str] | None,
-        cooldown_s: float,
-    ) -> None:
-        if chunk_size < 1 or max_concurrency < 1:
-            raise ValueError("chunk_size and max_concurrency must be at least 1")
-        self.balancer = Balancer([urls] if isinstance(urls, str) else list(urls), cooldown_s)
-        self.rewards = rewards
-        self.retry = retry
-        self.chunk_size = chunk_size
-        self.max_concurrency = max_concurrency
-        self.fill_value = fill_value
-        self.headers = {"content-type": "application/json", **(headers or {})}
-        if api_key:
-            self.headers["authorization"] = f"Bearer {api_key}"
-        self._rng = random.Random()
-
-    @property
-    def attempts(self) -> int:
-        # failover needs at least one attempt per URL
-        return max(self.retry.attempts, len(self.balancer.urls))
-
-    def _wait_s(self, attempt: int, tried: set[str], retry_after: float | None) -> float:
-        """No wait when an untried URL is left (failover), else Retry-After or the jittered backoff."""
-        if retry_after is None and len(tried) < len(self.balancer.urls):
-            return 0.0
-        return self.retry.delay_s(attempt, retry_after, self._rng)
-
-    def _plan(
-        self, items: Iterable[_batch.ItemLike], rewards: RewardsField | None
-    ) -> tuple[list[tuple[list[int], bytes]], int]:
-        scored = _batch.as_items(items)
-        rewards = rewards if rewards is not None else self.rewards
-        chunks = _batch.plan_chunks(scored, self.chunk_size)
-        return [(c, _batch.request_body(scored, c, rewards)) for c in chunks], len(scored)
-
-    def _fill(self, fill_value: float | None) -> float | None:
-        return self.fill_value if fill_value is _UNSET else fill_value
-
-
-def pool_limits(limits: httpx.Limits) -> tuple[int, httpx.Limits]:
-    """How many pools to open and the limits of each, so that together they honour ``limits``."""
-    total = limits.max_connections
-    if total is None or total <= CONNECTIONS_PER_POOL:
-        return 1, limits
-    pools = -(-total // CONNECTIONS_PER_POOL)
-    keepalive = limits.max_keepalive_connections
-    return pools, httpx.Limits(
-        max_connections=CONNECTIONS_PER_POOL,
-        max_keepalive_connections=None if keepalive is None else max(1, -(-keepalive // pools)),
-        keepalive_expiry=limits.keepalive_expiry,
-    )
-
-
-def shared_ssl_context() -> ssl.SSLContext:
-    """One TLS context for all of a client's pools: building one loads the CA bundle (~0.1 s each)."""
-    create = getattr(httpx, "create_ssl_context", None)
-    if create is not None:
-        return create()  # type: ignore[no-any-return]
-    import certifi
-
-    return ssl.create_default_context(cafile=certifi.where())
-
-
-def _error_from(response: httpx.Response) -> RewardServiceError:
-    """The service's ``{"error", "detail"}`` body (or whatever it sent) as an exception."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and ("error" in body or "detail" in body):
-        return RewardServiceError(
-            response.status_code, str(body.get("error") or body.get("detail")), body.get("detail")
-        )
-    return RewardServiceError(response.status_code, response.text[:500] or response.reason_phrase)
-
-
-class RewardClient(_Common):
+class RewardClient(Common):
     """Blocking client; chunks of a large batch are sent from a small thread pool."""
 
     def __init__(
@@ -203,7 +115,7 @@ class RewardClient(_Common):
         finally:
             self.balancer.release(url)
         if response.status_code != 200:
-            raise _error_from(response)
+            raise error_from(response)
         return VerifiersResponse.model_validate_json(response.content)
 
     def _post(self, body: bytes, expected: int) -> ScoreResponse:
@@ -228,8 +140,8 @@ class RewardClient(_Common):
                 if response.status_code == 200:
                     return _batch.parse_response(response.content, expected)
                 if not is_retryable_status(response.status_code):
-                    raise _error_from(response)
-                last, retry_after = _error_from(response), retry_after_s(response)
+                    raise error_from(response)
+                last, retry_after = error_from(response), retry_after_s(response)
             if attempt + 1 < self.attempts:
                 self._sleep(self._wait_s(attempt, tried, retry_after))
         raise ServiceUnavailableError(
@@ -251,7 +163,7 @@ class RewardClient(_Common):
         self.close()
 
 
-class AsyncRewardClient(_Common):
+class AsyncRewardClient(Common):
     """asyncio client; chunks of a large batch are awaited concurrently (at most ``max_concurrency``)."""
 
     def __init__(
@@ -324,7 +236,7 @@ class AsyncRewardClient(_Common):
         finally:
             self.balancer.release(url)
         if response.status_code != 200:
-            raise _error_from(response)
+            raise error_from(response)
         return VerifiersResponse.model_validate_json(response.content)
 
     async def _post(self, body: bytes, expected: int) -> ScoreResponse:
@@ -349,8 +261,8 @@ class AsyncRewardClient(_Common):
                 if response.status_code == 200:
                     return _batch.parse_response(response.content, expected)
                 if not is_retryable_status(response.status_code):
-                    raise _error_from(response)
-                last, retry_after = _error_from(response), retry_after_s(response)
+                    raise error_from(response)
+                last, retry_after = error_from(response), retry_after_s(response)
             if attempt + 1 < self.attempts:
                 await self._sleep(self._wait_s(attempt, tried, retry_after))
         raise ServiceUnavailableError(

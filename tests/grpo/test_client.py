@@ -291,7 +291,7 @@ def test_mismatched_columns_yield_value_error() -> None:
 def test_connection_limits_yield_small_pools_that_add_up(
     limits: httpx.Limits, pools: int, each_max: int | None, each_keepalive: int | None
 ) -> None:
-    from grpo.client import pool_limits
+    from grpo._base import pool_limits
 
     n, each = pool_limits(limits)
     assert (n, each.max_connections, each.max_keepalive_connections) == (pools, each_max, each_keepalive)
