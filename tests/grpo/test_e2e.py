@@ -185,3 +185,14 @@ def test_plain_loop_example_yields_steps_against_the_service(url: str) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert [line.split(":")[0] for line in done.stdout.splitlines()] == ["step 0", "step 1"]
+
+
+def test_verifiers_listing_yields_the_builtin_verifiers(url: str) -> None:
+    async def listing() -> set[str]:
+        async with AsyncRewardClient(url) as client:
+            return {v.name for v in (await client.verifiers()).verifiers}
+
+    with RewardClient(url) as client:
+        names = {v.name for v in client.verifiers().verifiers}
+    assert {"format", "math", "t_group"} <= names
+    assert asyncio.run(listing()) == names
