@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tempfile
@@ -69,3 +70,31 @@ class ScriptedBackend:
                 yield result
         finally:
             self.closed = True
+
+
+class ReplyingBackend:
+    """Answers every harness step with the given result line, signed with that step's own nonce."""
+
+    name = "replying"
+
+    def __init__(self, result: dict, *, extra: bytes = b"", exit_code: int = 0) -> None:
+        self.result, self.extra, self.exit_code = result, extra, exit_code
+
+    def run(self, job: Job) -> Iterator[StepResult]:
+        for step in job.steps:
+            nonce = json.loads(step.stdin)["nonce"]
+            line = f"{nonce} {json.dumps(self.result)}\n".encode() + self.extra
+            yield StepResult(self.exit_code, None, line, b"", 0.01)
+
+
+class FailingBackend:
+    """A backend whose infrastructure is broken."""
+
+    name = "failing"
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def run(self, job: Job) -> Iterator[StepResult]:
+        raise self.error
+        yield  # a generator, like real backends
