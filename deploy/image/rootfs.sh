@@ -34,7 +34,15 @@ rootfs_bind_devices() {
     done
 }
 
-# rootfs_create: a fresh minbase rootfs with apt sources, daemons kept from starting, /proc and /dev bound.
+# rootfs_prepare: what a chroot needs to run package scripts and reach the network.
+rootfs_prepare() {
+    printf '#!/bin/sh\nexit 101\n' > "$ROOTFS/usr/sbin/policy-rc.d"  # keep daemons from starting
+    chmod +x "$ROOTFS/usr/sbin/policy-rc.d"
+    cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
+    rootfs_bind_devices
+}
+
+# rootfs_create: a fresh minbase rootfs with apt sources, prepared for rootfs_run.
 rootfs_create() {
     command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap; }
     mkdir -p "$(dirname "$ROOTFS")"
@@ -45,10 +53,19 @@ deb $DEBIAN_MIRROR $ROOTFS_SUITE main
 deb $DEBIAN_MIRROR $ROOTFS_SUITE-updates main
 deb $DEBIAN_SECURITY_MIRROR $ROOTFS_SUITE-security main
 SOURCES
-    printf '#!/bin/sh\nexit 101\n' > "$ROOTFS/usr/sbin/policy-rc.d"
-    chmod +x "$ROOTFS/usr/sbin/policy-rc.d"
-    cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
-    rootfs_bind_devices
+    rootfs_prepare
+}
+
+# rootfs_from_image IMAGE: the rootfs of an image built earlier (docker export), prepared for rootfs_run.
+rootfs_from_image() {
+    local container
+    mkdir -p "$(dirname "$ROOTFS")"
+    rootfs_remove
+    mkdir -p "$ROOTFS"
+    container="$(docker create "$1" /bin/true)"
+    docker export "$container" | tar --numeric-owner -x -C "$ROOTFS"
+    docker rm "$container" >/dev/null
+    rootfs_prepare
 }
 
 # rootfs_run SCRIPT [ENV=VALUE...]: run a shell script inside the chroot with a clean environment.
@@ -59,7 +76,7 @@ rootfs_run() {
         "$@" sh -euc "$script"
 }
 
-# rootfs_import IMAGE [--change ...]: unmount, clean up, and load the rootfs as IMAGE.
+# rootfs_import IMAGE [--change ...]: unmount, clean up, and load the rootfs as IMAGE (it stays on disk).
 rootfs_import() {
     local image="$1"
     shift
