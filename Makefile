@@ -37,7 +37,8 @@ bench: install
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
 
-# Language toolchains for the local sandbox (Debian packages; only the missing ones, only as root).
+# Language toolchains for the local sandbox (Debian packages; only the missing ones, only as root),
+# then the precompiled <bits/stdc++.h> the C++ compile step uses (sandbox/pch.py; skipped when up to date).
 TOOLCHAIN_PKGS := /usr/bin/python3:python3 /usr/bin/g++:g++ /usr/bin/javac:default-jdk-headless \
 	/usr/bin/node:nodejs /usr/bin/rustc:rustc /usr/bin/go:golang-go \
 	/usr/lib/python3/dist-packages/pytest:python3-pytest
@@ -49,3 +50,5 @@ toolchains:
 	  echo "toolchains: missing$$missing (install them as root with apt-get)"; \
 	else echo "toolchains: installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
+	@if [ "$$(id -u)" = 0 ] && [ -x /usr/bin/g++ ]; then $(PYTHON) -m sandbox.pch; \
+	else echo "toolchains: no precompiled <bits/stdc++.h> (needs root and g++)"; fi

@@ -2,9 +2,9 @@
 
 Mount layout: the host's /usr (and the /bin, /lib* links or dirs) read-only, the few
 /etc entries the toolchains read (alternatives links, ld.so cache, the JDK's config),
-a fresh /proc, a minimal read-only /dev, and size-capped tmpfs for /tmp, /dev/shm and
-the work dir /box, into which the job's files are copied through file descriptors; the
-root itself is read-only. Nothing else of the
+the precompiled C++ header (sandbox/pch.py), a fresh /proc, a minimal read-only /dev,
+and size-capped tmpfs for /tmp, /dev/shm and the work dir /box, into which the job's
+files are copied through file descriptors; the root itself is read-only. Nothing else of the
 host exists inside: not /root, /home, /work, the repo or the venv. Every namespace is
 unshared (the network namespace has only ``lo``); the sandbox runs as uid 1000, and
 when the service runs as root bubblewrap itself is started as an unprivileged host uid
@@ -35,6 +35,8 @@ SANDBOX_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": WORK_DIR, "LANG":
 SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_ENTRIES = ("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/java-*")
 START_TIMEOUT_S = 20.0
+PCH_DIR = Path("/var/cache/rlvr-sandbox/pch")  # built by `python -m sandbox.pch` (make toolchains)
+SANDBOX_PCH_DIR = "/opt/rlvr-pch"
 _RUNNER_SOURCE = Path(__file__).with_name("_runner.py").read_text()
 
 
@@ -61,6 +63,7 @@ def _system_binds() -> tuple[str, ...]:
     for pattern in ETC_ENTRIES:
         for path in sorted(glob.glob(pattern)):
             args += ["--ro-bind", path, path]
+    args += ["--ro-bind-try", str(PCH_DIR), SANDBOX_PCH_DIR]
     return tuple(args)
 
 

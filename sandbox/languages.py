@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sandbox.backend import Job, Step
+from sandbox.bwrap import SANDBOX_PCH_DIR
 from sandbox.errors import ToolchainMissing, UnsupportedLanguage
 from sandbox.policy import COMPILE_POLICY, DEFAULT_POLICY, Policy
 
@@ -60,7 +61,8 @@ def _fill(argv: tuple[str, ...], policy: Policy) -> tuple[str, ...]:
 LANGUAGES: tuple[Language, ...] = (
     Language("python", "main.py", ("/usr/bin/python3", "-I", "-S", "-B", "main.py"), aliases=("python3", "py")),
     Language("cpp", "main.cpp", ("./main",),
-             ("/usr/bin/g++", "-O2", "-std=c++17", "-pipe", "-o", "main", "main.cpp"), aliases=("c++", "cxx")),
+             ("/usr/bin/g++", "-O2", "-std=c++17", "-pipe", f"-I{SANDBOX_PCH_DIR}", "-o", "main", "main.cpp"),
+             aliases=("c++", "cxx")),
     Language("c", "main.c", ("./main",), ("/usr/bin/gcc", "-O2", "-std=c17", "-pipe", "-o", "main", "main.c", "-lm")),
     Language("java", "Main.java",
              ("/usr/bin/java", "-Xmx{heap_mb}m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", ".", "Main"),

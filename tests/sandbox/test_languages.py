@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.backend import Backend
+from sandbox.backend import Backend, Job, Step
+from sandbox.bwrap import PCH_DIR, SANDBOX_PCH_DIR
 from sandbox.errors import ToolchainMissing, UnsupportedLanguage
 from sandbox.languages import LANGUAGES, Language, get_language, job_for, resolve
-from sandbox.policy import Policy
+from sandbox.policy import COMPILE_POLICY, Policy
 from sandbox.selftest import PROGRAMS, run_one
 from tests.sandbox.conftest import skip_or_fail
 
@@ -66,3 +67,16 @@ def test_selftest_program_yields_ok(backend: Backend, language: str) -> None:
         skip_or_fail(f"{language} toolchain missing ({', '.join(missing)}): run `make toolchains`")
     result = run_one(backend, language)
     assert result.passed, result.detail
+
+
+@pytest.mark.integration
+@pytest.mark.bwrap
+def test_bits_stdcpp_include_yields_the_precompiled_header(backend: Backend) -> None:
+    if not (PCH_DIR / "bits" / "stdc++.h.gch").exists():
+        skip_or_fail(f"no precompiled header in {PCH_DIR}: run `make toolchains`")
+    source = b"#include <bits/stdc++.h>\nint main() { std::vector<int> v{1, 2}; std::cout << v.size() << '\\n'; }\n"
+    cpp = resolve("cpp")
+    build = Step((*(cpp.compile_argv() or ()), "-H"), policy=COMPILE_POLICY, name="compile")
+    compiled, ran = backend.run(Job({cpp.source: source}, (build, Step(cpp.run_argv())), "cpp"))
+    assert compiled.ok and ran.stdout == b"2\n"
+    assert f"! {SANDBOX_PCH_DIR}/bits/stdc++.h.gch".encode() in compiled.stderr
