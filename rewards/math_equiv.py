@@ -28,6 +28,7 @@ from rewards.math_normalize import clean, plain_number, strip_math_delims
 # its warnings about that, and its per-comparison timeout logs, are noise for us.
 logging.getLogger("math_verify").setLevel(logging.ERROR)
 
+_TEXT_NUMBER_RE = re.compile(r"\\text\s*\{\s*(-?[\d.,]+)\s+([A-Za-z][A-Za-z ]{0,40})\}")
 _SETBUILDER_RE = re.compile(r"^\\\{\s*([a-zA-Z])\s*(?:\||\\mid|:)\s*(.+?)\s*\\\}$")
 _ASSIGN_RE = re.compile(
     r"^\(?\s*[A-Za-z](?:_\{?\w+\}?)?(?:\(\s*[a-z]\s*\))?(?:\s*,\s*[A-Za-z](?:_\{?\w+\}?)?(?:\(\s*[a-z]\s*\))?)*\s*\)?$"
@@ -73,7 +74,16 @@ def _parse_cached(latex: str) -> tuple[Any, ...]:
 
 def boxed(latex: str) -> str:
     """``latex`` as a boxed answer, so that math-verify reads all of it as one expression."""
-    return "\\boxed{" + strip_math_delims(latex) + "}"
+    latex = _TEXT_NUMBER_RE.sub(r"\1\\text{ \2}", strip_math_delims(latex))
+    return "\\boxed{" + latex.replace("\\varnothing", "\\emptyset") + "}"
+
+
+def union_of(alternatives: Sequence[str]) -> Any:
+    """"x < 0 or x > 1" as one set (the union of each alternative's solution set), or None."""
+    sets = [_as_set(_first(mv_parse(boxed(alt)))) for alt in alternatives]
+    if any(s is None or not isinstance(s, sympy.Set) for s in sets):
+        return None
+    return sympy.Union(*sets)
 
 
 def mv_equal(gold: Sequence[Any] | Any, answer: Sequence[Any] | Any, rounding: int, precision: int) -> bool:

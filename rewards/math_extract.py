@@ -23,6 +23,10 @@ _PHRASE_RE = re.compile(
     r"(?:final\s{1,3}answer(?:\s{1,3}is)?\s{0,3}:?|the\s{1,3}answer\s{1,3}is\s{0,3}:?|answer\s{0,3}:)",
     re.IGNORECASE,
 )
+_TRAILING_OR_RE = re.compile(
+    r"^[\s$.,;:)\]}]{0,12}(?:\\text\s*\{\s*)?\(?\s*or\b\s*(?:maybe|possibly|perhaps|else|equivalently)?\s*(.{1,120})",
+    re.IGNORECASE | re.DOTALL,
+)
 _SENTENCE_END_RE = re.compile(r"\.(?:\s+(?=[A-Z<])|\s*$)|\n")
 _HOPE_RE = re.compile(r"\s*I hope it is correct\.?.*$", re.IGNORECASE | re.DOTALL)
 # Alternatives joined by "or" (hedging); "and" also separates answers when listing options.
@@ -71,7 +75,12 @@ def answer_region(completion: str) -> tuple[str | None, str]:
 
 def find_boxes(text: str, limit: int = MAX_BOXES + 1) -> list[str]:
     """Contents of the top-level ``\\boxed{...}``/``\\fbox{...}`` in order; iterative brace matching."""
-    out: list[str] = []
+    return [content for content, _ in _scan_boxes(text, limit)]
+
+
+def _scan_boxes(text: str, limit: int) -> list[tuple[str, int]]:
+    """(content, end index) of each top-level box, at most ``limit``."""
+    out: list[tuple[str, int]] = []
     pos = 0
     while len(out) < limit:
         m = _BOX_RE.search(text, pos)
@@ -84,17 +93,28 @@ def find_boxes(text: str, limit: int = MAX_BOXES + 1) -> list[str]:
             end = _match_brace(text, i)
             if end < 0:
                 break
-            out.append(text[i + 1:end])
+            out.append((text[i + 1:end], end + 1))
             pos = end + 1
         elif i < len(text) and m.end() < i and text[i].isalnum():  # "\boxed 5"
             j = i
             while j < len(text) and (text[j].isalnum() or text[j] == "."):
                 j += 1
-            out.append(text[i:j].rstrip("."))
+            out.append((text[i:j].rstrip("."), j))
             pos = j
         else:
             pos = m.end()
     return out
+
+
+def trailing_alternative(after: str) -> str | None:
+    """A second answer offered right after the answer ("\\boxed{3} (or possibly 4)", "3. Or maybe 4.")."""
+    m = _TRAILING_OR_RE.match(after[:200])
+    if m is None:
+        return None
+    alt = re.split(r"\n|\.\s", m.group(1), maxsplit=1)[0].lstrip(" $})").rstrip(" $.,;")
+    while alt and alt[-1] in ")}" and alt.count(alt[-1]) > alt.count("(" if alt[-1] == ")" else "{"):
+        alt = alt[:-1].rstrip(" $.,;")
+    return alt if re.search(r"[\d$\\]", alt) else None
 
 
 def _match_brace(text: str, open_at: int) -> int:
@@ -117,8 +137,8 @@ def _match_brace(text: str, open_at: int) -> int:
     return -1
 
 
-def last_phrase(text: str) -> tuple[str, str] | None:
-    """The text after the last "final answer"/"the answer is" up to the end of its sentence, and that sentence."""
+def last_phrase(text: str) -> tuple[str, str, str] | None:
+    """(answer, its sentence, the text after it) for the last "final answer"/"the answer is" phrase."""
     begin = start = None
     for m in _PHRASE_RE.finditer(text):
         begin, start = m.start(), m.end()
@@ -130,8 +150,8 @@ def last_phrase(text: str) -> tuple[str, str] | None:
         if m.start() > 0 and rest.count("$", 0, m.start()) % 2 == 0 and not _inside_number(rest, m.start()):
             cut = m.start()
             break
-    phrase = rest[:cut].strip().rstrip(".").strip()
-    return (phrase, text[begin:start] + rest[:cut]) if phrase else None
+    phrase = rest[:cut].strip().rstrip(".").strip().strip("*").strip()
+    return (phrase, text[begin:start] + rest[:cut], rest[cut:]) if phrase else None
 
 
 def _inside_number(text: str, i: int) -> bool:
@@ -167,18 +187,25 @@ def extract(completion: str, mode: ExtractMode = "any") -> Extraction:
     region, note = answer_region(completion)
     if region is None:
         return Extraction("none", note=note)
-    boxes = find_boxes(region)
-    if boxes:
+    scanned = _scan_boxes(region, MAX_BOXES + 1)
+    if scanned:
+        boxes = [content for content, _ in scanned]
         if len(boxes) > MAX_BOXES:
             return Extraction("boxed", tuple(boxes), note=f"more than {MAX_BOXES} boxed answers")
         alternatives, listed = split_alternatives(boxes[0]) if len(boxes) == 1 else ([], False)
+        extra = trailing_alternative(region[scanned[-1][1]:])
+        if extra is not None and not alternatives:
+            alternatives, listed = [boxes[-1], extra], False
         return Extraction("boxed", tuple(boxes), tuple(alternatives), listed=listed)
     if mode == "boxed":
         return Extraction("none", note="no \\boxed{} answer" + (f" {note}" if note else ""))
     found = last_phrase(region)
     if found is not None:
-        phrase, sentence = found
+        phrase, sentence, after = found
         alternatives, listed = split_alternatives(phrase)
+        extra = trailing_alternative(after)
+        if extra is not None and not alternatives:
+            alternatives, listed = [phrase, extra], False
         return Extraction("phrase", (phrase,), tuple(alternatives), context=sentence, listed=listed)
     if mode == "boxed_or_phrase":
         return Extraction("none", note="no \\boxed{} answer and no 'the answer is' phrase")

@@ -31,6 +31,7 @@ _CHOICE_RE = re.compile(r"^\(?([A-Ea-e])\)?(?:[.:)]|\s|$)")
 _CHOICE_ONLY_RE = re.compile(r"^\(?([A-E])\)?$")
 _INT = r"(?:[1-9]\d{0,2}(?:,\d{3})+|\d+)"
 _DEC_RE = re.compile(rf"^([+-]?)({_INT})?(?:\.(\d+))?$")
+_REPEATING_RE = re.compile(r"^([+-]?)(\d*)\.(\d*)\\overline\{?(\d{1,20})\}?$")
 _SCI_RE = re.compile(r"^(.+?)(?:\\times|\\cdot|\*|x)10\^\{?([+-]?\d{1,3})\}?$|^(.+?)[eE]([+-]?\d{1,3})$")
 _FRAC_NUM_RE = re.compile(r"^([+-]?)\\frac\{?(\d{1,30})\}?\{?(\d{1,30})\}?$|^([+-]?\d{1,30})/(\d{1,30})$")
 _CURRENCY_RE = re.compile(r"^(?:\\\$|\$)|(?:\\\$|\$)$|\\euro|€|£")
@@ -64,7 +65,7 @@ def clean(text: str) -> str:
         if new == text:
             break
         text = new
-    text = _DEGREE_RE.sub("", text)
+    text = _DEGREE_RE.sub("", text).replace("\\varnothing", "\\emptyset")
     text = "".join(text.split())
     text = _SINGLE_BRACE_RE.sub(r"\1\2", text)
     return text.rstrip(".").replace("\\%", "%")
@@ -101,6 +102,12 @@ def plain_number(text: str) -> tuple[Fraction, bool, bool] | None:
             return None
         exp = int(sci.group(2) or sci.group(4))
         return mant[0] * Fraction(10) ** exp, True, percent
+    rep = _REPEATING_RE.match(c)
+    if rep:
+        sign, whole, fixed, period = rep.groups()
+        value = Fraction(int(whole or "0")) + Fraction(int(fixed or "0"), 10 ** len(fixed)) + Fraction(
+            int(period), (10 ** len(period) - 1) * 10 ** len(fixed))
+        return (-value if sign == "-" else value), False, percent
     m = _DEC_RE.match(c)
     if m and (m.group(2) or m.group(3)):
         whole = Fraction(int((m.group(2) or "0").replace(",", "")))

@@ -15,7 +15,17 @@ import sympy
 
 from rewards.item import Item
 from rewards.math_deadline import DeadlineExceeded, deadline
-from rewards.math_equiv import Side, boxed, compare, is_multi, mv_parse, value_of
+from rewards.math_equiv import (
+    Side,
+    boxed,
+    compare,
+    is_multi,
+    mv_equal,
+    mv_parse,
+    rule_decimal_comma,
+    union_of,
+    value_of,
+)
 from rewards.math_extract import Extraction, extract, find_boxes
 from rewards.math_guard import complexity_problem
 from rewards.math_normalize import clean, fast_compare, strip_math_delims, unicode_to_latex
@@ -135,17 +145,29 @@ def _judge(ex: Extraction, ref: str, params: MathParams) -> Verdict:
     if _malformed(ref, gold):
         return Verdict.fail(Status.BAD_REFERENCE, f"math: reference {ref[:80]!r} could not be parsed")
     multi = is_multi(gold.parsed)
+    if ex.alternatives and not ex.listed and _is_region(value_of(gold.parsed)):
+        union = union_of(ex.alternatives)
+        if union is not None:
+            equal = mv_equal(gold.parsed, union, params.float_rounding, params.numeric_precision)
+            return _verdict(equal, "alternatives joined by 'or' read as a union of sets", ex,
+                            " or ".join(ex.alternatives), gold.latex, Side(str(union), [union]), gold)
     alternatives = _alternatives(ex, distinct, gold, multi)
     if alternatives:
         return _judge_alternatives(alternatives, ex, gold, params)
     answer = _answer_side(ex, distinct, multi)
     if not answer.parsed:
         return _verdict(False, "nothing parseable in the answer", ex, answer.latex, gold.latex, answer, gold)
-    if not multi and _lists_values(answer) and not isinstance(value_of(gold.parsed), _CONTAINERS):
+    if not multi and _lists_values(answer) and not isinstance(value_of(gold.parsed), _CONTAINERS) \
+            and not rule_decimal_comma(gold, answer, params.float_rounding, params.numeric_precision):
         return _verdict(False, f"hack guard: the answer lists {len(answer.expr)} values, the reference has one",
                         ex, answer.latex, gold.latex, answer, gold)
     equal, rule = compare(gold, answer, params.float_rounding, params.numeric_precision)
     return _verdict(equal, rule, ex, answer.latex, gold.latex, answer, gold)
+
+
+def _is_region(value: Any) -> bool:
+    """An interval or union of intervals: "or" between conditions then means union, not hedging."""
+    return isinstance(value, sympy.Set) and not isinstance(value, sympy.FiniteSet)
 
 
 def _lists_values(side: Side) -> bool:

@@ -87,6 +87,22 @@ EQUIVALENT = [
     ("The sum is $\\boxed{2^{10}}$.", "1024"),
     ("The base-5 quotient is $\\boxed{204_5}$.", "204_5"),
     ("The answer is $\\boxed{\\frac{3}{4}i}$.", "\\frac34i"),
+    ("Rationalising gives $\\boxed{\\frac{\\sqrt{3}}{3}}$.", "\\frac{1}{\\sqrt{3}}"),
+    ("So the diagonal is $\\boxed{2\\sqrt{2}}$.", "\\sqrt{8}"),
+    ("So the length is $\\boxed{\\text{5 cm}}$.", "5"),
+    ("The length is $\\boxed{5}$ cm.", "5 \\text{ cm}"),
+    ("She has $\\boxed{12 apples}$ left.", "12"),
+    ("So the share is $\\boxed{50\\%}$.", "0.5"),
+    ("The probability is $\\boxed{\\frac{1}{2}}$.", "50\\%"),
+    ("Europeans write it $\\boxed{1,5}$.", "1.5"),
+    ("So $p = \\boxed{2.5 \\times 10^{-3}}$.", "0.0025"),
+    ("The count is $\\boxed{6.02e23}$.", "6.02\\times10^{23}"),
+    ("It costs $\\boxed{\\$1,000}$.", "1000"),
+    ("As a fraction, $\\boxed{0.\\overline{3}}$.", "\\frac13"),
+    ("So the exponent is $\\boxed{\\log_2 8}$.", "3"),
+    ("The mean is $\\boxed{0.50}$.", "0.5"),
+    ("So $x = \\boxed{+5}$.", "5"),
+    ("We find $\\boxed{\\frac{10}{2}}$.", "5"),
 ]
 
 DIFFERENT = [
@@ -110,6 +126,10 @@ DIFFERENT = [
     ("Hence $\\boxed{\\frac{1+\\sqrt{5}}{2}}$.", "2"),
     ("The value is $\\boxed{1000.5}$.", "1000"),
     ("So $x=\\boxed{0.45}$.", "0.458"),
+    ("So the ratio is $\\boxed{3.14}$.", "\\pi"),
+    ("As a fraction, $\\boxed{0.\\overline{6}}$.", "\\frac13"),
+    ("The count is $\\boxed{6.02e22}$.", "6.02\\times10^{23}"),
+    ("So the share is $\\boxed{5\\%}$.", "0.5"),
 ]
 
 

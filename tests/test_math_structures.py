@@ -79,6 +79,15 @@ EQUIVALENT = [
     ("The shape is \\boxed{\\text{The midpoints form a regular hexagon}}",
      "\\text{The midpoints form a regular hexagon}"),
     ("The order is $\\boxed{b, a, d, c}$.", "b < a < d < c"),
+    ("Solving the system, $\\boxed{x=2, y=3}$.", "(2,3)"),
+    ("The intersection is $\\boxed{(2,3)}$.", "x=2, y=3"),
+    ("So $\\boxed{x \\in (0, 1)}$.", "(0,1)"),
+    ("The range is $\\boxed{(0, 1)}$.", "0<f(x)<1"),
+    ("The solution is $\\boxed{x<0 \\text{ or } x>1}$.", "(-\\infty,0)\\cup(1,\\infty)"),
+    ("No real solution: $\\boxed{\\emptyset}$.", "\\varnothing"),
+    ("The limit is $\\boxed{\\infty}$.", "\\infty"),
+    ("So $\\boxed{\\text{No}}$, it cannot be done.", "No"),
+    ("Therefore the answer is $\\boxed{no}$.", "No"),
 ]
 
 DIFFERENT = [
@@ -108,6 +117,11 @@ DIFFERENT = [
     ("The answer is $\\boxed{\\text{odd}}$.", "\\text{even}"),
     ("The order is $\\boxed{a < b < c < d}$.", "b < a < d < c"),
     ("So the statement is $\\boxed{\\forall x > 0, 3^x \\geq x}$.", "∀x＞0, 3<sup>x</sup>≥x<sup>2</sup>"),
+    ("The interval is $\\boxed{(1,2]}$.", "[1,2]"),
+    ("The limit is $\\boxed{-\\infty}$.", "\\infty"),
+    ("So $\\boxed{\\text{Yes}}$.", "No"),
+    ("The solution is $\\boxed{x<0 \\text{ or } x>2}$.", "(-\\infty,0)\\cup(1,\\infty)"),
+    ("Solving the system, $\\boxed{x=3, y=2}$.", "(2,3)"),
 ]
 
 

@@ -45,6 +45,10 @@ EXTRACTION = [
     ("So $\\boxed{\\frac{\\sqrt{3}}{2}}$.", "\\frac{\\sqrt3}{2}", 1.0, "(boxed)"),
     ("The answer is \\boxed 7.", "7", 1.0, "(boxed)"),
     ("The answer is $\\boxed{}$.", "7", 0.0, "nothing parseable"),
+    ("Checking each option, only B works.\n\n**Answer: B**", "B", 1.0, "(phrase)"),
+    ("6 * 7 = 42.\n\n**Final Answer:** 42", "42", 1.0, "(phrase)"),
+    ("6 * 7 = 42.\n\nFinal answer: **42**", "42", 1.0, "(phrase)"),
+    ("Option C gives 12 apples. Answer: (C) 12", "C", 1.0, "choice letter"),
     ("", "7", 0.0, "empty completion"),
 ]
 
@@ -95,6 +99,9 @@ HACKS = [
     ("$\\boxed{x = 2}$ or maybe $\\boxed{x = -2}$", "2"),
     ("The pair is $\\boxed{(1, 2)}$ or $\\boxed{(2, 1)}$.", "(1,2)"),
     ("So $\\boxed{\\frac{1}{2}}$, or possibly $\\boxed{\\frac{1}{3}}$.", "\\frac{1}{2}"),
+    ("So the count is $\\boxed{3} \\text{ (or possibly } 4)$.", "3"),
+    ("The answer is $3$, or possibly $4$.", "3"),
+    ("The answer is 3. Or maybe 4.", "4"),
 ]
 
 
@@ -117,6 +124,8 @@ NOT_HACKS = [
     ("The answers are $\\boxed{21, 16, 11}$.", "21,16$ or $11"),
     ("$\\boxed{k = 45} \\quad \\text{and} \\quad \\boxed{n = 2}$", "k = 45, n = 2"),
     ("The vertices are $\\boxed{1, 2, 3}$.", "(1, 2, 3)"),
+    ("So $p = \\boxed{0.5}$, or equivalently $\\frac{1}{2}$.", "1/2"),
+    ("The answer is \\boxed{5}. Or, to put it differently, five apples.", "5"),
 ]
 
 
@@ -143,6 +152,7 @@ STATUSES = [
     ("\\boxed{" + "{" * 10_000 + "}" * 10_000 + "}", "42", {}, Status.TOO_LARGE, "exceeds"),
     ("\\boxed{" + "(" * 100 + "1" + ")" * 100 + "}", "42", {}, Status.TOO_LARGE, "nesting depth"),
     ("\\boxed{" * 5_000, "42", {}, Status.TOO_LARGE, "nesting depth"),
+    ("So \\boxed{{{{{{{2}}}}}}}", "2", {}, Status.TOO_LARGE, "directly nested braces"),
     ("So \\boxed{123456!}", "42", {}, Status.TOO_LARGE, "factorial"),
     ("So \\boxed{" + "9" * 500 + "}", "42", {}, Status.TOO_LARGE, "digits"),
 ]
