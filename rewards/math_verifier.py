@@ -154,7 +154,7 @@ def _judge(ex: Extraction, ref: str, params: MathParams) -> Verdict:
     alternatives = _alternatives(ex, distinct, gold, multi)
     if alternatives:
         return _judge_alternatives(alternatives, ex, gold, params)
-    answer = _answer_side(ex, distinct, multi)
+    answer = _answer_side(ex, distinct)
     if not answer.parsed:
         return _verdict(False, "nothing parseable in the answer", ex, answer.latex, gold.latex, answer, gold)
     if not multi and _lists_values(answer) and not isinstance(value_of(gold.parsed), _CONTAINERS) \
@@ -221,7 +221,7 @@ def _judge_alternatives(alternatives: list[str], ex: Extraction, gold: Side, par
     return _verdict(True, "every answer offered equals the reference", ex, shown, gold.latex, None, gold)
 
 
-def _answer_side(ex: Extraction, distinct: list[str], multi: bool) -> Side:
+def _answer_side(ex: Extraction, distinct: list[str]) -> Side:
     if ex.kind == "boxed":
         if len(distinct) == 1:
             return Side(distinct[0], mv_parse(boxed(distinct[0])))
@@ -235,13 +235,13 @@ def _verdict(equal: bool, rule: str, ex: Extraction, answer: str, gold: str,
              answer_side: Side | None, gold_side: Side | None) -> Verdict:
     a_shown = " ".join(answer.split())[:120]
     g_shown = " ".join(gold.split())[:120]
-    g_parsed = str(gold_side.expr)[:120] if gold_side is not None and gold_side.parsed else g_shown
+    g_parsed = " ".join(str(gold_side.expr).split())[:120] if gold_side is not None and gold_side.parsed else g_shown
     how = "equal" if equal else "not equal"
     reason = f"extracted {a_shown!r} ({ex.kind}); reference {g_shown!r} parsed as {g_parsed}; {how} by {rule}"
     details = {
         "extracted": a_shown, "extraction": ex.kind, "rule": rule,
         "answer_normalized": clean(answer)[:200], "reference_normalized": clean(gold)[:200],
-        "answer_parsed": str(answer_side.expr)[:200] if answer_side is not None and answer_side.parsed else None,
+        "answer_parsed": " ".join(str(answer_side.expr).split())[:200] if answer_side and answer_side.parsed else None,
         "reference_parsed": g_parsed,
     }
     return Verdict.ok(1.0 if equal else 0.0, reason, **details)
