@@ -115,5 +115,6 @@ def code_reward(item: Item, params: CodeParams) -> Verdict:
         passed=result.passed,
         total=result.total,
         language=params.language,
+        compile_time_s=result.compile_time_s,
         tests=[r.as_dict() for r in result.results],
     )

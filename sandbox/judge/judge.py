@@ -45,9 +45,11 @@ def judge(
     results: list[TestResult] = []
     outputs: list[bytes] = []
     steps: Iterator[StepResult] = iter(backend.run(planned.job))
+    compile_time_s = None
     try:
         if planned.compiles:
             built = next(steps)
+            compile_time_s = built.wall_time_s
             if not built.ok:
                 message = _tail(built.stderr or built.stdout) or _limit_text(built)
                 return _scored(
@@ -57,6 +59,7 @@ def judge(
                     ],
                     len(suite.cases),
                     options,
+                    compile_time_s,
                 )
         for n, res in enumerate(steps, 1):
             if suite.kind == "stdio":
@@ -76,16 +79,16 @@ def judge(
             close()
     if suite.checker is not None:
         results = run_checker(suite, results, outputs, backend)
-    return _scored(results, len(suite.cases), options)
+    return _scored(results, len(suite.cases), options, compile_time_s)
 
 
-def _scored(results: list[TestResult], total: int, options: Options) -> JudgeResult:
+def _scored(results: list[TestResult], total: int, options: Options, compile_time_s: float | None) -> JudgeResult:
     passed = sum(r.verdict == "AC" for r in results)
     if options.score_mode == "all_or_nothing":
         score = 1.0 if passed == total else 0.0
     else:
         score = passed / total if total else 0.0
-    return JudgeResult(tuple(results), total, score)
+    return JudgeResult(tuple(results), total, score, compile_time_s)
 
 
 def _limited(res: StepResult) -> tuple[str, str] | None:

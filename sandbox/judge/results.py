@@ -38,6 +38,7 @@ class JudgeResult:
     results: tuple[TestResult, ...]
     total: int
     score: float
+    compile_time_s: float | None = None
 
     @property
     def passed(self) -> int:
