@@ -118,8 +118,7 @@ def run_step(spec, fds):
     for fd in (stdin, out_w, err_w, exec_w):
         os.close(fd)
     pidfd = os.pidfd_open(pid)
-    stopped = watch(pidfd, {out_r: stdout, err_r: stderr}, spec["max_output_bytes"],
-                    start + spec["wall_time_s"])
+    stopped = watch(pidfd, {out_r: stdout, err_r: stderr}, spec["max_output_bytes"], start + spec["wall_time_s"])
     if stopped:
         os.kill(-1, signal.SIGKILL)
     _, status, usage = os.wait4(pid, 0)
@@ -128,8 +127,14 @@ def run_step(spec, fds):
     for fd in (pidfd, exec_r, out_r, err_r, stdout, stderr):
         os.close(fd)
     survivors = kill_others()
-    return {"status": status, "cpu_time_s": usage.ru_utime + usage.ru_stime, "wall_time_s": wall,
-            "timed_out": stopped == "wall_time", "exec_error": exec_error, "survivors": survivors}
+    return {
+        "status": status,
+        "cpu_time_s": usage.ru_utime + usage.ru_stime,
+        "wall_time_s": wall,
+        "timed_out": stopped == "wall_time",
+        "exec_error": exec_error,
+        "survivors": survivors,
+    }
 
 
 def recv_step(sock):

@@ -112,20 +112,59 @@ def _memfd(name: str, data: bytes = b"") -> int:
     return fd
 
 
-def start(bwrap: str, python: str, files: Mapping[str, bytes], tmpfs_bytes: int,
-          attach: Callable[[tuple[int, ...]], None] | None = None) -> Sandbox:
+def start(
+    bwrap: str,
+    python: str,
+    files: Mapping[str, bytes],
+    tmpfs_bytes: int,
+    attach: Callable[[tuple[int, ...]], None] | None = None,
+) -> Sandbox:
     """Start bwrap with the runner; ``attach(pids)`` gets the namespace's init before anything runs in it."""
     control, inner = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     status_r, status_w = os.pipe()
     block_r, block_w = os.pipe()
     stderr_fd = _memfd("bwrap-stderr")
     file_fds: list[int] = []
-    args = [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
-            "--cap-drop", "ALL", "--hostname", "sandbox", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
-            *_system_binds(), "--proc", "/proc", "--dev", "/dev",
-            "--size", str(tmpfs_bytes), "--perms", "1777", "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
-            "--size", str(tmpfs_bytes), "--perms", "1777", "--tmpfs", "/tmp",
-            "--size", str(tmpfs_bytes), "--perms", "0755", "--tmpfs", WORK_DIR]
+    args = [
+        bwrap,
+        "--unshare-all",
+        "--unshare-user",
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop",
+        "ALL",
+        "--hostname",
+        "sandbox",
+        "--uid",
+        str(SANDBOX_UID),
+        "--gid",
+        str(SANDBOX_UID),
+        *_system_binds(),
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(tmpfs_bytes),
+        "--perms",
+        "1777",
+        "--tmpfs",
+        "/dev/shm",
+        "--remount-ro",
+        "/dev",
+        "--size",
+        str(tmpfs_bytes),
+        "--perms",
+        "1777",
+        "--tmpfs",
+        "/tmp",
+        "--size",
+        str(tmpfs_bytes),
+        "--perms",
+        "0755",
+        "--tmpfs",
+        WORK_DIR,
+    ]
     made = {PurePosixPath(WORK_DIR)}
     for name, data in files.items():
         target = PurePosixPath(WORK_DIR) / _checked_relpath(name)
@@ -139,15 +178,32 @@ def start(bwrap: str, python: str, files: Mapping[str, bytes], tmpfs_bytes: int,
     args += ["--remount-ro", "/", "--chdir", WORK_DIR, "--clearenv"]
     for key, value in SANDBOX_ENV.items():
         args += ["--setenv", key, value]
-    args += ["--json-status-fd", str(status_w), "--block-fd", str(block_r),
-             python, "-I", "-S", "-B", "-c", _RUNNER_SOURCE, str(inner.fileno())]
+    args += [
+        "--json-status-fd",
+        str(status_w),
+        "--block-fd",
+        str(block_r),
+        python,
+        "-I",
+        "-S",
+        "-B",
+        "-c",
+        _RUNNER_SOURCE,
+        str(inner.fileno()),
+    ]
     as_root = os.geteuid() == 0
     try:
         process = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr_fd,
-            pass_fds=(status_w, block_r, inner.fileno(), *file_fds), start_new_session=True,
-            user=HOST_UID_WHEN_ROOT if as_root else None, group=HOST_UID_WHEN_ROOT if as_root else None,
-            extra_groups=[] if as_root else None)
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr_fd,
+            pass_fds=(status_w, block_r, inner.fileno(), *file_fds),
+            start_new_session=True,
+            user=HOST_UID_WHEN_ROOT if as_root else None,
+            group=HOST_UID_WHEN_ROOT if as_root else None,
+            extra_groups=[] if as_root else None,
+        )
     except OSError as exc:
         for fd in (stderr_fd, status_r, block_w):
             os.close(fd)

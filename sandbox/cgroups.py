@@ -88,8 +88,9 @@ class JobCgroup:
 
     def usage(self) -> Usage:
         """Cumulative OOM kills and refused forks since the job started."""
-        return Usage(_counter(self.memory / "memory.oom_control", "oom_kill"),
-                     _counter(self.pids / "pids.events", "max"))
+        return Usage(
+            _counter(self.memory / "memory.oom_control", "oom_kill"), _counter(self.pids / "pids.events", "max")
+        )
 
     def procs(self) -> list[int]:
         """Pids still in the job."""

@@ -15,10 +15,21 @@ from dataclasses import dataclass
 from sandbox.backend import Limit
 from sandbox.policy import Policy
 
-MEMORY_WORDS = (b"MemoryError", b"bad_alloc", b"OutOfMemoryError", b"out of memory", b"Cannot allocate memory",
-                b"memory allocation of ")
-PROCESS_WORDS = (b"Resource temporarily unavailable", b"fork: retry", b"can't start new thread",
-                 b"unable to create native thread", b"Cannot fork")
+MEMORY_WORDS = (
+    b"MemoryError",
+    b"bad_alloc",
+    b"OutOfMemoryError",
+    b"out of memory",
+    b"Cannot allocate memory",
+    b"memory allocation of ",
+)
+PROCESS_WORDS = (
+    b"Resource temporarily unavailable",
+    b"fork: retry",
+    b"can't start new thread",
+    b"unable to create native thread",
+    b"Cannot fork",
+)
 FILE_SIZE_WORDS = (b"File too large",)
 STDERR_TAIL_BYTES = 4096  # each end: Go prints the cause first, then pages of goroutines
 
@@ -51,8 +62,11 @@ def classify(outcome: Outcome, policy: Policy, cgroup: bool = True) -> Limit | N
         return "processes"
     if outcome.signal == signal.SIGXFSZ:
         return "file_size"
-    if outcome.signal == signal.SIGXCPU or cpu > policy.cpu_time_s or (
-            outcome.signal == signal.SIGKILL and cpu >= math.ceil(policy.cpu_time_s)):
+    if (
+        outcome.signal == signal.SIGXCPU
+        or cpu > policy.cpu_time_s
+        or (outcome.signal == signal.SIGKILL and cpu >= math.ceil(policy.cpu_time_s))
+    ):
         return "cpu_time"
     if outcome.timed_out:
         return "wall_time"

@@ -60,18 +60,42 @@ def _fill(argv: tuple[str, ...], policy: Policy) -> tuple[str, ...]:
 
 LANGUAGES: tuple[Language, ...] = (
     Language("python", "main.py", ("/usr/bin/python3", "-I", "-S", "-B", "main.py"), aliases=("python3", "py")),
-    Language("cpp", "main.cpp", ("./main",),
-             ("/usr/bin/g++", "-O2", "-std=c++17", "-pipe", f"-I{SANDBOX_PCH_DIR}", "-o", "main", "main.cpp"),
-             aliases=("c++", "cxx")),
+    Language(
+        "cpp",
+        "main.cpp",
+        ("./main",),
+        ("/usr/bin/g++", "-O2", "-std=c++17", "-pipe", f"-I{SANDBOX_PCH_DIR}", "-o", "main", "main.cpp"),
+        aliases=("c++", "cxx"),
+    ),
     Language("c", "main.c", ("./main",), ("/usr/bin/gcc", "-O2", "-std=c17", "-pipe", "-o", "main", "main.c", "-lm")),
-    Language("java", "Main.java",
-             ("/usr/bin/java", "-Xmx{heap_mb}m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", ".", "Main"),
-             ("/usr/bin/javac", "-J-Xmx{heap_mb}m", "-J-XX:+UseSerialGC", "-J-XX:TieredStopAtLevel=1",
-              "-encoding", "UTF-8", "Main.java")),
-    Language("javascript", "main.js", ("/usr/bin/node", "--max-old-space-size={heap_mb}", "main.js"),
-             aliases=("js", "node", "nodejs")),
-    Language("rust", "main.rs", ("./main",), ("/usr/bin/rustc", "-O", "--edition", "2021", "-o", "main", "main.rs"),
-             needs=("/usr/bin/cc",), aliases=("rs",)),
+    Language(
+        "java",
+        "Main.java",
+        ("/usr/bin/java", "-Xmx{heap_mb}m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", ".", "Main"),
+        (
+            "/usr/bin/javac",
+            "-J-Xmx{heap_mb}m",
+            "-J-XX:+UseSerialGC",
+            "-J-XX:TieredStopAtLevel=1",
+            "-encoding",
+            "UTF-8",
+            "Main.java",
+        ),
+    ),
+    Language(
+        "javascript",
+        "main.js",
+        ("/usr/bin/node", "--max-old-space-size={heap_mb}", "main.js"),
+        aliases=("js", "node", "nodejs"),
+    ),
+    Language(
+        "rust",
+        "main.rs",
+        ("./main",),
+        ("/usr/bin/rustc", "-O", "--edition", "2021", "-o", "main", "main.rs"),
+        needs=("/usr/bin/cc",),
+        aliases=("rs",),
+    ),
     Language("go", "main.go", ("./main",), ("/usr/bin/go", "build", "-o", "main", "main.go"), aliases=("golang",)),
     Language("bash", "main.sh", ("/bin/bash", "main.sh"), aliases=("sh", "shell")),
 )
@@ -106,8 +130,9 @@ def installed() -> tuple[Language, ...]:
     return tuple(lang for lang in LANGUAGES if not lang.missing_tools())
 
 
-def steps_for(name: str, stdins: Iterable[bytes], policy: Policy = DEFAULT_POLICY,
-              compile_policy: Policy = COMPILE_POLICY) -> tuple[Step, ...]:
+def steps_for(
+    name: str, stdins: Iterable[bytes], policy: Policy = DEFAULT_POLICY, compile_policy: Policy = COMPILE_POLICY
+) -> tuple[Step, ...]:
     """A compile step (if the language has one) followed by one run step per stdin."""
     lang = resolve(name)
     compile_argv = lang.compile_argv(compile_policy)
@@ -116,8 +141,13 @@ def steps_for(name: str, stdins: Iterable[bytes], policy: Policy = DEFAULT_POLIC
     return build + runs
 
 
-def job_for(name: str, source: bytes, stdins: Iterable[bytes], policy: Policy = DEFAULT_POLICY,
-            compile_policy: Policy = COMPILE_POLICY) -> Job:
+def job_for(
+    name: str,
+    source: bytes,
+    stdins: Iterable[bytes],
+    policy: Policy = DEFAULT_POLICY,
+    compile_policy: Policy = COMPILE_POLICY,
+) -> Job:
     """A job that writes ``source`` to the language's file, builds it once, then runs it per stdin."""
     lang = resolve(name)
     return Job({lang.source: source}, steps_for(lang.name, stdins, policy, compile_policy), lang.name)

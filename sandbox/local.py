@@ -54,9 +54,13 @@ def rlimits(policy: Policy, cgroup: bool) -> list[tuple[str, int, int]]:
     cpu = max(1, math.ceil(policy.cpu_time_s))
     memory = policy.memory_mb << 20
     nproc = (policy.max_processes + RUNNER_TASKS) * (2 if cgroup else 1)
-    limits = [("RLIMIT_CPU", cpu, cpu + 1), ("RLIMIT_NPROC", nproc, nproc),
-              ("RLIMIT_FSIZE", policy.max_file_bytes, policy.max_file_bytes),
-              ("RLIMIT_NOFILE", MAX_OPEN_FILES, MAX_OPEN_FILES), ("RLIMIT_CORE", 0, 0)]
+    limits = [
+        ("RLIMIT_CPU", cpu, cpu + 1),
+        ("RLIMIT_NPROC", nproc, nproc),
+        ("RLIMIT_FSIZE", policy.max_file_bytes, policy.max_file_bytes),
+        ("RLIMIT_NOFILE", MAX_OPEN_FILES, MAX_OPEN_FILES),
+        ("RLIMIT_CORE", 0, 0),
+    ]
     if cgroup:
         stack = min(memory, MAX_STACK_BYTES)
         return [*limits, ("RLIMIT_STACK", stack, stack)]
@@ -112,13 +116,20 @@ class _JobRun:
     def _start(self) -> bwrap.Sandbox:
         biggest_file = max((s.policy.max_file_bytes for s in self.job.steps), default=0)
         attach = self.cgroup.attach if self.cgroup is not None else None
-        return bwrap.start(self.backend._bwrap, self.backend._python, self.job.files,
-                           max(MIN_TMPFS_BYTES, biggest_file), attach)
+        return bwrap.start(
+            self.backend._bwrap, self.backend._python, self.job.files, max(MIN_TMPFS_BYTES, biggest_file), attach
+        )
 
     def step(self, step: Step) -> StepResult:
         if self.broken is not None:
-            return replace(self.broken, stdout=b"", stderr=b"", wall_time_s=0.0, cpu_time_s=None,
-                           notes=(*self.notes, "not run: an earlier step of this job broke its sandbox"))
+            return replace(
+                self.broken,
+                stdout=b"",
+                stderr=b"",
+                wall_time_s=0.0,
+                cpu_time_s=None,
+                notes=(*self.notes, "not run: an earlier step of this job broke its sandbox"),
+            )
         if self.box is None:
             self.box = self._start()
         policy = step.policy
@@ -131,8 +142,14 @@ class _JobRun:
         try:
             report = self._exchange(self.box, step, fds, self.cgroup is not None)
             after = self.usage = self.cgroup.usage() if self.cgroup is not None else before
-            return self._result(step, report, fds[1], fds[2], after.oom_kills - before.oom_kills,
-                                after.pids_refused - before.pids_refused)
+            return self._result(
+                step,
+                report,
+                fds[1],
+                fds[2],
+                after.oom_kills - before.oom_kills,
+                after.pids_refused - before.pids_refused,
+            )
         finally:
             for fd in fds:
                 os.close(fd)
@@ -140,9 +157,12 @@ class _JobRun:
     @staticmethod
     def _exchange(box: bwrap.Sandbox, step: Step, fds: list[int], cgroup: bool) -> dict[str, object] | None:
         """Send the step to the runner; its report, or None if the runner died ({"hung": True} if it hung)."""
-        spec = {"argv": list(step.argv), "wall_time_s": step.policy.wall_time_s,
-                "max_output_bytes": step.policy.max_output_bytes,
-                "rlimits": rlimits(step.policy, cgroup)}
+        spec = {
+            "argv": list(step.argv),
+            "wall_time_s": step.policy.wall_time_s,
+            "max_output_bytes": step.policy.max_output_bytes,
+            "rlimits": rlimits(step.policy, cgroup),
+        }
         try:
             socket.send_fds(box.control, [marshal.dumps(spec, MARSHAL_VERSION)], fds)
         except OSError:
@@ -152,8 +172,9 @@ class _JobRun:
         data = box.control.recv(1 << 16)
         return marshal.loads(data) if data else None
 
-    def _result(self, step: Step, report: dict[str, object] | None, out_fd: int, err_fd: int,
-                oom_kills: int, pids_refused: int) -> StepResult:
+    def _result(
+        self, step: Step, report: dict[str, object] | None, out_fd: int, err_fd: int, oom_kills: int, pids_refused: int
+    ) -> StepResult:
         cap = step.policy.max_output_bytes
         out_size, err_size = os.fstat(out_fd).st_size, os.fstat(err_fd).st_size
         stdout, stderr = os.pread(out_fd, cap, 0), os.pread(err_fd, cap, 0)
@@ -161,8 +182,9 @@ class _JobRun:
         if report is None or report.get("hung"):
             why = "did not answer in time (stopped?)" if report else "was killed during this step"
             notes.append(f"the sandbox runner {why}; the job's sandbox is torn down")
-            outcome = Outcome(None, signal.SIGKILL, 0.0, None, bool(report), out_size, err_size, stderr,
-                              oom_kills, pids_refused)
+            outcome = Outcome(
+                None, signal.SIGKILL, 0.0, None, bool(report), out_size, err_size, stderr, oom_kills, pids_refused
+            )
             result = self._make(step, outcome, stdout, stderr, notes)
             self.broken = result
             self._teardown()
@@ -171,21 +193,45 @@ class _JobRun:
         if exec_error:
             if step.argv[0].startswith("/"):
                 raise SandboxError(f"cannot execute {step.argv[0]} in the sandbox: {exec_error}")
-            return StepResult(127, None, b"", f"cannot execute {step.argv[0]}: {exec_error}\n".encode(),
-                              float(report["wall_time_s"]), 0.0, notes=(*notes, "exec failed"))  # type: ignore[arg-type]
+            return StepResult(
+                127,
+                None,
+                b"",
+                f"cannot execute {step.argv[0]}: {exec_error}\n".encode(),
+                float(report["wall_time_s"]),
+                0.0,
+                notes=(*notes, "exec failed"),
+            )  # type: ignore[arg-type]
         if report["survivors"]:
             notes.append(f"{report['survivors']} processes outlived the step's cleanup")
         status = int(report["status"])  # type: ignore[call-overload]
         exit_code = os.waitstatus_to_exitcode(status)
-        outcome = Outcome(exit_code if exit_code >= 0 else None, -exit_code if exit_code < 0 else None,
-                          float(report["wall_time_s"]), float(report["cpu_time_s"]),  # type: ignore[arg-type]
-                          bool(report["timed_out"]), out_size, err_size, stderr, oom_kills, pids_refused)
+        outcome = Outcome(
+            exit_code if exit_code >= 0 else None,
+            -exit_code if exit_code < 0 else None,
+            float(report["wall_time_s"]),
+            float(report["cpu_time_s"]),  # type: ignore[arg-type]
+            bool(report["timed_out"]),
+            out_size,
+            err_size,
+            stderr,
+            oom_kills,
+            pids_refused,
+        )
         return self._make(step, outcome, stdout, stderr, notes)
 
     def _make(self, step: Step, outcome: Outcome, stdout: bytes, stderr: bytes, notes: list[str]) -> StepResult:
-        return StepResult(outcome.exit_code, outcome.signal, stdout, stderr, outcome.wall_time_s, outcome.cpu_time_s,
-                          classify(outcome, step.policy, cgroup=self.cgroup is not None),
-                          outcome.stdout_bytes > step.policy.max_output_bytes, tuple(notes))
+        return StepResult(
+            outcome.exit_code,
+            outcome.signal,
+            stdout,
+            stderr,
+            outcome.wall_time_s,
+            outcome.cpu_time_s,
+            classify(outcome, step.policy, cgroup=self.cgroup is not None),
+            outcome.stdout_bytes > step.policy.max_output_bytes,
+            tuple(notes),
+        )
 
     def _teardown(self) -> None:
         if self.box is not None:
@@ -201,4 +247,3 @@ class _JobRun:
         self._teardown()
         if self.cgroup is not None:
             self.cgroup.close()
-

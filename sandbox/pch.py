@@ -27,8 +27,12 @@ def header() -> Path | None:
     """The host's ``bits/stdc++.h``, as g++ resolves it (None without g++)."""
     if not os.access(CXX, os.X_OK):
         return None
-    probe = subprocess.run([CXX, *CXX_FLAGS, "-x", "c++", "-E", "-H", "-"], input=b"#include <bits/stdc++.h>\n",
-                           capture_output=True, check=False)
+    probe = subprocess.run(
+        [CXX, *CXX_FLAGS, "-x", "c++", "-E", "-H", "-"],
+        input=b"#include <bits/stdc++.h>\n",
+        capture_output=True,
+        check=False,
+    )
     for line in probe.stderr.decode(errors="replace").splitlines():
         if line.startswith(". ") and line.endswith("bits/stdc++.h"):
             return Path(line[2:])

@@ -14,16 +14,16 @@ from sandbox.languages import LANGUAGES, job_for
 
 PROGRAMS: dict[str, str] = {
     "python": 'import sys\nprint(sys.stdin.readline().strip() or "missing")\n',
-    "cpp": '#include <iostream>\n#include <string>\n'
-           'int main() { std::string s; std::cin >> s; std::cout << s << "\\n"; }\n',
+    "cpp": "#include <iostream>\n#include <string>\n"
+    'int main() { std::string s; std::cin >> s; std::cout << s << "\\n"; }\n',
     "c": '#include <stdio.h>\nint main(void) { char s[8] = {0}; if (scanf("%7s", s) == 1) puts(s); return 0; }\n',
     "java": "import java.util.Scanner;\npublic class Main {\n  public static void main(String[] a) {\n"
-            "    System.out.println(new Scanner(System.in).next());\n  }\n}\n",
+    "    System.out.println(new Scanner(System.in).next());\n  }\n}\n",
     "javascript": 'const s = require("fs").readFileSync(0, "utf8").trim();\nconsole.log(s);\n',
     "rust": "use std::io::Read;\nfn main() {\n    let mut s = String::new();\n"
-            "    std::io::stdin().read_to_string(&mut s).unwrap();\n    println!(\"{}\", s.trim());\n}\n",
+    '    std::io::stdin().read_to_string(&mut s).unwrap();\n    println!("{}", s.trim());\n}\n',
     "go": 'package main\n\nimport "fmt"\n\nfunc main() {\n\tvar s string\n\tfmt.Scan(&s)\n\tfmt.Println(s)\n}\n',
-    "bash": "read -r s\necho \"$s\"\n",
+    "bash": 'read -r s\necho "$s"\n',
 }
 STDIN = b"OK\n"
 
