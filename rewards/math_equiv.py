@@ -270,7 +270,9 @@ def rule_leading_words(gold: Side, answer: Side, rounding: int, precision: int) 
     a_words = re.findall(r"[A-Za-z]+", a_text)
     if not 1 <= len(a_words) <= 3 or a_words[0].lower() in _STOPWORDS or len(a_words[0]) < 2:
         return False
-    return [w.lower() for w in g_words[:len(a_words)]] == [w.lower() for w in a_words]
+    if [w.lower() for w in g_words[:len(a_words)]] != [w.lower() for w in a_words]:
+        return False
+    return g_words[len(a_words)].lower() not in ("and", "or", "nor")  # "Alice and Bob win" is not "Alice"
 
 
 _RULES = (rule_relation_as_set, rule_assignment_rhs, rule_dummy_rename, rule_ordering_chain,

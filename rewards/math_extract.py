@@ -114,7 +114,8 @@ def trailing_alternative(after: str) -> str | None:
     alt = re.split(r"\n|\.\s", m.group(1), maxsplit=1)[0].lstrip(" $})").rstrip(" $.,;")
     while alt and alt[-1] in ")}" and alt.count(alt[-1]) > alt.count("(" if alt[-1] == ")" else "{"):
         alt = alt[:-1].rstrip(" $.,;")
-    return alt if re.search(r"[\d$\\]", alt) else None
+    start = re.search(r"[\d$\\(\[{-]", alt)
+    return alt[start.start():].lstrip("$ ") if start else None
 
 
 def _match_brace(text: str, open_at: int) -> int:

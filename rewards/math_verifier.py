@@ -7,6 +7,7 @@ Inputs that would hang sympy get ``too_large``/``timeout`` verdicts, never a cra
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -37,6 +38,7 @@ DEFAULT_MAX_ANSWER_CHARS = 2_000
 DEFAULT_TIMEOUT_S = 5.0
 MAX_ALTERNATIVES = 8
 MAX_REFERENCE_CHARS = 20_000
+_HEDGE_WORD_RE = re.compile(r"\b(?:or|either)\b", re.IGNORECASE)
 _CONTAINERS = (sympy.Tuple, sympy.Set, sympy.MatrixBase)
 
 
@@ -134,6 +136,9 @@ def _gold_side(ref: str) -> Side:
 def _judge(ex: Extraction, ref: str, params: MathParams) -> Verdict:
     distinct = _distinct(ex.answers) if ex.kind == "boxed" else list(ex.answers)
     gold_box_text = strip_math_delims(unicode_to_latex(ref))
+    hedged = bool(ex.alternatives) and not _HEDGE_WORD_RE.search(gold_box_text)
+    if len(distinct) == 1 and not hedged and clean(distinct[0]) == clean(gold_box_text):
+        return _verdict(True, "fast path: identical after normalisation", ex, distinct[0], gold_box_text, None, None)
     if len(distinct) == 1 and not ex.alternatives and "\\boxed" not in gold_box_text:
         equal, rule = fast_compare(distinct[0], gold_box_text, params.float_rounding)
         if equal is not None:
@@ -195,7 +200,7 @@ def _distinct(answers: tuple[str, ...]) -> list[str]:
 
 def _alternatives(ex: Extraction, distinct: list[str], gold: Side, multi: bool) -> list[str]:
     """The different answers a hedging completion offers, when the reference has only one."""
-    if multi:
+    if multi or _HEDGE_WORD_RE.search(gold.latex):
         return []
     if ex.kind == "boxed" and len(distinct) > 1:
         return distinct
