@@ -12,10 +12,21 @@ BEARER = "bearer "
 
 def require_api_key(request: Request) -> None:
     """Pass when no keys are configured or the request carries one of them; else 401."""
+    _check(request, query_key=None)
+
+
+def require_api_key_or_query(request: Request) -> None:
+    """Like require_api_key, also taking ``?api_key=`` for trainers that cannot set headers (OpenRLHF)."""
+    _check(request, query_key=request.query_params.get("api_key"))
+
+
+def _check(request: Request, query_key: str | None) -> None:
     keys: list[bytes] = request.app.state.api_keys
     if not keys:
         return
     header = request.headers.get("authorization", "")
+    if query_key is not None and not header:
+        header = BEARER + query_key
     if not header.lower().startswith(BEARER):
         raise HTTPException(
             401,
@@ -28,3 +39,4 @@ def require_api_key(request: Request) -> None:
 
 
 ApiKey = Annotated[None, Depends(require_api_key)]
+QueryApiKey = Annotated[None, Depends(require_api_key_or_query)]

@@ -48,8 +48,14 @@ def serve(
         overrides["sandbox_backend"] = backend
     settings = _settings(**overrides)
     configure_logging(settings.log_level, settings.log_format)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
-                log_config=None, timeout_graceful_shutdown=int(settings.shutdown_grace_s))
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        log_config=None,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_s),
+    )
 
 
 @app.command()

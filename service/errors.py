@@ -14,6 +14,7 @@ from service.dispatch import RequestError
 
 log = logging.getLogger("rlvr.service")
 MAX_ERRORS_SHOWN = 20
+BODY_PARSE_ERROR = "There was an error parsing the body"
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -46,6 +47,11 @@ async def _request_error(request: Request, exc: RequestError) -> JSONResponse:
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 400 and exc.detail == BODY_PARSE_ERROR:  # FastAPI's word for a body that is not UTF-8
+        return JSONResponse(
+            status_code=422,
+            content={"error": "invalid request: the body is not valid JSON text (UTF-8)", "detail": None},
+        )
     return JSONResponse(
         status_code=exc.status_code,
         content={"error": str(exc.detail), "detail": None},

@@ -5,31 +5,33 @@ Imports nothing but pydantic: the client reuses these models, never a copy.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 WireId = str | int
+VerifierName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Weight = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-1e6, le=1e6)]
 
 
 class RewardRequest(BaseModel):
     """One verifier to apply, with its weight and parameters."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    name: str = Field(min_length=1, examples=["math"])
-    weight: float = Field(default=1.0, allow_inf_nan=False)
+    name: VerifierName = Field(examples=["math"])
+    weight: Weight = 1.0
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-RewardsField = dict[str, float] | list[RewardRequest]
+RewardsField = dict[VerifierName, Weight] | list[RewardRequest]
 """Short form ``{"math": 1.0, "format": 0.5}`` or full form ``[{"name": ..., "weight": ..., "params": ...}]``."""
 
 
 def normalize_rewards(rewards: RewardsField) -> list[RewardRequest]:
     """Both spellings of ``rewards`` as a list of RewardRequest."""
     if isinstance(rewards, dict):
-        return [RewardRequest(name=name, weight=weight) for name, weight in rewards.items()]
+        return [RewardRequest.model_construct(name=name, weight=weight, params={}) for name, weight in rewards.items()]
     return list(rewards)
 
 
@@ -38,6 +40,7 @@ class ScoreItem(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -61,21 +64,13 @@ class ScoreItem(BaseModel):
     rewards: RewardsField | None = Field(default=None, description="Overrides the batch default for this item.")
     metadata: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("rewards")
-    @classmethod
-    def _weights_are_finite(cls, v: RewardsField | None) -> RewardsField | None:
-        if isinstance(v, dict):
-            for name, weight in v.items():
-                if weight != weight or weight in (float("inf"), float("-inf")):
-                    raise ValueError(f"weight of {name!r} must be a finite number")
-        return v
-
 
 class ScoreRequest(BaseModel):
     """A batch of items, with the rewards to apply to items that name none."""
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {

@@ -16,8 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.auth import QueryApiKey
+from service.gate import score_guarded
 from service.schemas import ErrorResponse, ScoreItem, ScoreRequest, ScoreResponse
 
 router = APIRouter(tags=["openrlhf"])
@@ -105,32 +108,38 @@ def to_openrlhf(response: ScoreResponse, fill: float) -> OpenRLHFResponse:
     return OpenRLHFResponse(rewards=rewards, scores=list(rewards), extra_logs=logs)
 
 
-async def _score(request: Request, body: OpenRLHFRequest, spec: str | None, fill: float) -> OpenRLHFResponse:
+async def _score(request: Request, body: OpenRLHFRequest, spec: str | None, fill: float) -> OpenRLHFResponse | Response:
     if not body.query:
         return OpenRLHFResponse(rewards=[], scores=[], extra_logs={})
-    limit = getattr(getattr(request.app.state, "settings", None), "max_items", None)
-    if limit is not None and len(body.query) > limit:
-        raise HTTPException(413, f"{len(body.query)} queries in one request; the limit is {limit}")
-    scored = await request.app.state.scorer.score(to_score_request(body, parse_rewards(spec) if spec else None))
-    return to_openrlhf(scored, fill)
+    scored = await score_guarded(request, to_score_request(body, parse_rewards(spec) if spec else None))
+    return to_openrlhf(scored, fill) if isinstance(scored, ScoreResponse) else scored
 
 
-_RESPONSES: dict[int | str, dict[str, Any]] = {413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
+_RESPONSES: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (401, 413, 422, 429, 503)}
 _RewardsQuery = Query(default=None, description="name[:weight],... e.g. math:1,format:0.2")
 _FillQuery = Query(default=0.0, allow_inf_nan=False, description="reward sent for items that could not be judged")
 
 
 @router.post("/openrlhf", response_model=OpenRLHFResponse, responses=_RESPONSES)
 async def openrlhf_default(
-    request: Request, body: OpenRLHFRequest, rewards: str | None = _RewardsQuery, fill: float = _FillQuery
-) -> OpenRLHFResponse:
+    request: Request,
+    body: OpenRLHFRequest,
+    _: QueryApiKey,
+    rewards: str | None = _RewardsQuery,
+    fill: float = _FillQuery,
+) -> OpenRLHFResponse | Response:
     """Score with the rewards in ``?rewards=`` (or the service default)."""
     return await _score(request, body, rewards, fill)
 
 
 @router.post("/openrlhf/{spec}", response_model=OpenRLHFResponse, responses=_RESPONSES)
 async def openrlhf(
-    request: Request, spec: str, body: OpenRLHFRequest, rewards: str | None = _RewardsQuery, fill: float = _FillQuery
-) -> OpenRLHFResponse:
+    request: Request,
+    spec: str,
+    body: OpenRLHFRequest,
+    _: QueryApiKey,
+    rewards: str | None = _RewardsQuery,
+    fill: float = _FillQuery,
+) -> OpenRLHFResponse | Response:
     """Score with the rewards named in the path, e.g. ``/openrlhf/math:1,format:0.2``."""
     return await _score(request, body, rewards or spec, fill)

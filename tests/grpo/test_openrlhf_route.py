@@ -9,8 +9,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from service.admission import Admission
+from service.metrics import Metrics
 from service.routes.openrlhf import parse_rewards, response_text, router
 from service.schemas import ScoreRequest, ScoreResponse
+from service.settings import Settings
+from service.stats import RollingStats
 from tests.grpo.fakes import UNJUDGEABLE, fake_score
 
 
@@ -20,7 +24,7 @@ class FakeScorer:
     def __init__(self) -> None:
         self.requests: list[ScoreRequest] = []
 
-    async def score(self, request: ScoreRequest) -> ScoreResponse:
+    async def score(self, request: ScoreRequest, deadline_s: float | None = None) -> ScoreResponse:
         self.requests.append(request)
         return fake_score(request)
 
@@ -34,6 +38,12 @@ def scorer() -> FakeScorer:
 def client(scorer: FakeScorer) -> TestClient:
     app = FastAPI()
     app.state.scorer = scorer
+    app.state.settings = Settings()
+    app.state.api_keys = []
+    app.state.admission = Admission(app.state.settings.max_inflight_items)
+    app.state.metrics = Metrics()
+    app.state.stats = RollingStats()
+    app.state.draining = False
     app.include_router(router)
     return TestClient(app)
 

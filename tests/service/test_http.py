@@ -58,6 +58,8 @@ def test_verifiers_endpoint_lists_params_and_sources(client: TestClient) -> None
     assert by_name["t_len"]["params"] == [{"name": "scale", "type": "float", "default": 1.0, "required": False}]
     assert by_name["t_len"]["source"] == "module:tests.service.verifiers_for_tests"
     assert by_name["t_heavy"]["heavy"] is True
+    assert "t_wrong_type" not in by_name
+    assert any("t_wrong_type" in p and "not a Verdict" in p for p in body["problems"])
 
 
 @pytest.mark.parametrize(
