@@ -39,6 +39,18 @@ def _counter(path: Path, key: str) -> int:
     return 0
 
 
+_REAPED: set[Path] = set()
+
+
+def _reap_stale(parent: Path) -> None:
+    """Remove job cgroups left by processes that died without closing them (named ``<pid>-…``)."""
+    for stale in parent.iterdir():
+        pid, dash, _ = stale.name.partition("-")
+        if stale.is_dir() and dash and pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            with contextlib.suppress(OSError):
+                JobCgroup(stale, stale).close(timeout_s=0.5)
+
+
 @dataclass(frozen=True)
 class Usage:
     """Counters that tell which cgroup limit a step hit."""
@@ -61,7 +73,10 @@ class JobCgroup:
         dirs = []
         for controller in ("memory", "pids"):
             parent = CGROUP_ROOT / controller / _own_path(controller) / _PARENT_NAME
-            parent.mkdir(exist_ok=True)
+            if parent not in _REAPED:
+                parent.mkdir(exist_ok=True)
+                _reap_stale(parent)
+                _REAPED.add(parent)
             (parent / name).mkdir()
             dirs.append(parent / name)
         group = cls(*dirs)
