@@ -20,6 +20,7 @@ import signal
 import socket
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 from sandbox import bwrap
 from sandbox.backend import Job, Step, StepResult
@@ -155,7 +156,7 @@ class _JobRun:
                 os.close(fd)
 
     @staticmethod
-    def _exchange(box: bwrap.Sandbox, step: Step, fds: list[int], cgroup: bool) -> dict[str, object] | None:
+    def _exchange(box: bwrap.Sandbox, step: Step, fds: list[int], cgroup: bool) -> dict[str, Any] | None:
         """Send the step to the runner; its report, or None if the runner died ({"hung": True} if it hung)."""
         spec = {
             "argv": list(step.argv),
@@ -173,7 +174,7 @@ class _JobRun:
         return marshal.loads(data) if data else None
 
     def _result(
-        self, step: Step, report: dict[str, object] | None, out_fd: int, err_fd: int, oom_kills: int, pids_refused: int
+        self, step: Step, report: dict[str, Any] | None, out_fd: int, err_fd: int, oom_kills: int, pids_refused: int
     ) -> StepResult:
         cap = step.policy.max_output_bytes
         out_size, err_size = os.fstat(out_fd).st_size, os.fstat(err_fd).st_size
@@ -201,16 +202,16 @@ class _JobRun:
                 float(report["wall_time_s"]),
                 0.0,
                 notes=(*notes, "exec failed"),
-            )  # type: ignore[arg-type]
+            )
         if report["survivors"]:
             notes.append(f"{report['survivors']} processes outlived the step's cleanup")
-        status = int(report["status"])  # type: ignore[call-overload]
+        status = int(report["status"])
         exit_code = os.waitstatus_to_exitcode(status)
         outcome = Outcome(
             exit_code if exit_code >= 0 else None,
             -exit_code if exit_code < 0 else None,
             float(report["wall_time_s"]),
-            float(report["cpu_time_s"]),  # type: ignore[arg-type]
+            float(report["cpu_time_s"]),
             bool(report["timed_out"]),
             out_size,
             err_size,
