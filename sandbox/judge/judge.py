@@ -77,6 +77,9 @@ def judge(
         close = getattr(steps, "close", None)
         if close is not None:
             close()
+    stopped = stop_early and any(r.verdict not in ("AC", PENDING) for r in results)
+    if len(results) < len(suite.cases) and not stopped:
+        raise SandboxError(f"the {backend.name} backend returned {len(results)} results for {len(suite.cases)} tests")
     if suite.checker is not None:
         results = run_checker(suite, results, outputs, backend)
     return _scored(results, len(suite.cases), options, compile_time_s)

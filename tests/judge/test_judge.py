@@ -174,6 +174,7 @@ def test_pytest_report_yields_verdict(counts: dict, exit_code: int, verdict: str
 
 INFRA = [
     ("sandbox broken", FailingBackend(SandboxError("bwrap died")), SandboxError),
+    ("results missing", ScriptedBackend([step(b"x")]), SandboxError),
     ("harness cannot run", ReplyingBackend({"status": "harness_error", "message": "prctl failed"}), SandboxError),
     (
         "pytest missing",
