@@ -104,7 +104,8 @@ class Sandbox:
         os.close(self.stderr_fd)
 
 
-def _memfd(name: str, data: bytes = b"") -> int:
+def memfd(name: str, data: bytes = b"") -> int:
+    """An anonymous in-memory file holding ``data``, positioned at its start (close-on-exec)."""
     fd = os.memfd_create(name, os.MFD_CLOEXEC)
     if data:
         os.write(fd, data)
@@ -123,7 +124,7 @@ def start(
     control, inner = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     status_r, status_w = os.pipe()
     block_r, block_w = os.pipe()
-    stderr_fd = _memfd("bwrap-stderr")
+    stderr_fd = memfd("bwrap-stderr")
     file_fds: list[int] = []
     args = [
         bwrap,
@@ -172,7 +173,7 @@ def start(
             if parent not in made and parent != PurePosixPath("/"):
                 args += ["--dir", str(parent)]
                 made.add(parent)
-        fd = _memfd("job-file", data)
+        fd = memfd("job-file", data)
         file_fds.append(fd)
         args += ["--perms", "0644", "--file", str(fd), str(target)]
     args += ["--remount-ro", "/", "--chdir", WORK_DIR, "--clearenv"]

@@ -18,6 +18,7 @@ import os
 import select
 import signal
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -135,22 +136,20 @@ class _JobRun:
             self.box = self._start()
         policy = step.policy
         limits = ((policy.memory_mb << 20) + RUNNER_MEMORY_BYTES, policy.max_processes + RUNNER_TASKS)
-        if self.cgroup is not None and limits != self.limits:
-            self.cgroup.set_limits(*limits)
-            self.limits = limits
-        before = self.usage
-        fds = [bwrap._memfd("stdin", step.stdin), bwrap._memfd("stdout"), bwrap._memfd("stderr")]
+        fds = [bwrap.memfd("stdin", step.stdin), bwrap.memfd("stdout"), bwrap.memfd("stderr")]
         try:
+            if self.cgroup is not None and limits != self.limits:
+                self.cgroup.set_limits(*limits)
+                self.limits = limits
+            before = self.usage
+            started = time.monotonic()
             report = self._exchange(self.box, step, fds, self.cgroup is not None)
             after = self.usage = self.cgroup.usage() if self.cgroup is not None else before
-            return self._result(
-                step,
-                report,
-                fds[1],
-                fds[2],
-                after.oom_kills - before.oom_kills,
-                after.pids_refused - before.pids_refused,
-            )
+            if report is None or report.get("hung"):
+                return self._lost(step, report, fds, time.monotonic() - started, after, before)
+            return self._result(step, report, fds[1], fds[2], after, before)
+        except OSError as exc:  # a cgroup file or memfd failed: the sandbox's fault, not the program's
+            raise SandboxError(f"local sandbox failed: {exc}") from exc
         finally:
             for fd in fds:
                 os.close(fd)
@@ -173,23 +172,43 @@ class _JobRun:
         data = box.control.recv(1 << 16)
         return marshal.loads(data) if data else None
 
+    def _lost(
+        self, step: Step, report: dict[str, Any] | None, fds: list[int], wall: float, after: Usage, before: Usage
+    ) -> StepResult:
+        """The runner died or hung during ``step``: the program's doing, unless the runner crashed by itself."""
+        self._teardown()
+        said = self.box.bwrap_stderr() if self.box is not None else ""
+        if "Traceback" in said:
+            raise SandboxError(f"sandbox runner crashed: {said[-2000:]}")
+        why = "did not answer in time (stopped?)" if report else "was killed during this step"
+        notes = [*self.notes, f"the sandbox runner {why}; the job's sandbox is torn down"]
+        out_size, err_size = os.fstat(fds[1]).st_size, os.fstat(fds[2]).st_size
+        stdout, stderr = (
+            os.pread(fds[1], step.policy.max_output_bytes, 0),
+            os.pread(fds[2], step.policy.max_output_bytes, 0),
+        )
+        outcome = Outcome(
+            None,
+            signal.SIGKILL,
+            wall,
+            None,
+            bool(report),
+            out_size,
+            err_size,
+            stderr,
+            after.oom_kills - before.oom_kills,
+            after.pids_refused - before.pids_refused,
+        )
+        self.broken = self._make(step, outcome, stdout, stderr, notes)
+        return self.broken
+
     def _result(
-        self, step: Step, report: dict[str, Any] | None, out_fd: int, err_fd: int, oom_kills: int, pids_refused: int
+        self, step: Step, report: dict[str, Any], out_fd: int, err_fd: int, after: Usage, before: Usage
     ) -> StepResult:
         cap = step.policy.max_output_bytes
         out_size, err_size = os.fstat(out_fd).st_size, os.fstat(err_fd).st_size
         stdout, stderr = os.pread(out_fd, cap, 0), os.pread(err_fd, cap, 0)
         notes = list(self.notes)
-        if report is None or report.get("hung"):
-            why = "did not answer in time (stopped?)" if report else "was killed during this step"
-            notes.append(f"the sandbox runner {why}; the job's sandbox is torn down")
-            outcome = Outcome(
-                None, signal.SIGKILL, 0.0, None, bool(report), out_size, err_size, stderr, oom_kills, pids_refused
-            )
-            result = self._make(step, outcome, stdout, stderr, notes)
-            self.broken = result
-            self._teardown()
-            return result
         exec_error = str(report["exec_error"])
         if exec_error:
             if step.argv[0].startswith("/"):
@@ -216,8 +235,8 @@ class _JobRun:
             out_size,
             err_size,
             stderr,
-            oom_kills,
-            pids_refused,
+            after.oom_kills - before.oom_kills,
+            after.pids_refused - before.pids_refused,
         )
         return self._make(step, outcome, stdout, stderr, notes)
 
@@ -244,7 +263,10 @@ class _JobRun:
                         os.kill(pid, signal.SIGKILL)
 
     def close(self) -> None:
-        """Kill the sandbox (if started) and remove the job's cgroups."""
+        """Kill the sandbox (if started) and remove the job's cgroups (a cgroup that will not go is logged)."""
         self._teardown()
         if self.cgroup is not None:
-            self.cgroup.close()
+            try:
+                self.cgroup.close()
+            except OSError as exc:
+                log.warning("local sandbox: could not remove cgroup %s: %s", self.cgroup.memory.name, exc)
