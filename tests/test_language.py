@@ -368,9 +368,10 @@ def test_bad_params_yield_param_error(params: dict[str, object], message: str) -
 
 
 @pytest.mark.parametrize(("path", "message"), [("/nonexistent/lid.176.bin", "not found at /nonexistent/lid.176.bin"),
-                                                ("/etc/passwd", "must name a fastText .bin or .ftz file")])
-def test_unusable_model_path_yields_error_status(path: str, message: str) -> None:
-    verdict = score(trace("en"), language="en", model_path=path)
+                                                ("/etc/passwd", "LID_MODEL_PATH must name a fastText .bin or .ftz")])
+def test_unusable_model_path_yields_error_status(path: str, message: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RLVR_LID_MODEL_PATH", path)
+    verdict = score(trace("en"), language="en")
     assert verdict.status is Status.ERROR
     assert message in verdict.reason
 
