@@ -108,12 +108,38 @@ def compare(gold: Side, answer: Side, rounding: int, precision: int) -> tuple[bo
     """(equal?, rule) for one answer against the reference."""
     if _UNPARSEABLE_RE.search(gold.latex) or _UNPARSEABLE_RE.search(answer.latex):
         return clean(gold.latex) == clean(answer.latex), "quantified statement compared as normalised text"
-    if mv_equal(gold.parsed, answer.parsed, rounding, precision):
+    g_const, a_const = _constant(gold.expr), _constant(answer.expr)
+    both_constant = g_const is not None and a_const is not None
+    if both_constant and _clearly_different(g_const, a_const):
+        different = True  # skip math-verify's simplify(): the numeric values already differ
+    elif mv_equal(gold.parsed, answer.parsed, rounding, precision):
         return True, "math-verify"
-    for rule in _RULES:
+    else:
+        different = False
+    for rule in _CHEAP_RULES if both_constant else _RULES:
         if rule(gold, answer, rounding, precision):
             return True, rule.__doc__.splitlines()[0].strip().rstrip(".") if rule.__doc__ else rule.__name__
-    return False, "math-verify"
+    return False, "numeric value" if different else "math-verify"
+
+
+def _constant(expr: Any) -> Any:
+    """A plain numeric constant (no symbols, floats or percent) ``expr`` or ``x = expr`` states, else None."""
+    if isinstance(expr, Eq) and isinstance(expr.lhs, Symbol):
+        expr = expr.rhs
+    if not isinstance(expr, sympy.Expr) or expr.free_symbols:
+        return None
+    if expr.has(sympy.Float) or expr.has(sympy.UnevaluatedExpr):
+        return None
+    return expr
+
+
+def _clearly_different(a: Any, b: Any) -> bool:
+    """Whether two exact constants differ by far more than any rounding could explain."""
+    try:
+        va, vb = complex(a.evalf(30)), complex(b.evalf(30))
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return abs(va - vb) > 1e-9 * max(1.0, abs(va), abs(vb))
 
 
 def _as_set(expr: Any) -> Any:
@@ -275,5 +301,6 @@ def rule_leading_words(gold: Side, answer: Side, rounding: int, precision: int) 
     return g_words[len(a_words)].lower() not in ("and", "or", "nor")  # "Alice and Bob win" is not "Alice"
 
 
+_CHEAP_RULES = (rule_rounded_reference, rule_decimal_comma)
 _RULES = (rule_relation_as_set, rule_assignment_rhs, rule_dummy_rename, rule_ordering_chain,
           rule_rounded_reference, rule_decimal_comma, rule_leading_words)
