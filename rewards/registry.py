@@ -149,7 +149,11 @@ class Registry:
         return sorted(self._specs)
 
     def load_module(self, module: str, *, source: str, version: str = "", check: bool = False) -> None:
-        """Register every verifier defined in ``module`` (``check``: admit only those passing the load checks)."""
+        """Register every verifier defined in ``module``.
+
+        With ``check`` (plugins), each verifier is admitted only if it passes the load checks;
+        one that fails goes to ``problems`` and the module's other verifiers still load.
+        """
         mod = importlib.import_module(module)
         found = [
             v
@@ -159,9 +163,12 @@ class Registry:
         if not found:
             raise PluginError(f"module {module!r} defines no verifier")
         for fn in found:
-            if check:
-                _check_on_load(fn)
-            self.register(fn, source=source, version=version)
+            try:
+                self.register(_check_on_load(fn) if check else fn, source=source, version=version)
+            except RegistryError as exc:
+                if not check:
+                    raise
+                self.problems.append(f"module {module!r}: {type(exc).__name__}: {exc}")
 
     def load_plugins(self, modules: Sequence[str] = ()) -> None:
         """Load entry-point plugins and extra modules; failures go to ``problems``, not up."""

@@ -181,7 +181,7 @@ class Scorer:
                 self._in_thread(_run_cells, items, light[i : i + THREAD_CHUNK])
                 for i in range(0, len(light), THREAD_CHUNK)
             ),
-            *(self._in_thread(_run_group_cells, items, g) for g in _by_group(items, group)),
+            *(self._run_group(items, g) for g in _by_group(items, group)),
         )
 
     async def _run_heavy(self, items: list[Item], comps: list[_Component]) -> None:
@@ -220,6 +220,17 @@ class Scorer:
             return (c.spec.name, c.params, c.spec.cache_key(item, c.params))
         except Exception:  # a failing key only costs the cache, never the verdict
             return None
+
+    async def _run_group(self, items: list[Item], comps: list[_Component]) -> None:
+        """A group verifier on one group: in the pool when heavy (it may call math), else on a thread."""
+        spec = comps[0].spec
+        assert spec is not None
+        if not spec.heavy:
+            await self._in_thread(_run_group_cells, items, comps)
+            return
+        timed = await self.pool.run_group(spec.name, [items[c.index] for c in comps], comps[0].params)
+        for c, (verdict, seconds) in zip(comps, timed, strict=True):
+            c.verdict, c.seconds = verdict, seconds
 
     async def _in_thread(self, fn: Any, *args: Any) -> None:
         await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)

@@ -18,7 +18,7 @@ from typing import Any
 from pebble import ProcessExpired, ProcessPool
 
 from rewards import Item, Registry, Status, Verdict, default_registry
-from rewards.run import run_item
+from rewards.run import run_group, run_item
 
 Task = tuple[str, Item, Any]
 Timed = tuple[Verdict, float]
@@ -58,6 +58,21 @@ def _run_chunk(tasks: list[Task], timeout_s: float) -> list[Timed]:
     return out
 
 
+def _run_group_task(name: str, items: list[Item], params: Any, timeout_s: float) -> list[Timed]:
+    assert _registry is not None, "worker not initialised"
+    signal.signal(signal.SIGPROF, _on_deadline)
+    started = time.perf_counter()
+    try:
+        signal.setitimer(signal.ITIMER_PROF, timeout_s)
+        verdicts = run_group(_registry.get(name), items, params)
+    except _Deadline:
+        verdicts = [_timeout_verdict(name, timeout_s, "CPU time")] * len(items)
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+    seconds = (time.perf_counter() - started) / max(len(items), 1)
+    return [(v, seconds) for v in verdicts]
+
+
 def _timeout_verdict(name: str, timeout_s: float, what: str) -> Verdict:
     return Verdict.fail(Status.TIMEOUT, f"{name} exceeded its {timeout_s:g}s {what} deadline and was stopped")
 
@@ -89,6 +104,17 @@ class VerifierPool:
             return await self._schedule([task])
         except (FutureTimeout, ProcessExpired) as exc:
             return [(self._failure(task[0], exc), self.timeout_s)]
+
+    async def run_group(self, name: str, items: list[Item], params: Any) -> list[Timed]:
+        """A heavy group verifier on one whole group, with a deadline that scales with the group."""
+        budget = self.timeout_s * len(items)
+        future = self._pool.schedule(
+            _run_group_task, args=(name, items, params, budget), timeout=budget + HARD_DEADLINE_SLACK_S
+        )
+        try:
+            return await asyncio.wrap_future(future)
+        except (FutureTimeout, ProcessExpired) as exc:
+            return [(self._failure(name, exc), self.timeout_s)] * len(items)
 
     def _schedule(self, tasks: list[Task]) -> asyncio.Future[list[Timed]]:
         deadline = self.timeout_s * len(tasks) + HARD_DEADLINE_SLACK_S

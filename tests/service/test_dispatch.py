@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 import pytest
@@ -124,3 +125,16 @@ def test_oversize_completion_yields_too_large(scorer: Scorer) -> None:
     finally:
         scorer.max_completion_chars = saved
     assert [r["status"] for r in results] == ["too_large", "ok"]
+
+
+def test_heavy_group_verifier_runs_in_pool_under_deadline(scorer: Scorer) -> None:
+    items = [
+        {"group": "fine", "completion": "a"},
+        {"group": "stuck", "completion": "spin"},
+        {"group": "fine", "completion": "b"},
+        {"group": "stuck", "completion": "c"},
+    ]
+    results = score(scorer, items, {"t_group_heavy": 1.0})
+    assert [r["status"] for r in results] == ["ok", "timeout", "ok", "timeout"]
+    assert [r["reward"] for r in results] == [2.0, None, 2.0, None]
+    assert results[0]["components"][0]["details"]["pid"] != os.getpid()

@@ -53,3 +53,12 @@ def group_size(items: list[Item], params: object) -> list[Verdict]:
 def wrong_type(item: Item, params: object) -> float:
     """Breaks the contract by returning a float."""
     return 1.0
+
+
+@verifier("t_group_heavy", scope="group", heavy=True)
+def group_heavy(items: list[Item], params: object) -> list[Verdict]:
+    """A CPU-heavy group verifier: runs in the pool; a group containing 'spin' never finishes."""
+    if any(i.completion == "spin" for i in items):
+        while True:
+            pass
+    return [Verdict.ok(len(items), f"pid {os.getpid()}", pid=os.getpid()) for _ in items]
