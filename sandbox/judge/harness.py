@@ -54,12 +54,10 @@ def _handle(msg: dict, state: dict) -> dict:
         except (SyntaxError, ValueError) as exc:
             return {"compile_error": _safe_str(exc)}
         exec(code, ns)
-        kinds = {
-            k: "class" if isinstance(v, type) else "callable"
-            for k, v in ns.items()
-            if not k.startswith("__") and base.get(k) != id(v) and callable(v)
-        }
-        return {"names": kinds}
+        new = {k: v for k, v in ns.items() if not k.startswith("__") and base.get(k) != id(v)}
+        kinds = {k: "class" if isinstance(v, type) else "callable" for k, v in new.items() if callable(v)}
+        modules = {k: v.__name__ for k, v in new.items() if isinstance(v, type(builtins))}
+        return {"names": kinds, "modules": modules}
     if msg["op"] == "getattr":
         value = getattr(state["handles"][msg["handle"]], msg["attr"])
         return {"callable": True} if callable(value) else {"value": encode(value, classes)}
@@ -104,6 +102,7 @@ class Link:
         self.classes: dict[str, type] = {}
         self.pending_init: dict | None = None
         self.names: dict[str, str] = {}
+        self.modules: dict[str, str] = {}
         self.failure: CandidateError | None = None
 
     def ask(self, msg: dict) -> dict:
@@ -126,10 +125,11 @@ class Link:
         if "raised" in reply:
             name, message = str(reply["raised"]), str(reply.get("message"))[:300]
             raise CandidateError("error", f"the solution raised {name}: {message} while loading", raised=name)
-        names = reply.get("names")
-        if type(names) is not dict:
+        names, modules = reply.get("names"), reply.get("modules")
+        if type(names) is not dict or type(modules) is not dict:
             raise CandidateError("error", "the solution's process broke the protocol")
         self.names = {str(k): str(v) for k, v in names.items()}
+        self.modules = {str(k): str(v) for k, v in modules.items()}
 
     def _exchange(self, msg: dict) -> dict:
         try:

@@ -6,7 +6,10 @@ and ``args`` (call). The one output line is ``<nonce> <JSON result>``.
 """
 
 import ast
+import builtins
+import contextlib
 import ctypes
+import importlib
 import json
 import os
 import sys
@@ -67,14 +70,25 @@ def _fork() -> "Link":
 
 
 def _namespace(spec: dict, link: "Link") -> dict[str, Any]:
-    """The tests' namespace: the prelude, then a proxy for each name the solution defines."""
+    """The tests' namespace: the prelude, then a proxy for each function or class the solution defines.
+
+    Names of builtins and of the prelude are never replaced (a solution defining ``abs``
+    or the tests' own helper must not change what the tests call); modules the solution
+    imported are imported here too, as the tests of a one-file program could use them.
+    """
     ns: dict[str, Any] = {"__name__": "__test__"}
     exec(compile(spec.get("prelude", ""), "<prelude>", "exec"), ns)
     link.classes = {k: v for k, v in ns.items() if isinstance(v, type) and v.__module__ == "__test__"}
     link.pending_init = {"op": "init", "source": spec["source"], "prelude": spec.get("prelude", "")}
     link.start()
+    protected = set(ns) | set(vars(builtins))
     for name in link.names:
-        ns[name] = RemoteCallable(link, {"name": name}, name)
+        if name not in protected:
+            ns[name] = RemoteCallable(link, {"name": name}, name)
+    for name, module in link.modules.items():
+        if name not in protected and name not in ns:
+            with contextlib.suppress(Exception):  # not importable here: the tests simply cannot use it
+                ns[name] = importlib.import_module(module)
     return ns
 
 
@@ -104,12 +118,12 @@ def run_assert(spec: dict, link: "Link") -> dict[str, Any]:
 
 def run_call(spec: dict, link: "Link") -> dict[str, Any]:
     """Call the named function (or ``Solution().<name>``) with the JSON arguments; return its value."""
-    ns = _namespace(spec, link)
+    _namespace(spec, link)
     name = spec["fn_name"]
     if link.names.get(name) == "callable":
-        target = ns[name]
+        target = RemoteCallable(link, {"name": name}, name)
     elif link.names.get("Solution") == "class":
-        target = getattr(ns["Solution"](), name)
+        target = getattr(RemoteCallable(link, {"name": "Solution"}, "Solution")(), name)
     else:
         return {"status": "error", "message": f"the solution defines no function {name!r}"}
     try:

@@ -197,6 +197,30 @@ EXIT_AND_PATCH_HACKS = {
 }
 
 
+def test_solution_redefining_builtins_the_tests_use_yields_wrong_answer(local_backend: Backend) -> None:
+    tests = {
+        "test": "def check(candidate):\n    assert abs(candidate(1.0) - 2.0) < 1e-6\n    assert all([candidate(0.5)])",
+        "entry_point": "double",
+    }
+    code = "def abs(x):\n    return 0\ndef all(xs):\n    return True\ndef double(x):\n    return x\n"
+    assert verdicts(local_backend, code, tests) == ["WA"]
+
+
+def test_solution_redefining_the_preludes_helper_yields_wrong_answer(local_backend: Backend) -> None:
+    tests = {
+        "prelude": "def is_answer(x):\n    return x == 42\n",
+        "test": "def check(candidate):\n    assert is_answer(candidate())\n\ncheck(Solution().answer)",
+    }
+    code = "def is_answer(x):\n    return True\nclass Solution:\n    def answer(self):\n        return 41\n"
+    assert verdicts(local_backend, code, tests) == ["WA"]
+
+
+def test_modules_the_solution_imported_yield_usable_in_the_tests(local_backend: Backend) -> None:
+    tests = {"test_list": ["assert math.isclose(area(1.0), math.pi)"]}
+    code = "import math\ndef area(r):\n    return math.pi * r * r\n"
+    assert judge(code, parse_tests(tests), local_backend, options=FAST).score == 1.0
+
+
 @pytest.mark.parametrize(("verdict", "code"), EXIT_AND_PATCH_HACKS.values(), ids=EXIT_AND_PATCH_HACKS.keys())
 @pytest.mark.parametrize("tests", [ADD_ASSERTS, ADD_CHECK], ids=["mbpp", "humaneval"])
 def test_assert_based_hack_yields_exact_verdict(local_backend: Backend, verdict: str, code: str, tests: dict) -> None:
