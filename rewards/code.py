@@ -28,7 +28,12 @@ FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)^[ \t]*```", re.DOT
 
 @dataclass(frozen=True)
 class CodeParams:
-    """Language, comparison, limits and scoring. ``stop_at_first_failure`` applies to all_or_nothing."""
+    """Language, comparison, limits and scoring.
+
+    ``time_limit_s`` is per test (CPU; wall is twice that plus a second);
+    ``total_time_limit_s`` bounds a whole submission (tests past it count as TLE);
+    ``stop_at_first_failure`` applies to all_or_nothing.
+    """
 
     language: str = "python"
     score_mode: Literal["fraction", "all_or_nothing"] = "fraction"
@@ -39,6 +44,7 @@ class CodeParams:
     case_insensitive: bool = False
     time_limit_s: float = 5.0
     memory_mb: int = 512
+    total_time_limit_s: float = 60.0
 
 
 def extract_code(completion: str, language: str) -> str | None:
@@ -98,6 +104,7 @@ def code_reward(item: Item, params: CodeParams) -> Verdict:
         limits=Limits(time_s=params.time_limit_s, memory_mb=params.memory_mb),
         score_mode=params.score_mode,
         stop_at_first_failure=params.stop_at_first_failure,
+        total_time_s=params.total_time_limit_s,
     )
     try:
         result = judge(code, suite, current_backend(), language=params.language, options=options)

@@ -27,12 +27,17 @@ ScoreMode = Literal["fraction", "all_or_nothing"]
 
 @dataclass(frozen=True)
 class Options:
-    """How to judge: comparison, limits, score mode; ``stop_at_first_failure`` applies to all_or_nothing."""
+    """How to judge: comparison, limits, score mode; ``stop_at_first_failure`` applies to all_or_nothing.
+
+    ``total_time_s`` bounds a whole submission: once its tests have used that much wall
+    time, the remaining ones are not run and count as TLE.
+    """
 
     comparison: Comparison = DEFAULT_COMPARISON
     limits: Limits = field(default_factory=Limits)
     score_mode: ScoreMode = "fraction"
     stop_at_first_failure: bool = True
+    total_time_s: float | None = None
 
 
 def judge(
@@ -46,6 +51,7 @@ def judge(
     outputs: list[bytes] = []
     steps: Iterator[StepResult] = iter(backend.run(planned.job))
     compile_time_s = None
+    spent = 0.0
     try:
         if planned.compiles:
             built = next(steps)
@@ -72,6 +78,11 @@ def judge(
                 results += [TestResult(k, "CE", 0.0, None, message) for k in range(n + 1, len(suite.cases) + 1)]
                 break
             if stop_early and verdict not in ("AC", PENDING):
+                break
+            spent += res.wall_time_s
+            if options.total_time_s is not None and spent > options.total_time_s and n < len(suite.cases):
+                note = f"not run: the submission's {options.total_time_s:g} s budget is spent"
+                results += [TestResult(k, "TLE", 0.0, None, note) for k in range(n + 1, len(suite.cases) + 1)]
                 break
     finally:
         close = getattr(steps, "close", None)

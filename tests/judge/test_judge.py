@@ -95,6 +95,15 @@ def test_score_mode_yields_score_and_stops_early_only_when_asked(
         assert result.summary() == summary
 
 
+def test_spent_time_budget_yields_tle_for_the_tests_not_run() -> None:
+    slow = step(b"2\n", wall_time_s=4.0)
+    backend = ScriptedBackend([slow, slow, slow])
+    result = judge("x", STDIO, backend, options=Options(total_time_s=5.0))
+    assert [r.verdict for r in result.results] == ["AC", "WA", "TLE"]
+    assert (backend.consumed, backend.closed) == (2, True)
+    assert "budget is spent" in result.results[2].message
+
+
 def test_all_passing_yields_full_score_in_every_mode() -> None:
     for mode in ("fraction", "all_or_nothing"):
         result = judge(
