@@ -8,6 +8,7 @@ from sandbox.backend import Backend, Job, Step
 from sandbox.bwrap import PCH_DIR, SANDBOX_PCH_DIR
 from sandbox.errors import ToolchainMissing, UnsupportedLanguage
 from sandbox.languages import LANGUAGES, Language, get_language, job_for, resolve
+from sandbox.local import LocalBackend
 from sandbox.policy import COMPILE_POLICY, Policy
 from sandbox.selftest import PROGRAMS, run_one
 from tests.sandbox.conftest import skip_or_fail
@@ -71,9 +72,10 @@ def test_selftest_program_yields_ok(backend: Backend, language: str) -> None:
 
 @pytest.mark.integration
 @pytest.mark.bwrap
-def test_bits_stdcpp_include_yields_the_precompiled_header(backend: Backend) -> None:
+def test_bits_stdcpp_include_yields_the_precompiled_header_in_local_backend() -> None:
     if not (PCH_DIR / "bits" / "stdc++.h.gch").exists():
         skip_or_fail(f"no precompiled header in {PCH_DIR}: run `make toolchains`")
+    backend = LocalBackend()
     source = b"#include <bits/stdc++.h>\nint main() { std::vector<int> v{1, 2}; std::cout << v.size() << '\\n'; }\n"
     cpp = resolve("cpp")
     build = Step((*(cpp.compile_argv() or ()), "-H"), policy=COMPILE_POLICY, name="compile")
