@@ -131,6 +131,10 @@ case "$mode" in
     offline|docker) ;;
     *) echo "usage: $0 [offline|docker|hash]" >&2; exit 2 ;;
 esac
+# One build at a time per build dir (parallel test runs share it); the second finds the image current.
+mkdir -p "$BUILD_DIR"
+exec 9>"$BUILD_DIR/.lock"
+flock 9
 IMAGE_HASH="$(image_hash)"
 if [ "${FORCE:-0}" != 1 ] && [ "$(label_of "$IMAGE" rlvr.service.hash)" = "$IMAGE_HASH" ]; then
     echo "[image] $IMAGE is current (hash $IMAGE_HASH); nothing to do"
