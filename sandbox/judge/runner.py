@@ -144,7 +144,10 @@ def run_pytest(spec: dict, link: "Link") -> dict[str, Any]:
     sys.path.extend(spec.get("sys_path", []))
     import tempfile
 
-    import pytest
+    try:
+        import pytest
+    except ImportError as exc:
+        return {"status": "harness_error", "message": f"pytest is not installed in the sandbox ({exc})"}
 
     link.pending_init = {"op": "init", "source": spec["source"], "prelude": ""}  # sent on first use
     module = types.ModuleType("solution")

@@ -159,3 +159,19 @@ def test_same_program_and_tests_yield_same_cache_key() -> None:
     c = Item(PY.format("print(2)"), {"inputs": [""], "outputs": ["1"]})
     keys = [spec.cache_key(item, CodeParams()) for item in (a, b, c)]
     assert keys[0] == keys[1] != keys[2]
+
+
+def test_pytest_missing_in_the_sandbox_yields_toolchain_missing(
+    local_backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sandbox.judge import program
+
+    monkeypatch.setattr(program, "PYTEST_PATHS", ("/nonexistent",))
+    previous = use_backend(local_backend)
+    try:
+        tests = {"pytest": "from solution import add\n\ndef test_add():\n    assert add(1, 2) == 3\n"}
+        verdict = code_reward(Item(PY.format("def add(a, b):\n    return a + b"), tests), CodeParams())
+    finally:
+        use_backend(previous)
+    assert (verdict.status, verdict.score) == (Status.TOOLCHAIN_MISSING, None)
+    assert "pytest is not installed in the sandbox" in verdict.reason
