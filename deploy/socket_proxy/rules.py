@@ -32,7 +32,6 @@ CREATE_KEYS = frozenset({
 HOST_CONFIG_KEYS = frozenset({
     "NetworkMode", "ReadonlyRootfs", "CapDrop", "SecurityOpt", "Tmpfs", "Memory", "MemorySwap", "MemoryReservation",
     "PidsLimit", "NanoCpus", "CpuPeriod", "CpuQuota", "CpuShares", "Ulimits", "ShmSize", "Init", "AutoRemove",
-    "OomScoreAdj", "LogConfig",
 })
 UPDATE_KEYS = frozenset({"Memory", "MemorySwap", "MemoryReservation"})
 
