@@ -19,6 +19,8 @@ from service.schemas import ScoreRequest
 from service.settings import Settings
 from tests.server import run_server
 
+JSON = {"content-type": "application/json"}
+
 
 def trl_accuracy(samples: list[Sample]) -> list[float]:
     """TRL's accuracy_reward: parse gold and completion with math-verify, verify, one by one."""
@@ -71,7 +73,7 @@ def in_process(samples: list[Sample], warmup: list[Sample]) -> tuple[list[float 
 
 def over_http(samples: list[Sample], warmup: list[Sample]) -> tuple[list[float | None], float]:
     with run_server() as url, httpx.Client(base_url=url, timeout=600) as client:
-        client.post("/v1/score", content=request_for(warmup).model_dump_json()).raise_for_status()
+        client.post("/v1/score", content=request_for(warmup).model_dump_json(), headers=JSON).raise_for_status()
         started = time.perf_counter()
         response = client.post(
             "/v1/score", content=request_for(samples).model_dump_json(), headers={"content-type": "application/json"}
