@@ -22,14 +22,16 @@ from sympy import Basic, Eq, MatrixBase, Symbol, Tuple
 from sympy.core.relational import Relational
 from sympy.logic.boolalg import And
 
-from rewards.math_normalize import clean, plain_number, strip_math_delims
+from rewards.math_normalize import clean, plain_number, strip_math_delims, strip_qualifier
 
 # We run math-verify with its own (signal-based) timeouts off and keep our own deadline;
 # its warnings about that, and its per-comparison timeout logs, are noise for us.
 logging.getLogger("math_verify").setLevel(logging.ERROR)
 
 _TEXT_NUMBER_RE = re.compile(r"\\text\s*\{\s*(-?[\d.,]+)\s+([A-Za-z][A-Za-z ]{0,40})\}")
-_SETBUILDER_RE = re.compile(r"^\\\{\s*([a-zA-Z])\s*(?:\||\\mid|:)\s*(.+?)\s*\\\}$")
+_SETBUILDER_RE = re.compile(
+    r"^\\\{\s*([a-zA-Z])\s*(?:\\in\s*\\mathbb\s*\{?[RZNQ]\}?\s*)?(?:\||\\mid|:)\s*(.+?)\s*\\\}$"
+)
 _ASSIGN_RE = re.compile(
     r"^\(?\s*[A-Za-z](?:_\{?\w+\}?)?(?:\(\s*[a-z]\s*\))?(?:\s*,\s*[A-Za-z](?:_\{?\w+\}?)?(?:\(\s*[a-z]\s*\))?)*\s*\)?$"
 )
@@ -74,8 +76,9 @@ def _parse_cached(latex: str) -> tuple[Any, ...]:
 
 def boxed(latex: str) -> str:
     """``latex`` as a boxed answer, so that math-verify reads all of it as one expression."""
-    latex = _TEXT_NUMBER_RE.sub(r"\1\\text{ \2}", strip_math_delims(latex))
-    return "\\boxed{" + latex.replace("\\varnothing", "\\emptyset") + "}"
+    latex = _TEXT_NUMBER_RE.sub(r"\1\\text{ \2}", strip_qualifier(strip_math_delims(latex)))
+    latex = latex.replace("\\varnothing", "\\emptyset").replace("\\langle", "(").replace("\\rangle", ")")
+    return "\\boxed{" + latex + "}"
 
 
 def union_of(alternatives: Sequence[str]) -> Any:
@@ -148,6 +151,9 @@ def _as_set(expr: Any) -> Any:
         return Tuple(*list(expr))
     if isinstance(expr, Eq) and isinstance(expr.rhs, sympy.Set) and isinstance(expr.lhs, Symbol):
         return expr.rhs
+    if isinstance(expr, sympy.FiniteSet) and expr.args and all(isinstance(a, Relational) for a in expr.args) \
+            and len(expr.free_symbols) == 1:  # "x >= 2 and x < 5", parsed as a set of two conditions
+        expr = And(*expr.args)
     if isinstance(expr, (Relational, And)) and len(expr.free_symbols) == 1:
         try:
             return expr.as_set()
@@ -291,7 +297,7 @@ def rule_leading_words(gold: Side, answer: Side, rounding: int, precision: int) 
     """Short text answer naming the subject of a prose reference ("Petya" for "Petya will win")."""
     g_words = re.findall(r"[A-Za-z]+", re.sub(r"\\[a-zA-Z]+", " ", gold.latex))
     a_text = re.sub(r"\\(?:text|mathrm|textbf)\s*\{([^{}]*)\}", r"\1", strip_math_delims(answer.latex))
-    if re.search(r"[\d\\^_{}=]", a_text) or len(g_words) < 3:
+    if re.search(r"[\d\\^_{}=]", a_text) or len(g_words) < 2:
         return False
     a_words = re.findall(r"[A-Za-z]+", a_text)
     if not 1 <= len(a_words) <= 3 or a_words[0].lower() in _STOPWORDS or len(a_words[0]) < 2:

@@ -26,6 +26,10 @@ _TEXT_RE = re.compile(
 )
 _DEGREE_RE = re.compile(r"\^\s*\{?\\circ\}?|\\degree(?![a-zA-Z])")
 _THOUSANDS_RE = re.compile(r"(?<=\d)(?:\{,\}|,\\!|\\!,)(?=\d{3})")
+_QUALIFIER_RE = re.compile(
+    r"(?<=\S)(?:\s*[,;]\s*|\s*\\q?quad\s*|\s*\(\s*)+(?:\\text\s*\{\s*(?:for|where)\s*(?:all|any|some)?\s*\}\s*)?"
+    r"[a-zA-Z]\s*\\in\s*\\mathbb\s*\{?[ZNR]\}?\s*\)?\s*$"
+)
 _SINGLE_BRACE_RE = re.compile(r"([\^_])\{(\w)\}")
 _CHOICE_RE = re.compile(r"^\(?([A-Ea-e])\)?(?:[.:)]|\s|$)")
 _CHOICE_ONLY_RE = re.compile(r"^\(?([A-E])\)?$")
@@ -54,9 +58,14 @@ def strip_math_delims(text: str) -> str:
     return text
 
 
+def strip_qualifier(text: str) -> str:
+    """Drop a trailing "k \\in \\mathbb{Z}" style qualifier of a general solution."""
+    return _QUALIFIER_RE.sub("", text)
+
+
 def clean(text: str) -> str:
     """Canonical spelling of an answer for string comparison: no spacing, delimiters or style macros."""
-    text = strip_math_delims(unicode_to_latex(text))
+    text = strip_qualifier(strip_math_delims(unicode_to_latex(text)))
     text = _DROP_RE.sub("", text)
     text = _FRAC_RE.sub(r"\\frac", text)
     text = _THOUSANDS_RE.sub(",", text)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import sympy
+from sympy.core.relational import Relational
 
 from rewards.item import Item
 from rewards.math_deadline import DeadlineExceeded, deadline
@@ -163,6 +164,7 @@ def _judge(ex: Extraction, ref: str, params: MathParams) -> Verdict:
     if not answer.parsed:
         return _verdict(False, "nothing parseable in the answer", ex, answer.latex, gold.latex, answer, gold)
     if not multi and _lists_values(answer) and not isinstance(value_of(gold.parsed), _CONTAINERS) \
+            and not isinstance(gold.expr, Relational) \
             and not rule_decimal_comma(gold, answer, params.float_rounding, params.numeric_precision):
         return _verdict(False, f"hack guard: the answer lists {len(answer.expr)} values, the reference has one",
                         ex, answer.latex, gold.latex, answer, gold)

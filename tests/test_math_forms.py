@@ -149,6 +149,10 @@ ROUNDED_REFERENCE = [
     ("\\boxed{\\dfrac{1}{15}}", "6.67\\%", 1.0),
     ("\\boxed{\\frac{1 + \\sqrt{97}}{8}}", "1.36", 1.0),
     ("\\boxed{\\dfrac{31}{60}}", "0.458", 0.0),
+    ("\\boxed{\\frac{31031}{7776}}", "3.99", 1.0),
+    ("\\boxed{\\frac{1}{3}}", "33.3\\%", 1.0),
+    ("\\boxed{\\frac{1}{4}}", "33.3\\%", 0.0),
+    ("\\boxed{\\sqrt{2}}", "1.41", 1.0),
     # too few significant digits in the reference: no rounding leniency
     ("\\boxed{\\frac{5}{11}}", "0.5", 0.0),
     # the model's own decimal must be right to the reference's precision

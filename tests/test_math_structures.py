@@ -88,6 +88,19 @@ EQUIVALENT = [
     ("The limit is $\\boxed{\\infty}$.", "\\infty"),
     ("So $\\boxed{\\text{No}}$, it cannot be done.", "No"),
     ("Therefore the answer is $\\boxed{no}$.", "No"),
+    ("As a row vector, $\\boxed{\\begin{pmatrix} 1 & 2 & 3 \\end{pmatrix}}$.", "(1,2,3)"),
+    ("The vector is $\\boxed{\\langle 1, 2, 3 \\rangle}$.", "(1,2,3)"),
+    ("So the set is $\\boxed{(2, \\infty)}$.", "\\{x \\in \\mathbb{R} \\mid x > 2\\}"),
+    ("So the set is $\\boxed{(2, \\infty)}$.", "\\{x : x > 2\\}"),
+    ("Both conditions give $\\boxed{[2,5)}$.", "x \\geq 2 \\text{ and } x < 5"),
+    ("From greatest to least: $\\boxed{c, a, b}$.", "c > a > b"),
+    ("The general solution is $\\boxed{\\frac{\\pi}{2}+n\\pi}$.", "x = \\frac{\\pi}{2} + k\\pi, k \\in \\mathbb{Z}"),
+    ("All solutions: $\\boxed{2n\\pi \\quad (n \\in \\mathbb{Z})}$.", "2k\\pi"),
+    ("The winner is $\\boxed{Vasya}$.", "Vasya wins"),
+    ("So $\\boxed{\\text{Yes}}$.", "Yes, it is possible"),
+    ("So $g(x) = \\boxed{g(x) = x^2}$.", "g(t) = t^2"),
+    ("The pair is $\\boxed{(x, x^2)}$.", "(P(x),Q(x)) = (x, x^2)"),
+    ("The roots are $\\boxed{\\pm 2}$.", "x^2 = 4"),
 ]
 
 DIFFERENT = [
@@ -122,6 +135,15 @@ DIFFERENT = [
     ("So $\\boxed{\\text{Yes}}$.", "No"),
     ("The solution is $\\boxed{x<0 \\text{ or } x>2}$.", "(-\\infty,0)\\cup(1,\\infty)"),
     ("Solving the system, $\\boxed{x=3, y=2}$.", "(2,3)"),
+    ("So the set is $\\boxed{(3, \\infty)}$.", "\\{x : x > 2\\}"),
+    ("From greatest to least: $\\boxed{a, c, b}$.", "c > a > b"),
+    ("So $\\boxed{\\text{No}}$.", "Yes, it is possible"),
+    ("The winner is $\\boxed{Alice}$.", "Alice and Bob both win"),
+    ("So $\\boxed{g(x) = x^3}$.", "g(t) = t^2"),
+    ("The pair is $\\boxed{(x^2, x)}$.", "(P(x),Q(x)) = (x, x^2)"),
+    ("The root is $\\boxed{x = 2}$.", "x^2 = 4"),
+    ("The vector is $\\boxed{(16, -7, 5)}$.", "\\begin{pmatrix} -7 \\\\ 16 \\\\ 5 \\end{pmatrix}"),
+    ("The answer is $\\boxed{x \\in \\mathbb{Z}}$.", "x \\in \\mathbb{R}"),
 ]
 
 
