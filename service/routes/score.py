@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from service.auth import ApiKey
 from service.explain import explain_response
@@ -31,7 +31,9 @@ async def score(
     ``?explain=true`` adds one trace per item (params, extracted answer, deciding rule).
     """
     result = await score_guarded(request, body)
-    if explain and isinstance(result, ScoreResponse):
-        explained = explain_response(request.app.state.scorer.registry, body, result)
-        return JSONResponse(explained.model_dump(mode="json"))
-    return result
+    if not isinstance(result, ScoreResponse):
+        return result
+    if explain:
+        result = explain_response(request.app.state.scorer.registry, body, result)
+    # serialized once here: returning the model would make FastAPI validate and dump it again
+    return Response(result.model_dump_json(), media_type="application/json")
