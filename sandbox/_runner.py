@@ -1,19 +1,25 @@
-"""In-sandbox runner: one per job, it forks each step under its rlimits and reports back.
+"""In-sandbox runner: one per job, it runs each step under its rlimits and reports back.
 
 Runs *inside* bubblewrap with the sandbox's own python3 (``python3 -I -S -c <this file>
 FD``), so it must import nothing of ours. Reusing one namespace for all steps of a job
-saves a bubblewrap start per test. The program's stdout and stderr are pipes that the
-runner always drains into the host's memfds, stopping the program once either passes
-the output cap (nothing can block on a full pipe, and output is capped exactly).
+saves a bubblewrap start per test.
+
+Two processes: the *root* (no limits) forks a *server* per distinct set of rlimits; the
+server sets them on itself once and starts each program with ``posix_spawn`` (vfork:
+a fraction of the cost of forking Python), which inherits them. When a step needs other
+limits (hard limits cannot be raised again) the server hands the message back to the
+root and exits, and the root forks a fresh server. The server is a child subreaper:
+after every step it SIGKILLs everything the program left behind (orphans, daemons), so
+no step can touch the next. The program's stdout and stderr are pipes that the server
+always drains into the host's memfds, stopping the program once either passes the
+output cap (nothing can block on a full pipe, and output is capped exactly).
 
 Protocol on the control socket FD (SOCK_SEQPACKET): the host sends a step (a marshal'd
-dict) with its stdin/stdout/stderr fds (SCM_RIGHTS); the runner answers one marshal'd
-dict. marshal and _socket, not json and socket: they import nothing, and every import
-is paid by every job. After every
-step it SIGKILLs every other process of the pid namespace (orphans, daemons), so no step
-can touch the next. It makes itself non-dumpable so that the program, which runs under
-the same uid, cannot ptrace it or read its fds; the program can still kill it, which the
-host reports as the program's own death.
+dict) with its stdin/stdout/stderr fds (SCM_RIGHTS); the server answers one marshal'd
+dict. marshal, _socket and _signal, not json, socket and signal: they import nothing,
+and every import is paid by every job. Both processes are non-dumpable, so the program
+(same uid) cannot ptrace them or read their fds; it can still kill them, which the host
+reports as the program's own doing.
 """
 
 import _signal as signal  # the C module: `signal` would import enum, paid by every job
@@ -28,54 +34,61 @@ import sys
 import time
 
 PR_SET_DUMPABLE = 4
+PR_SET_CHILD_SUBREAPER = 36
+HANDBACK = 3  # a server's exit code: "the next step needs other limits; it is on the handback socket"
 MAX_MESSAGE = 1 << 20
 READ_CHUNK = 1 << 16
 MARSHAL_VERSION = 4  # plain dicts of str/int/float/list: readable by any Python 3.4+
+libc = ctypes.CDLL(None)
 
 
-def kill_others(timeout_s=2.0):
-    """SIGKILL every process of the namespace but init and us; wait until they are gone."""
-    me = os.getpid()
+def descendants(ancestor):
+    """Pids of every live descendant of ``ancestor`` (orphans come back to it: it is a subreaper)."""
+    children = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(name))
+    found, todo = [], [ancestor]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def kill_descendants(timeout_s=2.0):
+    """SIGKILL everything below us until nothing is left; how many survived the timeout."""
     deadline = time.monotonic() + timeout_s
     while True:
-        try:  # noqa: SIM105 - contextlib costs ~9 ms of imports per job
-            os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        left = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
-        if not left or time.monotonic() > deadline:
-            return len(left)
+        left = descendants(os.getpid())
+        for pid in left:
+            try:  # noqa: SIM105 - contextlib costs ~9 ms of imports per job
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         try:
             while os.waitpid(-1, os.WNOHANG)[0] > 0:
                 pass
         except ChildProcessError:
             pass
+        if not left or time.monotonic() > deadline:
+            return len(left)
         time.sleep(0.0005)
-
-
-def child(spec, fds, exec_w):
-    """In the forked child: wire stdio, apply limits, exec; report an exec failure on ``exec_w``."""
-    try:
-        os.setsid()
-        for sig in (signal.SIGPIPE, signal.SIGXFSZ):  # python ignores them; the program must not inherit that
-            signal.signal(sig, signal.SIG_DFL)
-        for target, fd in enumerate(fds):
-            os.dup2(fd, target)
-        os.closerange(3, exec_w)
-        os.closerange(exec_w + 1, 65536)
-        for name, soft, hard in spec["rlimits"]:
-            resource.setrlimit(getattr(resource, name), (soft, hard))
-        os.execve(spec["argv"][0], spec["argv"], os.environ)
-    except BaseException as exc:
-        os.write(exec_w, f"{type(exc).__name__}: {exc}".encode())
-    os._exit(127)
 
 
 def drain(fd, sink, cap, counts):
     """Move what is readable from pipe ``fd`` into memfd ``sink`` (at most cap + 1 bytes); False at EOF."""
     data = os.read(fd, READ_CHUNK)
     if data and counts[fd] <= cap:
-        os.write(sink, data[: cap + 1 - counts[fd]])
+        try:  # noqa: SIM105 - the server's own RLIMIT_FSIZE may be below the output cap
+            os.write(sink, data[: cap + 1 - counts[fd]])
+        except OSError:
+            pass
     counts[fd] += len(data)
     return bool(data)
 
@@ -110,53 +123,90 @@ def run_step(spec, fds):
     stdin, stdout, stderr = fds
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
-    exec_r, exec_w = os.pipe()
     start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        child(spec, (stdin, out_w, err_w), exec_w)
-    for fd in (stdin, out_w, err_w, exec_w):
+    actions = [(os.POSIX_SPAWN_DUP2, stdin, 0), (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
+    try:
+        pid = os.posix_spawn(
+            spec["argv"][0],
+            spec["argv"],
+            os.environ,
+            file_actions=actions,
+            setsid=True,
+            setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),  # python ignores both; the program must not inherit that
+        )
+    except OSError as exc:
+        for fd in (stdin, out_w, err_w, out_r, err_r, stdout, stderr):
+            os.close(fd)
+        return {"exec_error": f"{type(exc).__name__}: {exc}", "wall_time_s": time.monotonic() - start}
+    for fd in (stdin, out_w, err_w):
         os.close(fd)
     pidfd = os.pidfd_open(pid)
     stopped = watch(pidfd, {out_r: stdout, err_r: stderr}, spec["max_output_bytes"], start + spec["wall_time_s"])
     if stopped:
-        os.kill(-1, signal.SIGKILL)
+        kill_descendants(0)
     _, status, usage = os.wait4(pid, 0)
     wall = time.monotonic() - start
-    exec_error = os.read(exec_r, 4096).decode(errors="replace")
-    for fd in (pidfd, exec_r, out_r, err_r, stdout, stderr):
+    for fd in (pidfd, out_r, err_r, stdout, stderr):
         os.close(fd)
-    survivors = kill_others()
     return {
         "status": status,
         "cpu_time_s": usage.ru_utime + usage.ru_stime,
         "wall_time_s": wall,
         "timed_out": stopped == "wall_time",
-        "exec_error": exec_error,
-        "survivors": survivors,
+        "exec_error": "",
+        "survivors": kill_descendants(),
     }
 
 
 def recv_step(sock):
-    """The next step and its three fds, or (None, []) when the host is gone."""
+    """The next message and its fds, or (None, []) when the sender is gone."""
     fds = array.array("i")
-    data, ancdata, _, _ = sock.recvmsg(MAX_MESSAGE, _socket.CMSG_SPACE(3 * fds.itemsize))
+    # close-on-exec: the host's memfds must not leak into the program (it gets pipes, or a dup2'd stdin)
+    data, ancdata, _, _ = sock.recvmsg(MAX_MESSAGE, _socket.CMSG_SPACE(3 * fds.itemsize), _socket.MSG_CMSG_CLOEXEC)
     for level, kind, payload in ancdata:
         if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
             fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
-    return (marshal.loads(data) if data else None), list(fds)
+    return (data or None), list(fds)
+
+
+def serve(sock, handback, spec, fds):
+    """The server: apply ``spec``'s rlimits to ourselves, then run steps while they share them."""
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    limits = spec["rlimits"]
+    for name, soft, hard in limits:
+        resource.setrlimit(getattr(resource, name), (soft, hard))
+    cpu_budget = next((soft for name, soft, _ in limits if name == "RLIMIT_CPU"), None)
+    while True:
+        sock.sendall(marshal.dumps(run_step(spec, fds), MARSHAL_VERSION))
+        data, fds = recv_step(sock)
+        if data is None:
+            os._exit(0)
+        spec = marshal.loads(data)
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        if spec["rlimits"] != limits or (cpu_budget and used.ru_utime + used.ru_stime > cpu_budget / 2):
+            handback.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, array.array("i", fds).tobytes())])
+            os._exit(HANDBACK)
 
 
 def main(control_fd):
-    """Serve steps until the host closes the control socket."""
-    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    """The root: fork a server for the first step, and a new one whenever a server hands a step back."""
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    os.set_inheritable(control_fd, False)
     sock = _socket.socket(fileno=control_fd)
     sock.sendall(marshal.dumps({"pid": os.getpid()}, MARSHAL_VERSION))
-    while True:
-        spec, fds = recv_step(sock)
-        if spec is None:
-            return
-        sock.sendall(marshal.dumps(run_step(spec, fds), MARSHAL_VERSION))
+    keep, handback = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
+    data, fds = recv_step(sock)
+    while data is not None:
+        pid = os.fork()
+        if pid == 0:
+            keep.close()
+            serve(sock, handback, marshal.loads(data), fds)
+        for fd in fds:
+            os.close(fd)
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != HANDBACK:
+            return  # the host closed the socket, or the program killed the server: the host sees EOF
+        data, fds = recv_step(keep)
 
 
 if __name__ == "__main__":

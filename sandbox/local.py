@@ -33,7 +33,7 @@ from sandbox.policy import Policy
 log = logging.getLogger(__name__)
 
 DEFAULT_PYTHON = "/usr/bin/python3"
-RUNNER_TASKS = 2  # the namespace's init and the runner, besides the program's own tasks
+RUNNER_TASKS = 3  # the namespace's init and the runner's root and server, besides the program's own tasks
 RUNNER_MEMORY_BYTES = 64 << 20
 MAX_OPEN_FILES = 512
 MAX_STACK_BYTES = 256 << 20
