@@ -3,11 +3,14 @@
 It reads one JSON request per line on stdin and answers one JSON line on stdout:
 
     {"op": "files", "files": {path: b64}}             -> {"ok": true}
-    {"op": "step", "argv": [...], "stdin": b64, "limits": {...}} -> {"ok": true, "result": {...}}
+    {"op": "step", "argv": [...], "stdin": b64, "wall_time_s": s, "max_output_bytes": n,
+     "rlimits": [[name, soft, hard], ...]}            -> {"ok": true, "result": {...}}
     {"op": "wipe"}                                     -> {"ok": true, "clean": bool}
 
 Each step is a fresh process in its own session under rlimits, killed with its whole
-process group on wall time or when stdout passes its cap; after each step every other
+process group on wall time or when stdout or stderr passes its cap; the agent reports
+what it observed (exit status, CPU, byte counts, cgroup OOM kills and refused forks)
+and the host classifies which limit was hit. After each step every other
 process in the container is killed. The agent makes itself non-dumpable so that code
 running as the same uid cannot open /proc/1/fd/1 and forge an answer, and as PID 1 it
 cannot be killed from inside the container.
@@ -25,19 +28,10 @@ import signal
 import sys
 import time
 
-WORK = "/work"
-SCRATCH = ("/work", "/tmp")
-STEP_ENV = {
-    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    "HOME": "/tmp",
-    "TMPDIR": "/tmp",
-    "LANG": "C.UTF-8",
-    "GOCACHE": "/tmp/go-cache",
-    "GOPATH": "/tmp/go",
-    "GO111MODULE": "off",
-    "GOTOOLCHAIN": "local",
-    "CARGO_HOME": "/tmp/cargo",
-}
+WORK = "/box"
+SCRATCH = (WORK, "/tmp")
+# The same environment as the local sandbox's: nothing else from the outside.
+STEP_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": WORK, "LANG": "C.UTF-8", "TMPDIR": "/tmp"}
 READ_CHUNK = 65536
 PR_SET_DUMPABLE = 4
 LIBC = ctypes.CDLL(None, use_errno=True)
@@ -146,112 +140,105 @@ def set_limit(kind: int, soft: int, hard: int) -> None:
     resource.setrlimit(kind, (soft, hard))
 
 
-def child(argv: list, stdin_fd: int, out_w: int, err_w: int, limits: dict) -> None:
+def child(argv: list, stdio: tuple, exec_w: int, rlimits: list) -> None:
     """In the forked child: new session, stdio, rlimits, exec. Never returns."""
     try:
         os.setsid()
-        os.dup2(stdin_fd, 0)
-        os.dup2(out_w, 1)
-        os.dup2(err_w, 2)
-        os.closerange(3, 65536)
+        for target, fd in enumerate(stdio):
+            os.dup2(fd, target)
+        os.closerange(3, exec_w)
+        os.closerange(exec_w + 1, 65536)
         os.chdir(WORK)
         set_dumpable(1)  # our own /proc entries back to our uid; exec would do the same
         with open("/proc/self/oom_score_adj", "w") as fh:
             fh.write("1000")  # the OOM killer takes the step, never the agent
         for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGXCPU):
             signal.signal(sig, signal.SIG_DFL)
-        cpu = max(1, int(limits["cpu_time_s"] + 0.999))
-        set_limit(resource.RLIMIT_CPU, cpu, cpu + 1)
-        set_limit(resource.RLIMIT_FSIZE, limits["max_file_bytes"], limits["max_file_bytes"])
-        # +1: the agent runs as the same uid and counts against RLIMIT_NPROC too.
-        set_limit(resource.RLIMIT_NPROC, limits["max_processes"] + 1, limits["max_processes"] + 1)
-        set_limit(resource.RLIMIT_CORE, 0, 0)
+        for name, soft, hard in rlimits:
+            set_limit(getattr(resource, name), soft, hard)
         os.execvpe(argv[0], argv, STEP_ENV)
     except BaseException as exc:
-        os.write(2, f"sandbox: cannot run {argv[0]!r}: {exc}\n".encode())
+        os.write(exec_w, f"{type(exc).__name__}: {exc}".encode())
     os._exit(127)
 
 
-def run_step(argv: list, stdin: bytes, limits: dict) -> dict:
-    """Run one process to completion under ``limits`` and describe what it did."""
-    stdin_fd = os.memfd_create("stdin")
-    os.write(stdin_fd, stdin)
-    os.lseek(stdin_fd, 0, os.SEEK_SET)
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    ooms = oom_kills()
-    started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        child(argv, stdin_fd, out_w, err_w, limits)
-    for fd in (stdin_fd, out_w, err_w):
-        os.close(fd)
-    pidfd = os.pidfd_open(pid)
-    cap_out = limits["max_output_bytes"]
-    cap_err = limits.get("max_stderr_bytes", 64 << 10)
-    bufs = {out_r: bytearray(), err_r: bytearray()}
-    open_fds = {out_r, err_r}
-    deadline = started + limits["wall_time_s"]
-    limit = None
+def pids_refused() -> int:
+    """Forks the container's pids cgroup refused so far."""
+    try:
+        with open("/sys/fs/cgroup/pids/pids.events") as fh:
+            return int(fh.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def collect(pid: int, pidfd: int, pipes: dict, cap: int, deadline: float) -> bool:
+    """Read stdout/stderr until the child exits (or a stream passes ``cap``); True on the wall deadline."""
+    open_fds = set(pipes)
     exited = False
     while True:
         timeout = 0.0 if exited else deadline - time.monotonic()
         if timeout < 0:
-            limit = "wall_time"
-            break
+            return True
         watch = list(open_fds) + ([] if exited else [pidfd])
         if not watch:
-            break
+            return False
         ready, _, _ = select.select(watch, [], [], timeout)
         if not ready and exited:
-            break  # drained; a leftover process may still hold the pipes open
+            return False  # drained; a leftover process may still hold the pipes open
         for fd in ready:
             if fd == pidfd:
                 exited = True
                 continue
             data = os.read(fd, READ_CHUNK)
             if data:
-                bufs[fd] += data
+                pipes[fd] += data
             else:
                 open_fds.discard(fd)
-        if len(bufs[out_r]) > cap_out:
-            limit = "output"
-            break
+        if any(len(buf) > cap for buf in pipes.values()):
+            return False
+
+
+def run_step(argv: list, stdin: bytes, wall_time_s: float, cap: int, rlimits: list) -> dict:
+    """Run one process to completion or its wall deadline and report what was observed."""
+    stdin_fd = os.memfd_create("stdin")
+    os.write(stdin_fd, stdin)
+    os.lseek(stdin_fd, 0, os.SEEK_SET)
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    exec_r, exec_w = os.pipe2(os.O_CLOEXEC)
+    ooms, refused = oom_kills(), pids_refused()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        child(argv, (stdin_fd, out_w, err_w), exec_w, rlimits)
+    for fd in (stdin_fd, out_w, err_w, exec_w):
+        os.close(fd)
+    pidfd = os.pidfd_open(pid)
+    pipes = {out_r: bytearray(), err_r: bytearray()}
+    timed_out = collect(pid, pidfd, pipes, cap, started + wall_time_s)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
     _, status, usage = os.wait4(pid, 0)
     wall = time.monotonic() - started
-    for fd in open_fds:
-        while select.select([fd], [], [], 0)[0]:
-            data = os.read(fd, READ_CHUNK)
-            if not data:
-                break
-            bufs[fd] += data
-    for fd in (out_r, err_r, pidfd):
+    exec_error = os.read(exec_r, 4096).decode(errors="replace")
+    for fd in (out_r, err_r, exec_r, pidfd):
         os.close(fd)
-    kill_others()
-    cpu = usage.ru_utime + usage.ru_stime
-    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-    if limit is None:
-        if ooms >= 0 and oom_kills() > ooms:
-            limit = "memory"
-        elif sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= limits["cpu_time_s"]):
-            limit = "cpu_time"
-        elif sig == signal.SIGXFSZ:
-            limit = "file_size"
-    out = bytes(bufs[out_r])
-    err = bytes(bufs[err_r])
+    survivors = 0 if kill_others() else len(other_pids())
+    out, err = bytes(pipes[out_r]), bytes(pipes[err_r])
     return {
-        "exit_code": code,
-        "signal": sig,
-        "stdout": base64.b64encode(out[:cap_out]).decode(),
-        "stderr": base64.b64encode(err[:cap_err]).decode(),
-        "stdout_truncated": len(out) > cap_out,
+        "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        "stdout": base64.b64encode(out[:cap]).decode(),
+        "stderr": base64.b64encode(err[:cap]).decode(),
+        "stdout_bytes": len(out),
+        "stderr_bytes": len(err),
         "wall_time_s": wall,
-        "cpu_time_s": cpu,
-        "max_rss_kb": usage.ru_maxrss,
-        "limit": limit,
+        "cpu_time_s": usage.ru_utime + usage.ru_stime,
+        "timed_out": timed_out,
+        "oom_kills": max(0, oom_kills() - ooms) if ooms >= 0 else 0,
+        "pids_refused": pids_refused() - refused,
+        "exec_error": exec_error,
+        "survivors": survivors,
     }
 
 
@@ -261,7 +248,8 @@ def handle(request: dict) -> dict:
     if op == "files":
         return write_files(request["files"])
     if op == "step":
-        result = run_step(request["argv"], base64.b64decode(request["stdin"]), request["limits"])
+        result = run_step(request["argv"], base64.b64decode(request["stdin"]), request["wall_time_s"],
+                          request["max_output_bytes"], request["rlimits"])
         return {"ok": True, "result": result}
     if op == "wipe":
         return wipe()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Generator
 from typing import Any
@@ -24,9 +25,10 @@ def _describe(exc: BaseException) -> str:
 class DockerBackend:
     """Runs jobs in runner containers through the Docker Engine API.
 
-    The daemon is contacted lazily: a backend built while the daemon is down reports
-    it in :meth:`health`, and ``run`` raises BackendUnavailable until the daemon is back.
-    Leftover containers of dead owners are removed on first contact.
+    The daemon is contacted lazily (and again in a forked child): a backend built while
+    the daemon is down reports it in :meth:`health`, and ``run`` raises
+    BackendUnavailable until the daemon is back. Leftover containers of dead owners are
+    removed on first contact.
     """
 
     name = "docker"
@@ -37,6 +39,7 @@ class DockerBackend:
         self._lock = threading.Lock()
         self._client: docker.DockerClient | None = None
         self._pool: WarmPool | None = None
+        self._pid = os.getpid()
         self._closed = False
 
     def _connect(self) -> docker.DockerClient:
@@ -44,6 +47,10 @@ class DockerBackend:
         with self._lock:
             if self._closed:
                 raise SandboxError("the docker backend is closed")
+            if self._pid != os.getpid():
+                # A forked child: the parent's connection and pool threads are not ours to use.
+                self._client, self._pool, self._pid = None, None, os.getpid()
+                self._labels = owner_labels()
             if self._client is not None:
                 return self._client
             kwargs: dict[str, Any] = {"timeout": int(self.config.api_timeout_s)}

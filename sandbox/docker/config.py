@@ -29,7 +29,7 @@ class DockerConfig:
     memory_margin_mb: int = 128
     work_dir_mb: int = 256
     tmp_dir_mb: int = 256
-    max_open_files: int = 256
+    max_open_files: int = 512
     api_timeout_s: float = 30.0
     start_timeout_s: float = 30.0
     acquire_timeout_s: float = 600.0

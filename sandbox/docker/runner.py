@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import math
 import random
 import socket
 import time
@@ -15,17 +16,39 @@ import docker
 import docker.errors
 from docker.types import Ulimit
 
-from sandbox.backend import Limit, Step, StepResult
+from sandbox.backend import Step, StepResult
+from sandbox.classify import Outcome, classify
 from sandbox.docker.config import DockerConfig
 from sandbox.errors import SandboxError
-from sandbox.policy import DEFAULT_POLICY
+from sandbox.policy import DEFAULT_POLICY, Policy
 
 AGENT_SOURCE = Path(__file__).with_name("agent.py").read_text()
 MOUNT_OPTIONS = "rw,exec,nosuid,nodev"
+WORK_DIR = "/box"  # the agent's WORK, and the local sandbox's work dir
 STDOUT_FRAME, STDERR_FRAME = 1, 2
 # Each container runs as its own uid, so RLIMIT_NPROC (counted per uid by the host
 # kernel) of one submission never counts another container's processes.
 UID_RANGE = (200_000, 2_000_000)
+
+
+AGENT_TASKS = 1  # the agent shares the uid, so it counts against RLIMIT_NPROC
+MAX_STACK_BYTES = 256 << 20
+
+
+def step_rlimits(policy: Policy, max_open_files: int) -> list[tuple[str, int, int]]:
+    """The rlimits of one step, as the local backend's with cgroups (the agent clamps them to the container's).
+
+    Memory is the container's memory cgroup, set to the step's policy before it runs, so
+    there is no RLIMIT_DATA (runtimes that reserve address space work); the process limit
+    is RLIMIT_NPROC, exact because every container runs as its own uid.
+    """
+    cpu = max(1, math.ceil(policy.cpu_time_s))
+    nproc = policy.max_processes + AGENT_TASKS
+    stack = min(policy.memory_mb << 20, MAX_STACK_BYTES)
+    return [("RLIMIT_CPU", cpu, cpu + 1), ("RLIMIT_NPROC", nproc, nproc),
+            ("RLIMIT_FSIZE", policy.max_file_bytes, policy.max_file_bytes),
+            ("RLIMIT_NOFILE", max_open_files, max_open_files), ("RLIMIT_CORE", 0, 0),
+            ("RLIMIT_STACK", stack, stack)]
 
 
 class Channel:
@@ -104,7 +127,7 @@ class Runner:
         host_config = self._api.create_host_config(
             network_mode="none",
             read_only=True,
-            tmpfs={"/work": f"{tmpfs},size={config.work_dir_mb}m", "/tmp": f"{tmpfs},size={config.tmp_dir_mb}m"},
+            tmpfs={WORK_DIR: f"{tmpfs},size={config.work_dir_mb}m", "/tmp": f"{tmpfs},size={config.tmp_dir_mb}m"},
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
             mem_limit=self._memory_bytes(self.memory_mb),
@@ -122,7 +145,7 @@ class Runner:
             config.image,
             command=["python3", "-I", "-c", AGENT_SOURCE],
             user=f"{uid}:{uid}",
-            working_dir="/work",
+            working_dir=WORK_DIR,
             stdin_open=True,
             labels=labels,
             host_config=host_config,
@@ -160,7 +183,7 @@ class Runner:
         self.call({"op": "files", "files": encoded}, self._config.api_timeout_s)
 
     def run_step(self, step: Step) -> StepResult:
-        """Run one step in the container and return its result."""
+        """Run one step in the container and return its result, classified like the local backend's."""
         policy = step.policy
         if policy.memory_mb != self.memory_mb:
             memory = self._memory_bytes(policy.memory_mb)
@@ -169,27 +192,27 @@ class Runner:
             except Exception as exc:  # API errors and connection errors alike
                 raise SandboxError(f"cannot set the container's memory limit: {exc}") from exc
             self.memory_mb = policy.memory_mb
-        limits = {
-            "wall_time_s": policy.wall_time_s,
-            "cpu_time_s": policy.cpu_time_s,
-            "max_processes": policy.max_processes,
-            "max_output_bytes": policy.max_output_bytes,
-            "max_file_bytes": policy.max_file_bytes,
-        }
         message = {"op": "step", "argv": list(step.argv), "stdin": base64.b64encode(step.stdin).decode(),
-                   "limits": limits}
-        raw = self.call(message, policy.wall_time_s + self._config.reply_margin_s)["result"]
-        limit: Limit | None = raw["limit"]
-        return StepResult(
-            exit_code=raw["exit_code"],
-            signal=raw["signal"],
-            stdout=base64.b64decode(raw["stdout"]),
-            stderr=base64.b64decode(raw["stderr"]),
-            wall_time_s=raw["wall_time_s"],
-            cpu_time_s=raw["cpu_time_s"],
-            limit=limit,
-            stdout_truncated=raw["stdout_truncated"],
-        )
+                   "wall_time_s": policy.wall_time_s, "max_output_bytes": policy.max_output_bytes,
+                   "rlimits": step_rlimits(policy, self._config.max_open_files)}
+        report = self.call(message, policy.wall_time_s + self._config.reply_margin_s)["result"]
+        stdout, stderr = base64.b64decode(report["stdout"]), base64.b64decode(report["stderr"])
+        notes: tuple[str, ...] = ()
+        if report["survivors"]:
+            notes = (f"{report['survivors']} processes outlived the step's cleanup",)
+        if report["exec_error"]:
+            if step.argv[0].startswith("/"):
+                raise SandboxError(f"cannot execute {step.argv[0]} in the runner image: {report['exec_error']}")
+            return StepResult(127, None, b"", f"cannot execute {step.argv[0]}: {report['exec_error']}\n".encode(),
+                              report["wall_time_s"], 0.0, notes=(*notes, "exec failed"))
+        outcome = Outcome(report["exit_code"], report["signal"], report["wall_time_s"], report["cpu_time_s"],
+                          report["timed_out"], report["stdout_bytes"], report["stderr_bytes"], stderr,
+                          report["oom_kills"], report["pids_refused"])
+        # cgroup=False: per-step process limits are rlimits here (the container's pids cgroup is a
+        # fence for the whole container), so a refused fork is recognised from the program's stderr.
+        return StepResult(outcome.exit_code, outcome.signal, stdout, stderr, outcome.wall_time_s,
+                          outcome.cpu_time_s, classify(outcome, policy, cgroup=False),
+                          outcome.stdout_bytes > policy.max_output_bytes, notes)
 
     def wipe(self) -> bool:
         """Kill every process and empty the scratch dirs; True if the agent confirms it is clean."""

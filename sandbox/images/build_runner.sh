@@ -69,13 +69,16 @@ SOURCES
     bind_devices
     cp "$HERE/packages.txt" "$ROOTFS/tmp/packages.txt"
     echo "[runner] installing $(tr '\n' ' ' < "$HERE/packages.txt")"
+    # Same steps as the Dockerfile's RUN (no home, no shadow files, work dir /box).
     chroot "$ROOTFS" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive sh -euc '
         apt-get update
         xargs -a /tmp/packages.txt apt-get install -y --no-install-recommends
         apt-get clean
         rm -rf /var/lib/apt/lists/* /var/cache/apt/* /usr/share/doc /usr/share/man /usr/share/locale /tmp/packages.txt
-        useradd --uid 10001 --user-group --create-home --shell /bin/bash runner
-        mkdir -p /work && chown runner:runner /work'
+        useradd --uid 10001 --user-group --no-create-home --home-dir /box --shell /bin/bash runner
+        rm -f /etc/shadow /etc/shadow- /etc/gshadow /etc/gshadow-
+        rmdir /home
+        mkdir -p /box && chown runner:runner /box'
     rm -f "$ROOTFS/usr/sbin/policy-rc.d"
     unmount_all
     echo "[runner] docker import as $IMAGE"
@@ -84,7 +87,7 @@ SOURCES
         --change "LABEL rlvr.runner.hash=\"$(recipe_hash)\"" \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8' \
         --change 'USER runner' \
-        --change 'WORKDIR /work' \
+        --change 'WORKDIR /box' \
         --change 'CMD ["python3"]' \
         - "$IMAGE"
 }
@@ -104,5 +107,9 @@ if [ "${FORCE:-0}" != 1 ] && image_is_current; then
     exit 0
 fi
 start=$(date +%s)
+previous="$(docker image inspect -f '{{ .Id }}' "$IMAGE" 2>/dev/null || true)"
 "build_$mode"
+if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect -f '{{ .Id }}' "$IMAGE")" ]; then
+    docker image rm "$previous" >/dev/null 2>&1 || echo "[runner] previous image $previous still in use; kept"
+fi
 echo "[runner] built $IMAGE in $(( $(date +%s) - start ))s"

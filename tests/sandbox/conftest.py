@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from sandbox.backend import Backend, Job, Step, StepResult
+from sandbox.docker import DockerBackend
 from sandbox.errors import SandboxError
 from sandbox.languages import resolve
 from sandbox.local import LocalBackend
@@ -19,6 +20,7 @@ from sandbox.policy import Policy
 
 BACKENDS: dict[str, Callable[[], Backend]] = {
     "local": LocalBackend,
+    "docker": DockerBackend,
 }
 
 FAST = Policy(wall_time_s=5.0, cpu_time_s=3.0, memory_mb=256, max_processes=32, max_output_bytes=1 << 20)

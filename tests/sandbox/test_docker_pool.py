@@ -23,7 +23,7 @@ SHORT = Policy(wall_time_s=1.0, cpu_time_s=1.0, memory_mb=128)
 LITTER = Job({"note.txt": b"x"}, (
     Step(("/bin/sh", "-c", "echo 1 > /tmp/trace; mkdir -p d/e; chmod 0 d; setsid sleep 300 & echo started")),
 ))
-INSPECT = Job({}, (Step(("/bin/sh", "-c", "ls -A /work /tmp; cat /proc/[0-9]*/comm")),))
+INSPECT = Job({}, (Step(("/bin/sh", "-c", "ls -A /box /tmp; cat /proc/[0-9]*/comm")),))
 
 
 @pytest.fixture
@@ -41,8 +41,8 @@ def test_container_reused_between_submissions_is_wiped_clean(pooled: DockerBacke
     (started,) = pooled.run(LITTER)
     assert started.stdout == b"started\n"
     (listing,) = pooled.run(INSPECT)
-    # Empty /work and /tmp, and no process but the agent (python3) and this shell.
-    assert listing.stdout.decode().split() == ["/tmp:", "/work:", "python3", "sh"]
+    # Empty /box and /tmp, and no process but the agent (python3) and this shell.
+    assert listing.stdout.decode().split() == ["/box:", "/tmp:", "python3", "sh"]
     assert hostname_of(pooled) != host  # third job of the budget of 3: recycled
 
 
@@ -84,7 +84,7 @@ def test_runner_container_is_hardened(pooled: DockerBackend) -> None:
     assert host["SecurityOpt"] == ["no-new-privileges"]
     assert host["Memory"] > 0 and host["MemorySwap"] == host["Memory"]
     assert host["PidsLimit"] > 0 and host["NanoCpus"] > 0
-    assert set(host["Tmpfs"]) == {"/work", "/tmp"} and all("size=" in o for o in host["Tmpfs"].values())
+    assert set(host["Tmpfs"]) == {"/box", "/tmp"} and all("size=" in o for o in host["Tmpfs"].values())
     assert ulimits["core"] == (0, 0) and {"nproc", "fsize", "nofile"} <= set(ulimits)
     assert not config["User"].startswith("0") and config["User"] != "root"
     assert config["Labels"][OWNER_PID_LABEL] == str(os.getpid())
