@@ -44,7 +44,7 @@ libc = ctypes.CDLL(None)
 
 def descendants(ancestor):
     """Pids of every live descendant of ``ancestor`` (orphans come back to it: it is a subreaper)."""
-    children = {}
+    children: dict[int, list[int]] = {}
     for name in os.listdir("/proc"):
         if name.isdigit():
             try:
