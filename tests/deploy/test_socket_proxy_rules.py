@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import docker
@@ -10,6 +11,9 @@ import pytest
 from docker.types import Ulimit
 
 from deploy.socket_proxy.rules import decide
+from sandbox.docker.cleanup import owner_labels
+from sandbox.docker.config import DockerConfig
+from sandbox.docker.runner import Runner
 
 LABELLED = {"f00d" * 16, "runner-1"}
 RUNNER = "rlvr-runner:latest"
@@ -135,3 +139,23 @@ def test_image_outside_a_custom_allow_list_yields_denied() -> None:
     images = frozenset({"rlvr-runner:v2"})
     assert decide("POST", "/containers/create", create_body(Image="rlvr-runner:v2"), labelled, images).allowed
     assert not decide("POST", "/containers/create", create_body(), labelled, images).allowed
+
+
+class CapturedCreate(Exception):
+    """Carries the create body the backend would have sent."""
+
+
+class RecordingAPI(docker.APIClient):
+    """A docker-py API client that builds the create body as usual and stops there."""
+
+    def create_container_from_config(self, config: Any, name: Any = None, platform: Any = None) -> Any:
+        raise CapturedCreate(json.dumps(dict(config)).encode())
+
+
+def test_runner_container_the_docker_backend_creates_yields_allowed() -> None:
+    """Guards against drift: whatever sandbox/docker/runner.py sends to create a runner, the proxy lets through."""
+    client = SimpleNamespace(api=RecordingAPI(base_url="tcp://127.0.0.1:9", version="1.41"))
+    with pytest.raises(CapturedCreate) as captured:
+        Runner(client, DockerConfig(), owner_labels())  # type: ignore[arg-type]
+    decision = decide("POST", "/v1.41/containers/create", captured.value.args[0], labelled)
+    assert decision.allowed, decision.reason
