@@ -17,20 +17,12 @@ from sympy.core.relational import Relational
 
 from rewards.item import Item
 from rewards.math_deadline import DeadlineExceeded, deadline
-from rewards.math_equiv import (
-    Side,
-    boxed,
-    compare,
-    is_multi,
-    mv_equal,
-    mv_parse,
-    rule_decimal_comma,
-    union_of,
-    value_of,
-)
+from rewards.math_equiv import compare
 from rewards.math_extract import Extraction, extract, find_boxes
 from rewards.math_guard import complexity_problem
 from rewards.math_normalize import clean, fast_compare, strip_math_delims, unicode_to_latex
+from rewards.math_rules import rule_decimal_comma
+from rewards.math_sympy import Side, boxed, is_multi, mv_equal, mv_parse, union_of, value_of
 from rewards.registry import verifier
 from rewards.verdict import Status, Verdict
 
