@@ -13,7 +13,7 @@ from fractions import Fraction
 _UNICODE = {
     "≥": r"\geq ", "≤": r"\leq ", "≠": r"\neq ", "∀": r"\forall ", "∃": r"\exists ", "π": r"\pi ",
     "√": r"\sqrt", "×": r"\times ", "·": r"\cdot ", "−": "-", "∞": r"\infty ", "∈": r"\in ", "∪": r"\cup ",
-    "∩": r"\cap ", "°": r"^\circ", "±": r"\pm ", "⩽": r"\leq ", "⩾": r"\geq ", "→": r"\to ",
+    "∩": r"\cap ", "⁄": "/", "°": r"^\circ", "±": r"\pm ", "⩽": r"\leq ", "⩾": r"\geq ", "→": r"\to ",
 }
 _HTML_RE = re.compile(r"<(sup|sub)>(.{0,200}?)</\1>", re.IGNORECASE)
 _MATH_DELIMS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))

@@ -19,7 +19,7 @@ from sympy import Eq, MatrixBase, Symbol, Tuple
 from sympy.core.relational import Relational
 from sympy.logic.boolalg import And
 
-from rewards.math_normalize import strip_math_delims, strip_qualifier
+from rewards.math_normalize import strip_math_delims, strip_qualifier, unicode_to_latex
 
 # Its warnings about the disabled timeouts, and its per-comparison logs, are noise for us.
 logging.getLogger("math_verify").setLevel(logging.ERROR)
@@ -52,7 +52,7 @@ def _parse_cached(latex: str) -> tuple[Any, ...]:
 
 def boxed(latex: str) -> str:
     """``latex`` as a boxed answer, so that math-verify reads all of it as one expression."""
-    latex = _TEXT_NUMBER_RE.sub(r"\1\\text{ \2}", strip_qualifier(strip_math_delims(latex)))
+    latex = _TEXT_NUMBER_RE.sub(r"\1\\text{ \2}", strip_qualifier(strip_math_delims(unicode_to_latex(latex))))
     latex = latex.replace("\\varnothing", "\\emptyset").replace("\\langle", "(").replace("\\rangle", ")")
     return "\\boxed{" + latex + "}"
 

@@ -103,6 +103,13 @@ EQUIVALENT = [
     ("The mean is $\\boxed{0.50}$.", "0.5"),
     ("So $x = \\boxed{+5}$.", "5"),
     ("We find $\\boxed{\\frac{10}{2}}$.", "5"),
+    # unicode spellings
+    ("Half of it: \\boxed{½}", "0.5"),
+    ("The side is \\boxed{√2}.", "\\sqrt{2}"),
+    ("The area is \\boxed{3π}.", "3\\pi"),
+    ("So the result is \\boxed{−5}.", "-5"),
+    ("The height is \\boxed{√3/2}.", "\\frac{\\sqrt3}{2}"),
+    ("The answer is ２４", "24"),
 ]
 
 DIFFERENT = [
