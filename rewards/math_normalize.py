@@ -146,6 +146,13 @@ def fast_compare(answer: str, gold: str, float_rounding: int) -> tuple[bool | No
         if letter is not None:
             return letter == g.strip("()").upper(), "choice letter"
         return None, ""
+    if (gold_letter := choice_letter(gold)) is not None:  # a reference like "(C) 12"
+        if is_choice(answer):
+            return clean(answer).strip("()").upper() == gold_letter, "choice letter"
+        value = clean(gold)[_CHOICE_RE.match(clean(gold)).end():]  # type: ignore[union-attr]
+        if value:
+            equal, rule = fast_compare(answer, value, float_rounding)
+            return equal, f"value of choice {gold_letter}: {rule}" if equal is not None else ""
     na, ng = plain_number(answer), plain_number(gold)
     if na is None or ng is None:
         return None, ""

@@ -7,6 +7,7 @@ only ever run after math-verify said "unequal".
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -29,6 +30,7 @@ _CHAIN_SPLIT_RE = re.compile(r"\\lt(?![a-zA-Z])|<|\\gt(?![a-zA-Z])|>")
 _DECIMAL_COMMA_RE = re.compile(r"^-?\d+,\d+$")
 _THOUSANDS_RE = re.compile(r"^-?[1-9]\d{0,2}(?:,\d{3})+$")
 _APPROX_RE = re.compile(r"^(?:.*\\approx)?\s*(-?\d*\.(\d+))\s*(\\?%)?$")
+_DEGREES_RE = re.compile(r"\^\s*\{?\s*\\circ|°|\\degree")
 _STOPWORDS = frozenset({"the", "a", "an", "it", "this", "that", "there", "is", "are", "was", "not"})
 DUMMY_SYMBOLS = frozenset({"k", "n", "m", "j", "l", "c", "C", "K", "N", "M"})
 
@@ -174,6 +176,16 @@ def rule_leading_words(gold: Side, answer: Side, rounding: int, precision: int) 
     return g_words[len(a_words)].lower() not in ("and", "or", "nor")  # "Alice and Bob win" is not "Alice"
 
 
-CHEAP_RULES = (rule_rounded_reference, rule_decimal_comma)
+def rule_degrees_radians(gold: Side, answer: Side, rounding: int, precision: int) -> bool:
+    """An angle in degrees on one side and in radians (a multiple of pi) on the other."""
+    for deg, rad in ((gold, answer), (answer, gold)):
+        if _DEGREES_RE.search(deg.latex) and "\\pi" in rad.latex and "\\pi" not in deg.latex:
+            d, r = _number(deg.expr), _number(rad.expr)
+            if d is not None and r is not None and abs(r * 180 / math.pi - d) < 1e-9 * max(1.0, abs(d)):
+                return True
+    return False
+
+
+CHEAP_RULES = (rule_rounded_reference, rule_decimal_comma, rule_degrees_radians)
 RULES = (rule_relation_as_set, rule_assignment_rhs, rule_dummy_rename, rule_ordering_chain,
-          rule_rounded_reference, rule_decimal_comma, rule_leading_words)
+          rule_rounded_reference, rule_decimal_comma, rule_leading_words, rule_degrees_radians)

@@ -101,6 +101,10 @@ EQUIVALENT = [
     ("So $g(x) = \\boxed{g(x) = x^2}$.", "g(t) = t^2"),
     ("The pair is $\\boxed{(x, x^2)}$.", "(P(x),Q(x)) = (x, x^2)"),
     ("The roots are $\\boxed{\\pm 2}$.", "x^2 = 4"),
+    ("The angle is $\\boxed{\\frac{\\pi}{4}}$.", "45^\\circ"),
+    ("The angle is $\\boxed{60^\\circ}$.", "\\frac{\\pi}{3}"),
+    ("The correct option is $\\boxed{C}$.", "\\text{(C) } 12"),
+    ("The count is $\\boxed{12}$.", "(C) 12"),
 ]
 
 DIFFERENT = [
@@ -144,6 +148,10 @@ DIFFERENT = [
     ("The root is $\\boxed{x = 2}$.", "x^2 = 4"),
     ("The vector is $\\boxed{(16, -7, 5)}$.", "\\begin{pmatrix} -7 \\\\ 16 \\\\ 5 \\end{pmatrix}"),
     ("The answer is $\\boxed{x \\in \\mathbb{Z}}$.", "x \\in \\mathbb{R}"),
+    ("The angle is $\\boxed{\\frac{\\pi}{3}}$.", "45^\\circ"),
+    ("The angle is $\\boxed{45}$.", "\\frac{\\pi}{4}"),
+    ("The correct option is $\\boxed{B}$.", "\\text{(C) } 12"),
+    ("The count is $\\boxed{13}$.", "(C) 12"),
 ]
 
 
