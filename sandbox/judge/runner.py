@@ -21,6 +21,7 @@ if __name__ != "__main__":  # imported for checking; in the sandbox the sources 
     from sandbox.judge.wire import NotData, encode
 
 PR_SET_DUMPABLE = 4
+MAX_FD = 4096
 
 
 def main() -> None:
@@ -59,8 +60,10 @@ def _fork() -> "Link":
             null = os.open(os.devnull, os.O_RDWR)
             for fd in (0, 1, 2):
                 os.dup2(null, fd)
-            for fd in (null, p2c_w, c2p_r):
-                os.close(fd)
+            low, high = sorted((p2c_r, c2p_w))
+            os.closerange(3, low)  # nothing of the parent's but the two pipe ends survives in the child
+            os.closerange(low + 1, high)
+            os.closerange(high + 1, MAX_FD)
             _serve(p2c_r, c2p_w)
         finally:
             os._exit(0)
