@@ -15,7 +15,7 @@ BUILD_DIR="${RUNNER_BUILD_DIR:-/var/tmp/rlvr-runner-build}"
 ROOTFS="$BUILD_DIR/rootfs"
 
 recipe_hash() {
-    cat "$HERE/Dockerfile" "$HERE/packages.txt" "$HERE/build_runner.sh" | sha256sum | cut -c1-16
+    cat "$HERE/Dockerfile" "$HERE/packages.txt" "$HERE/setup.sh" "$HERE/build_runner.sh" | sha256sum | cut -c1-16
 }
 
 image_is_current() {
@@ -67,18 +67,16 @@ SOURCES
     printf '#!/bin/sh\nexit 101\n' > "$ROOTFS/usr/sbin/policy-rc.d"
     chmod +x "$ROOTFS/usr/sbin/policy-rc.d"
     bind_devices
-    cp "$HERE/packages.txt" "$ROOTFS/tmp/packages.txt"
+    cp "$HERE/packages.txt" "$HERE/setup.sh" "$ROOTFS/tmp/"
     echo "[runner] installing $(tr '\n' ' ' < "$HERE/packages.txt")"
-    # Same steps as the Dockerfile's RUN (no home, no shadow files, work dir /box).
+    # Same steps as the Dockerfile's RUN.
     chroot "$ROOTFS" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive sh -euc '
         apt-get update
         xargs -a /tmp/packages.txt apt-get install -y --no-install-recommends
         apt-get clean
-        rm -rf /var/lib/apt/lists/* /var/cache/apt/* /usr/share/doc /usr/share/man /usr/share/locale /tmp/packages.txt
-        useradd --uid 10001 --user-group --no-create-home --home-dir /box --shell /bin/bash runner
-        rm -f /etc/shadow /etc/shadow- /etc/gshadow /etc/gshadow-
-        rmdir /home
-        mkdir -p /box && chown runner:runner /box'
+        rm -rf /var/lib/apt/lists/* /var/cache/apt/* /usr/share/doc /usr/share/man /usr/share/locale
+        sh /tmp/setup.sh
+        rm /tmp/packages.txt /tmp/setup.sh'
     rm -f "$ROOTFS/usr/sbin/policy-rc.d"
     unmount_all
     echo "[runner] docker import as $IMAGE"
