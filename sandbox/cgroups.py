@@ -14,7 +14,7 @@ import signal
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -65,6 +65,7 @@ class JobCgroup:
 
     memory: Path
     pids: Path
+    created: float = field(default_factory=time.monotonic)
 
     @classmethod
     def create(cls) -> JobCgroup:
@@ -79,7 +80,7 @@ class JobCgroup:
                 _REAPED.add(parent)
             (parent / name).mkdir()
             dirs.append(parent / name)
-        group = cls(*dirs)
+        group = cls(dirs[0], dirs[1])
         try:
             (group.memory / "memory.swappiness").write_text("0")
             group.usage()

@@ -18,6 +18,7 @@ import os
 import select
 import signal
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -40,6 +41,7 @@ MAX_STACK_BYTES = 256 << 20
 FALLBACK_STACK_BYTES = 8 << 20
 MIN_TMPFS_BYTES = 64 << 20
 HOST_GRACE_S = 5.0
+DRAIN_LIMIT_S = 60.0
 MARSHAL_VERSION = 4  # what the runner speaks: see sandbox/_runner.py
 
 
@@ -81,6 +83,8 @@ class LocalBackend:
         self._python = python
         self._use_cgroups = use_cgroups
         self._cgroup_problem: str | None = None if use_cgroups else "cgroups disabled by configuration"
+        self._draining: list[JobCgroup] = []  # cgroups whose processes were still exiting at job end
+        self._lock = threading.Lock()
 
     def run(self, job: Job) -> Iterator[StepResult]:
         """Run ``job``'s steps in one fresh sandbox; closing the iterator early tears it down."""
@@ -94,12 +98,34 @@ class LocalBackend:
     def _cgroup(self) -> JobCgroup | None:
         if self._cgroup_problem is not None:
             return None
+        self._remove_drained()
         try:
             return JobCgroup.create()
         except OSError as exc:
             self._cgroup_problem = f"cgroups unavailable ({exc}): memory and process limits are rlimits only"
             log.warning("local sandbox degraded: %s", self._cgroup_problem)
             return None
+
+    def _release(self, cgroup: JobCgroup) -> None:
+        """Remove a finished job's cgroup now, or later if its killed processes are still exiting."""
+        try:
+            cgroup.close(timeout_s=0.0)
+        except OSError:
+            with self._lock:
+                self._draining.append(cgroup)
+
+    def _remove_drained(self) -> None:
+        with self._lock:
+            pending, self._draining = self._draining, []
+        for cgroup in pending:
+            try:
+                cgroup.close(timeout_s=0.0)
+            except OSError as exc:
+                if time.monotonic() - cgroup.created > DRAIN_LIMIT_S:
+                    log.warning("local sandbox: cgroup %s will not go away: %s", cgroup.memory.name, exc)
+                else:
+                    with self._lock:
+                        self._draining.append(cgroup)
 
 
 class _JobRun:
@@ -263,10 +289,7 @@ class _JobRun:
                         os.kill(pid, signal.SIGKILL)
 
     def close(self) -> None:
-        """Kill the sandbox (if started) and remove the job's cgroups (a cgroup that will not go is logged)."""
+        """Kill the sandbox (if started) and release the job's cgroups without waiting for the dying."""
         self._teardown()
         if self.cgroup is not None:
-            try:
-                self.cgroup.close()
-            except OSError as exc:
-                log.warning("local sandbox: could not remove cgroup %s: %s", self.cgroup.memory.name, exc)
+            self.backend._release(self.cgroup)
