@@ -15,6 +15,11 @@ _UNICODE = {
     "√": r"\sqrt", "×": r"\times ", "·": r"\cdot ", "−": "-", "∞": r"\infty ", "∈": r"\in ", "∪": r"\cup ",
     "∩": r"\cap ", "⁄": "/", "°": r"^\circ", "±": r"\pm ", "⩽": r"\leq ", "⩾": r"\geq ", "→": r"\to ",
 }
+# NFKC would turn "x²" into "x2"; superscripts and subscripts become ^{..} and _{..} first.
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
+_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉₊₋", "0123456789+-")
+_SUPERSCRIPTS_RE = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻]+")
+_SUBSCRIPTS_RE = re.compile("[₀₁₂₃₄₅₆₇₈₉₊₋]+")
 _HTML_RE = re.compile(r"<(sup|sub)>(.{0,200}?)</\1>", re.IGNORECASE)
 _MATH_DELIMS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
 _DROP_RE = re.compile(
@@ -37,12 +42,15 @@ _INT = r"(?:[1-9]\d{0,2}(?:,\d{3})+|\d+)"
 _DEC_RE = re.compile(rf"^([+-]?)({_INT})?(?:\.(\d+))?$")
 _REPEATING_RE = re.compile(r"^([+-]?)(\d*)\.(\d*)\\overline\{?(\d{1,20})\}?$")
 _SCI_RE = re.compile(r"^(.+?)(?:\\times|\\cdot|\*|x)10\^\{?([+-]?\d{1,3})\}?$|^(.+?)[eE]([+-]?\d{1,3})$")
-_FRAC_NUM_RE = re.compile(r"^([+-]?)\\frac\{?(\d{1,30})\}?\{?(\d{1,30})\}?$|^([+-]?\d{1,30})/(\d{1,30})$")
+# Without braces \frac takes one digit per argument: \frac123 is (1/2)*3, not 12/3.
+_FRAC_NUM_RE = re.compile(r"^([+-]?)\\frac(?:\{(\d{1,30})\}|(\d))(?:\{(\d{1,30})\}|(\d))$|^([+-]?\d{1,30})/(\d{1,30})$")
 _CURRENCY_RE = re.compile(r"^(?:\\\$|\$)|(?:\\\$|\$)$|\\euro|€|£")
 
 
 def unicode_to_latex(text: str) -> str:
     """Fold full-width characters, HTML super/subscripts and math symbols into LaTeX."""
+    text = _SUPERSCRIPTS_RE.sub(lambda m: "^{" + m.group().translate(_SUPERSCRIPTS) + "}", text)
+    text = _SUBSCRIPTS_RE.sub(lambda m: "_{" + m.group().translate(_SUBSCRIPTS) + "}", text)
     text = unicodedata.normalize("NFKC", text)
     text = _HTML_RE.sub(lambda m: ("^{" if m.group(1).lower() == "sup" else "_{") + m.group(2) + "}", text)
     return "".join(_UNICODE.get(c, c) for c in text)
@@ -125,10 +133,10 @@ def plain_number(text: str) -> tuple[Fraction, bool, bool] | None:
         return (-value if m.group(1) == "-" else value), m.group(3) is not None, percent
     f = _FRAC_NUM_RE.match(c)
     if f:
-        if f.group(2) is not None:
-            num, den, sign = int(f.group(2)), int(f.group(3)), f.group(1)
+        if f.group(6) is None:
+            num, den, sign = int(f.group(2) or f.group(3)), int(f.group(4) or f.group(5)), f.group(1)
         else:
-            num, den, sign = int(f.group(4)), int(f.group(5)), ""
+            num, den, sign = int(f.group(6)), int(f.group(7)), ""
         if den == 0:
             return None
         value = Fraction(num, den)

@@ -110,6 +110,8 @@ EQUIVALENT = [
     ("So the result is \\boxed{−5}.", "-5"),
     ("The height is \\boxed{√3/2}.", "\\frac{\\sqrt3}{2}"),
     ("The answer is ２４", "24"),
+    ("The polynomial is \\boxed{2x²+1}.", "2x^2+1"),
+    ("The step is \\boxed{10⁻³}.", "0.001"),
 ]
 
 DIFFERENT = [
@@ -137,6 +139,8 @@ DIFFERENT = [
     ("As a fraction, $\\boxed{0.\\overline{6}}$.", "\\frac13"),
     ("The count is $\\boxed{6.02e22}$.", "6.02\\times10^{23}"),
     ("So the share is $\\boxed{5\\%}$.", "0.5"),
+    ("So $\\boxed{\\frac123}$.", "4"),  # never 12/3: \\frac without braces takes one digit per argument
+    ("The polynomial is \\boxed{x²}.", "2x"),
 ]
 
 
