@@ -145,6 +145,8 @@ def last_phrase(text: str) -> tuple[str, str, str] | None:
         begin, start = m.start(), m.end()
     if start is None or begin is None:
         return None
+    lead = len(text[start:start + PHRASE_CHARS]) - len(text[start:start + PHRASE_CHARS].lstrip(" \t\n*:#"))
+    start += lead  # "**Final Answer**\n\n$42$": the answer may sit on the next line
     rest = _HOPE_RE.sub("", text[start:start + PHRASE_CHARS])
     cut = len(rest)
     for m in _SENTENCE_END_RE.finditer(rest):

@@ -49,6 +49,8 @@ EXTRACTION = [
     ("6 * 7 = 42.\n\n**Final Answer:** 42", "42", 1.0, "(phrase)"),
     ("6 * 7 = 42.\n\nFinal answer: **42**", "42", 1.0, "(phrase)"),
     ("Option C gives 12 apples. Answer: (C) 12", "C", 1.0, "choice letter"),
+    ("Adding up the cases gives 42.\n\n**Final Answer**\n\n$42$", "42", 1.0, "(phrase)"),
+    ("### Final Answer\n12 apples", "12", 1.0, "(phrase)"),
     ("", "7", 0.0, "empty completion"),
 ]
 
