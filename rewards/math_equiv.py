@@ -36,7 +36,7 @@ def compare(gold: Side, answer: Side, rounding: int, precision: int) -> tuple[bo
         different = False
     for rule in CHEAP_RULES if both_constant else RULES:
         if rule(gold, answer, rounding, precision):
-            return True, rule.__doc__.splitlines()[0].strip().rstrip(".") if rule.__doc__ else rule.__name__
+            return True, "rescue rule: " + (rule.__doc__ or rule.__name__).splitlines()[0].strip().rstrip(".")
     return False, "numeric value" if different else "math-verify"
 
 
