@@ -10,12 +10,15 @@ through proxies that send arguments and receive results as plain data (wire.py),
 child. The one result line goes to a private dup of stdout, prefixed with the nonce.
 """
 
+from __future__ import annotations
+
 import builtins
 import json
 import os
-from typing import Any
 
 if __name__ != "__main__":  # imported by the judge; in the sandbox wire.py's source precedes this one
+    from typing import Any
+
     from sandbox.judge.wire import NotData, decode, encode
 
 BUILTIN_ERRORS = {n: e for n, e in vars(builtins).items() if isinstance(e, type) and issubclass(e, Exception)}

@@ -2,14 +2,17 @@
 
 stdin/stdout tests run the program itself with the test's input; the expected output
 never enters the sandbox. Call-, assert- and pytest-based tests run the trusted
-harness (wire.py + harness.py + runner.py, passed as ``-c`` source so no file in the
-work dir can alter it), which gets the job, the solution and a fresh nonce on stdin.
+harness (wire.py + harness.py + runner.py). It travels on the step's stdin, never as a
+file in the work dir that an earlier test's program could rewrite: a ``-c`` bootstrap
+reads it, already compiled (marshal) when the same interpreter runs on this host,
+then the harness reads the job: the solution, the test and a fresh nonce.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import subprocess
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -21,8 +24,21 @@ from sandbox.languages import resolve
 from sandbox.policy import COMPILE_POLICY, Policy
 
 HARNESS_SOURCES = ("wire.py", "harness.py", "runner.py")
+FUTURE = "from __future__ import annotations\n"
 HARNESS_SLACK_S = 1.0  # two interpreter starts and the harness's own work
 PYTEST_PATHS = ("/usr/lib/python3/dist-packages",)  # Debian's python3-pytest, read-only in the sandbox
+BOOTSTRAP = (
+    "import sys, marshal\n"
+    "i = sys.stdin.buffer\n"
+    "v, n, m = i.readline().decode().rsplit(' ', 2)\n"
+    "b, s = i.read(int(n)), i.read(int(m)).decode()\n"
+    "exec(marshal.loads(b) if v == repr(sys.version) else compile(s, '<harness>', 'exec'))\n"
+)
+PRECOMPILE = (
+    "import sys, marshal\n"
+    "code = compile(sys.stdin.read(), '<harness>', 'exec')\n"
+    "sys.stdout.buffer.write(repr(sys.version).encode() + b'\\n' + marshal.dumps(code))\n"
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +73,27 @@ class Planned:
 def harness_program() -> str:
     """The harness's source, as one program for ``python -c``."""
     here = Path(__file__).parent
-    return "\n".join((here / name).read_text() for name in HARNESS_SOURCES)
+    first, *rest = ((here / name).read_text() for name in HARNESS_SOURCES)
+    return "\n".join([first, *(part.replace(FUTURE, "", 1) for part in rest)])  # one __future__ line, at the top
+
+
+@cache
+def harness_prefix(python: str) -> bytes:
+    """The start of a harness step's stdin: a header, the harness compiled by ``python`` (if it runs here), its source.
+
+    Compiling 600 lines costs a third of the harness's CPU; the sandbox reuses the
+    compiled form only if its interpreter reports the very same ``sys.version``.
+    """
+    source = harness_program().encode()
+    version, blob = "''", b""
+    try:
+        done = subprocess.run([python, "-I", "-S", "-c", PRECOMPILE], input=source, capture_output=True, timeout=60)
+        if done.returncode == 0:
+            header, _, blob = done.stdout.partition(b"\n")
+            version = header.decode()
+    except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
+        blob = b""
+    return f"{version} {len(blob)} {len(source)}\n".encode() + blob + source
 
 
 def plan(source: str, suite: TestSuite, language: str, limits: Limits) -> Planned:
@@ -73,11 +109,13 @@ def plan(source: str, suite: TestSuite, language: str, limits: Limits) -> Planne
         return Planned(Job({lang.source: source.encode()}, build + runs, lang.name), compiles=bool(build))
     if lang.name != "python":
         raise UnsupportedLanguage(f"{suite.kind}-based tests need python, not {language!r}")
-    argv = (lang.run_argv(policy)[0], "-I", "-S", "-B", "-c", harness_program())
+    python = lang.run_argv(policy)[0]
+    argv = (python, "-I", "-S", "-B", "-c", BOOTSTRAP)
+    prefix = harness_prefix(python)
     policy = replace(policy, wall_time_s=policy.wall_time_s + HARNESS_SLACK_S)
     nonces = tuple(secrets.token_hex(16) for _ in suite.cases)
     steps = tuple(
-        Step(argv, _harness_stdin(source, suite, n - 1, nonce), policy, f"test {n}")
+        Step(argv, prefix + _harness_stdin(source, suite, n - 1, nonce), policy, f"test {n}")
         for n, nonce in enumerate(nonces, 1)
     )
     return Planned(Job({}, steps, lang.name), compiles=False, nonces=nonces)

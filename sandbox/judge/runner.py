@@ -5,6 +5,8 @@ The job arrives on stdin as JSON: ``nonce``, ``mode`` (assert | call | pytest),
 and ``args`` (call). The one output line is ``<nonce> <JSON result>``.
 """
 
+from __future__ import annotations
+
 import ast
 import builtins
 import contextlib
@@ -14,9 +16,10 @@ import json
 import os
 import sys
 import types
-from typing import Any
 
 if __name__ != "__main__":  # imported for checking; in the sandbox the sources are concatenated
+    from typing import Any
+
     from sandbox.judge.harness import CandidateError, Link, RemoteCallable, _serve
     from sandbox.judge.wire import NotData, encode
 
@@ -50,7 +53,7 @@ def main() -> None:
         data = data[os.write(out, data) :]
 
 
-def _fork() -> "Link":
+def _fork() -> Link:
     """Fork the child that will run the solution, before anything secret is read."""
     p2c_r, p2c_w = os.pipe()
     c2p_r, c2p_w = os.pipe()
@@ -72,7 +75,7 @@ def _fork() -> "Link":
     return Link(pid, p2c_w, c2p_r)
 
 
-def _namespace(spec: dict, link: "Link") -> dict[str, Any]:
+def _namespace(spec: dict, link: Link) -> dict[str, Any]:
     """The tests' namespace: the prelude, then a proxy for each function or class the solution defines.
 
     Names of builtins and of the prelude are never replaced (a solution defining ``abs``
@@ -95,7 +98,7 @@ def _namespace(spec: dict, link: "Link") -> dict[str, Any]:
     return ns
 
 
-def run_assert(spec: dict, link: "Link") -> dict[str, Any]:
+def run_assert(spec: dict, link: Link) -> dict[str, Any]:
     """Run the setup and one test's code; pass only if it completes."""
     ns = _namespace(spec, link)
     last: list[Any] = []
@@ -119,7 +122,7 @@ def run_assert(spec: dict, link: "Link") -> dict[str, Any]:
     return {"status": "pass"}
 
 
-def run_call(spec: dict, link: "Link") -> dict[str, Any]:
+def run_call(spec: dict, link: Link) -> dict[str, Any]:
     """Call the named function (or ``Solution().<name>``) with the JSON arguments; return its value."""
     _namespace(spec, link)
     name = spec["fn_name"]
@@ -140,7 +143,7 @@ def run_call(spec: dict, link: "Link") -> dict[str, Any]:
         return {"status": "error", "message": str(exc)}
 
 
-def run_pytest(spec: dict, link: "Link") -> dict[str, Any]:
+def run_pytest(spec: dict, link: Link) -> dict[str, Any]:
     """Collect the test file, delete it, then run it against a lazy ``solution`` module."""
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     sys.dont_write_bytecode = True
@@ -178,7 +181,7 @@ def run_pytest(spec: dict, link: "Link") -> dict[str, Any]:
     return {"status": "pytest", "exit_code": int(exit_code), **tally.counts, "message": tally.message}
 
 
-def _lazy(link: "Link", name: str) -> Any:
+def _lazy(link: Link, name: str) -> Any:
     if name.startswith("__"):
         raise AttributeError(name)
     return RemoteCallable(link, {"name": name}, name)

@@ -9,9 +9,13 @@ attribute dicts and are rebuilt on the other side from that side's own class.
 Standalone on purpose (stdlib only): the harness ships this source into the sandbox.
 """
 
+from __future__ import annotations
+
 import collections
 import math
-from typing import Any
+
+if __name__ != "__main__":  # annotations stay strings in the sandbox, where typing is not worth its import
+    from typing import Any
 
 
 class NotData(ValueError):

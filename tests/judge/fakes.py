@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from sandbox.backend import Job, StepResult
+from sandbox.judge.program import harness_prefix
 
 
 class PlainBackend:
@@ -82,7 +83,7 @@ class ReplyingBackend:
 
     def run(self, job: Job) -> Iterator[StepResult]:
         for step in job.steps:
-            nonce = json.loads(step.stdin)["nonce"]
+            nonce = json.loads(step.stdin[len(harness_prefix(step.argv[0])) :])["nonce"]
             line = f"{nonce} {json.dumps(self.result)}\n".encode() + self.extra
             yield StepResult(self.exit_code, None, line, b"", 0.01)
 
