@@ -1,10 +1,10 @@
 """The trusted harness: runs tests against a solution that lives in another process.
 
-Shipped into the sandbox as ``python -I -S -c <wire.py + this file>`` (never as a file
-the solution could rewrite). The harness forks a child *before* reading anything
-secret, makes itself non-dumpable (the child cannot ptrace it or read its memory or
-fds), then reads the job (nonce, solution, tests) from its stdin, which the child never
-sees. The child runs the solution; the tests run here and reach the solution only
+Shipped into the sandbox on the step's stdin with wire.py and runner.py (see
+program.py; never as a file the solution could rewrite). The harness makes itself
+non-dumpable (the child cannot ptrace it or read its memory or fds), forks a child
+*before* reading anything secret, then reads the job (nonce, solution, tests) from its
+stdin, which the child never sees. The child runs the solution; the tests run here and reach the solution only
 through proxies that send arguments and receive results as plain data (wire.py), so
 ``__eq__`` tricks, ``sys.exit``, monkeypatched builtins and skips all stay in the
 child. The one result line goes to a private dup of stdout, prefixed with the nonce.
