@@ -41,11 +41,6 @@ def stdins(n: int) -> list[bytes]:
     return [" ".join(str(i * j) for j in range(20)).encode() for i in range(n)]
 
 
-def best_of(rounds: int, fn: Callable[[], float]) -> float:
-    """Median of ``rounds`` runs (the machine is shared: the median is the honest figure)."""
-    return statistics.median(fn() for _ in range(rounds))
-
-
 def bare(argv: list[str], inputs: list[bytes], cwd: str) -> float:
     """Seconds per test for ``subprocess.run`` of ``argv`` on each input."""
     start = time.perf_counter()
@@ -72,52 +67,56 @@ def sandboxed(backend: LocalBackend, files: dict[str, bytes], build: tuple[Step,
     return (time.perf_counter() - start - compile_s) / len(inputs), compile_s
 
 
+def compile_bare(argv: list[str], source: str, cwd: str) -> float:
+    """Seconds for one host compile of ``source`` (without the sandbox's precompiled-header -I)."""
+    Path(cwd, "main.cpp").write_text(source)
+    start = time.perf_counter()
+    subprocess.run([a for a in argv if not a.startswith("-I")], cwd=cwd, check=True)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tests", type=int, default=40)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     backend = LocalBackend()
     inputs = stdins(args.tests)
-    py = resolve("python")
-    cpp = resolve("cpp")
+    py, cpp = resolve("python"), resolve("cpp")
+    compile_argv = list(cpp.compile_argv() or ())
+    build = (Step(tuple(compile_argv), policy=COMPILE_POLICY),)
+    rows: dict[str, list[tuple[float, float]]] = {}
+
+    def add(name: str, bare_s: float, box_s: float) -> None:
+        rows.setdefault(name, []).append((bare_s, box_s))
+
+    # Bare and sandboxed alternate within each round, and each ratio is taken within its
+    # round: the machine is shared, and its load moves more between rounds than within one.
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "main.py").write_text(PY_SOURCE)
-        Path(tmp, "main.cpp").write_text(CPP_SOURCE)
-        compile_argv = list(cpp.compile_argv() or ())
-        start = time.perf_counter()
-        subprocess.run(compile_argv, cwd=tmp, check=True)
-        bare_compile = time.perf_counter() - start
+        for _ in range(args.rounds):
+            py_files = {"main.py": PY_SOURCE.encode()}
+            add("python stdin/stdout, per test", bare(list(py.run_argv()), inputs, tmp),
+                sandboxed(backend, py_files, (), py.run_argv(), inputs)[0])
+            add("python, 1-test job (start cost)", bare(list(py.run_argv()), inputs[:5], tmp),
+                sandboxed(backend, py_files, (), py.run_argv(), inputs[:1])[0])
+            iostream_compile = compile_bare(compile_argv, CPP_SOURCE, tmp)
+            box_per_test, box_compile = sandboxed(backend, {"main.cpp": CPP_SOURCE.encode()}, build, cpp.run_argv(),
+                                                  inputs)
+            add("c++ binary, per test", bare(["./main"], inputs, tmp), box_per_test)
+            add("c++ compile, <iostream>", iostream_compile, box_compile)
+            add("c++ compile, <bits/stdc++.h>", compile_bare(compile_argv, CPP_STDCPP_SOURCE, tmp),
+                sandboxed(backend, {"main.cpp": CPP_STDCPP_SOURCE.encode()}, build, cpp.run_argv(), inputs[:1])[1])
 
-        py_bare = best_of(args.rounds, lambda: bare(list(py.run_argv()), inputs, tmp))
-        py_box = best_of(args.rounds, lambda: sandboxed(backend, {"main.py": PY_SOURCE.encode()}, (),
-                                                          py.run_argv(), inputs)[0])
-        cpp_bare = best_of(args.rounds, lambda: bare(["./main"], inputs, tmp))
-        build = (Step(tuple(compile_argv), policy=COMPILE_POLICY),)
-        runs = [sandboxed(backend, {"main.cpp": CPP_SOURCE.encode()}, build, cpp.run_argv(), inputs)
-                for _ in range(args.rounds)]
-        cpp_box = statistics.median(r[0] for r in runs)
-        box_compile = statistics.median(r[1] for r in runs)
-        stdcpp = [sandboxed(backend, {"main.cpp": CPP_STDCPP_SOURCE.encode()}, build, cpp.run_argv(), inputs[:1])[1]
-                  for _ in range(args.rounds)]
-        Path(tmp, "main.cpp").write_text(CPP_STDCPP_SOURCE)
-        start = time.perf_counter()
-        subprocess.run([a for a in compile_argv if not a.startswith("-I")], cwd=tmp, check=True)
-        bare_stdcpp = time.perf_counter() - start
-        one_py = best_of(args.rounds, lambda: sandboxed(backend, {"main.py": PY_SOURCE.encode()}, (),
-                                                          py.run_argv(), inputs[:1])[0])
-
-    print(f"tests per submission: {args.tests}, rounds: {args.rounds} (medians)")
+    print(f"tests per submission: {args.tests}, rounds: {args.rounds}; medians, ratio = median of per-round ratios")
     print(f"{'case':<34}{'bare ms':>10}{'sandbox ms':>12}{'ratio':>8}")
-    for name, b, s in (("python stdin/stdout, per test", py_bare, py_box),
-                       ("c++ binary, per test", cpp_bare, cpp_box),
-                       ("python, 1-test job (start cost)", py_bare, one_py)):
-        print(f"{name:<34}{b * 1e3:>10.2f}{s * 1e3:>12.2f}{s / b:>7.2f}x")
-    print(f"{'c++ compile, <iostream>':<34}{bare_compile * 1e3:>10.0f}{box_compile * 1e3:>12.0f}"
-          f"{box_compile / bare_compile:>7.2f}x   (target <= 1500 ms)")
-    box_stdcpp = statistics.median(stdcpp)
-    print(f"{'c++ compile, <bits/stdc++.h>':<34}{bare_stdcpp * 1e3:>10.0f}{box_stdcpp * 1e3:>12.0f}"
-          f"{box_stdcpp / bare_stdcpp:>7.2f}x   (bare: no precompiled header)")
+    for name, pairs in rows.items():
+        b = statistics.median(p[0] for p in pairs)
+        x = statistics.median(p[1] for p in pairs)
+        ratio = statistics.median(p[1] / p[0] for p in pairs)
+        print(f"{name:<34}{b * 1e3:>10.2f}{x * 1e3:>12.2f}{ratio:>7.2f}x")
+    print("targets: <= 1.5x bare per test; <= 1500 ms sandboxed compile per C++ submission "
+          "(bare <bits/stdc++.h> has no precompiled header)")
 
 
 if __name__ == "__main__":
