@@ -1,6 +1,6 @@
 """Per-test overhead of the local sandbox against a bare ``subprocess.run`` of the same program.
 
-python -m bench.bench_sandbox [--tests 40] [--rounds 3]
+python -m bench.bench_sandbox [--tests 40] [--rounds 5]
 
 Same interpreter and argv on both sides (``/usr/bin/python3 -I -S -B``; a C++ binary
 built with the table's ``g++ -O2 -std=c++17``). The sandbox runs one job per submission

@@ -131,7 +131,7 @@ def run_step(spec, fds):
     start = time.monotonic()
     actions = [(os.POSIX_SPAWN_DUP2, stdin, 0), (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
     try:
-        pid = os.posix_spawn(
+        pid = os.posix_spawnp(  # PATH lookup (the sandbox's PATH) for a bare command name
             spec["argv"][0],
             spec["argv"],
             os.environ,
