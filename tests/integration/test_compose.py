@@ -31,6 +31,7 @@ IMAGE = "rlvr:latest"
 RUNNER_IMAGE = "rlvr-runner:latest"
 BUILD_TIMEOUT_S = 3000
 READY_TIMEOUT_S = 240.0
+HEALTHY_TIMEOUT_S = 90.0
 DOCKER_SOCKET = "/var/run/docker.sock"
 
 
@@ -188,6 +189,18 @@ def test_code_item_yields_a_runner_container_started_through_the_proxy(stack: St
     assert runners, "the service scored code without starting a runner container"
     assert all(RUNNER_IMAGE in c.image.tags for c in runners)
     assert all(c.attrs["HostConfig"]["NetworkMode"] == "none" for c in runners)
+
+
+def test_service_container_yields_healthy_by_its_healthcheck(stack: Stack) -> None:
+    deadline = time.monotonic() + HEALTHY_TIMEOUT_S
+    status = "unknown"
+    while time.monotonic() < deadline:
+        container = stack.service_container()
+        status = container.attrs["State"].get("Health", {}).get("Status", "no healthcheck")
+        if status != "starting":
+            break
+        time.sleep(2)
+    assert status == "healthy"
 
 
 @pytest.mark.parametrize("key", ["", "not-the-key"], ids=["no key", "wrong key"])
