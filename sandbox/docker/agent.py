@@ -78,13 +78,14 @@ def other_pids() -> list[int]:
 def kill_others() -> bool:
     """SIGKILL every other process (kill(-1) spares only us); True when none is left."""
     for _ in range(50):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(-1, signal.SIGKILL)
-        time.sleep(0.002)
         reap_all()
         if not other_pids():
             return True
-    return False
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(-1, signal.SIGKILL)
+        time.sleep(0.001)
+    reap_all()
+    return not other_pids()
 
 
 def empty_dir(path: str) -> None:

@@ -19,6 +19,8 @@ from sandbox.errors import BackendUnavailable, SandboxError
 
 log = logging.getLogger(__name__)
 RETRY_BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0)
+# Containers started at once: recycling after every limit hit must not queue behind one start.
+MAX_PARALLEL_STARTS = 4
 
 
 class WarmPool:
@@ -35,10 +37,11 @@ class WarmPool:
         self._closed = False
         self.last_error: str | None = None
         self._doomed: queue.Queue[Runner | None] = queue.Queue()
-        self._filler = threading.Thread(target=self._fill, name="rlvr-docker-filler", daemon=True)
+        self._fillers = [threading.Thread(target=self._fill, name=f"rlvr-docker-filler-{n}", daemon=True)
+                         for n in range(min(size, MAX_PARALLEL_STARTS))]
         self._reaper = threading.Thread(target=self._reap, name="rlvr-docker-reaper", daemon=True)
-        self._filler.start()
-        self._reaper.start()
+        for thread in (*self._fillers, self._reaper):
+            thread.start()
 
     @property
     def idle(self) -> int:
@@ -78,6 +81,7 @@ class WarmPool:
             self._doomed.put(runner)
 
     def _fill(self) -> None:
+        """One filler thread: start a runner whenever the pool is short, backing off on failures."""
         failures = 0
         while True:
             with self._cond:
@@ -123,7 +127,8 @@ class WarmPool:
             idle, self._idle = self._idle, []
             self._live -= len(idle)
             self._cond.notify_all()
-        self._filler.join()
+        for filler in self._fillers:
+            filler.join()
         for runner in idle:
             self._doomed.put(runner)
         self._doomed.put(None)
