@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sandbox.judge import judge, parse_tests
+from sandbox.judge.program import Limits, plan
 from sandbox.languages import resolve
 from sandbox.local import LocalBackend
 
@@ -105,6 +106,7 @@ def main() -> None:
     cpp_judge = statistics.median(r[0] for r in cpp_runs)
     cpp_compile = statistics.median(r[1] for r in cpp_runs)
     assert_judge = median_of(args.rounds, lambda: judged_per_test(backend, PY_FUNCTION, asserts, "python")[0])
+    raw_job = median_of(args.rounds, lambda: backend_per_test(backend, PY_SOURCE, tests))
 
     problems = humaneval()[: args.problems]
     workers = os.cpu_count() or 1
@@ -132,6 +134,10 @@ def main() -> None:
         f"{'c++ compile per submission':<40}{bare_compile * 1e3:>10.0f}{cpp_compile * 1e3:>10.0f}"
         f"{cpp_compile / bare_compile:>7.2f}x   (target <= 1500 ms)"
     )
+    print(
+        f"{'python, raw backend job vs judge':<40}{raw_job * 1e3:>10.2f}{py_judge * 1e3:>10.2f}"
+        f"{py_judge / raw_job:>7.2f}x   (the judge's own cost over its sandbox job)"
+    )
     print(f"humaneval canonical, {len(problems)} problems, {workers} threads:")
     print(f"  bare subprocess (no sandbox): {bare_rate:7.1f} problems/s ({bare_ok} passed)")
     print(f"  judge in the local sandbox:   {judge_rate:7.1f} problems/s ({judge_ok} passed)")
@@ -143,6 +149,14 @@ def bare_per_test_files(python: str, cwd: str, n: int) -> float:
     for i in range(n):
         subprocess.run([python, "-I", "-S", f"a{i}.py"], capture_output=True, cwd=cwd, check=True)
     return (time.perf_counter() - start) / n
+
+
+def backend_per_test(backend: LocalBackend, source: str, tests: dict) -> float:
+    """Seconds per test for the judge's job run straight through the backend (no comparison, no verdicts)."""
+    planned = plan(source, parse_tests(tests), "python", Limits())
+    start = time.perf_counter()
+    results = list(backend.run(planned.job))
+    return (time.perf_counter() - start) / len(results)
 
 
 def cpp_judged(backend: LocalBackend, tests: dict) -> tuple[float, float]:
