@@ -365,6 +365,30 @@ def test_stdio_hack_yields_exact_verdict(local_backend: Backend, verdict: str, c
     assert verdicts(local_backend, code, SUM_STDIO, roomy) == [verdict]
 
 
+def test_daemon_left_by_one_test_is_gone_in_the_next_yields_wrong_answer(local_backend: Backend) -> None:
+    code = """
+        import os, time
+        if os.path.exists('daemon.pid'):
+            try:
+                os.kill(int(open('daemon.pid').read()), 0)
+                print('alive')
+            except OSError:
+                print('gone')
+        else:
+            if os.fork() == 0:
+                os.setsid()
+                if os.fork() == 0:
+                    open('daemon.pid', 'w').write(str(os.getpid()))
+                    time.sleep(60)
+                os._exit(0)
+            while not os.path.exists('daemon.pid'):
+                time.sleep(0.01)
+            print('alive')
+    """
+    result = judge(dedent(code), parse_tests({"inputs": ["", ""], "outputs": ["alive", "alive"]}), local_backend)
+    assert [r.verdict for r in result.results] == ["AC", "WA"]
+
+
 def test_reordered_tokens_yield_wrong_answer(local_backend: Backend) -> None:
     tests = {"inputs": ["3\n"], "outputs": ["1 2 3\n"]}
     assert verdicts(local_backend, "print(*range(int(input()), 0, -1))", tests) == ["WA"]
