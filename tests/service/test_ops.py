@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -87,16 +88,16 @@ def test_full_inflight_bound_yields_429_with_retry_after(guarded: TestClient) ->
     auth = {"authorization": "Bearer k1"}
     slow = {"items": [{"completion": "nap", "reference": "x"}] * 3, "rewards": {"t_heavy": 1.0}}
     small = {"items": [{"completion": "ab"}] * 2, "rewards": {"t_len": 1.0}}
-    with ThreadPoolExecutor(2) as ex:
+    with ThreadPoolExecutor(1) as ex:
         first = ex.submit(guarded.post, "/v1/score", json=slow, headers=auth)
-        codes = []
-        while not first.done() and len(codes) < 100:
-            codes.append(guarded.post("/v1/score", json=small, headers=auth))
+        deadline = time.monotonic() + 30
+        while guarded.get("/v1/stats", headers=auth).json()["inflight_items"] < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        refused = guarded.post("/v1/score", json=small, headers=auth)
         assert first.result().status_code == 200
-    refused = [r for r in codes if r.status_code == 429]
-    assert refused, [r.status_code for r in codes]
-    assert refused[0].headers["retry-after"] == "2"
-    assert "items in flight" in refused[0].json()["error"]
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "2"
+    assert "3 items in flight (limit 4)" in refused.json()["error"]
     assert guarded.post("/v1/score", json=small, headers=auth).status_code == 200  # bound released
 
 
