@@ -6,7 +6,10 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve test check lint typecheck bench clean toolchains
+.PHONY: install serve test test-setup check lint typecheck bench clean toolchains
+
+include sandbox/images/runner.mk
+include deploy/deploy.mk
 
 install: $(STAMP)
 
@@ -19,7 +22,11 @@ $(STAMP): pyproject.toml
 serve: install
 	$(VENV)/bin/rlvr serve --host $(HOST) --port $(PORT)
 
-test: install
+# Language toolchains for the local sandbox, the runner image for the docker backend, the
+# service image for the compose smoke test: each reused when current.
+test-setup: install toolchains runner-image-for-tests
+
+test: test-setup
 	$(PY) -m pytest -q
 
 lint: install
@@ -28,6 +35,7 @@ lint: install
 
 typecheck: install
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy deploy/socket_proxy
 
 check: lint typecheck test
 
