@@ -8,6 +8,7 @@ nor a removal is paid by a submission.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import threading
@@ -21,6 +22,17 @@ log = logging.getLogger(__name__)
 RETRY_BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0)
 # Containers started at once: recycling after every limit hit must not queue behind one start.
 MAX_PARALLEL_STARTS = 4
+# Pools not yet closed: closed at interpreter exit, so a process that forgets close() leaks nothing.
+_OPEN_POOLS: set[WarmPool] = set()
+_OPEN_POOLS_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_open_pools() -> None:
+    with _OPEN_POOLS_LOCK:
+        pools = list(_OPEN_POOLS)
+    for pool in pools:
+        pool.close()
 
 
 class WarmPool:
@@ -40,6 +52,8 @@ class WarmPool:
         self._fillers = [threading.Thread(target=self._fill, name=f"rlvr-docker-filler-{n}", daemon=True)
                          for n in range(min(size, MAX_PARALLEL_STARTS))]
         self._reaper = threading.Thread(target=self._reap, name="rlvr-docker-reaper", daemon=True)
+        with _OPEN_POOLS_LOCK:
+            _OPEN_POOLS.add(self)
         for thread in (*self._fillers, self._reaper):
             thread.start()
 
@@ -122,6 +136,10 @@ class WarmPool:
 
     def close(self) -> None:
         """Stop refilling and remove every idle runner; runners still lent out go on release."""
+        with _OPEN_POOLS_LOCK:
+            if self not in _OPEN_POOLS:
+                return  # already closed
+            _OPEN_POOLS.discard(self)
         with self._cond:
             self._closed = True
             idle, self._idle = self._idle, []
