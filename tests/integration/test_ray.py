@@ -38,11 +38,14 @@ REPLICA_RESTART_S = 120.0
 KILL_AFTER_S = 1.0
 HANDLE_SCRIPT = """
 import json, sys, ray
+from ray import serve
 from grpo.ray import serve_client
 ray.init(address="auto", logging_level="ERROR")
 items = json.loads(sys.stdin.read())
 with serve_client() as client:
-    print(json.dumps(client.score(items).model_dump(mode="json")))
+    via_client = client.score(items).model_dump(mode="json")
+via_score = serve.get_deployment_handle("RLVR", app_name="rlvr").score.remote({"items": items}).result()
+print(json.dumps([via_client, via_score]))
 """
 
 
@@ -84,8 +87,9 @@ def test_items_through_a_deployment_handle_yield_their_rewards(serve_url: tuple[
     out = subprocess.run([sys.executable, "-c", HANDLE_SCRIPT], input=json.dumps([i for i, _ in ITEMS]).encode(),
                          env=cluster.env, capture_output=True, timeout=180)
     assert out.returncode == 0, out.stderr.decode()[-3000:]
-    results = json.loads(out.stdout.decode().strip().splitlines()[-1])["results"]
-    assert [r["reward"] for r in results] == [reward for _, reward in ITEMS], results
+    via_client, via_score = json.loads(out.stdout.decode().strip().splitlines()[-1])
+    for response in (via_client, via_score):
+        assert [r["reward"] for r in response["results"]] == [reward for _, reward in ITEMS], response
 
 
 def test_replica_killed_mid_batch_yields_every_item_scored(serve_url: tuple[Any, str]) -> None:
