@@ -34,6 +34,9 @@ ITEMS: list[tuple[dict[str, Any], float]] = [
     ({"completion": "```python\nprint(2 * int(input()))\n```", "reference": DOUBLE, "rewards": {"code": 1.0}}, 1.0),
     ({"completion": "```python\nprint(int(input()) + 2)\n```", "reference": DOUBLE, "rewards": {"code": 1.0}}, 0.0),
 ]
+# Slow enough (two tests of 0.6 s) that the batch is still in flight when the replica is killed.
+SLOW = ({"completion": "```python\nimport time\ntime.sleep(0.6)\nprint(2 * int(input()))\n```", "reference": DOUBLE,
+         "rewards": {"code": 1.0}}, 1.0)
 REPLICA_RESTART_S = 120.0
 KILL_AFTER_S = 1.0
 HANDLE_SCRIPT = """
@@ -95,7 +98,8 @@ def test_items_through_a_deployment_handle_yield_their_rewards(serve_url: tuple[
 def test_replica_killed_mid_batch_yields_every_item_scored(serve_url: tuple[Any, str]) -> None:
     cluster, url = serve_url
     victim = cluster.replicas()[0]
-    batch = [item for item, _ in ITEMS] * 3
+    cases = [SLOW] * 8 + ITEMS * 2
+    batch = [item for item, _ in cases]
     killer = threading.Timer(KILL_AFTER_S, os.kill, (int(victim["pid"]), signal.SIGKILL))
     start = time.monotonic()
     killer.start()
@@ -106,7 +110,7 @@ def test_replica_killed_mid_batch_yields_every_item_scored(serve_url: tuple[Any,
         killer.join()
     assert time.monotonic() - start > KILL_AFTER_S, "the batch was over before the replica was killed"
     assert [r.status for r in response.results] == ["ok"] * len(batch), response.model_dump_json(indent=1)
-    assert [r.reward for r in response.results] == [reward for _, reward in ITEMS] * 3
+    assert [r.reward for r in response.results] == [reward for _, reward in cases]
     _wait_for_two_replicas(cluster, gone=int(victim["pid"]))
 
 
