@@ -11,8 +11,9 @@ IMAGE="${RLVR_RUNNER_IMAGE:-rlvr-runner:latest}"
 SUITE=bookworm
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
-BUILD_DIR="${RUNNER_BUILD_DIR:-/var/tmp/rlvr-runner-build}"
-ROOTFS="$BUILD_DIR/rootfs"
+BUILD_ROOT="${RUNNER_BUILD_DIR:-/var/tmp/rlvr-runner-build}"
+LOCK="$BUILD_ROOT.lock"
+ROOTFS=""  # a private directory per build, set in build_offline
 
 recipe_hash() {
     cat "$HERE/Dockerfile" "$HERE/packages.txt" "$HERE/setup.sh" "$HERE/build_runner.sh" | sha256sum | cut -c1-16
@@ -26,11 +27,13 @@ image_is_current() {
 
 unmount_all() {
     # Deepest first; never delete the rootfs while anything is mounted inside it.
+    [ -n "$ROOTFS" ] || return 0
     local m
     for m in $(findmnt -rn -o TARGET | grep -F "$ROOTFS/" | sort -r || true); do umount -l "$m" || true; done
 }
 
 remove_rootfs() {
+    [ -n "$ROOTFS" ] || return 0
     unmount_all
     if findmnt -rn -o TARGET | grep -qF "$ROOTFS/"; then
         echo "refusing to delete $ROOTFS: still has mounts" >&2
@@ -53,9 +56,10 @@ bind_devices() {
 
 build_offline() {
     command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap; }
-    mkdir -p "$BUILD_DIR"
+    mkdir -p "$BUILD_ROOT"
+    ROOTFS="$(mktemp -d "$BUILD_ROOT/rootfs.XXXXXX")"
+    chmod 755 "$ROOTFS"  # it becomes the image's /
     trap remove_rootfs EXIT
-    remove_rootfs
     echo "[runner] debootstrap $SUITE -> $ROOTFS"
     debootstrap --variant=minbase "$SUITE" "$ROOTFS" "$MIRROR"
     cat > "$ROOTFS/etc/apt/sources.list" <<SOURCES
@@ -102,6 +106,13 @@ case "$mode" in
 esac
 if [ "${FORCE:-0}" != 1 ] && image_is_current; then
     echo "[runner] $IMAGE is current (hash $(recipe_hash)); nothing to do"
+    exit 0
+fi
+# One build at a time (parallel `make test` runs): wait, then look again.
+exec 9>"$LOCK"
+flock 9
+if [ "${FORCE:-0}" != 1 ] && image_is_current; then
+    echo "[runner] $IMAGE was built meanwhile (hash $(recipe_hash)); nothing to do"
     exit 0
 fi
 start=$(date +%s)
