@@ -41,12 +41,21 @@ def server_process(
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     cmd = [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
     url = f"http://127.0.0.1:{port}"
+    with serving(cmd, url + ready_path, env=full_env) as proc:
+        yield url, proc
+
+
+@contextlib.contextmanager
+def serving(
+    cmd: list[str], ready_url: str, *, env: dict[str, str] | None = None, cwd: Path = REPO
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server command; yield its process once ``ready_url`` answers 200; stop it afterwards."""
     # the log goes to a file: an undrained pipe would block the server once it fills
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, env=full_env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
         try:
-            _wait_ready(url + ready_path, proc, log)
-            yield url, proc
+            _wait_ready(ready_url, proc, log)
+            yield proc
         finally:
             proc.terminate()
             try:

@@ -18,15 +18,13 @@ import re
 import subprocess
 import sys
 import sysconfig
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.server import REPO, free_port
+from tests.server import REPO, free_port, serving
 
 pytestmark = pytest.mark.integration
 
@@ -95,28 +93,11 @@ def user_env(tmp_path: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def serving(command: str, cwd: Path, env: dict[str, str]) -> Iterator[None]:
-    proc = subprocess.Popen(
-        ["bash", "-c", f"exec {command}"], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+def serving_command(command: str, cwd: Path, env: dict[str, str]) -> Iterator[None]:
+    """The guide's serve command, run as written, until it answers /readyz."""
     port = command.split("--port ")[1].split()[0]
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, (proc.stdout.read() if proc.stdout else b"").decode()
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, "the service did not become ready"
-            time.sleep(0.3)
+    with serving(["bash", "-c", f"exec {command}"], f"http://127.0.0.1:{port}/readyz", env=env, cwd=cwd):
         yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_guide_followed_literally_yields_served_plugin(tmp_path: Path, user_env: dict[str, str]) -> None:
@@ -132,7 +113,7 @@ def test_guide_followed_literally_yields_served_plugin(tmp_path: Path, user_env:
                 continue
             if step.kind == "serve":
                 ((command, _),) = commands(body)
-                stack.enter_context(serving(command, cwd, user_env))
+                stack.enter_context(serving_command(command, cwd, user_env))
                 continue
             for command, shown in commands(body):
                 if command.startswith("cd "):

@@ -8,14 +8,12 @@ so the None-not-zero rule is seen end to end.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import json
 import math
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,7 +24,7 @@ from grpo import AsyncRewardClient, RetryPolicy, RewardClient, compute_advantage
 from grpo import verl as grpo_verl
 from grpo.trl import rlvr_reward
 from tests.grpo.harness import TrainerLike
-from tests.server import REPO, free_port
+from tests.server import REPO, free_port, serving
 
 pytestmark = pytest.mark.integration
 
@@ -47,28 +45,9 @@ def url() -> Iterator[str]:
     cmd = [sys.executable, "-m", "uvicorn", "tests.grpo.openrlhf_app:create_app", "--factory"]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     env = {**os.environ, "PYTHONPATH": str(REPO), **ENV}
-    proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                raise RuntimeError(f"the service exited with {proc.returncode}:\n{out[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the service did not become ready within {STARTUP_TIMEOUT_S}s")
-            time.sleep(0.2)
+    with serving(cmd, f"{base}/readyz", env=env):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_client_yields_rewards_and_none_for_unjudged_items(url: str) -> None:
