@@ -249,8 +249,13 @@ def handle(request: dict) -> dict:
     if op == "files":
         return write_files(request["files"])
     if op == "step":
-        result = run_step(request["argv"], base64.b64decode(request["stdin"]), request["wall_time_s"],
-                          request["max_output_bytes"], request["rlimits"])
+        result = run_step(
+            request["argv"],
+            base64.b64decode(request["stdin"]),
+            request["wall_time_s"],
+            request["max_output_bytes"],
+            request["rlimits"],
+        )
         return {"ok": True, "result": result}
     if op == "wipe":
         return wipe()

@@ -64,8 +64,12 @@ class DockerBackend:
                 raise BackendUnavailable(f"cannot reach the Docker daemon: {_describe(exc)}") from exc
             self._client = client
             if not self.config.fresh_container:
-                self._pool = WarmPool(self._start_runner, self.config.pool_size,
-                                      self.config.max_jobs_per_container, self.config.acquire_timeout_s)
+                self._pool = WarmPool(
+                    self._start_runner,
+                    self.config.pool_size,
+                    self.config.max_jobs_per_container,
+                    self.config.acquire_timeout_s,
+                )
             return client
 
     def _start_runner(self) -> Runner:

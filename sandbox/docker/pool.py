@@ -49,8 +49,10 @@ class WarmPool:
         self._closed = False
         self.last_error: str | None = None
         self._doomed: queue.Queue[Runner | None] = queue.Queue()
-        self._fillers = [threading.Thread(target=self._fill, name=f"rlvr-docker-filler-{n}", daemon=True)
-                         for n in range(min(size, MAX_PARALLEL_STARTS))]
+        self._fillers = [
+            threading.Thread(target=self._fill, name=f"rlvr-docker-filler-{n}", daemon=True)
+            for n in range(min(size, MAX_PARALLEL_STARTS))
+        ]
         self._reaper = threading.Thread(target=self._reap, name="rlvr-docker-reaper", daemon=True)
         with _OPEN_POOLS_LOCK:
             _OPEN_POOLS.add(self)

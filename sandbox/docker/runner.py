@@ -45,10 +45,14 @@ def step_rlimits(policy: Policy, max_open_files: int) -> list[tuple[str, int, in
     cpu = max(1, math.ceil(policy.cpu_time_s))
     nproc = policy.max_processes + AGENT_TASKS
     stack = min(policy.memory_mb << 20, MAX_STACK_BYTES)
-    return [("RLIMIT_CPU", cpu, cpu + 1), ("RLIMIT_NPROC", nproc, nproc),
-            ("RLIMIT_FSIZE", policy.max_file_bytes, policy.max_file_bytes),
-            ("RLIMIT_NOFILE", max_open_files, max_open_files), ("RLIMIT_CORE", 0, 0),
-            ("RLIMIT_STACK", stack, stack)]
+    return [
+        ("RLIMIT_CPU", cpu, cpu + 1),
+        ("RLIMIT_NPROC", nproc, nproc),
+        ("RLIMIT_FSIZE", policy.max_file_bytes, policy.max_file_bytes),
+        ("RLIMIT_NOFILE", max_open_files, max_open_files),
+        ("RLIMIT_CORE", 0, 0),
+        ("RLIMIT_STACK", stack, stack),
+    ]
 
 
 class Channel:
@@ -192,9 +196,14 @@ class Runner:
             except Exception as exc:  # API errors and connection errors alike
                 raise SandboxError(f"cannot set the container's memory limit: {exc}") from exc
             self.memory_mb = policy.memory_mb
-        message = {"op": "step", "argv": list(step.argv), "stdin": base64.b64encode(step.stdin).decode(),
-                   "wall_time_s": policy.wall_time_s, "max_output_bytes": policy.max_output_bytes,
-                   "rlimits": step_rlimits(policy, self._config.max_open_files)}
+        message = {
+            "op": "step",
+            "argv": list(step.argv),
+            "stdin": base64.b64encode(step.stdin).decode(),
+            "wall_time_s": policy.wall_time_s,
+            "max_output_bytes": policy.max_output_bytes,
+            "rlimits": step_rlimits(policy, self._config.max_open_files),
+        }
         report = self.call(message, policy.wall_time_s + self._config.reply_margin_s)["result"]
         stdout, stderr = base64.b64decode(report["stdout"]), base64.b64decode(report["stderr"])
         notes: tuple[str, ...] = ()
@@ -203,16 +212,40 @@ class Runner:
         if report["exec_error"]:
             if step.argv[0].startswith("/"):
                 raise SandboxError(f"cannot execute {step.argv[0]} in the runner image: {report['exec_error']}")
-            return StepResult(127, None, b"", f"cannot execute {step.argv[0]}: {report['exec_error']}\n".encode(),
-                              report["wall_time_s"], 0.0, notes=(*notes, "exec failed"))
-        outcome = Outcome(report["exit_code"], report["signal"], report["wall_time_s"], report["cpu_time_s"],
-                          report["timed_out"], report["stdout_bytes"], report["stderr_bytes"], stderr,
-                          report["oom_kills"], report["pids_refused"])
+            return StepResult(
+                127,
+                None,
+                b"",
+                f"cannot execute {step.argv[0]}: {report['exec_error']}\n".encode(),
+                report["wall_time_s"],
+                0.0,
+                notes=(*notes, "exec failed"),
+            )
+        outcome = Outcome(
+            report["exit_code"],
+            report["signal"],
+            report["wall_time_s"],
+            report["cpu_time_s"],
+            report["timed_out"],
+            report["stdout_bytes"],
+            report["stderr_bytes"],
+            stderr,
+            report["oom_kills"],
+            report["pids_refused"],
+        )
         # cgroup=False: per-step process limits are rlimits here (the container's pids cgroup is a
         # fence for the whole container), so a refused fork is recognised from the program's stderr.
-        return StepResult(outcome.exit_code, outcome.signal, stdout, stderr, outcome.wall_time_s,
-                          outcome.cpu_time_s, classify(outcome, policy, cgroup=False),
-                          outcome.stdout_bytes > policy.max_output_bytes, notes)
+        return StepResult(
+            outcome.exit_code,
+            outcome.signal,
+            stdout,
+            stderr,
+            outcome.wall_time_s,
+            outcome.cpu_time_s,
+            classify(outcome, policy, cgroup=False),
+            outcome.stdout_bytes > policy.max_output_bytes,
+            notes,
+        )
 
     def wipe(self) -> bool:
         """Kill every process and empty the scratch dirs; True if the agent confirms it is clean."""
@@ -224,8 +257,10 @@ class Runner:
             state = self._api.inspect_container(self.id)["State"]
         except docker.errors.DockerException as exc:
             return f"container {self.id[:12]} cannot be inspected: {exc}"
-        return (f"container {self.id[:12]} is {state.get('Status')} (exit code {state.get('ExitCode')}, "
-                f"OOM-killed {state.get('OOMKilled')})")
+        return (
+            f"container {self.id[:12]} is {state.get('Status')} (exit code {state.get('ExitCode')}, "
+            f"OOM-killed {state.get('OOMKilled')})"
+        )
 
     def remove(self) -> None:
         """Kill and delete the container; a container already gone is fine."""
