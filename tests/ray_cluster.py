@@ -35,6 +35,9 @@ QUICKSTART_OPEN = "<!-- ray-quickstart"
 QUICKSTART_CLOSE = "<!-- /ray-quickstart -->"
 DOCUMENTED_GCS_PORT = 6379
 STARTUP_TIMEOUT_S = 150.0
+# A raylet must register with the GCS within 30 s (hard-coded in ray._private.node); on a
+# saturated machine the first start can miss that, so the cluster start is tried twice.
+START_ATTEMPTS = 2
 LOOPBACK_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
 JOIN_ON_LOOPBACK = (  # run as `python -c JOIN_ON_LOOPBACK start …`: the `ray` CLI, 127.0.0.1 kept as is
     "import sys, ray._private.services as s; s.resolve_ip_for_localhost = lambda host: host; "
@@ -44,12 +47,14 @@ JOIN_ON_LOOPBACK = (  # run as `python -c JOIN_ON_LOOPBACK start …`: the `ray`
 REPLICAS_SCRIPT = """
 import json, os, ray
 ray.init(address="auto", namespace="serve", logging_level="ERROR")
+head = next(n["NodeID"] for n in ray.nodes() if n["Alive"] and "node:__internal_head__" in n["Resources"])
 names = [a["name"] for a in ray.util.list_named_actors(all_namespaces=True) if "rlvr#RLVR" in a["name"]]
 info = []
 for name in names:
     try:  # a killed replica stays listed until Serve replaces it
         info.append(ray.get(ray.get_actor(name, namespace="serve").__ray_call__.remote(
             lambda self: {"pid": os.getpid(), "node": ray.get_runtime_context().get_node_id()}), timeout=20))
+        info[-1]["head"] = info[-1]["node"] == head
     except (ValueError, ray.exceptions.RayError):
         pass
 print(json.dumps(info))
@@ -66,7 +71,7 @@ class Cluster:
     started: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def replicas(self) -> list[dict[str, object]]:
-        """pid and node id of every running rlvr replica."""
+        """pid, node id and whether on the head node, of every running rlvr replica."""
         out = subprocess.run(
             [sys.executable, "-c", REPLICAS_SCRIPT], env=self.env, capture_output=True, timeout=120, check=True
         )
@@ -88,6 +93,14 @@ def documented_commands(readme: Path = RAY_README) -> list[list[str]]:
     return [shlex.split(line) for line in lines]
 
 
+def split_env(argv: list[str]) -> tuple[dict[str, str], list[str]]:
+    """``VAR=value ... cmd args`` as ({VAR: value}, [cmd, args])."""
+    n = 0
+    while n < len(argv) and "=" in argv[n] and argv[n].split("=", 1)[0].isidentifier():
+        n += 1
+    return dict(a.split("=", 1) for a in argv[:n]), argv[n:]
+
+
 def _on_test_ports(argv: list[str], gcs_port: int, temp_dir: Path) -> list[str]:
     """A documented `ray start`, on a free GCS port, with a temp dir and free agent ports (test-only)."""
     argv = [a.replace(str(DOCUMENTED_GCS_PORT), str(gcs_port)) for a in argv]
@@ -103,7 +116,7 @@ def local_cluster() -> Iterator[Cluster]:
     commands = documented_commands()
     if commands[0][:2] != ["pip", "install"]:
         raise RuntimeError("the quick start must begin by installing rlvr[server,ray] (the test's venv has it)")
-    starts = [c for c in commands if c[:2] == ["ray", "start"]]
+    starts = [split_env(c) for c in commands if split_env(c)[1][:2] == ["ray", "start"]]
     temp_dir = Path(tempfile.mkdtemp(prefix="rr-", dir="/tmp"))  # short: Ray's socket paths have a length limit
     port = free_port()
     address = f"127.0.0.1:{port}"
@@ -111,18 +124,30 @@ def local_cluster() -> Iterator[Cluster]:
     join_env = {k: v for k, v in env.items() if k != "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"}
     cluster = Cluster(address, temp_dir, env)
     try:
-        for argv in starts:
-            cmd = _on_test_ports(argv, port, temp_dir)
-            if "--head" in cmd:
-                _run(cmd, env)
-            else:  # join on loopback: see the module docstring
-                _run([sys.executable, "-c", JOIN_ON_LOOPBACK, *cmd[1:], "--node-ip-address", "127.0.0.1"], join_env)
+        for attempt in range(START_ATTEMPTS):
+            try:
+                for variables, argv in starts:
+                    cmd = _on_test_ports(argv, port, temp_dir)
+                    if "--head" in cmd:
+                        _run(cmd, {**env, **variables})
+                    else:  # join on loopback: see the module docstring
+                        _run([sys.executable, "-c", JOIN_ON_LOOPBACK, *cmd[1:], "--node-ip-address", "127.0.0.1"],
+                             {**join_env, **variables})
+                break
+            except RuntimeError:
+                if attempt + 1 == START_ATTEMPTS:
+                    raise
+                _ray_stop(env)
         yield cluster
     finally:
         for proc in cluster.started:
             _stop_group(proc)
-        subprocess.run([str(VENV_BIN / "ray"), "stop", "--force"], env=env, capture_output=True, timeout=120)
+        _ray_stop(env)
         shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def _ray_stop(env: dict[str, str]) -> None:
+    subprocess.run([str(VENV_BIN / "ray"), "stop", "--force"], env=env, capture_output=True, timeout=120)
 
 
 def documented_serve_config() -> Path:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from grpo import RetryPolicy, RewardClient
@@ -65,8 +66,21 @@ def serve_url() -> Iterator[tuple[Any, str]]:
         yield cluster, url
 
 
-def _client(url: str) -> RewardClient:
-    return RewardClient(url, chunk_size=1, max_concurrency=4, timeout=120.0,
+class Recording(httpx.HTTPTransport):
+    """A real transport that keeps the status of every response the client got."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.statuses: list[int] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        self.statuses.append(response.status_code)
+        return response
+
+
+def _client(url: str, transport: httpx.BaseTransport | None = None) -> RewardClient:
+    return RewardClient(url, chunk_size=1, max_concurrency=4, timeout=120.0, transport=transport,
                         retry=RetryPolicy(attempts=8, base_backoff_s=0.5, max_backoff_s=4.0))
 
 
@@ -97,18 +111,21 @@ def test_items_through_a_deployment_handle_yield_their_rewards(serve_url: tuple[
 
 def test_replica_killed_mid_batch_yields_every_item_scored(serve_url: tuple[Any, str]) -> None:
     cluster, url = serve_url
-    victim = cluster.replicas()[0]
+    # the proxy prefers the replica on its own node (the head): that one has requests in flight
+    (victim,) = [r for r in cluster.replicas() if r["head"]]
     cases = [SLOW] * 8 + ITEMS * 2
     batch = [item for item, _ in cases]
     killer = threading.Timer(KILL_AFTER_S, os.kill, (int(victim["pid"]), signal.SIGKILL))
     start = time.monotonic()
+    recording = Recording()
     killer.start()
     try:
-        with _client(url) as client:
+        with _client(url, recording) as client:
             response = client.score(batch)
     finally:
         killer.join()
     assert time.monotonic() - start > KILL_AFTER_S, "the batch was over before the replica was killed"
+    assert 503 in recording.statuses, f"no request was lost with the replica: {recording.statuses}"
     assert [r.status for r in response.results] == ["ok"] * len(batch), response.model_dump_json(indent=1)
     assert [r.reward for r in response.results] == [reward for _, reward in cases]
     _wait_for_two_replicas(cluster, gone=int(victim["pid"]))
