@@ -47,8 +47,11 @@ class LostReplicaIsRetryable:
             log.warning("request lost without a response; answering 503", exc_info=True)
         if not started:
             body = json.dumps(LOST).encode()
-            headers = [(b"content-type", b"application/json"), (b"retry-after", str(RETRY_AFTER_S).encode()),
-                       (b"content-length", str(len(body)).encode())]
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"retry-after", str(RETRY_AFTER_S).encode()),
+                (b"content-length", str(len(body)).encode()),
+            ]
             await send({"type": "http.response.start", "status": 503, "headers": headers})
             await send({"type": "http.response.body", "body": body})
 
