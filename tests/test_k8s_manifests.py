@@ -123,3 +123,18 @@ def test_rayservice_serve_config_yields_the_serve_yaml_application() -> None:
     assert app["import_path"] == local_app["import_path"]
     assert [d["name"] for d in app["deployments"]] == [d["name"] for d in local_app["deployments"]]
     assert app["args"]["api_keys_file"], "an open bind address needs API keys"
+
+
+def unconfined(pod_spec: dict[str, Any]) -> bool:
+    contexts = [pod_spec.get("securityContext", {})] + [c.get("securityContext", {}) for c in pod_spec["containers"]]
+    return any(ctx.get(key, {}).get("type") == "Unconfined" for ctx in contexts
+               for key in ("seccompProfile", "appArmorProfile"))
+
+
+def test_unconfined_pods_yield_a_namespace_that_admits_them() -> None:
+    pods = [by_kind("Deployment")[0]["spec"]["template"]["spec"], *(t["spec"] for s in RAYSERVICES
+                                                                  for t in pod_templates(s))]
+    (namespace,) = by_kind("Namespace")
+    if any(unconfined(p) for p in pods):  # Pod Security baseline and restricted reject Unconfined profiles
+        assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
+    assert not any(c.get("securityContext", {}).get("privileged") for p in pods for c in p["containers"])
