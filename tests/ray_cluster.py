@@ -31,8 +31,6 @@ from tests.server import REPO, free_port
 
 VENV_BIN = Path(sys.executable).parent
 RAY_README = REPO / "deploy" / "ray" / "README.md"
-QUICKSTART_OPEN = "<!-- ray-quickstart"
-QUICKSTART_CLOSE = "<!-- /ray-quickstart -->"
 DOCUMENTED_GCS_PORT = 6379
 STARTUP_TIMEOUT_S = 150.0
 # A raylet must register with the GCS within 30 s (hard-coded in ray._private.node); on a
@@ -85,12 +83,23 @@ def ray_env(address: str | None = None) -> dict[str, str]:
     return env
 
 
-def documented_commands(readme: Path = RAY_README) -> list[list[str]]:
-    """The quick-start commands of deploy/ray/README.md, as argv lists, in order."""
+def documented_block(marker: str, readme: Path = RAY_README) -> list[str]:
+    """The shell lines between ``<!-- marker`` and ``<!-- /marker -->`` in deploy/ray/README.md (joined at ``\\``)."""
     text = readme.read_text()
-    block = text.split(QUICKSTART_OPEN, 1)[1].split("\n", 1)[1].split(QUICKSTART_CLOSE, 1)[0]
-    lines = [line.strip() for line in block.splitlines() if line.strip() and not line.startswith("```")]
-    return [shlex.split(line) for line in lines]
+    block = text.split(f"<!-- {marker}", 1)[1].split("\n", 1)[1].split(f"<!-- /{marker} -->", 1)[0]
+    joined = block.replace("\\\n", " ")
+    return [line.strip() for line in joined.splitlines() if line.strip() and not line.startswith("```")]
+
+
+def documented_commands() -> list[list[str]]:
+    """The quick-start commands, as argv lists, in order."""
+    return [shlex.split(line) for line in documented_block("ray-quickstart")]
+
+
+def documented_curls(url: str) -> list[str]:
+    """The README's curl lines, aimed at ``url`` instead of the documented localhost:8000."""
+    return [line.replace("localhost:8000", url.removeprefix("http://"))
+            for line in documented_block("ray-try") if line.startswith("curl ")]
 
 
 def split_env(argv: list[str]) -> tuple[dict[str, str], list[str]]:

@@ -99,6 +99,17 @@ def test_math_and_code_items_over_http_yield_their_rewards(serve_url: tuple[Any,
     assert [r.reward for r in response.results] == [reward for _, reward in ITEMS]
 
 
+def test_documented_curl_lines_yield_ready_and_a_reward(serve_url: tuple[Any, str]) -> None:
+    from tests.ray_cluster import documented_curls
+
+    readyz, score = documented_curls(serve_url[1])
+    env = {**os.environ, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}  # curl must not go through a proxy
+    answers = [subprocess.run(["bash", "-c", line], env=env, capture_output=True, timeout=60, check=True).stdout
+               for line in (readyz, score)]
+    assert json.loads(answers[0])["status"] == "ready"
+    assert json.loads(answers[1])["results"][0]["reward"] == 1.0
+
+
 def test_items_through_a_deployment_handle_yield_their_rewards(serve_url: tuple[Any, str]) -> None:
     cluster, _ = serve_url
     out = subprocess.run([sys.executable, "-c", HANDLE_SCRIPT], input=json.dumps([i for i, _ in ITEMS]).encode(),
