@@ -101,7 +101,7 @@ class DockerBackend:
         """Run ``job`` in a pooled (or fresh) container; SandboxError if the container fails."""
         self._connect()
         runner = self._pool.acquire() if self._pool is not None else self._fresh_runner()
-        # clean: the runner sits between requests and hit no limit, so a wipe makes it reusable
+        # clean: the runner sits between requests and hit no limit, so the pool's wipe makes it reusable
         # (also when the consumer closes the iterator early).
         clean = violated = False
         try:
@@ -130,11 +130,6 @@ class DockerBackend:
         if self._pool is None:
             runner.remove()
             return
-        if reusable:
-            try:
-                reusable = runner.wipe()
-            except SandboxError:
-                reusable = False
         self._pool.release(runner, reusable)
 
     def close(self) -> None:

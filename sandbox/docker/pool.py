@@ -1,9 +1,9 @@
 """The warm pool: started runner containers waiting for submissions, refilled in the background.
 
 A runner is lent to one submission at a time. When it comes back it is reused only if
-the borrower vouches for it (wiped clean, no limit hit, under its job budget); anything
-else is removed by a background reaper and replaced by the filler, so neither a start
-nor a removal is paid by a submission.
+the borrower vouches for it (no limit hit, under its job budget) and the washer then
+wipes it clean; anything else is removed by a background reaper and replaced by the
+fillers, so no start, wipe or removal is paid by a submission.
 """
 
 from __future__ import annotations
@@ -49,14 +49,16 @@ class WarmPool:
         self._closed = False
         self.last_error: str | None = None
         self._doomed: queue.Queue[Runner | None] = queue.Queue()
+        self._dirty: queue.Queue[Runner | None] = queue.Queue()
         self._fillers = [
             threading.Thread(target=self._fill, name=f"rlvr-docker-filler-{n}", daemon=True)
             for n in range(min(size, MAX_PARALLEL_STARTS))
         ]
+        self._washer = threading.Thread(target=self._wash, name="rlvr-docker-washer", daemon=True)
         self._reaper = threading.Thread(target=self._reap, name="rlvr-docker-reaper", daemon=True)
         with _OPEN_POOLS_LOCK:
             _OPEN_POOLS.add(self)
-        for thread in (*self._fillers, self._reaper):
+        for thread in (*self._fillers, self._washer, self._reaper):
             thread.start()
 
     @property
@@ -81,20 +83,37 @@ class WarmPool:
             return self._idle.pop()
 
     def release(self, runner: Runner, reusable: bool) -> None:
-        """Take a runner back: to the idle list if reusable and under budget, else to the reaper."""
+        """Take a runner back: reusable and under budget, to the washer (off the caller's time); else removed."""
         runner.jobs_done += 1
         with self._cond:
             if reusable and not self._closed and runner.jobs_done < self._max_jobs:
-                self._idle.append(runner)
-                self._cond.notify_all()
+                self._dirty.put(runner)  # under the lock: never after close()'s sentinel
                 return
+        self._discard(runner)
+
+    def _discard(self, runner: Runner) -> None:
+        with self._cond:
             self._live -= 1
             closed = self._closed
             self._cond.notify_all()
         if closed:
-            runner.remove()  # the reaper has stopped: remove it here so it cannot leak
+            runner.remove()  # the reaper may have stopped: remove it here so it cannot leak
         else:
             self._doomed.put(runner)
+
+    def _wash(self) -> None:
+        """Wipe returned runners (kill every process, empty the scratch dirs); idle again only if clean."""
+        while (runner := self._dirty.get()) is not None:
+            try:
+                clean = runner.wipe()
+            except Exception:  # a runner whose state is in doubt is never reused
+                clean = False
+            with self._cond:
+                if clean and not self._closed:
+                    self._idle.append(runner)
+                    self._cond.notify_all()
+                    continue
+            self._discard(runner)
 
     def _fill(self) -> None:
         """One filler thread: start a runner whenever the pool is short, backing off on failures."""
@@ -146,9 +165,10 @@ class WarmPool:
             self._closed = True
             idle, self._idle = self._idle, []
             self._live -= len(idle)
+            self._dirty.put(None)
             self._cond.notify_all()
-        for filler in self._fillers:
-            filler.join()
+        for thread in (*self._fillers, self._washer):
+            thread.join()
         for runner in idle:
             self._doomed.put(runner)
         self._doomed.put(None)
