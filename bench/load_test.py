@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import signal
@@ -27,6 +28,7 @@ from tests.server import server_process
 CODE_OK = "```python\nimport sys\nprint(sum(int(x) for x in sys.stdin.read().split()))\n```"
 CODE_WRONG = "```python\nimport sys\nprint(len(sys.stdin.read().split()))\n```"
 CODE_SLOW = "```python\nwhile True:\n    pass\n```"
+REQUEST_DEADLINE_S = 120  # the server answers by then (timeout verdicts for what is left); the client waits longer
 CODE_TESTS = {"inputs": ["1 2\n", "3 4 5\n", "10\n"], "outputs": ["3\n", "12\n", "10\n"]}
 
 
@@ -65,7 +67,7 @@ def make_items(rng: random.Random, n: int, math_pool: list[dict]) -> list[dict]:
 
 async def client(url: str, deadline: float, tally: Tally, seed: int, math_pool: list[dict]) -> None:
     rng = random.Random(seed)
-    async with httpx.AsyncClient(base_url=url, timeout=300) as http:
+    async with httpx.AsyncClient(base_url=url, timeout=REQUEST_DEADLINE_S + 60) as http:
         while time.monotonic() < deadline:
             items = make_items(rng, 256 if rng.random() < 0.15 else 1, math_pool)
             body = {"items": items, "rewards": {"math": 1.0}}
@@ -149,15 +151,23 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--fault-every", type=float, default=3.0)
     parser.add_argument("--max-inflight", type=int, default=1024)
+    parser.add_argument("--url", help="target a server already running here (with --pid) instead of starting one")
+    parser.add_argument("--pid", type=int, help="that server's process id, for fault injection and memory")
     args = parser.parse_args()
-    env = {"RLVR_MAX_INFLIGHT_ITEMS": str(args.max_inflight), "RLVR_ITEM_TIMEOUT_S": "5", "RLVR_LOG_LEVEL": "warning"}
-    with server_process(env=env) as (url, proc):
-        mem_start = memory_mb(proc.pid)
+    env = {"RLVR_MAX_INFLIGHT_ITEMS": str(args.max_inflight), "RLVR_ITEM_TIMEOUT_S": "5", "RLVR_LOG_LEVEL": "warning",
+           "RLVR_REQUEST_TIMEOUT_S": str(REQUEST_DEADLINE_S)}
+    with contextlib.ExitStack() as stack:
+        if args.url:
+            url, pid = args.url, args.pid
+        else:
+            url, proc = stack.enter_context(server_process(env=env))
+            pid = proc.pid
+        mem_start = memory_mb(pid)
         started = time.monotonic()
-        tally = asyncio.run(run(url, proc.pid, args.seconds, args.clients, args.fault_every))
+        tally = asyncio.run(run(url, pid, args.seconds, args.clients, args.fault_every))
         elapsed = time.monotonic() - started
-        mem_end = memory_mb(proc.pid)
-        alive = proc.poll() is None
+        mem_end = memory_mb(pid)
+        alive = os.path.exists(f"/proc/{pid}")
     print(
         f"load test: {args.clients} clients for {elapsed:.0f}s, faults every {args.fault_every:g}s "
         f"(killed {tally.kills['math_worker']} math workers, {tally.kills['sandbox']} sandbox processes)"

@@ -9,7 +9,9 @@ pebble, and its items are retried one by one so that only the culprit times out.
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -23,7 +25,9 @@ from rewards.run import run_group, run_item
 Task = tuple[str, Item, Any]
 Timed = tuple[Verdict, float]
 HARD_DEADLINE_SLACK_S = 2.0
+POOL_CHECK_S = 1.0
 
+log = logging.getLogger("rlvr.service")
 _registry: Registry | None = None
 
 
@@ -85,41 +89,67 @@ class VerifierPool:
     ) -> None:
         self.workers = workers
         self.timeout_s = timeout_s
-        self._pool = ProcessPool(
-            max_workers=workers, initializer=_init_worker, initargs=(plugins, tuple(plugin_modules))
-        )
+        self.replaced = 0
+        self._initargs = (plugins, tuple(plugin_modules))
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPool:
+        return ProcessPool(max_workers=self.workers, initializer=_init_worker, initargs=self._initargs)
 
     async def run(self, tasks: list[Task]) -> list[Timed]:
         """(verdict, seconds) for ``tasks`` in order; a chunk that dies is retried item by item."""
+        deadline = self.timeout_s * len(tasks) + HARD_DEADLINE_SLACK_S
         try:
-            return await self._schedule(tasks)
+            return await self._submit(_run_chunk, (tasks, self.timeout_s), deadline)
         except (FutureTimeout, ProcessExpired) as exc:
             if len(tasks) == 1:
                 return [(self._failure(tasks[0][0], exc), self.timeout_s)]
-        singles = await asyncio.gather(*(self._run_single(t) for t in tasks))
+        singles = await asyncio.gather(*(self.run([t]) for t in tasks))
         return [v for vs in singles for v in vs]
-
-    async def _run_single(self, task: Task) -> list[Timed]:
-        try:
-            return await self._schedule([task])
-        except (FutureTimeout, ProcessExpired) as exc:
-            return [(self._failure(task[0], exc), self.timeout_s)]
 
     async def run_group(self, name: str, items: list[Item], params: Any) -> list[Timed]:
         """A heavy group verifier on one whole group, with a deadline that scales with the group."""
         budget = self.timeout_s * len(items)
-        future = self._pool.schedule(
-            _run_group_task, args=(name, items, params, budget), timeout=budget + HARD_DEADLINE_SLACK_S
-        )
         try:
-            return await asyncio.wrap_future(future)
+            return await self._submit(_run_group_task, (name, items, params, budget), budget + HARD_DEADLINE_SLACK_S)
         except (FutureTimeout, ProcessExpired) as exc:
             return [(self._failure(name, exc), self.timeout_s)] * len(items)
 
-    def _schedule(self, tasks: list[Task]) -> asyncio.Future[list[Timed]]:
-        deadline = self.timeout_s * len(tasks) + HARD_DEADLINE_SLACK_S
-        future = self._pool.schedule(_run_chunk, args=(tasks, self.timeout_s), timeout=deadline)
-        return asyncio.wrap_future(future)
+    async def _submit(self, fn: Any, args: tuple[Any, ...], timeout_s: float) -> list[Timed]:
+        """Run ``fn(*args)`` in a worker; a pool that breaks meanwhile is replaced and the work resubmitted once.
+
+        pebble's pool can break for good when a worker is killed from outside at a bad
+        moment (it then refuses new work, and its pending futures never finish), so the
+        wait checks the pool's health while it waits.
+        """
+        for _ in range(2):
+            pool = self._live_pool()
+            try:
+                future = pool.schedule(fn, args=args, timeout=timeout_s)
+            except RuntimeError:  # broke between the health check and the call
+                continue
+            wrapped = asyncio.wrap_future(future)
+            try:
+                while not (await asyncio.wait({wrapped}, timeout=POOL_CHECK_S))[0]:
+                    if not pool.active:
+                        break
+                else:
+                    return wrapped.result()  # type: ignore[no-any-return]
+            except asyncio.CancelledError:
+                wrapped.cancel()  # the request gave up: stop the work (pebble kills a running worker)
+                raise
+        raise ProcessExpired("the worker pool broke twice while scoring this item")
+
+    def _live_pool(self) -> ProcessPool:
+        """The pool, replaced by a new one first if it has broken."""
+        with self._lock:
+            if not self._pool.active:
+                broken, self._pool = self._pool, self._new_pool()
+                self.replaced += 1
+                log.error("the worker pool broke (a worker was killed mid-message?); started a new one")
+                threading.Thread(target=broken.stop, daemon=True).start()
+            return self._pool
 
     def _failure(self, name: str, exc: BaseException) -> Verdict:
         if isinstance(exc, FutureTimeout):
@@ -129,7 +159,8 @@ class VerifierPool:
 
     @property
     def healthy(self) -> bool:
-        return self._pool.active
+        """True when the pool runs (a broken one is replaced on the spot)."""
+        return self._live_pool().active
 
     def close(self) -> None:
         self._pool.stop()
