@@ -97,15 +97,20 @@ class VerifierPool:
     def _new_pool(self) -> ProcessPool:
         return ProcessPool(max_workers=self.workers, initializer=_init_worker, initargs=self._initargs)
 
-    async def run(self, tasks: list[Task]) -> list[Timed]:
-        """(verdict, seconds) for ``tasks`` in order; a chunk that dies is retried item by item."""
+    async def run(self, tasks: list[Task], *, retried: bool = False) -> list[Timed]:
+        """(verdict, seconds) for ``tasks`` in order.
+
+        A chunk whose worker dies or overruns is retried item by item; a single item whose
+        worker dies is retried once more (the worker may have been killed from outside)
+        before it gets an error verdict.
+        """
         deadline = self.timeout_s * len(tasks) + HARD_DEADLINE_SLACK_S
         try:
             return await self._submit(_run_chunk, (tasks, self.timeout_s), deadline)
         except (FutureTimeout, ProcessExpired) as exc:
-            if len(tasks) == 1:
+            if len(tasks) == 1 and (retried or isinstance(exc, FutureTimeout)):
                 return [(self._failure(tasks[0][0], exc), self.timeout_s)]
-        singles = await asyncio.gather(*(self.run([t]) for t in tasks))
+        singles = await asyncio.gather(*(self.run([t], retried=len(tasks) == 1) for t in tasks))
         return [v for vs in singles for v in vs]
 
     async def run_group(self, name: str, items: list[Item], params: Any) -> list[Timed]:
