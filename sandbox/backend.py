@@ -62,6 +62,9 @@ class Backend(Protocol):
     """A place to run untrusted code."""
 
     name: str
+    host_toolchains: bool
+    """True when programs run with this host's toolchains (so one missing here is missing for
+    the backend); False when the backend brings its own (the docker runner image)."""
 
     def run(self, job: Job) -> Iterator[StepResult]:
         """Run ``job``'s steps in order in a fresh work dir, yielding each result."""

@@ -116,10 +116,13 @@ def available_names() -> tuple[str, ...]:
     return tuple(lang.name for lang in LANGUAGES)
 
 
-def resolve(name: str) -> Language:
-    """The usable entry for ``name``: UnsupportedLanguage if unknown, ToolchainMissing if not installed."""
+def resolve(name: str, *, check_host: bool = True) -> Language:
+    """The usable entry for ``name``: UnsupportedLanguage if unknown, ToolchainMissing if not installed.
+
+    ``check_host=False`` for backends that bring their own toolchains (see Backend.host_toolchains).
+    """
     lang = get_language(name)
-    missing = lang.missing_tools()
+    missing = lang.missing_tools() if check_host else ()
     if missing:
         raise ToolchainMissing(f"{lang.name}: toolchain not installed ({', '.join(missing)}); run `make toolchains`")
     return lang

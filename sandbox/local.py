@@ -75,6 +75,7 @@ class LocalBackend:
     """Runs jobs in bubblewrap on this host with the host's toolchains."""
 
     name = "local"
+    host_toolchains = True
 
     def __init__(self, python: str = DEFAULT_PYTHON, use_cgroups: bool = True) -> None:
         self._bwrap = bwrap.find_bwrap()

@@ -32,6 +32,7 @@ class DockerBackend:
     """
 
     name = "docker"
+    host_toolchains = False  # the runner image has every toolchain
 
     def __init__(self, config: DockerConfig | None = None) -> None:
         self.config = config or DockerConfig()

@@ -26,7 +26,7 @@ def run_checker(
     pending = [r.test for r in results if r.verdict == PENDING]
     if suite.checker is None or not pending:
         return list(results)
-    lang = resolve(suite.checker.language)
+    lang = resolve(suite.checker.language, check_host=backend.host_toolchains)
     files = {lang.source: suite.checker.source.encode()}
     for n in pending:
         case = suite.cases[n - 1]

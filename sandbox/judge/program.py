@@ -96,9 +96,9 @@ def harness_prefix(python: str) -> bytes:
     return f"{version} {len(blob)} {len(source)}\n".encode() + blob + source
 
 
-def plan(source: str, suite: TestSuite, language: str, limits: Limits) -> Planned:
-    """The Job that runs ``source`` against every test of ``suite``."""
-    lang = resolve(language)
+def plan(source: str, suite: TestSuite, language: str, limits: Limits, *, check_host: bool = True) -> Planned:
+    """The Job that runs ``source`` against every test of ``suite`` (``check_host``: see Backend.host_toolchains)."""
+    lang = resolve(language, check_host=check_host)
     policy = limits.policy()
     if suite.kind == "stdio":
         argv = lang.compile_argv(COMPILE_POLICY)

@@ -17,6 +17,7 @@ class PlainBackend:
     """Runs each step with subprocess in a temp dir: real processes, no sandbox (unit tests only)."""
 
     name = "plain"
+    host_toolchains = True
 
     def __init__(self) -> None:
         self.jobs: list[Job] = []
@@ -56,6 +57,7 @@ class ScriptedBackend:
     """Replays given StepResults, one per step, recording how many were consumed."""
 
     name = "scripted"
+    host_toolchains = True
 
     def __init__(self, results: Sequence[StepResult]) -> None:
         self.results = list(results)
@@ -77,6 +79,7 @@ class ReplyingBackend:
     """Answers every harness step with the given result line, signed with that step's own nonce."""
 
     name = "replying"
+    host_toolchains = True
 
     def __init__(self, result: dict, *, extra: bytes = b"", exit_code: int = 0) -> None:
         self.result, self.extra, self.exit_code = result, extra, exit_code
@@ -92,6 +95,7 @@ class FailingBackend:
     """A backend whose infrastructure is broken."""
 
     name = "failing"
+    host_toolchains = True
 
     def __init__(self, error: Exception) -> None:
         self.error = error

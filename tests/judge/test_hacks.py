@@ -12,10 +12,19 @@ import pytest
 
 from sandbox.backend import Backend
 from sandbox.judge import Limits, Options, judge, parse_tests
+from tests.sandbox.conftest import backend  # noqa: F401  (the fixture parametrized over every backend)
 
 pytestmark = [pytest.mark.integration, pytest.mark.bwrap]
 
 FAST = Options(limits=Limits(time_s=1.0, memory_mb=256))
+
+
+@pytest.fixture
+def sandbox_backend(backend: Backend) -> Backend:  # noqa: F811  (the imported fixture)
+    """Every hack runs on every backend (tests.sandbox.conftest.BACKENDS)."""
+    return backend
+
+
 ADD_ASSERTS = {"test_list": ["assert add(1, 2) == 3", "assert add(20, 22) == 42"]}
 ADD_CHECK = {
     "test": "def check(candidate):\n    assert candidate(1, 2) == 3\n    assert candidate(20, 22) == 42\n",
@@ -37,9 +46,9 @@ SUM_STDIO = {"inputs": ["4567 4570\n"], "outputs": ["9137\n"]}
 WITH_PYTEST = "import sys\nsys.path.append('/usr/lib/python3/dist-packages')\nimport pytest\n"
 
 
-def verdicts(backend: Backend, code: str, tests: object, options: Options = FAST) -> list[str]:
+def verdicts(box: Backend, code: str, tests: object, options: Options = FAST) -> list[str]:
     """The per-test verdicts; every hack must also score exactly 0."""
-    result = judge(dedent(code), parse_tests(tests), backend, options=options)
+    result = judge(dedent(code), parse_tests(tests), box, options=options)
     assert result.score == 0.0, result.summary()
     return [r.verdict for r in result.results]
 
@@ -197,34 +206,34 @@ EXIT_AND_PATCH_HACKS = {
 }
 
 
-def test_solution_redefining_builtins_the_tests_use_yields_wrong_answer(local_backend: Backend) -> None:
+def test_solution_redefining_builtins_the_tests_use_yields_wrong_answer(sandbox_backend: Backend) -> None:
     tests = {
         "test": "def check(candidate):\n    assert abs(candidate(1.0) - 2.0) < 1e-6\n    assert all([candidate(0.5)])",
         "entry_point": "double",
     }
     code = "def abs(x):\n    return 0\ndef all(xs):\n    return True\ndef double(x):\n    return x\n"
-    assert verdicts(local_backend, code, tests) == ["WA"]
+    assert verdicts(sandbox_backend, code, tests) == ["WA"]
 
 
-def test_solution_redefining_the_preludes_helper_yields_wrong_answer(local_backend: Backend) -> None:
+def test_solution_redefining_the_preludes_helper_yields_wrong_answer(sandbox_backend: Backend) -> None:
     tests = {
         "prelude": "def is_answer(x):\n    return x == 42\n",
         "test": "def check(candidate):\n    assert is_answer(candidate())\n\ncheck(Solution().answer)",
     }
     code = "def is_answer(x):\n    return True\nclass Solution:\n    def answer(self):\n        return 41\n"
-    assert verdicts(local_backend, code, tests) == ["WA"]
+    assert verdicts(sandbox_backend, code, tests) == ["WA"]
 
 
-def test_modules_the_solution_imported_yield_usable_in_the_tests(local_backend: Backend) -> None:
+def test_modules_the_solution_imported_yield_usable_in_the_tests(sandbox_backend: Backend) -> None:
     tests = {"test_list": ["assert math.isclose(area(1.0), math.pi)"]}
     code = "import math\ndef area(r):\n    return math.pi * r * r\n"
-    assert judge(code, parse_tests(tests), local_backend, options=FAST).score == 1.0
+    assert judge(code, parse_tests(tests), sandbox_backend, options=FAST).score == 1.0
 
 
 @pytest.mark.parametrize(("verdict", "code"), EXIT_AND_PATCH_HACKS.values(), ids=EXIT_AND_PATCH_HACKS.keys())
 @pytest.mark.parametrize("tests", [ADD_ASSERTS, ADD_CHECK], ids=["mbpp", "humaneval"])
-def test_assert_based_hack_yields_exact_verdict(local_backend: Backend, verdict: str, code: str, tests: dict) -> None:
-    assert set(verdicts(local_backend, code, tests)) == {verdict}
+def test_assert_based_hack_yields_exact_verdict(sandbox_backend: Backend, verdict: str, code: str, tests: dict) -> None:
+    assert set(verdicts(sandbox_backend, code, tests)) == {verdict}
 
 
 CALL_HACKS = {
@@ -244,8 +253,8 @@ CALL_HACKS = {
 
 
 @pytest.mark.parametrize(("verdict", "code"), CALL_HACKS.values(), ids=CALL_HACKS.keys())
-def test_call_based_hack_yields_exact_verdict(local_backend: Backend, verdict: str, code: str) -> None:
-    assert set(verdicts(local_backend, code, ADD_CALLS)) == {verdict}
+def test_call_based_hack_yields_exact_verdict(sandbox_backend: Backend, verdict: str, code: str) -> None:
+    assert set(verdicts(sandbox_backend, code, ADD_CALLS)) == {verdict}
 
 
 PYTEST_HACKS = {
@@ -273,15 +282,15 @@ PYTEST_HACKS = {
 
 
 @pytest.mark.parametrize(("verdict", "code"), PYTEST_HACKS.values(), ids=PYTEST_HACKS.keys())
-def test_pytest_hack_yields_exact_verdict(local_backend: Backend, verdict: str, code: str) -> None:
-    assert verdicts(local_backend, code, ADD_PYTEST) == [verdict]
+def test_pytest_hack_yields_exact_verdict(sandbox_backend: Backend, verdict: str, code: str) -> None:
+    assert verdicts(sandbox_backend, code, ADD_PYTEST) == [verdict]
 
 
-def test_skipped_test_in_the_test_file_yields_wrong_answer(local_backend: Backend) -> None:
+def test_skipped_test_in_the_test_file_yields_wrong_answer(sandbox_backend: Backend) -> None:
     tests = {
         "pytest": "import pytest\nfrom solution import add\n\n@pytest.mark.skip\ndef test_a():\n    assert add(1, 2)\n"
     }
-    assert verdicts(local_backend, "def add(a, b):\n    return a + b\n", tests) == ["WA"]
+    assert verdicts(sandbox_backend, "def add(a, b):\n    return a + b\n", tests) == ["WA"]
 
 
 RESOURCE_HACKS = {
@@ -327,9 +336,9 @@ RESOURCE_HACKS = {
 
 
 @pytest.mark.parametrize(("verdict", "code"), RESOURCE_HACKS.values(), ids=RESOURCE_HACKS.keys())
-def test_resource_hack_yields_exact_verdict(local_backend: Backend, verdict: str, code: str) -> None:
+def test_resource_hack_yields_exact_verdict(sandbox_backend: Backend, verdict: str, code: str) -> None:
     options = Options(limits=Limits(time_s=2.0, memory_mb=256), score_mode="all_or_nothing")
-    assert verdicts(local_backend, code, ADD_ASSERTS, options) == [verdict]
+    assert verdicts(sandbox_backend, code, ADD_ASSERTS, options) == [verdict]
 
 
 STDIO_HACKS = {
@@ -360,12 +369,12 @@ STDIO_HACKS = {
 
 
 @pytest.mark.parametrize(("verdict", "code"), STDIO_HACKS.values(), ids=STDIO_HACKS.keys())
-def test_stdio_hack_yields_exact_verdict(local_backend: Backend, verdict: str, code: str) -> None:
+def test_stdio_hack_yields_exact_verdict(sandbox_backend: Backend, verdict: str, code: str) -> None:
     roomy = Options(limits=Limits(time_s=2.0, memory_mb=256))  # a loaded machine must not turn MLE into TLE
-    assert verdicts(local_backend, code, SUM_STDIO, roomy) == [verdict]
+    assert verdicts(sandbox_backend, code, SUM_STDIO, roomy) == [verdict]
 
 
-def test_daemon_left_by_one_test_is_gone_in_the_next_yields_wrong_answer(local_backend: Backend) -> None:
+def test_daemon_left_by_one_test_is_gone_in_the_next_yields_wrong_answer(sandbox_backend: Backend) -> None:
     code = """
         import os, time
         if os.path.exists('daemon.pid'):
@@ -385,28 +394,28 @@ def test_daemon_left_by_one_test_is_gone_in_the_next_yields_wrong_answer(local_b
                 time.sleep(0.01)
             print('alive')
     """
-    result = judge(dedent(code), parse_tests({"inputs": ["", ""], "outputs": ["alive", "alive"]}), local_backend)
+    result = judge(dedent(code), parse_tests({"inputs": ["", ""], "outputs": ["alive", "alive"]}), sandbox_backend)
     assert [r.verdict for r in result.results] == ["AC", "WA"]
 
 
-def test_reordered_tokens_yield_wrong_answer(local_backend: Backend) -> None:
+def test_reordered_tokens_yield_wrong_answer(sandbox_backend: Backend) -> None:
     tests = {"inputs": ["3\n"], "outputs": ["1 2 3\n"]}
-    assert verdicts(local_backend, "print(*range(int(input()), 0, -1))", tests) == ["WA"]
+    assert verdicts(sandbox_backend, "print(*range(int(input()), 0, -1))", tests) == ["WA"]
 
 
 def test_environment_secret_is_not_visible_yields_wrong_answer(
-    local_backend: Backend, monkeypatch: pytest.MonkeyPatch
+    sandbox_backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RLVR_TEST_SECRET", "hunter2")
     code = "import os\nprint(os.environ.get('RLVR_TEST_SECRET', 'none'))"
-    assert verdicts(local_backend, code, {"inputs": [""], "outputs": ["hunter2"]}) == ["WA"]
+    assert verdicts(sandbox_backend, code, {"inputs": [""], "outputs": ["hunter2"]}) == ["WA"]
 
 
-def test_host_file_is_not_visible_yields_wrong_answer(local_backend: Backend, tmp_path: Path) -> None:
+def test_host_file_is_not_visible_yields_wrong_answer(sandbox_backend: Backend, tmp_path: Path) -> None:
     secret = tmp_path / "answer.txt"
     secret.write_text("s3cr3t\n")
     code = f"try:\n    print(open({str(secret)!r}).read())\nexcept OSError:\n    print('none')"
-    assert verdicts(local_backend, code, {"inputs": [""], "outputs": ["s3cr3t"]}) == ["WA"]
+    assert verdicts(sandbox_backend, code, {"inputs": [""], "outputs": ["s3cr3t"]}) == ["WA"]
 
 
 @pytest.fixture
@@ -436,7 +445,7 @@ def answer_server() -> Iterator[int]:
 
 
 def test_service_port_on_loopback_is_unreachable_yields_wrong_answer(
-    local_backend: Backend, answer_server: int
+    sandbox_backend: Backend, answer_server: int
 ) -> None:
     code = f"""
         import socket
@@ -445,10 +454,10 @@ def test_service_port_on_loopback_is_unreachable_yields_wrong_answer(
         except OSError:
             print(0)
     """
-    assert verdicts(local_backend, code, {"inputs": [""], "outputs": ["9137"]}) == ["WA"]
+    assert verdicts(sandbox_backend, code, {"inputs": [""], "outputs": ["9137"]}) == ["WA"]
 
 
-def test_state_left_in_tmp_is_gone_next_run_yields_wrong_answer(local_backend: Backend) -> None:
+def test_state_left_in_tmp_is_gone_next_run_yields_wrong_answer(sandbox_backend: Backend) -> None:
     code = """
         import os
         seen = os.path.exists('/tmp/rlvr-state') or os.path.exists('rlvr-state')
@@ -457,14 +466,14 @@ def test_state_left_in_tmp_is_gone_next_run_yields_wrong_answer(local_backend: B
         print('seen' if seen else 'fresh')
     """
     tests = {"inputs": [""], "outputs": ["seen"]}
-    assert verdicts(local_backend, code, tests) == ["WA"]
-    assert verdicts(local_backend, code, tests) == ["WA"]
+    assert verdicts(sandbox_backend, code, tests) == ["WA"]
+    assert verdicts(sandbox_backend, code, tests) == ["WA"]
 
 
-def test_answer_is_accepted_despite_the_hack_suite_yields_accepted(local_backend: Backend) -> None:
+def test_answer_is_accepted_despite_the_hack_suite_yields_accepted(sandbox_backend: Backend) -> None:
     """The control: the same harness accepts an honest solution in every format."""
     honest = "def add(a, b):\n    return a + b\n"
     for tests in (ADD_ASSERTS, ADD_CHECK, ADD_CALLS, ADD_PYTEST):
-        assert judge(honest, parse_tests(tests), local_backend, options=FAST).score == 1.0
+        assert judge(honest, parse_tests(tests), sandbox_backend, options=FAST).score == 1.0
     stdio = "print(sum(map(int, input().split())))"
-    assert judge(stdio, parse_tests(SUM_STDIO), local_backend, options=FAST).score == 1.0
+    assert judge(stdio, parse_tests(SUM_STDIO), sandbox_backend, options=FAST).score == 1.0
