@@ -95,15 +95,18 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=16)
     args = parser.parse_args()
     samples = grpo_batch(args.prompts, args.samples, seed=0)
-    warmup = grpo_batch(4, 4, seed=99)
+    # starts the workers; its answers are not among the batch's, so no verdict or parse is reused
+    warmup = [Sample(0, "The answer is \\boxed{7}.", "7")] * 4
     n = len(samples)
     print(
         f"math bench: {args.prompts} prompts x {args.samples} samples = {n} completions, "
         f"{len({(s.completion, s.gold) for s in samples})} distinct"
     )
-    baseline, t_a = timed(trl_accuracy, samples)
+    # rlvr first: its workers are forked from this process and must not inherit the sympy
+    # caches that the baseline warms on the very same expressions
     local, t_b = in_process(samples, warmup)
     remote, t_c = over_http(samples, warmup)
+    baseline, t_a = timed(trl_accuracy, samples)
     rows = [
         ("(a) math-verify direct, sequential (TRL accuracy_reward)", t_a),
         ("(b) rlvr in-process", t_b),

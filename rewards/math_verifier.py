@@ -78,15 +78,47 @@ def math_cache_key(item: Item, params: MathParams) -> Hashable:
     return (extract(item.completion, params.extract), ref, params)
 
 
-@verifier("math", params=MathParams, heavy=True, cache_key=math_cache_key)
+# One pair per answer shape, so that a worker's first real items find sympy and the LaTeX
+# parser warm (a cold shape costs 50-250 ms, a warm one ~2 ms).
+WARMUP_PAIRS = (
+    ("0.5\\pi", "\\frac{\\pi}{2}"),
+    ("\\dfrac{5}{8}", "0.625"),
+    ("3\\sqrt{2}", "\\sqrt{18}"),
+    ("e^{-2}", "\\frac{1}{e^2}"),
+    ("\\{7, 5\\}", "\\{5, 7\\}"),
+    ("[0, 2)", "[0,2)"),
+    ("(4, -3)", "(4,-3)"),
+    ("1 + 4i", "4i + 1"),
+    ("y = 7", "7"),
+    ("30^\\circ", "\\frac{\\pi}{6}"),
+    ("35\\%", "0.35"),
+    ("1.5 \\times 10^{4}", "15000"),
+    ("\\begin{pmatrix} 0 & 5 \\\\ 6 & 1 \\end{pmatrix}", "\\begin{bmatrix}0&5\\\\6&1\\end{bmatrix}"),
+    ("a^2 - 4", "(a-2)(a+2)"),
+    ("\\text{(D)}", "D"),
+    ("7 \\text{ m}", "7"),
+)
+
+
+def warm_up() -> None:
+    """Run one pair of each common answer shape through the verifier (see WARMUP_PAIRS)."""
+    params = MathParams()
+    for answer, gold in WARMUP_PAIRS:
+        math(Item(completion=f"The answer is $\\boxed{{{answer}}}$.", reference=gold), params)
+
+
+@verifier("math", params=MathParams, heavy=True, cache_key=math_cache_key, warmup=warm_up)
 def math(item: Item, params: MathParams) -> Verdict:
     """Score 1 when the final answer equals the reference, e.g. "... so \\boxed{\\frac12}" vs "0.5"."""
     ref = reference_text(item.reference)
     if ref is None:
         return Verdict.fail(Status.BAD_REFERENCE, "math: the reference must be a non-empty string or a number")
     if len(item.completion) > params.max_completion_chars:
-        return Verdict.fail(Status.TOO_LARGE, f"math: completion of {len(item.completion)} chars exceeds "
-                                              f"max_completion_chars={params.max_completion_chars}")
+        return Verdict.fail(
+            Status.TOO_LARGE,
+            f"math: completion of {len(item.completion)} chars exceeds "
+            f"max_completion_chars={params.max_completion_chars}",
+        )
     if len(ref) > MAX_REFERENCE_CHARS:
         return Verdict.fail(Status.BAD_REFERENCE, f"math: reference of {len(ref)} chars exceeds {MAX_REFERENCE_CHARS}")
     ex = extract(item.completion, params.extract)
@@ -99,11 +131,15 @@ def math(item: Item, params: MathParams) -> Verdict:
         with deadline(params.timeout_s):
             return _judge(ex, ref, params)
     except DeadlineExceeded:
-        return Verdict.fail(Status.TIMEOUT, f"math: comparing {ex.shown!r} with {ref[:80]!r} took over "
-                                            f"{params.timeout_s:g}s", extracted=ex.shown)
+        return Verdict.fail(
+            Status.TIMEOUT,
+            f"math: comparing {ex.shown!r} with {ref[:80]!r} took over {params.timeout_s:g}s",
+            extracted=ex.shown,
+        )
     except RecursionError:
-        return Verdict.fail(Status.ERROR, f"math: expression {ex.shown!r} is nested too deeply to parse",
-                            extracted=ex.shown)
+        return Verdict.fail(
+            Status.ERROR, f"math: expression {ex.shown!r} is nested too deeply to parse", extracted=ex.shown
+        )
 
 
 def _size_problem(ex: Extraction, params: MathParams) -> str | None:
@@ -147,19 +183,37 @@ def _judge(ex: Extraction, ref: str, params: MathParams) -> Verdict:
         union = union_of(ex.alternatives)
         if union is not None:
             equal = mv_equal(gold.parsed, union, params.float_rounding, params.numeric_precision)
-            return _verdict(equal, "alternatives joined by 'or' read as a union of sets", ex,
-                            " or ".join(ex.alternatives), gold.latex, Side(str(union), [union]), gold)
+            return _verdict(
+                equal,
+                "alternatives joined by 'or' read as a union of sets",
+                ex,
+                " or ".join(ex.alternatives),
+                gold.latex,
+                Side(str(union), [union]),
+                gold,
+            )
     alternatives = _alternatives(ex, distinct, gold, multi)
     if alternatives:
         return _judge_alternatives(alternatives, ex, gold, params)
     answer = _answer_side(ex, distinct)
     if not answer.parsed:
         return _verdict(False, "nothing parseable in the answer", ex, answer.latex, gold.latex, answer, gold)
-    if not multi and _lists_values(answer) and not isinstance(value_of(gold.parsed), _CONTAINERS) \
-            and not isinstance(gold.expr, Relational) \
-            and not rule_decimal_comma(gold, answer, params.float_rounding, params.numeric_precision):
-        return _verdict(False, f"hack guard: the answer lists {len(answer.expr)} values, the reference has one",
-                        ex, answer.latex, gold.latex, answer, gold)
+    if (
+        not multi
+        and _lists_values(answer)
+        and not isinstance(value_of(gold.parsed), _CONTAINERS)
+        and not isinstance(gold.expr, Relational)
+        and not rule_decimal_comma(gold, answer, params.float_rounding, params.numeric_precision)
+    ):
+        return _verdict(
+            False,
+            f"hack guard: the answer lists {len(answer.expr)} values, the reference has one",
+            ex,
+            answer.latex,
+            gold.latex,
+            answer,
+            gold,
+        )
     equal, rule = compare(gold, answer, params.float_rounding, params.numeric_precision)
     return _verdict(equal, rule, ex, answer.latex, gold.latex, answer, gold)
 
@@ -180,9 +234,11 @@ def _malformed(ref: str, gold: Side) -> bool:
     if any(not isinstance(p, str) for p in gold.parsed):
         return False
     text = gold.latex.strip()
-    return (not any(c.isalnum() for c in text)
-            or text.endswith(("^", "_", "\\", "=", "+", "*", "/", "(", "{"))
-            or text.count("{") != text.count("}"))
+    return (
+        not any(c.isalnum() for c in text)
+        or text.endswith(("^", "_", "\\", "=", "+", "*", "/", "(", "{"))
+        or text.count("{") != text.count("}")
+    )
 
 
 def _distinct(answers: tuple[str, ...]) -> list[str]:
@@ -206,17 +262,32 @@ def _alternatives(ex: Extraction, distinct: list[str], gold: Side, multi: bool) 
 def _judge_alternatives(alternatives: list[str], ex: Extraction, gold: Side, params: MathParams) -> Verdict:
     shown = "; ".join(" ".join(a.split())[:40] for a in alternatives[:5]) + ("; ..." if len(alternatives) > 5 else "")
     if len(alternatives) > MAX_ALTERNATIVES:
-        return _verdict(False, f"hack guard: {len(alternatives)} different answers offered (spraying)",
-                        ex, shown, gold.latex, None, gold)
+        return _verdict(
+            False,
+            f"hack guard: {len(alternatives)} different answers offered (spraying)",
+            ex,
+            shown,
+            gold.latex,
+            None,
+            gold,
+        )
     for alt in alternatives:
         equal, _ = fast_compare(alt, gold.latex, params.float_rounding)
         if equal is None:
             parsed = mv_parse(boxed(alt))
-            equal = bool(parsed) and compare(gold, Side(alt, parsed), params.float_rounding,
-                                             params.numeric_precision)[0]
+            equal = (
+                bool(parsed) and compare(gold, Side(alt, parsed), params.float_rounding, params.numeric_precision)[0]
+            )
         if not equal:
-            return _verdict(False, f"hack guard: {len(alternatives)} different answers offered ({shown}), "
-                                   "not all equal to the reference", ex, shown, gold.latex, None, gold)
+            return _verdict(
+                False,
+                f"hack guard: {len(alternatives)} different answers offered ({shown}), not all equal to the reference",
+                ex,
+                shown,
+                gold.latex,
+                None,
+                gold,
+            )
     return _verdict(True, "every answer offered equals the reference", ex, shown, gold.latex, None, gold)
 
 
@@ -230,16 +301,20 @@ def _answer_side(ex: Extraction, distinct: list[str]) -> Side:
     return Side(latex, parsed)
 
 
-def _verdict(equal: bool, rule: str, ex: Extraction, answer: str, gold: str,
-             answer_side: Side | None, gold_side: Side | None) -> Verdict:
+def _verdict(
+    equal: bool, rule: str, ex: Extraction, answer: str, gold: str, answer_side: Side | None, gold_side: Side | None
+) -> Verdict:
     a_shown = " ".join(answer.split())[:120]
     g_shown = " ".join(gold.split())[:120]
     g_parsed = " ".join(str(gold_side.expr).split())[:120] if gold_side is not None and gold_side.parsed else g_shown
     how = "equal" if equal else "not equal"
     reason = f"extracted {a_shown!r} ({ex.kind}); reference {g_shown!r} parsed as {g_parsed}; {how} by {rule}"
     details = {
-        "extracted": a_shown, "extraction": ex.kind, "rule": rule,
-        "answer_normalized": clean(answer)[:200], "reference_normalized": clean(gold)[:200],
+        "extracted": a_shown,
+        "extraction": ex.kind,
+        "rule": rule,
+        "answer_normalized": clean(answer)[:200],
+        "reference_normalized": clean(gold)[:200],
         "answer_parsed": " ".join(str(answer_side.expr).split())[:200] if answer_side and answer_side.parsed else None,
         "reference_parsed": g_parsed,
     }

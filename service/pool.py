@@ -39,6 +39,12 @@ def _init_worker(plugins: bool, plugin_modules: Sequence[str]) -> None:
     global _registry
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _registry = default_registry(plugins=plugins, modules=plugin_modules)
+    for spec in _registry:
+        if spec.heavy and spec.warmup is not None:
+            try:
+                spec.warmup()
+            except Exception:  # a warm-up only saves time; the verifier reports real failures itself
+                log.exception("warm-up of verifier %r failed", spec.name)
 
 
 def _on_deadline(signum: int, frame: Any) -> None:
