@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 err = Console(stderr=True)
 DEFAULT_BATCH = 512
+API_KEY_ENV = "RLVR_API_KEY"
 HTTP_TIMEOUT_S = 600.0
 
 
@@ -203,29 +205,31 @@ class _LocalRunner:
 
 
 class _HttpRunner:
-    """Scores against a running service."""
+    """Scores against a running service, with the API key from ``RLVR_API_KEY`` when set."""
 
     def __init__(self, url: str) -> None:
         import httpx
 
-        self._client = httpx.Client(base_url=url.rstrip("/"), timeout=HTTP_TIMEOUT_S)
+        key = os.environ.get(API_KEY_ENV)
+        headers = {"content-type": "application/json", **({"authorization": f"Bearer {key}"} if key else {})}
+        self._client = httpx.Client(base_url=url.rstrip("/"), timeout=HTTP_TIMEOUT_S, headers=headers)
 
     def score(self, request: ScoreRequest) -> ScoreResponse:
+        return ScoreResponse.model_validate_json(self.post(request))
+
+    def post(self, request: ScoreRequest, **params: str) -> bytes:
+        """The body of POST /v1/score, or a message and exit 1 when the service cannot answer."""
         import httpx
 
         try:
-            response = self._client.post(
-                "/v1/score",
-                content=request.model_dump_json(exclude_none=True),
-                headers={"content-type": "application/json"},
-            )
+            response = self._client.post("/v1/score", params=params, content=request.model_dump_json(exclude_none=True))
         except httpx.HTTPError as exc:
             err.print(f"[red]cannot reach {self._client.base_url}:[/red] {exc}")
             raise typer.Exit(1) from None
         if response.status_code != 200:
             err.print(f"[red]{response.status_code} from the service:[/red] {response.text[:500]}")
             raise typer.Exit(1)
-        return ScoreResponse.model_validate_json(response.content)
+        return response.content
 
     def close(self) -> None:
         self._client.close()

@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.tree import Tree
 
 from service.check import compare, describe, parse_case
-from service.cli import HTTP_TIMEOUT_S, err
+from service.cli import _HttpRunner, err
 from service.cli_check import stdout
 from service.explain import ExplainedResponse, ItemTrace, explain_response
 from service.schemas import RewardsField, ScoreItem, ScoreRequest
@@ -92,23 +92,11 @@ def _local(request: ScoreRequest) -> ExplainedResponse:
 
 
 def _remote(url: str, request: ScoreRequest) -> ExplainedResponse:
-    import httpx
-
+    runner = _HttpRunner(url)
     try:
-        response = httpx.post(
-            f"{url.rstrip('/')}/v1/score",
-            params={"explain": "true"},
-            content=request.model_dump_json(exclude_none=True),
-            headers={"content-type": "application/json"},
-            timeout=HTTP_TIMEOUT_S,
-        )
-    except httpx.HTTPError as exc:
-        err.print(f"[red]cannot reach {url}:[/red] {exc}")
-        raise typer.Exit(1) from None
-    if response.status_code != 200:
-        err.print(f"[red]{response.status_code} from the service:[/red] {response.text[:500]}")
-        raise typer.Exit(1)
-    return ExplainedResponse.model_validate_json(response.content)
+        return ExplainedResponse.model_validate_json(runner.post(request, explain="true"))
+    finally:
+        runner.close()
 
 
 def _print_trace(console: Console, trace: ItemTrace) -> None:

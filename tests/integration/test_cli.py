@@ -31,8 +31,8 @@ EXPECTED = [
 ]
 
 
-def rlvr(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), **ENV}
+def rlvr(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), **ENV, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "service", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=180
     )
@@ -79,3 +79,22 @@ def test_bad_invocation_yields_exit_code_and_message(rollouts: Path, args: list[
     proc = rlvr("score", str(rollouts), *args)
     assert proc.returncode != 0
     assert message in proc.stderr
+
+
+@pytest.mark.parametrize(("key", "ok"), [("sesame", True), (None, False), ("wrong", False)])
+def test_score_against_keyed_server_yields_results_only_with_key(rollouts: Path, key: str | None, ok: bool) -> None:
+    with run_server(env={**ENV, "RLVR_API_KEYS": '["sesame"]'}) as url:
+        proc = rlvr(
+            "score",
+            str(rollouts),
+            "--url",
+            url,
+            "--rewards",
+            '{"t_len": 1.0}',
+            env={"RLVR_API_KEY": key} if key else {},
+        )
+    assert (proc.returncode == 0) is ok, proc.stderr
+    if ok:
+        _check(proc.stdout.splitlines())
+    else:
+        assert "401" in proc.stderr
