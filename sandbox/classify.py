@@ -12,7 +12,7 @@ import math
 import signal
 from dataclasses import dataclass
 
-from sandbox.backend import Limit
+from sandbox.backend import Limit, StepResult
 from sandbox.policy import Policy
 
 MEMORY_WORDS = (
@@ -79,3 +79,20 @@ def classify(outcome: Outcome, policy: Policy, cgroup: bool = True) -> Limit | N
     if failed and not cgroup and any(word in tail for word in PROCESS_WORDS):
         return "processes"
     return None
+
+
+def step_result(
+    outcome: Outcome, stdout: bytes, stderr: bytes, policy: Policy, *, cgroup: bool, notes: tuple[str, ...] = ()
+) -> StepResult:
+    """The StepResult of a finished step, with the limit that stopped it (see :func:`classify`)."""
+    return StepResult(
+        outcome.exit_code,
+        outcome.signal,
+        stdout,
+        stderr,
+        outcome.wall_time_s,
+        outcome.cpu_time_s,
+        classify(outcome, policy, cgroup=cgroup),
+        outcome.stdout_bytes > policy.max_output_bytes,
+        notes,
+    )

@@ -27,7 +27,7 @@ from typing import Any
 from sandbox import bwrap
 from sandbox.backend import Job, Step, StepResult
 from sandbox.cgroups import JobCgroup, Usage
-from sandbox.classify import Outcome, classify
+from sandbox.classify import Outcome, step_result
 from sandbox.errors import BackendUnavailable, SandboxError
 from sandbox.policy import Policy
 
@@ -268,17 +268,7 @@ class _JobRun:
         return self._make(step, outcome, stdout, stderr, notes)
 
     def _make(self, step: Step, outcome: Outcome, stdout: bytes, stderr: bytes, notes: list[str]) -> StepResult:
-        return StepResult(
-            outcome.exit_code,
-            outcome.signal,
-            stdout,
-            stderr,
-            outcome.wall_time_s,
-            outcome.cpu_time_s,
-            classify(outcome, step.policy, cgroup=self.cgroup is not None),
-            outcome.stdout_bytes > step.policy.max_output_bytes,
-            tuple(notes),
-        )
+        return step_result(outcome, stdout, stderr, step.policy, cgroup=self.cgroup is not None, notes=tuple(notes))
 
     def _teardown(self) -> None:
         if self.box is not None:

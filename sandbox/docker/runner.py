@@ -17,7 +17,7 @@ import docker.errors
 from docker.types import Ulimit
 
 from sandbox.backend import Step, StepResult
-from sandbox.classify import Outcome, classify
+from sandbox.classify import Outcome, step_result
 from sandbox.docker.config import DockerConfig
 from sandbox.errors import SandboxError
 from sandbox.policy import DEFAULT_POLICY, Policy
@@ -235,17 +235,7 @@ class Runner:
         )
         # cgroup=False: per-step process limits are rlimits here (the container's pids cgroup is a
         # fence for the whole container), so a refused fork is recognised from the program's stderr.
-        return StepResult(
-            outcome.exit_code,
-            outcome.signal,
-            stdout,
-            stderr,
-            outcome.wall_time_s,
-            outcome.cpu_time_s,
-            classify(outcome, policy, cgroup=False),
-            outcome.stdout_bytes > policy.max_output_bytes,
-            notes,
-        )
+        return step_result(outcome, stdout, stderr, policy, cgroup=False, notes=notes)
 
     def wipe(self) -> bool:
         """Kill every process and empty the scratch dirs; True if the agent confirms it is clean."""
