@@ -167,13 +167,13 @@ class Scorer:
         return self._params_cache[key]
 
     async def _run(self, items: list[Item], comps: list[_Component]) -> None:
-        pending = [c for c in comps if c.verdict is None]
-        heavy = [c for c in pending if c.spec is not None and c.spec.heavy and c.spec.scope == "item"]
-        group = [c for c in pending if c.spec is not None and c.spec.scope == "group"]
-        blocking = [
-            c for c in pending if c.spec is not None and c.spec.blocking and c.spec.scope == "item" and not c.spec.heavy
-        ]
-        light = [c for c in pending if c not in heavy and c not in group and c not in blocking]
+        # one pass: membership tests on _Component (a dataclass, compared field by field) would be
+        # quadratic in the batch size
+        lanes: dict[str, list[_Component]] = {"heavy": [], "group": [], "blocking": [], "light": []}
+        for c in comps:
+            if c.verdict is None and c.spec is not None:
+                lanes[_lane(c.spec)].append(c)
+        heavy, group, blocking, light = lanes["heavy"], lanes["group"], lanes["blocking"], lanes["light"]
         await asyncio.gather(
             self._run_heavy(items, heavy),
             *(self._in_thread(_run_cells, items, [c]) for c in blocking),
@@ -234,6 +234,15 @@ class Scorer:
 
     async def _in_thread(self, fn: Any, *args: Any) -> None:
         await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
+
+
+def _lane(spec: VerifierSpec) -> str:
+    """Where a component runs: the process pool, a whole group, a thread of its own, or a shared thread chunk."""
+    if spec.scope == "group":
+        return "group"
+    if spec.heavy:
+        return "heavy"
+    return "blocking" if spec.blocking else "light"
 
 
 def _run_cells(items: list[Item], comps: list[_Component]) -> None:
