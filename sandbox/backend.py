@@ -6,10 +6,20 @@ process under its own policy. ``run`` yields one :class:`StepResult` per step as
 finishes, so a judge can stop early by closing the iterator; the backend then skips
 the remaining steps and wipes the work dir. Infrastructure failures raise
 :class:`~sandbox.errors.SandboxError`; a program's own failure is a StepResult.
+
+Isolation every backend gives each step (see docs/threat-model.md): the step's processes
+cannot see, signal, ptrace or read any process but their own (not the backend's agent or
+runner, not another step's); nothing of the step outlives it; CPU time and processes are
+counted over every process of the step. A step with a ``peer`` runs two processes that
+cannot reach each other except through the two pipes between them: the judge harness
+(trusted test code, whose stdout is the result) and the untrusted solution it calls.
+A job whose ``cancel`` event is set is torn down at once and raises
+:class:`~sandbox.errors.Cancelled`.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -21,12 +31,25 @@ Limit = Literal["wall_time", "cpu_time", "memory", "output", "file_size", "proce
 
 @dataclass(frozen=True)
 class Step:
-    """One process to run: argv (never a shell string), stdin bytes, limits."""
+    """One process to run: argv (never a shell string), stdin bytes, limits.
+
+    ``peer``, if set, is the argv of a second, untrusted process started with the step
+    and isolated from it (its own pid namespace or uid, its own /tmp, no shared files it
+    could plant): the peer's stdin is written through the step's fd PEER_WRITE_FD and its
+    stdout read on the step's fd PEER_READ_FD; its stderr is discarded. Both share the
+    step's policy (CPU, memory and processes count both) and the peer is killed when the
+    step's own process ends.
+    """
 
     argv: tuple[str, ...]
     stdin: bytes = b""
     policy: Policy = DEFAULT_POLICY
     name: str = ""
+    peer: tuple[str, ...] = ()
+
+
+PEER_WRITE_FD = 3
+PEER_READ_FD = 4
 
 
 @dataclass(frozen=True)
@@ -36,6 +59,8 @@ class Job:
     files: Mapping[str, bytes]
     steps: tuple[Step, ...]
     language: str = ""
+    cancel: threading.Event | None = field(default=None, compare=False)
+    """Set by another thread (client gone, request deadline): the backend stops the job."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 SandboxError            the sandbox itself failed: never the program's fault
 ├── BackendUnavailable  the backend cannot run anything (bwrap missing, daemon down)
-└── ToolchainMissing    the language's compiler or interpreter is not installed
+├── ToolchainMissing    the language's compiler or interpreter is not installed
+└── Cancelled           the job's cancel event was set: nobody waits for its verdict
 UnsupportedLanguage     no such language in the table
 """
 
@@ -21,3 +22,7 @@ class ToolchainMissing(SandboxError):
 
 class UnsupportedLanguage(ValueError):
     """The language is not in the language table."""
+
+
+class Cancelled(SandboxError):
+    """The job was stopped because its ``cancel`` event was set (client gone, deadline passed)."""
