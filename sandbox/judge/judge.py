@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -38,6 +39,8 @@ class Options:
     score_mode: ScoreMode = "fraction"
     stop_at_first_failure: bool = True
     total_time_s: float | None = None
+    cancel: threading.Event | None = field(default=None, compare=False)
+    """Set from another thread to stop the submission's sandbox job (raises sandbox.errors.Cancelled)."""
 
 
 def judge(
@@ -45,7 +48,9 @@ def judge(
 ) -> JudgeResult:
     """Judge ``source``; SandboxError (and its ToolchainMissing) propagate, never a wrong answer."""
     options = options or Options()
-    planned = plan(source, suite, language, options.limits, check_host=backend.host_toolchains)
+    planned = plan(
+        source, suite, language, options.limits, check_host=backend.host_toolchains, cancel=options.cancel
+    )
     stop_early = options.score_mode == "all_or_nothing" and options.stop_at_first_failure
     results: list[TestResult] = []
     outputs: list[bytes] = []

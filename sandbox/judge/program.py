@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 import subprocess
+import threading
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -96,7 +97,15 @@ def harness_prefix(python: str) -> bytes:
     return f"{version} {len(blob)} {len(source)}\n".encode() + blob + source
 
 
-def plan(source: str, suite: TestSuite, language: str, limits: Limits, *, check_host: bool = True) -> Planned:
+def plan(
+    source: str,
+    suite: TestSuite,
+    language: str,
+    limits: Limits,
+    *,
+    check_host: bool = True,
+    cancel: threading.Event | None = None,
+) -> Planned:
     """The Job that runs ``source`` against every test of ``suite`` (``check_host``: see Backend.host_toolchains)."""
     lang = resolve(language, check_host=check_host)
     policy = limits.policy()
@@ -106,7 +115,7 @@ def plan(source: str, suite: TestSuite, language: str, limits: Limits, *, check_
         runs = tuple(
             Step(lang.run_argv(policy), c.input.encode(), policy, f"test {n}") for n, c in enumerate(suite.cases, 1)
         )
-        return Planned(Job({lang.source: source.encode()}, build + runs, lang.name), compiles=bool(build))
+        return Planned(Job({lang.source: source.encode()}, build + runs, lang.name, cancel), compiles=bool(build))
     if lang.name != "python":
         raise UnsupportedLanguage(f"{suite.kind}-based tests need python, not {language!r}")
     python = lang.run_argv(policy)[0]
@@ -118,7 +127,7 @@ def plan(source: str, suite: TestSuite, language: str, limits: Limits, *, check_
         Step(argv, prefix + _harness_stdin(source, suite, n - 1, nonce), policy, f"test {n}")
         for n, nonce in enumerate(nonces, 1)
     )
-    return Planned(Job({}, steps, lang.name), compiles=False, nonces=nonces)
+    return Planned(Job({}, steps, lang.name, cancel), compiles=False, nonces=nonces)
 
 
 def _harness_stdin(source: str, suite: TestSuite, index: int, nonce: str) -> bytes:
