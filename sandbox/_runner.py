@@ -1,31 +1,37 @@
-"""In-sandbox runner: one per job, it runs each step under its rlimits and reports back.
+"""In-sandbox runner: PID 1 of a job's sandbox; it runs each step in namespaces of its own.
 
-Runs *inside* bubblewrap with the sandbox's own python3 (``python3 -I -S -c <this file>
-FD``), so it must import nothing of ours. Reusing one namespace for all steps of a job
-saves a bubblewrap start per test.
+Runs *inside* bubblewrap (``--as-pid-1``) with the sandbox's own python3 (``python3 -I
+-S -c <this file> FD``), so it must import nothing of ours. One runner serves all steps
+of a job, which saves a bubblewrap start per test.
 
-Two processes: the *root* (no limits) forks a *server* per distinct set of rlimits; the
-server sets them on itself once and starts each program with ``posix_spawn`` (vfork:
-a fraction of the cost of forking Python), which inherits them. When a step needs other
-limits (hard limits cannot be raised again) the server hands the message back to the
-root and exits, and the root forks a fresh server. The server is a child subreaper:
-after every step it SIGKILLs everything the program left behind (orphans, daemons), so
-no step can touch the next. The program's stdout and stderr are pipes that the server
-always drains into the host's memfds, stopping the program once either passes the
-output cap (nothing can block on a full pipe, and output is capped exactly).
+Each step's program runs in a fresh user, pid, mount and IPC namespace whose init is
+ours (the *step init*): the program cannot see, signal or ptrace the runner or any other
+step (none of them has a pid in its namespace), nothing it starts outlives the step
+(the kernel kills a pid namespace with its init), and its /tmp, /dev/shm and IPC objects
+are its own. The init is non-dumpable, and PID 1 of a namespace cannot be killed from
+inside it. A step with a *peer* (the judge harness's untrusted solution side) runs the
+peer in namespaces of its own too, with an empty /proc and /box, joined to the step's
+program only by two pipes (fds 3 and 4 of the program).
+
+Per step the runner forks a *keeper*, which unshares the namespaces and forks the init;
+the init sets the step's rlimits, starts the program with ``posix_spawn`` and reports
+its exit status, then kills everything left and exits. The keeper reaps the init and
+reports the CPU time of every process of the step (each was reaped inside the step's
+namespace, so all of it adds up in the keeper's RUSAGE_CHILDREN). The runner drains the
+program's stdout and stderr into the host's memfds, stopping the step at the output cap
+or the wall deadline by killing its init.
 
 Protocol on the control socket FD (SOCK_SEQPACKET): the host sends a step (a marshal'd
-dict) with its stdin/stdout/stderr fds (SCM_RIGHTS); the server answers one marshal'd
+dict) with its stdin/stdout/stderr fds (SCM_RIGHTS); the runner answers one marshal'd
 dict. marshal, _socket and _signal, not json, socket and signal: they import nothing,
-and every import is paid by every job. Both processes are non-dumpable, so the program
-(same uid) cannot ptrace them or read their fds; it can still kill them, which the host
-reports as the program's own doing.
+and every import is paid by every job.
 """
 
 import _signal as signal  # the C module: `signal` would import enum, paid by every job
 import _socket
 import array
 import ctypes
+import fcntl
 import marshal
 import os
 import resource
@@ -34,63 +40,187 @@ import sys
 import time
 
 PR_SET_DUMPABLE = 4
-PR_SET_CHILD_SUBREAPER = 36
-HANDBACK = 3  # a server's exit code: "the next step needs other limits; it is on the handback socket"
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x20000, 0x08000000, 0x10000000, 0x20000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
+STOP_GRACE_S = 2.0
+HIGH_FD = 64  # where a step's fds are moved before they are dup'd onto 0..4, so no source is clobbered
 MAX_MESSAGE = 1 << 20
 READ_CHUNK = 1 << 16
 MARSHAL_VERSION = 4  # plain dicts of str/int/float/list: readable by any Python 3.4+
-libc = ctypes.CDLL(None)
+libc = ctypes.CDLL(None, use_errno=True)
 
 
-def descendants(ancestor):
-    """Pids of every live descendant of ``ancestor`` (orphans come back to it: it is a subreaper)."""
-    children: dict[int, list[int]] = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat", "rb") as f:
-                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(name))
-    found, todo = [], [ancestor]
-    while todo:
-        kids = children.get(todo.pop(), [])
-        found += kids
-        todo += kids
-    return found
+def check(result, what):
+    """Raise OSError with errno if a libc call failed."""
+    if result != 0:
+        raise OSError(ctypes.get_errno(), what)
 
 
-def signal_all(pids):
-    """SIGKILL each of ``pids`` that still exists."""
-    for pid in pids:
-        try:  # noqa: SIM105 - contextlib costs ~9 ms of imports per job
-            os.kill(pid, signal.SIGKILL)
+def mount_tmpfs(path, size, mode):
+    """A fresh tmpfs on ``path`` in this mount namespace."""
+    opts = f"size={size},mode={mode:o}".encode()
+    check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, opts), f"mount tmpfs on {path}")
+
+
+def enter_namespaces():
+    """Unshare user, pid, mount and IPC namespaces, keeping our uid and gid (called by the keeper)."""
+    uid, gid = os.getuid(), os.getgid()
+    check(libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC), "unshare")
+    # /proc/self of a non-dumpable process belongs to root, so the maps are written while dumpable;
+    # no untrusted process can address us meanwhile (an earlier step's are dead, a peer has no /proc).
+    libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    try:
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
+    finally:
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def private_mounts(tmp_bytes, peer):
+    """The step's own /tmp and /dev/shm; a peer also gets an empty /box and /proc (called by the init)."""
+    check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
+    mount_tmpfs("/tmp", tmp_bytes, 0o1777)
+    mount_tmpfs("/dev/shm", tmp_bytes, 0o1777)
+    if peer:
+        mount_tmpfs("/box", tmp_bytes, 0o755)
+        mount_tmpfs("/proc", 1 << 16, 0o555)
+        os.chdir("/box")
+
+
+def say(fd, message):
+    """One length-prefixed marshal'd message on a keeper's report pipe (atomic: under PIPE_BUF)."""
+    data = marshal.dumps(message, MARSHAL_VERSION)
+    os.write(fd, len(data).to_bytes(2, "little") + data)
+
+
+class Stop(Exception):
+    """Raised in a step's init by SIGTERM: the runner wants the step over."""
+
+
+def on_stop(_signum, _frame):
+    """SIGTERM handler of a step's init."""
+    raise Stop
+
+
+def init(argv, fds, rlimits, tmp_bytes, peer, report_w):
+    """PID 1 of the step: start the program, report its exit status, kill and reap everything left, exit.
+
+    Everything is reaped here with waitpid, never left to the kernel's teardown (which
+    reaps without accounting): so the keeper sees the CPU time of every process.
+    """
+    try:
+        private_mounts(tmp_bytes, peer)
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # inherited from the runner; said again after the unshare
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # a namespace's init ignores default-action signals
+        fds = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD) for fd in fds]
+        for name, soft, hard in rlimits:
+            resource.setrlimit(getattr(resource, name), (soft, hard))
+        actions = [(os.POSIX_SPAWN_DUP2, fd, n) for n, fd in enumerate(fds)]
+        signal.signal(signal.SIGTERM, on_stop)
+        pid = os.posix_spawnp(  # PATH lookup (the sandbox's PATH) for a bare command name
+            argv[0],
+            argv,
+            os.environ,
+            file_actions=actions,
+            setsid=True,
+            setsigdef=(signal.SIGPIPE, signal.SIGXFSZ, signal.SIGTERM),  # python's dispositions, not the program's
+        )
+    except Stop:
+        os._exit(0)
+    except OSError as exc:
+        say(report_w, {"exec_error": f"{type(exc).__name__}: {exc}"})
+        os._exit(0)
+    try:
+        for fd in fds:
+            os.close(fd)
+        while True:  # reap orphans as they come back to us, until the program itself exits
+            done, status = os.waitpid(-1, 0)
+            if done == pid:
+                say(report_w, {"status": status})
+                break
+    except Stop:
+        pass
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        os.kill(-1, signal.SIGKILL)  # everything else in the namespace
+        while True:
+            os.waitpid(-1, 0)
+    except ChildProcessError:
+        pass
+    os._exit(0)
+
+
+def keeper(argv, fds, rlimits, tmp_bytes, peer, report_w):
+    """Enter the step's namespaces, fork its init, reap it and report the whole step's CPU time."""
+    try:
+        enter_namespaces()
+        pid = os.fork()
+    except OSError as exc:
+        say(report_w, {"setup_error": f"{type(exc).__name__}: {exc}"})
+        os._exit(0)
+    if pid == 0:
+        init(argv, fds, rlimits, tmp_bytes, peer, report_w)
+    for fd in fds:
+        os.close(fd)
+    say(report_w, {"init": pid})
+    os.waitpid(pid, 0)
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    say(report_w, {"cpu_time_s": used.ru_utime + used.ru_stime})
+    os._exit(0)
+
+
+class Launched:
+    """One program started in its own namespaces: its keeper's pid and report pipe, what it said so far."""
+
+    def __init__(self, argv, fds, spec, peer):
+        report_r, report_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(report_r)
+            keeper(argv, fds, spec["rlimits"], spec["tmp_bytes"], peer, report_w)
+        os.close(report_w)
+        self.report = report_r
+        self.said = {}
+        self.buffer = b""
+        self.open = True
+
+    def read(self):
+        """Take in what the keeper and init said; False once the keeper is done (or gone)."""
+        data = os.read(self.report, 4096)
+        self.buffer += data
+        while len(self.buffer) >= 2 and len(self.buffer) >= 2 + int.from_bytes(self.buffer[:2], "little"):
+            size = int.from_bytes(self.buffer[:2], "little")
+            self.said.update(marshal.loads(self.buffer[2 : 2 + size]))
+            self.buffer = self.buffer[2 + size :]
+        self.open = bool(data) and "cpu_time_s" not in self.said and "setup_error" not in self.said
+        return self.open
+
+    def stop(self):
+        """Have the step's init kill and reap everything of the step (SIGKILL if it does not within a grace)."""
+        pid = self.said.get("init")
+        if not pid or not self.open:
+            return
+        try:
+            os.kill(pid, signal.SIGTERM)
+            if not select.select([self.report], [], [], STOP_GRACE_S)[0]:
+                os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
 
-
-def kill_descendants(timeout_s=2.0):
-    """SIGKILL everything below us until nothing is left; how many survived the timeout."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        left = descendants(os.getpid())
-        signal_all(left)
-        try:
-            while os.waitpid(-1, os.WNOHANG)[0] > 0:
-                pass
-        except ChildProcessError:
-            pass
-        if not left or time.monotonic() > deadline:
-            return len(left)
-        time.sleep(0.0005)
+    def finish(self):
+        """Wait until the keeper has reported the step's CPU time, then reap it."""
+        while self.open:
+            self.read()
+        os.close(self.report)
+        os.waitpid(self.pid, 0)
 
 
 def drain(fd, sink, cap, counts):
     """Move what is readable from pipe ``fd`` into memfd ``sink`` (at most cap + 1 bytes); False at EOF."""
     data = os.read(fd, READ_CHUNK)
     if data and counts[fd] <= cap:
-        try:  # noqa: SIM105 - the server's own RLIMIT_FSIZE may be below the output cap
+        try:  # noqa: SIM105 - a full memfd must not stop the drain
             os.write(sink, data[: cap + 1 - counts[fd]])
         except OSError:
             pass
@@ -98,68 +228,73 @@ def drain(fd, sink, cap, counts):
     return bool(data)
 
 
-def watch(pidfd, pipes, cap, deadline):
-    """Drain stdout/stderr until the step exits; 'wall_time' or 'output' if it had to be stopped."""
+def watch(main, pipes, cap, deadline):
+    """Drain stdout/stderr until the program exits; 'wall_time' or 'output' if it had to be stopped."""
     counts = dict.fromkeys(pipes, 0)
     open_pipes = set(pipes)
-    while True:
+    while "status" not in main.said and "exec_error" not in main.said and main.open:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return "wall_time"
-        ready = select.select([pidfd, *open_pipes], [], [], remaining)[0]
+        ready = select.select([main.report, *open_pipes], [], [], remaining)[0]
         for fd in ready:
-            if fd != pidfd and not drain(fd, pipes[fd], cap, counts):
+            if fd == main.report:
+                main.read()
+            elif not drain(fd, pipes[fd], cap, counts):
                 open_pipes.discard(fd)
         if any(n > cap for n in counts.values()):
             return "output"
-        if pidfd in ready:
-            for fd in open_pipes:  # what the program wrote before exiting; orphans may keep the pipe open
-                os.set_blocking(fd, False)
-                try:
-                    while drain(fd, pipes[fd], cap, counts):
-                        pass
-                except BlockingIOError:
-                    pass
-            return None
+    for fd in open_pipes:  # what the program wrote before exiting (its namespace is being killed)
+        os.set_blocking(fd, False)
+        try:
+            while drain(fd, pipes[fd], cap, counts):
+                pass
+        except BlockingIOError:
+            pass
+    return None
 
 
 def run_step(spec, fds):
-    """Run one step to completion, its wall deadline or its output cap; return the report."""
+    """Run one step (and its peer) to completion, its wall deadline or its output cap; the report."""
     stdin, stdout, stderr = fds
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     start = time.monotonic()
-    actions = [(os.POSIX_SPAWN_DUP2, stdin, 0), (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
-    try:
-        pid = os.posix_spawnp(  # PATH lookup (the sandbox's PATH) for a bare command name
-            spec["argv"][0],
-            spec["argv"],
-            os.environ,
-            file_actions=actions,
-            setsid=True,
-            setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),  # python ignores both; the program must not inherit that
-        )
-    except OSError as exc:
-        for fd in (stdin, out_w, err_w, out_r, err_r, stdout, stderr):
+    own = [stdin, out_w, err_w]
+    peer = None
+    if spec["peer"]:
+        to_peer_r, to_peer_w = os.pipe()
+        from_peer_r, from_peer_w = os.pipe()
+        null = os.open("/dev/null", os.O_RDWR)
+        peer = Launched(spec["peer"], [to_peer_r, from_peer_w, null], spec, True)
+        for fd in (to_peer_r, from_peer_w, null):
             os.close(fd)
-        return {"exec_error": f"{type(exc).__name__}: {exc}", "wall_time_s": time.monotonic() - start}
-    for fd in (stdin, out_w, err_w):
+        own += [to_peer_w, from_peer_r]  # fds 3 and 4 of the program: sandbox.backend.PEER_WRITE_FD, PEER_READ_FD
+    main = Launched(spec["argv"], own, spec, False)
+    for fd in own:
         os.close(fd)
-    pidfd = os.pidfd_open(pid)
-    stopped = watch(pidfd, {out_r: stdout, err_r: stderr}, spec["max_output_bytes"], start + spec["wall_time_s"])
-    if stopped:
-        signal_all(descendants(os.getpid()))  # no reaping here: wait4 below must get the program's status
-    _, status, usage = os.wait4(pid, 0)
+    stopped = watch(main, {out_r: stdout, err_r: stderr}, spec["max_output_bytes"], start + spec["wall_time_s"])
     wall = time.monotonic() - start
-    for fd in (pidfd, out_r, err_r, stdout, stderr):
+    for launched in (main, peer):
+        if launched is not None:
+            while launched.open and "init" not in launched.said:
+                launched.read()  # the init's pid may still be in the pipe
+            if launched is peer or stopped:
+                launched.stop()
+            launched.finish()
+    for fd in (out_r, err_r, stdout, stderr):
         os.close(fd)
+    said = main.said
+    error = said.get("setup_error") or (peer.said.get("setup_error") if peer else None)
+    if error:
+        return {"setup_error": error}
+    cpu = said.get("cpu_time_s", 0.0) + (peer.said.get("cpu_time_s", 0.0) if peer else 0.0)
     return {
-        "status": status,
-        "cpu_time_s": usage.ru_utime + usage.ru_stime,
+        "status": said.get("status", 9),  # killed at the deadline or cap: reported as SIGKILL
+        "cpu_time_s": cpu,
         "wall_time_s": wall,
         "timed_out": stopped == "wall_time",
-        "exec_error": "",
-        "survivors": kill_descendants(),
+        "exec_error": said.get("exec_error", ""),
     }
 
 
@@ -174,44 +309,17 @@ def recv_step(sock):
     return (data or None), list(fds)
 
 
-def serve(sock, handback, spec, fds):
-    """The server: apply ``spec``'s rlimits to ourselves, then run steps while they share them."""
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    limits = spec["rlimits"]
-    for name, soft, hard in limits:
-        resource.setrlimit(getattr(resource, name), (soft, hard))
-    cpu_budget = next((soft for name, soft, _ in limits if name == "RLIMIT_CPU"), None)
-    while True:
-        sock.sendall(marshal.dumps(run_step(spec, fds), MARSHAL_VERSION))
-        data, fds = recv_step(sock)
-        if data is None:
-            os._exit(0)
-        spec = marshal.loads(data)
-        used = resource.getrusage(resource.RUSAGE_SELF)
-        if spec["rlimits"] != limits or (cpu_budget and used.ru_utime + used.ru_stime > cpu_budget / 2):
-            handback.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, array.array("i", fds).tobytes())])
-            os._exit(HANDBACK)
-
-
 def main(control_fd):
-    """The root: fork a server for the first step, and a new one whenever a server hands a step back."""
+    """Serve steps until the host closes the control socket."""
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     os.set_inheritable(control_fd, False)
     sock = _socket.socket(fileno=control_fd)
     sock.sendall(marshal.dumps({"pid": os.getpid()}, MARSHAL_VERSION))
-    keep, handback = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
-    data, fds = recv_step(sock)
-    while data is not None:
-        pid = os.fork()
-        if pid == 0:
-            keep.close()
-            serve(sock, handback, marshal.loads(data), fds)
-        for fd in fds:
-            os.close(fd)
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != HANDBACK:
-            return  # the host closed the socket, or the program killed the server: the host sees EOF
-        data, fds = recv_step(keep)
+    while True:
+        data, fds = recv_step(sock)
+        if data is None:
+            return
+        sock.sendall(marshal.dumps(run_step(marshal.loads(data), fds), MARSHAL_VERSION))
 
 
 if __name__ == "__main__":
