@@ -289,7 +289,9 @@ def run_step(spec, fds):
     if error:
         return {"setup_error": error}
     cpu = said.get("cpu_time_s", 0.0) + (peer.said.get("cpu_time_s", 0.0) if peer else 0.0)
+    peer_status = peer.said.get("status") if peer else None
     return {
+        "peer_signal": os.WTERMSIG(peer_status) if peer_status is not None and os.WIFSIGNALED(peer_status) else 0,
         "status": said.get("status", 9),  # killed at the deadline or cap: reported as SIGKILL
         "cpu_time_s": cpu,
         "wall_time_s": wall,

@@ -291,6 +291,7 @@ class _JobRun:
             stderr,
             after.oom_kills - before.oom_kills,
             after.pids_refused - before.pids_refused,
+            int(report["peer_signal"]) or None,
         )
         return self._make(step, outcome, stdout, stderr, notes)
 
