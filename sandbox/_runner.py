@@ -45,6 +45,7 @@ MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
 STOP_GRACE_S = 2.0
 HIGH_FD = 64  # where a step's fds are moved before they are dup'd onto 0..4, so no source is clobbered
 MAX_MESSAGE = 1 << 20
+MAX_FDS = 8  # a step sends at most five: stdin, stdout, stderr and the two peer pipes
 READ_CHUNK = 1 << 16
 MARSHAL_VERSION = 4  # plain dicts of str/int/float/list: readable by any Python 3.4+
 libc = ctypes.CDLL(None, use_errno=True)
@@ -62,10 +63,16 @@ def mount_tmpfs(path, size, mode):
     check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, opts), f"mount tmpfs on {path}")
 
 
-def enter_namespaces():
-    """Unshare user, pid, mount and IPC namespaces, keeping our uid and gid (called by the keeper)."""
+def enter_namespaces(peer):
+    """Unshare user and pid namespaces (a peer: mount and IPC too), keeping our uid and gid (called by the keeper).
+
+    A step's program shares /tmp, /box and IPC objects with the job's other steps (its
+    own earlier tests: nothing of theirs is alive, nothing of another job is there); a
+    peer gets all of them fresh, so it shares nothing with the harness that judges it.
+    """
     uid, gid = os.getuid(), os.getgid()
-    check(libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC), "unshare")
+    flags = CLONE_NEWUSER | CLONE_NEWPID | (CLONE_NEWNS | CLONE_NEWIPC if peer else 0)
+    check(libc.unshare(flags), "unshare")
     # /proc/self of a non-dumpable process belongs to root, so the maps are written while dumpable;
     # no untrusted process can address us meanwhile (an earlier step's are dead, a peer has no /proc).
     libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
@@ -77,15 +84,14 @@ def enter_namespaces():
         libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
-def private_mounts(tmp_bytes, peer):
-    """The step's own /tmp and /dev/shm; a peer also gets an empty /box and /proc (called by the init)."""
+def private_mounts(tmp_bytes):
+    """A peer's own /tmp, /dev/shm and /box, and an empty /proc (called by its init)."""
     check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
-    mount_tmpfs("/tmp", tmp_bytes, 0o1777)
-    mount_tmpfs("/dev/shm", tmp_bytes, 0o1777)
-    if peer:
-        mount_tmpfs("/box", tmp_bytes, 0o755)
-        mount_tmpfs("/proc", 1 << 16, 0o555)
-        os.chdir("/box")
+    for path in ("/tmp", "/dev/shm"):
+        mount_tmpfs(path, tmp_bytes, 0o1777)
+    mount_tmpfs("/box", tmp_bytes, 0o755)
+    mount_tmpfs("/proc", 1 << 16, 0o555)
+    os.chdir("/box")
 
 
 def say(fd, message):
@@ -103,34 +109,39 @@ def on_stop(_signum, _frame):
     raise Stop
 
 
-def init(argv, fds, rlimits, tmp_bytes, peer, report_w):
-    """PID 1 of the step: start the program, report its exit status, kill and reap everything left, exit.
+def init(start, tmp_bytes, peer, report_w):
+    """PID 1 of a step: wait for the step, start its program, report its exit status, kill and reap the rest.
 
     Everything is reaped here with waitpid, never left to the kernel's teardown (which
-    reaps without accounting): so the keeper sees the CPU time of every process.
+    reaps without accounting), so the CPU time reported counts every process of the step.
     """
     try:
-        private_mounts(tmp_bytes, peer)
+        signal.signal(signal.SIGTERM, on_stop)
+        if peer:
+            private_mounts(tmp_bytes)
         libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # inherited from the runner; said again after the unshare
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # a namespace's init ignores default-action signals
+        data, fds = recv_step(start)  # ready: the runner hands over the step when it comes
+        if data is None:
+            return
+        spec = marshal.loads(data)
         fds = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD) for fd in fds]
-        for name, soft, hard in rlimits:
+        for name, soft, hard in spec["rlimits"]:
             resource.setrlimit(getattr(resource, name), (soft, hard))
         actions = [(os.POSIX_SPAWN_DUP2, fd, n) for n, fd in enumerate(fds)]
-        signal.signal(signal.SIGTERM, on_stop)
         pid = os.posix_spawnp(  # PATH lookup (the sandbox's PATH) for a bare command name
-            argv[0],
-            argv,
+            spec["argv"][0],
+            spec["argv"],
             os.environ,
             file_actions=actions,
             setsid=True,
             setsigdef=(signal.SIGPIPE, signal.SIGXFSZ, signal.SIGTERM),  # python's dispositions, not the program's
         )
     except Stop:
-        os._exit(0)
+        return
     except OSError as exc:
         say(report_w, {"exec_error": f"{type(exc).__name__}: {exc}"})
-        os._exit(0)
+        return
     try:
         for fd in fds:
             os.close(fd)
@@ -142,48 +153,68 @@ def init(argv, fds, rlimits, tmp_bytes, peer, report_w):
     except Stop:
         pass
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:  # noqa: SIM105 - contextlib costs ~9 ms of imports per job
+        os.kill(-1, signal.SIGKILL)  # everything else in the namespace (ESRCH: nothing is left)
+    except ProcessLookupError:
+        pass
     try:
-        os.kill(-1, signal.SIGKILL)  # everything else in the namespace
         while True:
             os.waitpid(-1, 0)
     except ChildProcessError:
         pass
-    os._exit(0)
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)  # every process of the step, each reaped here
+    say(report_w, {"cpu_time_s": used.ru_utime + used.ru_stime})
 
 
-def keeper(argv, fds, rlimits, tmp_bytes, peer, report_w):
-    """Enter the step's namespaces, fork its init, reap it and report the whole step's CPU time."""
+def keeper(start, tmp_bytes, peer, report_w):
+    """Enter the step's namespaces, fork its init, reap it; if the init was killed, report the CPU time."""
     try:
-        enter_namespaces()
+        enter_namespaces(peer)
         pid = os.fork()
     except OSError as exc:
         say(report_w, {"setup_error": f"{type(exc).__name__}: {exc}"})
-        os._exit(0)
+        return
     if pid == 0:
-        init(argv, fds, rlimits, tmp_bytes, peer, report_w)
-    for fd in fds:
-        os.close(fd)
+        try:
+            init(start, tmp_bytes, peer, report_w)
+        finally:
+            os._exit(0)
     say(report_w, {"init": pid})
     os.waitpid(pid, 0)
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    say(report_w, {"cpu_time_s": used.ru_utime + used.ru_stime})
-    os._exit(0)
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)  # the init's own count, if it was killed before it spoke
+    say(report_w, {"keeper_cpu_time_s": used.ru_utime + used.ru_stime})
 
 
 class Launched:
-    """One program started in its own namespaces: its keeper's pid and report pipe, what it said so far."""
+    """A step's namespaces and init, made ahead of the step; then its program, and what its init said."""
 
-    def __init__(self, argv, fds, spec, peer):
+    def __init__(self, tmp_bytes, peer):
         report_r, report_w = os.pipe()
+        start, self.start_sock = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
         self.pid = os.fork()
         if self.pid == 0:
-            os.close(report_r)
-            keeper(argv, fds, spec["rlimits"], spec["tmp_bytes"], peer, report_w)
+            try:  # a forked runner: whatever happens, it must never return into the runner's loop
+                os.close(report_r)
+                self.start_sock.close()
+                keeper(start, tmp_bytes, peer, report_w)
+            finally:
+                os._exit(0)
         os.close(report_w)
+        start.close()
         self.report = report_r
         self.said = {}
         self.buffer = b""
         self.open = True
+
+    def start(self, argv, rlimits, fds):
+        """Hand the step to the waiting init: its argv, rlimits and stdio (and peer pipe) fds."""
+        message = marshal.dumps({"argv": argv, "rlimits": rlimits}, MARSHAL_VERSION)
+        try:
+            self.start_sock.sendmsg([message], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, array.array("i", fds))])
+        except OSError as exc:  # the init died while it waited
+            self.said["setup_error"] = f"{type(exc).__name__}: {exc}"
+            self.open = False
+        self.start_sock.close()
 
     def read(self):
         """Take in what the keeper and init said; False once the keeper is done (or gone)."""
@@ -193,7 +224,8 @@ class Launched:
             size = int.from_bytes(self.buffer[:2], "little")
             self.said.update(marshal.loads(self.buffer[2 : 2 + size]))
             self.buffer = self.buffer[2 + size :]
-        self.open = bool(data) and "cpu_time_s" not in self.said and "setup_error" not in self.said
+        done = ("cpu_time_s", "keeper_cpu_time_s", "setup_error")
+        self.open = bool(data) and not any(key in self.said for key in done)
         return self.open
 
     def stop(self):
@@ -209,11 +241,24 @@ class Launched:
             pass
 
     def finish(self):
-        """Wait until the keeper has reported the step's CPU time, then reap it."""
+        """Wait until the step's CPU time is reported (the keeper exits by itself: see reap_keepers)."""
         while self.open:
             self.read()
         os.close(self.report)
-        os.waitpid(self.pid, 0)
+
+    @property
+    def cpu_time_s(self):
+        """CPU time of every process of the step, as its init (or, if the init was killed, its keeper) counted."""
+        return self.said.get("cpu_time_s", self.said.get("keeper_cpu_time_s", 0.0))
+
+
+def reap_keepers():
+    """Reap the keepers of finished steps without waiting for the ones still tearing down."""
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
 
 
 def drain(fd, sink, cap, counts):
@@ -254,8 +299,11 @@ def watch(main, pipes, cap, deadline):
     return None
 
 
-def run_step(spec, fds):
-    """Run one step (and its peer) to completion, its wall deadline or its output cap; the report."""
+def run_step(spec, fds, ready):
+    """Run one step (and its peer) to completion, its wall deadline or its output cap; the report.
+
+    ``ready`` holds the namespaces made ahead for the next step, by kind (peer or not).
+    """
     stdin, stdout, stderr = fds
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -266,11 +314,13 @@ def run_step(spec, fds):
         to_peer_r, to_peer_w = os.pipe()
         from_peer_r, from_peer_w = os.pipe()
         null = os.open("/dev/null", os.O_RDWR)
-        peer = Launched(spec["peer"], [to_peer_r, from_peer_w, null], spec, True)
+        peer = ready.pop(True, None) or Launched(spec["tmp_bytes"], True)
+        peer.start(spec["peer"], spec["rlimits"], [to_peer_r, from_peer_w, null])
         for fd in (to_peer_r, from_peer_w, null):
             os.close(fd)
         own += [to_peer_w, from_peer_r]  # fds 3 and 4 of the program: sandbox.backend.PEER_WRITE_FD, PEER_READ_FD
-    main = Launched(spec["argv"], own, spec, False)
+    main = ready.pop(False, None) or Launched(spec["tmp_bytes"], False)
+    main.start(spec["argv"], spec["rlimits"], own)
     for fd in own:
         os.close(fd)
     stopped = watch(main, {out_r: stdout, err_r: stderr}, spec["max_output_bytes"], start + spec["wall_time_s"])
@@ -288,7 +338,7 @@ def run_step(spec, fds):
     error = said.get("setup_error") or (peer.said.get("setup_error") if peer else None)
     if error:
         return {"setup_error": error}
-    cpu = said.get("cpu_time_s", 0.0) + (peer.said.get("cpu_time_s", 0.0) if peer else 0.0)
+    cpu = main.cpu_time_s + (peer.cpu_time_s if peer else 0.0)
     peer_status = peer.said.get("status") if peer else None
     return {
         "peer_signal": os.WTERMSIG(peer_status) if peer_status is not None and os.WIFSIGNALED(peer_status) else 0,
@@ -304,25 +354,34 @@ def recv_step(sock):
     """The next message and its fds, or (None, []) when the sender is gone."""
     fds = array.array("i")
     # close-on-exec: the host's memfds must not leak into the program (it gets pipes, or a dup2'd stdin)
-    data, ancdata, _, _ = sock.recvmsg(MAX_MESSAGE, _socket.CMSG_SPACE(3 * fds.itemsize), _socket.MSG_CMSG_CLOEXEC)
+    data, ancdata, _, _ = sock.recvmsg(
+        MAX_MESSAGE, _socket.CMSG_SPACE(MAX_FDS * fds.itemsize), _socket.MSG_CMSG_CLOEXEC
+    )
     for level, kind, payload in ancdata:
         if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
             fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
     return (data or None), list(fds)
 
 
-def main(control_fd):
-    """Serve steps until the host closes the control socket."""
+def main(control_fd, tmp_bytes):
+    """Serve steps until the host closes the control socket, making each step's namespaces ahead of it."""
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     os.set_inheritable(control_fd, False)
     sock = _socket.socket(fileno=control_fd)
     sock.sendall(marshal.dumps({"pid": os.getpid()}, MARSHAL_VERSION))
+    ready = {False: Launched(tmp_bytes, False)}
     while True:
         data, fds = recv_step(sock)
         if data is None:
             return
-        sock.sendall(marshal.dumps(run_step(marshal.loads(data), fds), MARSHAL_VERSION))
+        spec = marshal.loads(data)
+        spec["tmp_bytes"] = tmp_bytes
+        sock.sendall(marshal.dumps(run_step(spec, fds, ready), MARSHAL_VERSION))
+        reap_keepers()
+        ready[False] = Launched(tmp_bytes, False)
+        if spec["peer"]:  # a job's steps are alike: the next one will want a peer too
+            ready[True] = Launched(tmp_bytes, True)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), int(sys.argv[2]))

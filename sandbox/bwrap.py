@@ -244,6 +244,7 @@ def start(
         "-c",
         _RUNNER_SOURCE,
         str(inner.fileno()),
+        str(tmpfs_bytes),
     ]
     as_root = os.geteuid() == 0
     try:

@@ -199,7 +199,6 @@ class _JobRun:
             "wall_time_s": step.policy.wall_time_s,
             "max_output_bytes": step.policy.max_output_bytes,
             "rlimits": rlimits(step.policy, self.cgroup is not None),
-            "tmp_bytes": self.tmpfs_bytes,
         }
         try:
             socket.send_fds(self.box.control, [marshal.dumps(spec, MARSHAL_VERSION)], fds)
