@@ -1,25 +1,26 @@
-"""In-sandbox runner: PID 1 of a job's sandbox; it runs each step in namespaces of its own.
+"""In-sandbox runner: PID 1 of a job's sandbox; it runs the job's programs in namespaces of their own.
 
 Runs *inside* bubblewrap (``--as-pid-1``) with the sandbox's own python3 (``python3 -I
--S -c <this file> FD``), so it must import nothing of ours. One runner serves all steps
-of a job, which saves a bubblewrap start per test.
+-S -c <this file> FD TMP_BYTES``), so it must import nothing of ours. One runner serves
+all steps of a job, which saves a bubblewrap start per test.
 
-Each step's program runs in a fresh user, pid, mount and IPC namespace whose init is
-ours (the *step init*): the program cannot see, signal or ptrace the runner or any other
-step (none of them has a pid in its namespace), nothing it starts outlives the step
-(the kernel kills a pid namespace with its init), and its /tmp, /dev/shm and IPC objects
-are its own. The init is non-dumpable, and PID 1 of a namespace cannot be killed from
-inside it. A step with a *peer* (the judge harness's untrusted solution side) runs the
-peer in namespaces of its own too, with an empty /proc and /box, joined to the step's
-program only by two pipes (fds 3 and 4 of the program).
+The job's programs run in a *space*: a user and pid namespace (a peer's also has mount
+and IPC namespaces, with its own /tmp, /dev/shm and /box and an empty /proc) whose PID 1
+is ours, the space's *init*. A program cannot see, signal or ptrace the runner (it has
+no pid in the space), PID 1 of a namespace cannot be killed from inside it, and the init
+is non-dumpable. The init starts each step's program with ``posix_spawn`` under the
+step's rlimits, reports its exit status, then kills and reaps everything else in the
+space before the next step: nothing outlives its step, and every process is reaped by
+the init, so its RUSAGE_CHILDREN counts the CPU time of all of them. A step with a
+*peer* (the judge harness's untrusted solution side) runs the peer in a second space,
+joined to the step's program only by two pipes (fds 3 and 4 of the program).
 
-Per step the runner forks a *keeper*, which unshares the namespaces and forks the init;
-the init sets the step's rlimits, starts the program with ``posix_spawn`` and reports
-its exit status, then kills everything left and exits. The keeper reaps the init and
-reports the CPU time of every process of the step (each was reaped inside the step's
-namespace, so all of it adds up in the keeper's RUSAGE_CHILDREN). The runner drains the
-program's stdout and stderr into the host's memfds, stopping the step at the output cap
-or the wall deadline by killing its init.
+A space is made by a *keeper*, a fork of the runner that unshares the namespaces and
+forks the init; the init serves steps over a socket pair until the runner closes it,
+or until a step needs a hard rlimit above the current one (rlimits only go down), when
+the runner makes a fresh space. The runner drains the program's stdout and stderr into
+the host's memfds, and stops a step at the output cap or the wall deadline by SIGTERM to
+the init (which kills and reaps the step), SIGKILL if the init does not answer.
 
 Protocol on the control socket FD (SOCK_SEQPACKET): the host sends a step (a marshal'd
 dict) with its stdin/stdout/stderr fds (SCM_RIGHTS); the runner answers one marshal'd
@@ -94,67 +95,81 @@ def private_mounts(tmp_bytes):
     os.chdir("/box")
 
 
-def say(fd, message):
-    """One length-prefixed marshal'd message on a keeper's report pipe (atomic: under PIPE_BUF)."""
+def ignore(_signum, _frame):
+    """A handler that does nothing: the signal's byte on the wakeup fd is what counts."""
+
+
+def send(sock, message, fds=()):
+    """One marshal'd message on a SOCK_SEQPACKET socket, with fds if any."""
     data = marshal.dumps(message, MARSHAL_VERSION)
-    os.write(fd, len(data).to_bytes(2, "little") + data)
+    sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, array.array("i", fds))] if fds else [])
 
 
-class Stop(Exception):
-    """Raised in a step's init by SIGTERM: the runner wants the step over."""
+def lower_limits(current, wanted):
+    """Apply ``wanted`` rlimits to ourselves; False if one needs a hard limit above the current one."""
+    for name, soft, hard in wanted:
+        kind = getattr(resource, name)
+        if hard > resource.getrlimit(kind)[1] != resource.RLIM_INFINITY:
+            return False
+        current[name] = (soft, hard)
+        resource.setrlimit(kind, (soft, hard))
+    return True
 
 
-def on_stop(_signum, _frame):
-    """SIGTERM handler of a step's init."""
-    raise Stop
-
-
-def init(start, tmp_bytes, peer, report_w):
-    """PID 1 of a step: wait for the step, start its program, report its exit status, kill and reap the rest.
-
-    Everything is reaped here with waitpid, never left to the kernel's teardown (which
-    reaps without accounting), so the CPU time reported counts every process of the step.
-    """
+def reaped():
+    """(pid, status) of every child that has exited, without waiting."""
+    found = []
     try:
-        signal.signal(signal.SIGTERM, on_stop)
-        if peer:
-            private_mounts(tmp_bytes)
-        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # inherited from the runner; said again after the unshare
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # a namespace's init ignores default-action signals
-        data, fds = recv_step(start)  # ready: the runner hands over the step when it comes
-        if data is None:
-            return
-        spec = marshal.loads(data)
-        fds = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD) for fd in fds]
-        for name, soft, hard in spec["rlimits"]:
-            resource.setrlimit(getattr(resource, name), (soft, hard))
-        actions = [(os.POSIX_SPAWN_DUP2, fd, n) for n, fd in enumerate(fds)]
+        while True:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                return found
+            found.append((pid, status))
+    except ChildProcessError:
+        return found
+
+
+def serve_step(sock, spec, fds, wakeup):
+    """Run one program in this space; say started, its exit status, then (the rest killed and reaped) its CPU.
+
+    Signals only write their number to ``wakeup``: SIGCHLD wakes us to reap, SIGTERM from
+    the runner ends the step. No handler raises, so the clean-up always runs.
+    """
+    try:  # noqa: SIM105 - contextlib costs ~9 ms of imports per job
+        os.read(wakeup, 4096)  # stale signals, from before this step
+    except BlockingIOError:
+        pass
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    received, fds = fds, [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD) for fd in fds]
+    for fd in received:  # the program's copies only: a pipe end left open here would never see EOF
+        os.close(fd)
+    pid = None
+    try:
         pid = os.posix_spawnp(  # PATH lookup (the sandbox's PATH) for a bare command name
             spec["argv"][0],
             spec["argv"],
             os.environ,
-            file_actions=actions,
+            file_actions=[(os.POSIX_SPAWN_DUP2, fd, n) for n, fd in enumerate(fds)],
             setsid=True,
-            setsigdef=(signal.SIGPIPE, signal.SIGXFSZ, signal.SIGTERM),  # python's dispositions, not the program's
+            setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),  # python ignores both; the program must not inherit that
         )
-    except Stop:
-        return
+        send(sock, {"started": True})
     except OSError as exc:
-        say(report_w, {"exec_error": f"{type(exc).__name__}: {exc}"})
-        return
-    try:
+        send(sock, {"started": True, "exec_error": f"{type(exc).__name__}: {exc}"})
+    finally:
         for fd in fds:
             os.close(fd)
-        while True:  # reap orphans as they come back to us, until the program itself exits
-            done, status = os.waitpid(-1, 0)
+    while pid is not None:  # reap orphans as they come back to us, until the program exits or we are stopped
+        for done, status in reaped():
             if done == pid:
-                say(report_w, {"status": status})
+                send(sock, {"status": status})
+                pid = None
+        if pid is not None:
+            select.select([wakeup], [], [])
+            if bytes([signal.SIGTERM]) in os.read(wakeup, 4096):
                 break
-    except Stop:
-        pass
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    try:  # noqa: SIM105 - contextlib costs ~9 ms of imports per job
-        os.kill(-1, signal.SIGKILL)  # everything else in the namespace (ESRCH: nothing is left)
+    try:  # noqa: SIM105
+        os.kill(-1, signal.SIGKILL)  # everything else in the space (ESRCH: nothing is left)
     except ProcessLookupError:
         pass
     try:
@@ -162,103 +177,153 @@ def init(start, tmp_bytes, peer, report_w):
             os.waitpid(-1, 0)
     except ChildProcessError:
         pass
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)  # every process of the step, each reaped here
-    say(report_w, {"cpu_time_s": used.ru_utime + used.ru_stime})
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # every process of the step, each reaped here
+    send(sock, {"cpu_time_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime})
 
 
-def keeper(start, tmp_bytes, peer, report_w):
-    """Enter the step's namespaces, fork its init, reap it; if the init was killed, report the CPU time."""
+def init(sock, tmp_bytes, peer):
+    """PID 1 of a space: serve steps until the runner closes the socket or a step needs higher rlimits."""
+    if peer:
+        private_mounts(tmp_bytes)
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # inherited from the runner; said again after the unshare
+    wakeup_r, wakeup_w = os.pipe()
+    for fd in (wakeup_r, wakeup_w):
+        os.set_blocking(fd, False)
+    signal.set_wakeup_fd(wakeup_w)
+    for sig in (signal.SIGTERM, signal.SIGCHLD):  # a namespace's init gets only the signals it handles
+        signal.signal(sig, ignore)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    limits = {}
+    while True:
+        data, fds = recv_step(sock)
+        if data is None:
+            return
+        spec = marshal.loads(data)
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_soft = next((soft for name, soft, _ in spec["rlimits"] if name == "RLIMIT_CPU"), None)
+        if (cpu_soft and used.ru_utime + used.ru_stime > cpu_soft / 2) or not lower_limits(limits, spec["rlimits"]):
+            send(sock, {"respawn": True})  # our own CPU counts against RLIMIT_CPU too
+            return
+        serve_step(sock, spec, fds, wakeup_r)
+
+
+def keeper(sock, tmp_bytes, peer):
+    """Enter a space's namespaces, fork its init, tell the runner its pid, reap it."""
     try:
         enter_namespaces(peer)
         pid = os.fork()
     except OSError as exc:
-        say(report_w, {"setup_error": f"{type(exc).__name__}: {exc}"})
+        send(sock, {"setup_error": f"{type(exc).__name__}: {exc}"})
         return
     if pid == 0:
         try:
-            init(start, tmp_bytes, peer, report_w)
+            init(sock, tmp_bytes, peer)
         finally:
             os._exit(0)
-    say(report_w, {"init": pid})
+    send(sock, {"init": pid})
+    sock.close()
     os.waitpid(pid, 0)
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)  # the init's own count, if it was killed before it spoke
-    say(report_w, {"keeper_cpu_time_s": used.ru_utime + used.ru_stime})
 
 
-class Launched:
-    """A step's namespaces and init, made ahead of the step; then its program, and what its init said."""
+class Space:
+    """The runner's handle on a space: the socket to its init, the init's pid, what it said of this step."""
 
     def __init__(self, tmp_bytes, peer):
-        report_r, report_w = os.pipe()
-        start, self.start_sock = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
-        self.pid = os.fork()
-        if self.pid == 0:
+        theirs, self.sock = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
+        self.keeper = os.fork()
+        if self.keeper == 0:
             try:  # a forked runner: whatever happens, it must never return into the runner's loop
-                os.close(report_r)
-                self.start_sock.close()
-                keeper(start, tmp_bytes, peer, report_w)
+                keep = theirs.fileno()  # nothing else of the runner's (the host's socket, a step's pipes)
+                os.closerange(3, keep)
+                os.closerange(keep + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+                keeper(theirs, tmp_bytes, peer)
             finally:
                 os._exit(0)
-        os.close(report_w)
-        start.close()
-        self.report = report_r
-        self.said = {}
-        self.buffer = b""
-        self.open = True
+        theirs.close()
+        self.said = self.receive()
+        self.init = self.said.get("init")
+        self.broken = self.init is None
+
+    def receive(self):
+        """The init's (or keeper's) next message; {} if the space is gone."""
+        try:
+            data = self.sock.recv(MAX_MESSAGE)
+        except OSError:
+            data = b""
+        if not data:
+            self.broken = True
+            return {}
+        return marshal.loads(data)
 
     def start(self, argv, rlimits, fds):
-        """Hand the step to the waiting init: its argv, rlimits and stdio (and peer pipe) fds."""
-        message = marshal.dumps({"argv": argv, "rlimits": rlimits}, MARSHAL_VERSION)
+        """Hand a step to the init: True if it took it, False if the space must be made anew."""
+        self.said = {}
         try:
-            self.start_sock.sendmsg([message], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, array.array("i", fds))])
-        except OSError as exc:  # the init died while it waited
-            self.said["setup_error"] = f"{type(exc).__name__}: {exc}"
-            self.open = False
-        self.start_sock.close()
+            send(self.sock, {"argv": argv, "rlimits": rlimits}, fds)
+        except OSError:
+            self.broken = True
+            return False
+        return True
 
     def read(self):
-        """Take in what the keeper and init said; False once the keeper is done (or gone)."""
-        data = os.read(self.report, 4096)
-        self.buffer += data
-        while len(self.buffer) >= 2 and len(self.buffer) >= 2 + int.from_bytes(self.buffer[:2], "little"):
-            size = int.from_bytes(self.buffer[:2], "little")
-            self.said.update(marshal.loads(self.buffer[2 : 2 + size]))
-            self.buffer = self.buffer[2 + size :]
-        done = ("cpu_time_s", "keeper_cpu_time_s", "setup_error")
-        self.open = bool(data) and not any(key in self.said for key in done)
-        return self.open
+        """Take in the init's next message about the current step."""
+        message = self.receive()
+        self.said.update(message)
+        if message.get("respawn"):
+            self.broken = True
+
+    @property
+    def done(self):
+        """The step is over: its CPU time is counted, or the space is gone."""
+        return self.broken or "cpu_time_s" in self.said
 
     def stop(self):
-        """Have the step's init kill and reap everything of the step (SIGKILL if it does not within a grace)."""
-        pid = self.said.get("init")
-        if not pid or not self.open:
+        """Have the init kill and reap the current step (SIGTERM); kill the init if it does not within a grace."""
+        if self.done or self.init is None:
             return
         try:
-            os.kill(pid, signal.SIGTERM)
-            if not select.select([self.report], [], [], STOP_GRACE_S)[0]:
-                os.kill(pid, signal.SIGKILL)
+            os.kill(self.init, signal.SIGTERM)
+            if not select.select([self.sock], [], [], STOP_GRACE_S)[0]:
+                os.kill(self.init, signal.SIGKILL)
         except ProcessLookupError:
             pass
 
     def finish(self):
-        """Wait until the step's CPU time is reported (the keeper exits by itself: see reap_keepers)."""
-        while self.open:
+        """Wait until the step's CPU time is reported (or the space is gone)."""
+        while not self.done:
             self.read()
-        os.close(self.report)
 
-    @property
-    def cpu_time_s(self):
-        """CPU time of every process of the step, as its init (or, if the init was killed, its keeper) counted."""
-        return self.said.get("cpu_time_s", self.said.get("keeper_cpu_time_s", 0.0))
+    def close(self):
+        """Let the init go (it exits when the socket closes) and reap the keepers that are done."""
+        self.sock.close()
+        reap_keepers()
 
 
 def reap_keepers():
-    """Reap the keepers of finished steps without waiting for the ones still tearing down."""
+    """Reap the keepers of spaces that are gone, without waiting for the others."""
     try:
         while os.waitpid(-1, os.WNOHANG)[0] > 0:
             pass
     except ChildProcessError:
         pass
+
+
+def space(spaces, tmp_bytes, peer, argv, rlimits, fds):
+    """A space of the kind wanted that has started the step (made anew when the old one cannot)."""
+    for _ in range(2):
+        current = spaces.get(peer)
+        if current is None or current.broken:
+            if current is not None:
+                current.close()
+            current = spaces[peer] = Space(tmp_bytes, peer)
+            if current.broken:
+                break
+        if current.start(argv, rlimits, fds):
+            current.read()  # "started", or "respawn" (rlimits), or nothing: the space is gone
+            if current.said.get("started"):
+                return current
+    current.said.setdefault("setup_error", "the step's namespaces could not be made")
+    return current
 
 
 def drain(fd, sink, cap, counts):
@@ -277,13 +342,13 @@ def watch(main, pipes, cap, deadline):
     """Drain stdout/stderr until the program exits; 'wall_time' or 'output' if it had to be stopped."""
     counts = dict.fromkeys(pipes, 0)
     open_pipes = set(pipes)
-    while "status" not in main.said and "exec_error" not in main.said and main.open:
+    while not any(key in main.said for key in ("status", "exec_error")) and not main.done:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return "wall_time"
-        ready = select.select([main.report, *open_pipes], [], [], remaining)[0]
+        ready = select.select([main.sock, *open_pipes], [], [], remaining)[0]
         for fd in ready:
-            if fd == main.report:
+            if fd == main.sock:
                 main.read()
             elif not drain(fd, pipes[fd], cap, counts):
                 open_pipes.discard(fd)
@@ -299,11 +364,8 @@ def watch(main, pipes, cap, deadline):
     return None
 
 
-def run_step(spec, fds, ready):
-    """Run one step (and its peer) to completion, its wall deadline or its output cap; the report.
-
-    ``ready`` holds the namespaces made ahead for the next step, by kind (peer or not).
-    """
+def run_step(spec, fds, spaces, tmp_bytes):
+    """Run one step (and its peer) to completion, its wall deadline or its output cap; the report."""
     stdin, stdout, stderr = fds
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -314,36 +376,36 @@ def run_step(spec, fds, ready):
         to_peer_r, to_peer_w = os.pipe()
         from_peer_r, from_peer_w = os.pipe()
         null = os.open("/dev/null", os.O_RDWR)
-        peer = ready.pop(True, None) or Launched(spec["tmp_bytes"], True)
-        peer.start(spec["peer"], spec["rlimits"], [to_peer_r, from_peer_w, null])
+        peer = space(spaces, tmp_bytes, True, spec["peer"], spec["rlimits"], [to_peer_r, from_peer_w, null])
         for fd in (to_peer_r, from_peer_w, null):
             os.close(fd)
         own += [to_peer_w, from_peer_r]  # fds 3 and 4 of the program: sandbox.backend.PEER_WRITE_FD, PEER_READ_FD
-    main = ready.pop(False, None) or Launched(spec["tmp_bytes"], False)
-    main.start(spec["argv"], spec["rlimits"], own)
+    main = space(spaces, tmp_bytes, False, spec["argv"], spec["rlimits"], own)
     for fd in own:
         os.close(fd)
     stopped = watch(main, {out_r: stdout, err_r: stderr}, spec["max_output_bytes"], start + spec["wall_time_s"])
     wall = time.monotonic() - start
-    for launched in (main, peer):
-        if launched is not None:
-            while launched.open and "init" not in launched.said:
-                launched.read()  # the init's pid may still be in the pipe
-            if launched is peer or stopped:
-                launched.stop()
-            launched.finish()
+    for side in (main, peer):
+        if side is not None:
+            if side is peer or stopped:
+                side.stop()
+            side.finish()
     for fd in (out_r, err_r, stdout, stderr):
         os.close(fd)
     said = main.said
     error = said.get("setup_error") or (peer.said.get("setup_error") if peer else None)
     if error:
         return {"setup_error": error}
-    cpu = main.cpu_time_s + (peer.cpu_time_s if peer else 0.0)
+    cpu = (
+        said.get("cpu_time_s")
+        if peer is None
+        else (said.get("cpu_time_s") or 0.0) + (peer.said.get("cpu_time_s") or 0.0)
+    )
     peer_status = peer.said.get("status") if peer else None
     return {
         "peer_signal": os.WTERMSIG(peer_status) if peer_status is not None and os.WIFSIGNALED(peer_status) else 0,
         "status": said.get("status", 9),  # killed at the deadline or cap: reported as SIGKILL
-        "cpu_time_s": cpu,
+        "cpu_time_s": cpu,  # None: the init was killed before it could count
         "wall_time_s": wall,
         "timed_out": stopped == "wall_time",
         "exec_error": said.get("exec_error", ""),
@@ -364,23 +426,18 @@ def recv_step(sock):
 
 
 def main(control_fd, tmp_bytes):
-    """Serve steps until the host closes the control socket, making each step's namespaces ahead of it."""
+    """Serve steps until the host closes the control socket."""
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     os.set_inheritable(control_fd, False)
     sock = _socket.socket(fileno=control_fd)
+    spaces = {False: Space(tmp_bytes, False)}  # made before the first step comes
     sock.sendall(marshal.dumps({"pid": os.getpid()}, MARSHAL_VERSION))
-    ready = {False: Launched(tmp_bytes, False)}
     while True:
         data, fds = recv_step(sock)
         if data is None:
             return
-        spec = marshal.loads(data)
-        spec["tmp_bytes"] = tmp_bytes
-        sock.sendall(marshal.dumps(run_step(spec, fds, ready), MARSHAL_VERSION))
+        sock.sendall(marshal.dumps(run_step(marshal.loads(data), fds, spaces, tmp_bytes), MARSHAL_VERSION))
         reap_keepers()
-        ready[False] = Launched(tmp_bytes, False)
-        if spec["peer"]:  # a job's steps are alike: the next one will want a peer too
-            ready[True] = Launched(tmp_bytes, True)
 
 
 if __name__ == "__main__":
