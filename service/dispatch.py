@@ -1,24 +1,31 @@
 """Score a batch: resolve each item's rewards, run every component where it belongs, combine.
 
 Heavy verifiers go to the process pool (deduplicated within the batch and cached across
-batches by their ``cache_key``), blocking ones get a thread each, the rest run in chunks
-on threads, group verifiers see whole groups. Every item gets a result, in order.
+batches by their ``cache_key``), blocking ones (the sandbox) get a fair share of the
+sandbox slots (:mod:`service.fair`), the rest run in chunks on threads, group verifiers
+see whole groups. Params are clamped to the operator's ceilings (:mod:`service.ceilings`).
+When the request's deadline passes or its client goes away, its cancel event is set and
+its sandbox jobs stop. Every item gets a result, in order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from rewards import Item, ParamError, Registry, RegistryError, Status, Verdict, VerifierSpec
+from rewards.cancel import cancel_scope
 from rewards.run import run_group, run_item
 from service.cache import VerdictCache
+from service.ceilings import Clamped, clamp
+from service.fair import FairSlots
 from service.pool import Task, VerifierPool
 from service.schemas import (
     BatchSummary,
@@ -49,20 +56,31 @@ class _Component:
     params: Any
     verdict: Verdict | None = None
     seconds: float = 0.0
+    clamped: Clamped | None = None
 
 
 class Scorer:
-    """Turns ScoreRequests into ScoreResponses; owns the worker pool, threads and cache."""
+    """Turns ScoreRequests into ScoreResponses; owns the worker pool, threads, sandbox slots and cache."""
 
     def __init__(
-        self, registry: Registry, pool: VerifierPool, *, threads: int, cache_size: int, max_completion_chars: int
+        self,
+        registry: Registry,
+        pool: VerifierPool,
+        *,
+        threads: int,
+        cache_size: int,
+        max_completion_chars: int,
+        sandbox: FairSlots | None = None,
+        ceilings: Mapping[str, Mapping[str, float]] | None = None,
     ) -> None:
         self.registry = registry
         self.pool = pool
         self.cache = VerdictCache(cache_size)
         self.max_completion_chars = max_completion_chars
+        self.sandbox = sandbox or FairSlots(threads)
+        self.ceilings = dict(ceilings or {})
         self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rlvr-verifier")
-        self._params_cache: dict[tuple[str, str], Any] = {}
+        self._params_cache: dict[tuple[str, str], tuple[Any, Clamped]] = {}
         self.health_checks: dict[str, Callable[[], tuple[bool, str]]] = {}
         self.observers: list[Callable[[str, Verdict, float], None]] = []
 
@@ -86,6 +104,7 @@ class Scorer:
 
     def close(self) -> None:
         self.pool.close()
+        self.sandbox.close()
         self._threads.shutdown(wait=False, cancel_futures=True)
 
     def check_rewards(self, rewards: list[RewardRequest]) -> None:
@@ -96,11 +115,15 @@ class Scorer:
             except (RegistryError, ParamError) as exc:
                 raise RequestError(str(exc.args[0])) from None
 
-    async def score(self, request: ScoreRequest, deadline_s: float | None = None) -> ScoreResponse:
+    async def score(
+        self, request: ScoreRequest, deadline_s: float | None = None, *, tenant: Hashable = None
+    ) -> ScoreResponse:
         """Score every item of ``request``; per-item problems become per-item verdicts.
 
-        Components not scored within ``deadline_s`` get a timeout verdict and their
-        pool work is cancelled, so an abandoned request stops consuming workers.
+        Components not scored within ``deadline_s`` get a timeout verdict, their pool work
+        is cancelled and their sandbox jobs are told to stop (also when the caller cancels
+        this coroutine), so an abandoned request stops consuming workers. ``tenant`` (the
+        API key) is whom the request's sandbox jobs are shared out to; None: the request itself.
         """
         started = time.perf_counter()
         default = normalize_rewards(request.rewards) if request.rewards is not None else None
@@ -114,13 +137,17 @@ class Scorer:
             cells.append(comps)
             errors.append(error)
         flat = [c for comps in cells for c in comps]
+        cancel = threading.Event()
+        owner = tenant if tenant is not None else ("request", id(cancel))
         try:
-            await asyncio.wait_for(self._run(items, flat), deadline_s)
+            await asyncio.wait_for(self._run(items, flat, _Work(owner, cancel)), deadline_s)
         except TimeoutError:
             late = Verdict.fail(Status.TIMEOUT, f"the request's {deadline_s:g}s deadline passed before this was scored")
             for c in flat:
                 if c.verdict is None:
                     c.verdict = late
+        finally:
+            cancel.set()  # whatever still runs for this request stops (a no-op once all is scored)
         self._observe(flat)
         results = [_result(wire, comps, error) for wire, comps, error in zip(request.items, cells, errors, strict=True)]
         return ScoreResponse(results=results, summary=_summary(results, time.perf_counter() - started))
@@ -147,7 +174,7 @@ class Scorer:
                 comps.append(comp)
                 continue
             try:
-                comp.params = self._parse(comp.spec, r.params)
+                comp.params, comp.clamped = self._parse(comp.spec, r.params)
             except ParamError as exc:
                 comp.verdict = Verdict.fail(Status.BAD_PARAMS, str(exc))
             if len(wire.completion) > self.max_completion_chars:
@@ -158,15 +185,16 @@ class Scorer:
             comps.append(comp)
         return comps, None
 
-    def _parse(self, spec: VerifierSpec, raw: dict[str, Any]) -> Any:
+    def _parse(self, spec: VerifierSpec, raw: dict[str, Any]) -> tuple[Any, Clamped]:
+        """The verifier's params from ``raw``, clamped to the ceilings, and what was clamped."""
         key = (spec.name, json.dumps(raw, sort_keys=True, default=str))
         if key not in self._params_cache:
             if len(self._params_cache) > 10_000:
                 self._params_cache.clear()
-            self._params_cache[key] = spec.parse_params(raw)
+            self._params_cache[key] = clamp(spec.parse_params(raw), self.ceilings.get(spec.name, {}))
         return self._params_cache[key]
 
-    async def _run(self, items: list[Item], comps: list[_Component]) -> None:
+    async def _run(self, items: list[Item], comps: list[_Component], work: _Work) -> None:
         # one pass: membership tests on _Component (a dataclass, compared field by field) would be
         # quadratic in the batch size
         lanes: dict[str, list[_Component]] = {"heavy": [], "group": [], "blocking": [], "light": []}
@@ -176,7 +204,7 @@ class Scorer:
         heavy, group, blocking, light = lanes["heavy"], lanes["group"], lanes["blocking"], lanes["light"]
         await asyncio.gather(
             self._run_heavy(items, heavy),
-            *(self._in_thread(_run_cells, items, [c]) for c in blocking),
+            *(self.sandbox.run(work.tenant, work.cancel, _run_cancellable, work.cancel, items, [c]) for c in blocking),
             *(
                 self._in_thread(_run_cells, items, light[i : i + THREAD_CHUNK])
                 for i in range(0, len(light), THREAD_CHUNK)
@@ -236,6 +264,14 @@ class Scorer:
         await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
 
 
+@dataclass(frozen=True)
+class _Work:
+    """Whom a request's sandbox jobs are counted to, and the event that stops them."""
+
+    tenant: Hashable
+    cancel: threading.Event
+
+
 def _lane(spec: VerifierSpec) -> str:
     """Where a component runs: the process pool, a whole group, a thread of its own, or a shared thread chunk."""
     if spec.scope == "group":
@@ -251,6 +287,12 @@ def _run_cells(items: list[Item], comps: list[_Component]) -> None:
         started = time.perf_counter()
         c.verdict = run_item(c.spec, items[c.index], c.params)
         c.seconds = time.perf_counter() - started
+
+
+def _run_cancellable(cancel: threading.Event, items: list[Item], comps: list[_Component]) -> None:
+    """_run_cells with ``cancel`` as the current cancel event, which the code verifier hands to the sandbox."""
+    with cancel_scope(cancel):
+        _run_cells(items, comps)
 
 
 def _run_group_cells(items: list[Item], comps: list[_Component]) -> None:
@@ -296,7 +338,7 @@ def _result(wire: ScoreItem, comps: list[_Component], error: str | None) -> Item
                 score=v.score,
                 status=v.status.value,
                 reason=v.reason,
-                details=v.details,
+                details={**v.details, "clamped": c.clamped} if c.clamped else v.details,
             )
         )
     failed = next((c for c in components if c.status != Status.OK.value), None)
