@@ -41,6 +41,7 @@ def serve(
     import uvicorn
 
     from service.app import create_app
+    from service.http_guard import guarded_protocol, http_limits
     from service.logs import configure_logging
 
     overrides: dict[str, Any] = {"host": host, "port": port, "log_level": log_level}
@@ -57,6 +58,7 @@ def serve(
         log_level=settings.log_level,
         log_config=None,
         timeout_graceful_shutdown=int(settings.shutdown_grace_s),
+        http=guarded_protocol(http_limits(settings)),  # read deadlines and a connection cap (slow clients)
     )
 
 

@@ -1,0 +1,109 @@
+"""uvicorn's HTTP protocol with read deadlines and a connection cap: slow clients cannot hold descriptors.
+
+uvicorn times out idle keep-alive connections only after a response: a client that opens
+a connection and sends its headers a byte at a time (slowloris), or never finishes its
+body, holds a descriptor for ever, and a thousand of them exhaust the process's limit.
+This subclass of the protocol uvicorn would pick (httptools, else h11) closes:
+
+- a connection whose request headers are not complete ``header_timeout_s`` after it
+  opened or after its previous response;
+- a connection whose request body is not complete ``body_timeout_s`` after its headers;
+- beyond ``max_connections`` open connections, the one idle longest (no request being
+  served), or the new one if every other is serving a request.
+
+Only the protocols' public-ish state is read (``cycle``, ``connections``, ``transport``),
+which both of uvicorn's HTTP/1.1 implementations share.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+from dataclasses import dataclass
+from typing import Any
+
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+from service.settings import Settings
+
+UNLIMITED_CONNECTIONS = 65_536
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    """Read deadlines and the connection cap, from the settings."""
+
+    header_timeout_s: float
+    body_timeout_s: float
+    max_connections: int
+
+
+def http_limits(settings: Settings) -> HttpLimits:
+    """The settings' limits; the default cap is half the descriptor limit (the rest: sandboxes, pools, logs)."""
+    cap = settings.http_max_connections
+    if cap is None:
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        cap = UNLIMITED_CONNECTIONS if soft == resource.RLIM_INFINITY else max(16, soft // 2)
+    return HttpLimits(settings.http_header_timeout_s, settings.http_body_timeout_s, cap)
+
+
+def guarded_protocol(limits: HttpLimits, base: type[asyncio.Protocol] = AutoHTTPProtocol) -> type[asyncio.Protocol]:
+    """``base`` (uvicorn's HTTP protocol class) with ``limits`` enforced; pass it as uvicorn's ``http=``."""
+    return type(f"Guarded{base.__name__}", (_Guard, base), {"limits": limits})
+
+
+class _Guard:
+    """The mixin: arms a timer per phase of each request and makes room under the cap on each new connection."""
+
+    limits: HttpLimits
+    # set by uvicorn's protocol classes
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    connections: set[Any]
+    cycle: Any
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._guard_body_cycle: Any = None
+        self._await_headers()
+        self._make_room()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)  # type: ignore[misc]
+        cycle = self.cycle
+        if cycle is not None and cycle is not self._guard_body_cycle and not cycle.response_complete:
+            self._guard_body_cycle = cycle  # headers just completed: the body's clock starts
+            self.loop.call_later(self.limits.body_timeout_s, self._body_overdue, cycle)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # type: ignore[misc]
+        self._await_headers()
+
+    def _await_headers(self) -> None:
+        self._guard_idle_since = self.loop.time()
+        self.loop.call_later(self.limits.header_timeout_s, self._headers_overdue, self.cycle)
+
+    def _headers_overdue(self, armed: Any) -> None:
+        """No new request's headers arrived since the timer was armed, and none is being served: close."""
+        if self.cycle is armed and _idle(self) and not self.transport.is_closing():
+            self.transport.close()
+
+    def _body_overdue(self, cycle: Any) -> None:
+        if cycle.more_body and not cycle.response_complete and not self.transport.is_closing():
+            self.transport.close()  # the app's receive() then sees the client gone
+
+    def _make_room(self) -> None:
+        if len(self.connections) <= self.limits.max_connections:
+            return
+        idle = [c for c in self.connections if c is not self and _idle(c) and not c.transport.is_closing()]
+        if not idle:
+            self.transport.close()
+            return
+        victim = min(idle, key=lambda c: getattr(c, "_guard_idle_since", 0.0))
+        victim.transport.close()
+
+
+def _idle(protocol: Any) -> bool:
+    """True when the connection is serving no request (waiting for one, or for its headers)."""
+    cycle = getattr(protocol, "cycle", None)
+    return cycle is None or bool(cycle.response_complete)
