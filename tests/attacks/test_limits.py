@@ -2,19 +2,26 @@
 
 Boundary: HTTP client → service (verifier params) → sandbox limits. The attacker sets any
 param a verifier takes; the service lowers resource params to the settings' ceilings and
-says so in the verdict's details. Cancellation (the other half of class 6) is in
-test_cancel.py, against a real server.
+says so in the verdict's details. And a job nobody waits for stops: the request's
+deadline or its client's disconnect sets the request's cancel event, which the code
+verifier hands to its sandbox job (local backend; the docker backend does not honour
+the event yet).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import math
+import os
+import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from bench.proc_tree import descendants
 from rewards.code import CodeParams
 from rewards.math_verifier import MathParams
 from sandbox.backend import Backend
@@ -23,7 +30,9 @@ from service.app import build_scorer
 from service.ceilings import ceilings_of, clamp
 from service.schemas import ScoreRequest
 from service.settings import Settings
+from tests.judge.conftest import local_backend  # noqa: F401  (the real local sandbox, or a skip/CI failure)
 from tests.sandbox.conftest import backend  # noqa: F401  (the fixture over every backend)
+from tests.server import server_process
 
 pytestmark = pytest.mark.integration
 
@@ -31,6 +40,9 @@ ALLOC_1_5_GIB = "```python\nx = bytearray(1536 << 20)\nx[::4096] = b'x' * len(x[
 BUSY = "```python\nwhile True:\n    pass\n```"
 NAP = "```python\nimport time\ntime.sleep(0.7)\nprint(input())\n```"
 ECHO_TESTS = {"inputs": ["1\n"], "outputs": ["1\n"]}
+SLEEPER = "```python\nimport time\ntime.sleep(60)\n```"
+SLEEPER_REWARDS = [{"name": "code", "params": {"time_limit_s": 600.0}}]  # clamped to 10 s CPU, 21 s wall
+STOP_WITHIN_S = 4.0
 THREE_TESTS = {"inputs": ["1\n", "2\n", "3\n"], "outputs": ["1\n", "2\n", "3\n"]}
 
 
@@ -133,3 +145,46 @@ def test_non_finite_or_non_positive_limit_yields_bad_params(plain_scorer: Any, p
     request = ScoreRequest.model_validate({"items": [item]})
     result = asyncio.run(plain_scorer.score(request)).results[0]
     assert (result.status, result.reward) == ("bad_params", None)
+
+
+def sandboxes_under(pid: int) -> list[str]:
+    """Command lines of the bubblewrap sandboxes running below process ``pid``."""
+    return [p.cmdline for p in descendants(pid) if p.name == "bwrap"]
+
+
+def wait_for(condition: Any, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return bool(condition())
+
+
+def test_request_deadline_yields_timeout_verdict_and_stopped_sandbox(local_backend: Backend) -> None:  # noqa: F811
+    scorer = build_scorer(Settings(workers=1, plugins=False))
+    previous = use_backend(local_backend)
+    try:
+        item = {"completion": SLEEPER, "reference": ECHO_TESTS, "rewards": SLEEPER_REWARDS}
+        request = ScoreRequest.model_validate({"items": [item]})
+        result = asyncio.run(scorer.score(request, deadline_s=2.0)).results[0]
+        assert (result.status, result.reward) == ("timeout", None)  # never a 0 for the request's own deadline
+        assert wait_for(lambda: not sandboxes_under(os.getpid()), STOP_WITHIN_S), sandboxes_under(os.getpid())
+    finally:
+        use_backend(previous)
+        scorer.close()
+
+
+def test_client_disconnect_yields_stopped_sandbox(local_backend: Backend) -> None:  # noqa: F811
+    body = json.dumps({"items": [{"completion": SLEEPER, "reference": ECHO_TESTS, "rewards": SLEEPER_REWARDS}]})
+    head = (
+        f"POST /v1/score HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n\r\n"
+    )
+    with server_process(env={"RLVR_WORKERS": "1"}) as (url, proc):
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            sock.sendall(head.encode() + body.encode())
+            assert wait_for(lambda: sandboxes_under(proc.pid), 15.0), "the sandbox job never started"
+        gone_at = time.monotonic()  # the client went away without reading an answer
+        assert wait_for(lambda: not sandboxes_under(proc.pid), STOP_WITHIN_S), sandboxes_under(proc.pid)
+        assert time.monotonic() - gone_at < STOP_WITHIN_S  # not the 21 s the program's own wall limit allows
