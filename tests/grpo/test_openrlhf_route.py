@@ -24,7 +24,9 @@ class FakeScorer:
     def __init__(self) -> None:
         self.requests: list[ScoreRequest] = []
 
-    async def score(self, request: ScoreRequest, deadline_s: float | None = None) -> ScoreResponse:
+    async def score(
+        self, request: ScoreRequest, deadline_s: float | None = None, *, tenant: object = None
+    ) -> ScoreResponse:
         self.requests.append(request)
         return fake_score(request)
 
