@@ -14,7 +14,7 @@ import asyncio
 import json
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,18 +25,10 @@ from rewards.cancel import cancel_scope
 from rewards.run import run_group, run_item
 from service.cache import VerdictCache
 from service.ceilings import Clamped, clamp
+from service.cells import Component, batch_summary, item_result, to_item
 from service.fair import FairSlots
 from service.pool import Task, VerifierPool
-from service.schemas import (
-    BatchSummary,
-    ComponentResult,
-    ItemResult,
-    RewardRequest,
-    ScoreItem,
-    ScoreRequest,
-    ScoreResponse,
-    normalize_rewards,
-)
+from service.schemas import RewardRequest, ScoreItem, ScoreRequest, ScoreResponse, normalize_rewards
 
 POOL_CHUNK = 8
 THREAD_CHUNK = 64
@@ -44,19 +36,6 @@ THREAD_CHUNK = 64
 
 class RequestError(ValueError):
     """The request as a whole cannot be scored (e.g. an unknown verifier in the batch default)."""
-
-
-@dataclass
-class _Component:
-    """One (item, verifier) cell of the batch, filled with a verdict as work completes."""
-
-    index: int
-    request: RewardRequest
-    spec: VerifierSpec | None
-    params: Any
-    verdict: Verdict | None = None
-    seconds: float = 0.0
-    clamped: Clamped | None = None
 
 
 class Scorer:
@@ -129,8 +108,8 @@ class Scorer:
         default = normalize_rewards(request.rewards) if request.rewards is not None else None
         if default is not None:
             self.check_rewards(default)
-        items = [_to_item(i, index) for index, i in enumerate(request.items)]
-        cells: list[list[_Component]] = []
+        items = [to_item(i, index) for index, i in enumerate(request.items)]
+        cells: list[list[Component]] = []
         errors: list[str | None] = []
         for index, wire in enumerate(request.items):
             comps, error = self._resolve(index, wire, default)
@@ -149,10 +128,12 @@ class Scorer:
         finally:
             cancel.set()  # whatever still runs for this request stops (a no-op once all is scored)
         self._observe(flat)
-        results = [_result(wire, comps, error) for wire, comps, error in zip(request.items, cells, errors, strict=True)]
-        return ScoreResponse(results=results, summary=_summary(results, time.perf_counter() - started))
+        results = [
+            item_result(wire, comps, error) for wire, comps, error in zip(request.items, cells, errors, strict=True)
+        ]
+        return ScoreResponse(results=results, summary=batch_summary(results, time.perf_counter() - started))
 
-    def _observe(self, comps: list[_Component]) -> None:
+    def _observe(self, comps: list[Component]) -> None:
         for observe in self.observers:
             for c in comps:
                 if c.verdict is not None:
@@ -160,13 +141,13 @@ class Scorer:
 
     def _resolve(
         self, index: int, wire: ScoreItem, default: list[RewardRequest] | None
-    ) -> tuple[list[_Component], str | None]:
+    ) -> tuple[list[Component], str | None]:
         rewards = normalize_rewards(wire.rewards) if wire.rewards is not None else default
         if not rewards:
             return [], "no rewards requested: give the item or the batch a 'rewards' field"
         comps = []
         for r in rewards:
-            comp = _Component(index, r, None, None)
+            comp = Component(index, r, None, None)
             try:
                 comp.spec = self.registry.get(r.name)
             except RegistryError as exc:
@@ -194,10 +175,10 @@ class Scorer:
             self._params_cache[key] = clamp(spec.parse_params(raw), self.ceilings.get(spec.name, {}))
         return self._params_cache[key]
 
-    async def _run(self, items: list[Item], comps: list[_Component], work: _Work) -> None:
-        # one pass: membership tests on _Component (a dataclass, compared field by field) would be
+    async def _run(self, items: list[Item], comps: list[Component], work: _Work) -> None:
+        # one pass: membership tests on Component (a dataclass, compared field by field) would be
         # quadratic in the batch size
-        lanes: dict[str, list[_Component]] = {"heavy": [], "group": [], "blocking": [], "light": []}
+        lanes: dict[str, list[Component]] = {"heavy": [], "group": [], "blocking": [], "light": []}
         for c in comps:
             if c.verdict is None and c.spec is not None:
                 lanes[_lane(c.spec)].append(c)
@@ -212,9 +193,9 @@ class Scorer:
             *(self._run_group(items, g) for g in _by_group(items, group)),
         )
 
-    async def _run_heavy(self, items: list[Item], comps: list[_Component]) -> None:
+    async def _run_heavy(self, items: list[Item], comps: list[Component]) -> None:
         """Pool work, deduplicated by cache key within the batch and served from the cache across batches."""
-        todo: dict[Hashable, list[_Component]] = defaultdict(list)
+        todo: dict[Hashable, list[Component]] = defaultdict(list)
         uncached: set[Hashable] = set()
         for c in comps:
             key = self._cache_key(c, items[c.index])
@@ -240,7 +221,7 @@ class Scorer:
                 for c in todo[key]:
                     c.verdict, c.seconds = verdict, seconds
 
-    def _cache_key(self, c: _Component, item: Item) -> Hashable | None:
+    def _cache_key(self, c: Component, item: Item) -> Hashable | None:
         assert c.spec is not None
         if c.spec.cache_key is None:
             return None
@@ -249,7 +230,7 @@ class Scorer:
         except Exception:  # a failing key only costs the cache, never the verdict
             return None
 
-    async def _run_group(self, items: list[Item], comps: list[_Component]) -> None:
+    async def _run_group(self, items: list[Item], comps: list[Component]) -> None:
         """A group verifier on one group: in the pool when heavy (it may call math), else on a thread."""
         spec = comps[0].spec
         assert spec is not None
@@ -281,7 +262,7 @@ def _lane(spec: VerifierSpec) -> str:
     return "blocking" if spec.blocking else "light"
 
 
-def _run_cells(items: list[Item], comps: list[_Component]) -> None:
+def _run_cells(items: list[Item], comps: list[Component]) -> None:
     for c in comps:
         assert c.spec is not None
         started = time.perf_counter()
@@ -289,13 +270,13 @@ def _run_cells(items: list[Item], comps: list[_Component]) -> None:
         c.seconds = time.perf_counter() - started
 
 
-def _run_cancellable(cancel: threading.Event, items: list[Item], comps: list[_Component]) -> None:
+def _run_cancellable(cancel: threading.Event, items: list[Item], comps: list[Component]) -> None:
     """_run_cells with ``cancel`` as the current cancel event, which the code verifier hands to the sandbox."""
     with cancel_scope(cancel):
         _run_cells(items, comps)
 
 
-def _run_group_cells(items: list[Item], comps: list[_Component]) -> None:
+def _run_group_cells(items: list[Item], comps: list[Component]) -> None:
     spec = comps[0].spec
     assert spec is not None
     started = time.perf_counter()
@@ -305,59 +286,11 @@ def _run_group_cells(items: list[Item], comps: list[_Component]) -> None:
         c.verdict, c.seconds = verdict, seconds
 
 
-def _by_group(items: list[Item], comps: list[_Component]) -> list[list[_Component]]:
+def _by_group(items: list[Item], comps: list[Component]) -> list[list[Component]]:
     """Group-scope cells split by (verifier, params, group id); an item with no group is a group of one."""
-    groups: dict[Hashable, list[_Component]] = defaultdict(list)
+    groups: dict[Hashable, list[Component]] = defaultdict(list)
     for c in comps:
         assert c.spec is not None
         group = items[c.index].group
         groups[(c.spec.name, c.params, group if group is not None else ("single", c.index))].append(c)
     return list(groups.values())
-
-
-def _to_item(wire: ScoreItem, index: int) -> Item:
-    return Item(
-        completion=wire.completion,
-        reference=wire.reference,
-        id=str(wire.id if wire.id is not None else index),
-        prompt=wire.prompt,
-        group=None if wire.group is None else str(wire.group),
-        completion_tokens=wire.completion_tokens,
-        metadata=wire.metadata,
-    )
-
-
-def _result(wire: ScoreItem, comps: list[_Component], error: str | None) -> ItemResult:
-    components = []
-    for c in comps:
-        v = c.verdict or Verdict.fail(Status.ERROR, "not scored (internal error)")
-        components.append(
-            ComponentResult(
-                name=c.request.name,
-                weight=c.request.weight,
-                score=v.score,
-                status=v.status.value,
-                reason=v.reason,
-                details={**v.details, "clamped": c.clamped} if c.clamped else v.details,
-            )
-        )
-    failed = next((c for c in components if c.status != Status.OK.value), None)
-    if error is not None:
-        status, reward = Status.BAD_PARAMS.value, None
-    elif failed is not None:
-        status, reward = failed.status, None
-    else:
-        status = Status.OK.value
-        reward = sum(c.weight * (c.score or 0.0) for c in components)
-    return ItemResult(id=wire.id, group=wire.group, reward=reward, status=status, components=components, error=error)
-
-
-def _summary(results: list[ItemResult], seconds: float) -> BatchSummary:
-    rewards = [r.reward for r in results if r.reward is not None]
-    return BatchSummary(
-        items=len(results),
-        judged=len(rewards),
-        mean_reward=sum(rewards) / len(rewards) if rewards else None,
-        statuses=dict(Counter(r.status for r in results)),
-        seconds=round(seconds, 4),
-    )

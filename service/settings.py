@@ -82,7 +82,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (off when empty).")
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1, description="Larger request bodies get 413.")
     max_inflight_items: int = Field(
-        default=DEFAULT_MAX_INFLIGHT_ITEMS, ge=1, description="Items being scored at once; beyond it requests get 429."
+        default=DEFAULT_MAX_INFLIGHT_ITEMS,
+        ge=1,
+        description="Verifier calls (every component of every item) being scored at once; beyond it requests get 429.",
     )
     request_timeout_s: float = Field(
         default=DEFAULT_REQUEST_TIMEOUT_S,
