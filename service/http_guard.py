@@ -8,6 +8,8 @@ This subclass of the protocol uvicorn would pick (httptools, else h11) closes:
 - a connection whose request headers are not complete ``header_timeout_s`` after it
   opened or after its previous response;
 - a connection whose request body is not complete ``body_timeout_s`` after its headers;
+- a connection that has sent more than ``MAX_HEAD_BYTES`` without completing a request
+  head (uvicorn's httptools parser would buffer a giant URL or header for ever);
 - beyond ``max_connections`` open connections, the one idle longest (no request being
   served), or the new one if every other is serving a request.
 
@@ -27,6 +29,9 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from service.settings import Settings
 
 UNLIMITED_CONNECTIONS = 65_536
+MAX_HEAD_BYTES = 64 << 10
+TIMED_OUT = b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
+HEAD_TOO_LARGE = b"HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
 
 
 @dataclass(frozen=True)
@@ -69,11 +74,17 @@ class _Guard:
         self._make_room()
 
     def data_received(self, data: bytes) -> None:
+        waiting = _idle(self)
         super().data_received(data)  # type: ignore[misc]
         cycle = self.cycle
         if cycle is not None and cycle is not self._guard_body_cycle and not cycle.response_complete:
             self._guard_body_cycle = cycle  # headers just completed: the body's clock starts
+            self._guard_head_bytes = 0
             self.loop.call_later(self.limits.body_timeout_s, self._body_overdue, cycle)
+        elif waiting and _idle(self):  # still in a request head
+            self._guard_head_bytes += len(data)
+            if self._guard_head_bytes > MAX_HEAD_BYTES:
+                self._refuse(HEAD_TOO_LARGE)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()  # type: ignore[misc]
@@ -81,16 +92,24 @@ class _Guard:
 
     def _await_headers(self) -> None:
         self._guard_idle_since = self.loop.time()
+        self._guard_head_bytes = 0
         self.loop.call_later(self.limits.header_timeout_s, self._headers_overdue, self.cycle)
 
     def _headers_overdue(self, armed: Any) -> None:
         """No new request's headers arrived since the timer was armed, and none is being served: close."""
-        if self.cycle is armed and _idle(self) and not self.transport.is_closing():
-            self.transport.close()
+        if self.cycle is armed and _idle(self):
+            self._refuse(TIMED_OUT if self._guard_head_bytes else b"")
 
     def _body_overdue(self, cycle: Any) -> None:
         if cycle.more_body and not cycle.response_complete and not self.transport.is_closing():
             self.transport.close()  # the app's receive() then sees the client gone
+
+    def _refuse(self, response: bytes) -> None:
+        """Answer ``response`` (if any) to a connection between requests, and close it."""
+        if not self.transport.is_closing():
+            if response:
+                self.transport.write(response)
+            self.transport.close()
 
     def _make_room(self) -> None:
         if len(self.connections) <= self.limits.max_connections:

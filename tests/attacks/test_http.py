@@ -110,6 +110,10 @@ def send_half_body(sock: socket.socket) -> None:
     sock.sendall(PARTIAL_HEAD + b"content-length: 100\r\n\r\n" + b'{"items": [')
 
 
+def send_giant_head(sock: socket.socket) -> None:
+    sock.sendall(PARTIAL_HEAD + b"x-filler: " + b"a" * (256 << 10))
+
+
 def idle_after_response(sock: socket.socket) -> None:
     body = json.dumps({"items": [FORMAT_ITEM]}).encode()
     sock.sendall(PARTIAL_HEAD + f"content-length: {len(body)}\r\n\r\n".encode() + body)
@@ -125,8 +129,9 @@ def idle_after_response(sock: socket.socket) -> None:
         (trickle_head, HEADER_TIMEOUT_S),
         (send_half_body, BODY_TIMEOUT_S),
         (idle_after_response, HEADER_TIMEOUT_S),
+        (send_giant_head, 0.0),  # closed on the spot, whatever its pace
     ],
-    ids=["nothing", "half_head", "trickled_head", "half_body", "stall_after_keepalive"],
+    ids=["nothing", "half_head", "trickled_head", "half_body", "stall_after_keepalive", "giant_head"],
 )
 def test_slow_client_yields_closed_connection(server: tuple[str, int], send: object, deadline_s: float) -> None:
     url, _ = server
