@@ -31,7 +31,6 @@ from service.ceilings import ceilings_of, clamp
 from service.schemas import ScoreRequest
 from service.settings import Settings
 from tests.judge.conftest import local_backend  # noqa: F401  (the real local sandbox, or a skip/CI failure)
-from tests.sandbox.conftest import backend  # noqa: F401  (the fixture over every backend)
 from tests.server import server_process
 
 pytestmark = pytest.mark.integration
@@ -88,7 +87,7 @@ def score_one(on: Backend, settings: Settings, completion: str, reference: Any, 
     ids=["memory_mb", "time_limit_s", "total_time_limit_s"],
 )
 def test_limit_above_ceiling_yields_clamped_limit_and_its_verdict(
-    backend: Backend,  # noqa: F811
+    backend: Backend,
     program: str,
     tests: dict,
     params: dict[str, Any],
