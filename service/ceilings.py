@@ -15,6 +15,10 @@ from typing import Any
 from service.settings import Settings
 
 Clamped = dict[str, list[float]]
+# ceilings with no setting of their own (RLVR_PARAM_CEILINGS overrides them): repetition's cost is
+# n-gram size × words (n slices of the word list), math's answers over it go to sympy
+REPETITION_MAX_NGRAM = 64
+MATH_MAX_ANSWER_CHARS = 20_000
 
 
 def ceilings_of(settings: Settings) -> dict[str, dict[str, float]]:
@@ -26,8 +30,13 @@ def ceilings_of(settings: Settings) -> dict[str, dict[str, float]]:
             "total_time_limit_s": settings.code_max_total_time_limit_s,
         },
         # math's own deadline past the worker's hard one would only turn a verdict into a killed worker
-        "math": {"timeout_s": settings.item_timeout_s, "max_completion_chars": settings.max_completion_chars},
+        "math": {
+            "timeout_s": settings.item_timeout_s,
+            "max_completion_chars": settings.max_completion_chars,
+            "max_answer_chars": MATH_MAX_ANSWER_CHARS,
+        },
         "language": {"max_chars": settings.max_completion_chars},
+        "repetition": {"ngram_size": REPETITION_MAX_NGRAM},
     }
     for name, params in settings.param_ceilings.items():
         table[name] = {**table.get(name, {}), **params}

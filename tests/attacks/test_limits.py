@@ -121,7 +121,16 @@ def test_params_against_ceilings_yield_clamped_params(
 
 @pytest.mark.parametrize(
     ("verifier", "param"),
-    [("code", "time_limit_s"), ("code", "memory_mb"), ("code", "total_time_limit_s"), ("math", "timeout_s")],
+    [
+        ("code", "time_limit_s"),
+        ("code", "memory_mb"),
+        ("code", "total_time_limit_s"),
+        ("math", "timeout_s"),
+        ("math", "max_answer_chars"),
+        ("math", "max_completion_chars"),
+        ("language", "max_chars"),
+        ("repetition", "ngram_size"),
+    ],
 )
 def test_every_resource_param_yields_a_ceiling(verifier: str, param: str) -> None:
     assert param in ceilings_of(Settings())[verifier]
@@ -132,6 +141,25 @@ def plain_scorer() -> Iterator[Any]:
     scorer = build_scorer(Settings(workers=1, plugins=False))
     yield scorer
     scorer.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "clamped"),
+    [
+        # n-gram size × words: 250,000-grams of 500,000 words would be 10^11 list slots
+        ("repetition", {"ngram_size": 250_000}, {"ngram_size": [250_000, 64]}),
+        ("math", {"timeout_s": 600.0}, {"timeout_s": [600.0, 10.0]}),
+        ("math", {"max_answer_chars": 10**9}, {"max_answer_chars": [10**9, 20_000]}),
+    ],
+    ids=["repetition_ngram", "math_timeout", "math_answer_chars"],
+)
+def test_in_process_param_above_ceiling_yields_clamp_in_details(
+    plain_scorer: Any, name: str, params: dict[str, Any], clamped: dict[str, list[float]]
+) -> None:
+    item = {"completion": "a b " * 1000 + "\\boxed{1}", "reference": "1", "rewards": [{"name": name, "params": params}]}
+    component = asyncio.run(plain_scorer.score(ScoreRequest.model_validate({"items": [item]}))).results[0].components[0]
+    assert component.status == "ok", component.reason
+    assert component.details["clamped"] == clamped
 
 
 @pytest.mark.parametrize(
