@@ -85,6 +85,28 @@ def test_hog_and_newcomer_yield_fair_start_order(
     assert asyncio.run(start_order(slots, reserve, hog, newcomer, freed)) == expected
 
 
+async def cancelled_while_queued() -> list[str]:
+    """Jobs started when a request gives up (deadline, disconnect) while its job still waits for a slot."""
+    fair = FairSlots(1)
+    started: list[str] = []
+    release = threading.Event()
+    running = asyncio.ensure_future(fair.run("A", "ra", hold, started, "a0", release))
+    await asyncio.sleep(0.1)
+    queued = asyncio.ensure_future(fair.run("B", "rb", hold, started, "b0", release))
+    await asyncio.sleep(0.1)
+    queued.cancel()
+    release.set()
+    await running
+    after = asyncio.ensure_future(fair.run("C", "rc", hold, started, "c0", release))
+    await after
+    fair.close()
+    return started
+
+
+def test_request_gone_while_queued_yields_job_never_started() -> None:
+    assert asyncio.run(cancelled_while_queued()) == ["a0", "c0"]
+
+
 @pytest.mark.parametrize(
     ("body", "units"),
     [
