@@ -10,6 +10,8 @@ This subclass of the protocol uvicorn would pick (httptools, else h11) closes:
 - a connection whose request body is not complete ``body_timeout_s`` after its headers;
 - a connection that has sent more than ``MAX_HEAD_BYTES`` without completing a request
   head (uvicorn's httptools parser would buffer a giant URL or header for ever);
+- a connection that stops reading its response for ``send_timeout_s`` (the response is
+  dropped: a client that never reads would hold its connection and the response);
 - beyond ``max_connections`` open connections, the one idle longest (no request being
   served), or the new one if every other is serving a request.
 
@@ -40,6 +42,7 @@ class HttpLimits:
 
     header_timeout_s: float
     body_timeout_s: float
+    send_timeout_s: float
     max_connections: int
 
 
@@ -49,7 +52,7 @@ def http_limits(settings: Settings) -> HttpLimits:
     if cap is None:
         soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
         cap = UNLIMITED_CONNECTIONS if soft == resource.RLIM_INFINITY else max(16, soft // 2)
-    return HttpLimits(settings.http_header_timeout_s, settings.http_body_timeout_s, cap)
+    return HttpLimits(settings.http_header_timeout_s, settings.http_body_timeout_s, settings.http_send_timeout_s, cap)
 
 
 def guarded_protocol(limits: HttpLimits, base: type[asyncio.Protocol] = AutoHTTPProtocol) -> type[asyncio.Protocol]:
@@ -66,10 +69,12 @@ class _Guard:
     transport: asyncio.Transport
     connections: set[Any]
     cycle: Any
+    flow: Any
 
     def connection_made(self, transport: asyncio.Transport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
         self._guard_body_cycle: Any = None
+        self._guard_stalls = 0
         self._await_headers()
         self._make_room()
 
@@ -89,6 +94,16 @@ class _Guard:
     def on_response_complete(self) -> None:
         super().on_response_complete()  # type: ignore[misc]
         self._await_headers()
+
+    def pause_writing(self) -> None:
+        super().pause_writing()  # type: ignore[misc]
+        self._guard_stalls += 1  # the client is not reading: it has send_timeout_s to start again
+        self.loop.call_later(self.limits.send_timeout_s, self._send_overdue, self._guard_stalls)
+
+    def _send_overdue(self, stall: int) -> None:
+        # also when closing: a graceful close waits for the unread buffer to drain, i.e. for ever
+        if stall == self._guard_stalls and self.flow.write_paused:
+            self.transport.abort()  # drops the unread response; the app's send sees the client gone
 
     def _await_headers(self) -> None:
         self._guard_idle_since = self.loop.time()

@@ -27,6 +27,7 @@ DEFAULT_CODE_MAX_TOTAL_TIME_LIMIT_S = 120.0
 # HTTP: a client must send its headers, then its body, within these; connections beyond the cap evict idle ones
 DEFAULT_HEADER_TIMEOUT_S = 10.0
 DEFAULT_BODY_TIMEOUT_S = 120.0
+DEFAULT_SEND_TIMEOUT_S = 60.0
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
 
 
@@ -126,6 +127,11 @@ class Settings(BaseSettings):
     )
     http_body_timeout_s: float = Field(
         default=DEFAULT_BODY_TIMEOUT_S, gt=0, description="A request's body must arrive within this after its headers."
+    )
+    http_send_timeout_s: float = Field(
+        default=DEFAULT_SEND_TIMEOUT_S,
+        gt=0,
+        description="A client that stops reading its response for this long is disconnected.",
     )
     http_max_connections: int | None = Field(
         default=None,

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.integration
 NOFILE = 512
 HEADER_TIMEOUT_S = 1.0
 BODY_TIMEOUT_S = 2.0
+SEND_TIMEOUT_S = 2.0
 SLACK_S = 1.5
 SLOWLORIS = 1100
 PARTIAL_HEAD = b"POST /v1/score HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
@@ -41,6 +42,7 @@ def server() -> Iterator[tuple[str, int]]:
         "RLVR_WORKERS": "1",
         "RLVR_HTTP_HEADER_TIMEOUT_S": str(HEADER_TIMEOUT_S),
         "RLVR_HTTP_BODY_TIMEOUT_S": str(BODY_TIMEOUT_S),
+        "RLVR_HTTP_SEND_TIMEOUT_S": str(SEND_TIMEOUT_S),
     }
     serve = [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
@@ -144,6 +146,29 @@ def test_slow_client_yields_closed_connection(server: tuple[str, int], send: obj
         else:
             assert closed_after(sock, deadline_s + SLACK_S) is not None, "the server kept a slow connection open"
         assert time.monotonic() - started < deadline_s + SLACK_S + 0.5
+
+
+def test_client_not_reading_yields_dropped_response(server: tuple[str, int]) -> None:
+    url, _ = server
+    items = [{"id": f"{n:05d}" + "x" * 4000, "completion": "a", "rewards": {"format": 1}} for n in range(2000)]
+    body = json.dumps({"items": items}).encode()  # the answer echoes 8 MB of ids: more than any socket buffer
+    host, port = url.removeprefix("http://").split(":")
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(30)
+        sock.connect((host, int(port)))
+        sock.sendall(PARTIAL_HEAD + f"content-length: {len(body)}\r\n\r\n".encode() + body)
+        time.sleep(SEND_TIMEOUT_S + SLACK_S + 3.0)  # scoring, then a stalled response
+        received = bytearray()
+        try:
+            while chunk := sock.recv(1 << 20):
+                received += chunk
+        except ConnectionResetError:
+            pass
+    head, _, answer = bytes(received).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head[:200]
+    length = int(next(v for k, _, v in (h.partition(b": ") for h in head.split(b"\r\n")) if k == b"content-length"))
+    assert len(answer) < length, "the server kept a response nobody read"
 
 
 def raw_post(url: str, body: bytes, path: str = "/v1/score") -> httpx.Response:
