@@ -54,7 +54,8 @@ def build_scorer(settings: Settings) -> Scorer:
         threads=settings.threads,
         cache_size=settings.cache_size,
         max_completion_chars=settings.max_completion_chars,
-        sandbox=FairSlots(*sandbox_slots(settings)),
+        sandbox=FairSlots(*sandbox_slots(settings), thread_name_prefix="rlvr-sandbox"),
+        workers=FairSlots(settings.workers, settings.workers // 8),
         ceilings=ceilings_of(settings),
     )
 

@@ -1,9 +1,9 @@
 """Score a batch: resolve each item's rewards, run every component where it belongs, combine.
 
 Heavy verifiers go to the process pool (deduplicated within the batch and cached across
-batches by their ``cache_key``), blocking ones (the sandbox) get a fair share of the
-sandbox slots (:mod:`service.fair`), the rest run in chunks on threads, group verifiers
-see whole groups. Params are clamped to the operator's ceilings (:mod:`service.ceilings`).
+batches by their ``cache_key``), blocking ones to the sandbox; both are shared fairly
+between API keys and requests (:mod:`service.fair`). The rest run in chunks on threads,
+group verifiers see whole groups. Params are clamped to the operator's ceilings (:mod:`service.ceilings`).
 When the request's deadline passes or its client goes away, its cancel event is set and
 its sandbox jobs stop. Every item gets a result, in order.
 """
@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from rewards import Item, ParamError, Registry, RegistryError, Status, Verdict, VerifierSpec
@@ -50,6 +51,7 @@ class Scorer:
         cache_size: int,
         max_completion_chars: int,
         sandbox: FairSlots | None = None,
+        workers: FairSlots | None = None,
         ceilings: Mapping[str, Mapping[str, float]] | None = None,
     ) -> None:
         self.registry = registry
@@ -57,6 +59,7 @@ class Scorer:
         self.cache = VerdictCache(cache_size)
         self.max_completion_chars = max_completion_chars
         self.sandbox = sandbox or FairSlots(threads)
+        self.worker_slots = workers or FairSlots(pool.workers)
         self.ceilings = dict(ceilings or {})
         self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rlvr-verifier")
         self._params_cache: dict[tuple[str, str], tuple[Any, Clamped]] = {}
@@ -184,16 +187,16 @@ class Scorer:
                 lanes[_lane(c.spec)].append(c)
         heavy, group, blocking, light = lanes["heavy"], lanes["group"], lanes["blocking"], lanes["light"]
         await asyncio.gather(
-            self._run_heavy(items, heavy),
+            self._run_heavy(items, heavy, work),
             *(self.sandbox.run(work.tenant, work.cancel, _run_cancellable, work.cancel, items, [c]) for c in blocking),
             *(
                 self._in_thread(_run_cells, items, light[i : i + THREAD_CHUNK])
                 for i in range(0, len(light), THREAD_CHUNK)
             ),
-            *(self._run_group(items, g) for g in _by_group(items, group)),
+            *(self._run_group(items, g, work) for g in _by_group(items, group)),
         )
 
-    async def _run_heavy(self, items: list[Item], comps: list[Component]) -> None:
+    async def _run_heavy(self, items: list[Item], comps: list[Component], work: _Work) -> None:
         """Pool work, deduplicated by cache key within the batch and served from the cache across batches."""
         todo: dict[Hashable, list[Component]] = defaultdict(list)
         uncached: set[Hashable] = set()
@@ -213,7 +216,9 @@ class Scorer:
             assert first.spec is not None
             tasks.append((first.spec.name, items[first.index], first.params))
         chunks = [(keys[i : i + POOL_CHUNK], tasks[i : i + POOL_CHUNK]) for i in range(0, len(tasks), POOL_CHUNK)]
-        results = await asyncio.gather(*(self.pool.run(t) for _, t in chunks))
+        results = await asyncio.gather(
+            *(self.worker_slots.run_async(work.tenant, work.cancel, partial(self.pool.run, t)) for _, t in chunks)
+        )
         for (chunk_keys, _), timed in zip(chunks, results, strict=True):
             for key, (verdict, seconds) in zip(chunk_keys, timed, strict=True):
                 if key not in uncached:
@@ -230,14 +235,15 @@ class Scorer:
         except Exception:  # a failing key only costs the cache, never the verdict
             return None
 
-    async def _run_group(self, items: list[Item], comps: list[Component]) -> None:
+    async def _run_group(self, items: list[Item], comps: list[Component], work: _Work) -> None:
         """A group verifier on one group: in the pool when heavy (it may call math), else on a thread."""
         spec = comps[0].spec
         assert spec is not None
         if not spec.heavy:
             await self._in_thread(_run_group_cells, items, comps)
             return
-        timed = await self.pool.run_group(spec.name, [items[c.index] for c in comps], comps[0].params)
+        group = partial(self.pool.run_group, spec.name, [items[c.index] for c in comps], comps[0].params)
+        timed = await self.worker_slots.run_async(work.tenant, work.cancel, group)
         for c, (verdict, seconds) in zip(comps, timed, strict=True):
             c.verdict, c.seconds = verdict, seconds
 

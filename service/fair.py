@@ -1,4 +1,4 @@
-"""Fair sharing of the sandbox: blocking verifier calls queued per tenant and request, served fairly.
+"""Fair sharing of limited capacity (sandbox slots, math workers): work queued per tenant and request.
 
 A first-come queue lets one client's 36 sleeping programs hold every sandbox slot while
 another client's trivial item waits behind them. Here each tenant (an API key; each
@@ -8,7 +8,10 @@ and within it to the request running the fewest. A tenant that already runs jobs
 not take the last ``reserve`` free slots: they stay for newcomers, whose first job then
 starts at once instead of waiting for someone else's to end.
 
-All bookkeeping happens on the event loop; only the calls themselves run on threads.
+A job is either a blocking call run on one of the slots' threads (``run``: it keeps its
+slot until the thread returns, even if its caller gave up) or a coroutine (``run_async``:
+cancelled with its caller, e.g. a worker-pool submission that then kills its worker).
+All bookkeeping happens on the event loop.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-Job = tuple["asyncio.Future[Any]", Callable[..., Any], tuple[Any, ...]]
+Job = tuple["asyncio.Future[Any]", Callable[[], "asyncio.Future[Any]"], bool]
+"""(the caller's future, what starts the work and returns its future, whether a caller's cancel cancels it)"""
 
 
 @dataclass
@@ -40,9 +44,9 @@ class _Tenant(_Queue):
 
 
 class FairSlots:
-    """Runs blocking calls on ``slots`` threads, handing each free slot out fairly (see the module doc)."""
+    """Hands ``slots`` slots out fairly (see the module doc)."""
 
-    def __init__(self, slots: int, reserve: int = 0, *, thread_name_prefix: str = "rlvr-sandbox") -> None:
+    def __init__(self, slots: int, reserve: int = 0, *, thread_name_prefix: str = "rlvr-fair") -> None:
         if slots < 1 or reserve < 0:
             raise ValueError(f"need slots >= 1 and reserve >= 0, got {slots} and {reserve}")
         self.slots = slots
@@ -50,7 +54,8 @@ class FairSlots:
         self.running = 0
         self._serial = itertools.count()
         self._tenants: dict[Hashable, _Tenant] = {}
-        self._executor = ThreadPoolExecutor(max_workers=slots, thread_name_prefix=thread_name_prefix)
+        self._thread_name_prefix = thread_name_prefix
+        self._executor: ThreadPoolExecutor | None = None
 
     @property
     def queued(self) -> int:
@@ -58,24 +63,45 @@ class FairSlots:
         return sum(len(q.jobs) for t in self._tenants.values() for q in t.requests.values())
 
     async def run(self, tenant: Hashable, request: Hashable, fn: Callable[..., Any], *args: Any) -> Any:
-        """``fn(*args)`` on a sandbox thread once fairness gives this tenant and request a slot.
+        """``fn(*args)`` on one of the slots' threads once fairness gives this tenant and request a slot.
 
         Cancelling the caller drops a job still waiting; one already running goes on to its
         end on its thread (tell it to stop through its own means, e.g. a cancel event).
         """
         loop = asyncio.get_running_loop()
+        return await self._queue(loop, tenant, request, lambda: loop.run_in_executor(self._threads(), fn, *args), False)
+
+    async def run_async(self, tenant: Hashable, request: Hashable, start: Callable[[], Awaitable[Any]]) -> Any:
+        """``await start()`` once fairness gives this tenant and request a slot; cancelled with its caller."""
+        loop = asyncio.get_running_loop()
+        return await self._queue(loop, tenant, request, lambda: asyncio.ensure_future(start()), True)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _threads(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=self.slots, thread_name_prefix=self._thread_name_prefix)
+        return self._executor
+
+    async def _queue(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        tenant: Hashable,
+        request: Hashable,
+        start: Callable[[], asyncio.Future[Any]],
+        cancel_with_caller: bool,
+    ) -> Any:
         waiter: asyncio.Future[Any] = loop.create_future()
         owner = self._tenants.setdefault(tenant, _Tenant())
-        owner.requests.setdefault(request, _Queue()).jobs.append((waiter, fn, args))
+        owner.requests.setdefault(request, _Queue()).jobs.append((waiter, start, cancel_with_caller))
         self._dispatch(loop)
         return await waiter
 
-    def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
-
     def _dispatch(self, loop: asyncio.AbstractEventLoop) -> None:
         while self.running < self.slots and (picked := self._pick()) is not None:
-            tenant_key, request_key, (waiter, fn, args) = picked
+            tenant_key, request_key, (waiter, start, cancel_with_caller) = picked
             tenant = self._tenants[tenant_key]
             queue = tenant.requests[request_key]
             serial = next(self._serial)
@@ -83,8 +109,10 @@ class FairSlots:
                 q.running += 1
                 q.served = serial
             self.running += 1
-            done = loop.run_in_executor(self._executor, fn, *args)
+            done = start()
             done.add_done_callback(partial(self._finished, loop, tenant_key, request_key, waiter))
+            if cancel_with_caller:
+                waiter.add_done_callback(partial(_cancel_if_cancelled, done))
 
     def _pick(self) -> tuple[Hashable, Hashable, Job] | None:
         """The next job by the fairness rule, dropping jobs whose caller gave up; None if none may start."""
@@ -130,6 +158,12 @@ class FairSlots:
             else:
                 waiter.set_result(done.result())
         self._dispatch(loop)
+
+
+def _cancel_if_cancelled(work: asyncio.Future[Any], caller: asyncio.Future[Any]) -> None:
+    """The caller gave up: stop its started work too."""
+    if caller.cancelled():
+        work.cancel()
 
 
 def _rank(queue: _Queue) -> tuple[int, int]:

@@ -130,14 +130,20 @@ Server = tuple[str, list[dict[str, str]], int]
 
 @pytest.fixture(scope="module", params=["keys", "no_keys"])
 def server(request: pytest.FixtureRequest, local_backend: Any) -> Iterator[Server]:  # noqa: F811
-    """A real server with 8 sandbox slots (1 kept for newcomers); the attacker's and the victim's headers, and
+    """A real server with 8 sandbox slots (1 kept for newcomers) and 2 math workers; the attacker's and the
+    victim's headers, and
     how many requests the attacker splits its 36 sleepers into.
 
     With API keys the attacker gains nothing by splitting: its requests share one key's
     share. Without keys the service cannot tell clients apart, so each request is its own
     tenant and the attack is the issue's: one request of 36.
     """
-    env = {"RLVR_WORKERS": "1", "RLVR_THREADS": "8", "RLVR_MAX_INFLIGHT_ITEMS": "100"}
+    env = {
+        "RLVR_WORKERS": "2",
+        "RLVR_THREADS": "8",
+        "RLVR_MAX_INFLIGHT_ITEMS": "100",
+        "RLVR_PLUGIN_MODULES": '["tests.service.verifiers_for_tests"]',
+    }
     if request.param == "keys":
         env["RLVR_API_KEYS"] = '["attacker", "victim"]'
         with run_server(env=env) as url:
@@ -185,3 +191,28 @@ def test_request_work_yields_admission(server: Server, body: dict[str, Any], sta
     assert response.status_code == status
     if message is not None:
         assert f"{message} verifier calls" in response.json()["error"]
+
+
+def naps(seconds: float, n: int) -> dict[str, Any]:
+    return {"items": [{"completion": str(k), "reference": seconds} for k in range(n)], "rewards": {"t_nap": 1.0}}
+
+
+@pytest.mark.integration
+def test_worker_pool_backlog_yields_newcomer_served_next(server: Server) -> None:
+    """64 pool items of 0.25 s (8 chunks of 2 s on 2 workers: 8 s in line) do not make a newcomer wait them out."""
+    url, (attacker, victim), splits = server
+    with httpx.Client(timeout=120) as client, ThreadPoolExecutor(splits) as pool:
+        assert client.post(f"{url}/v1/score", json=naps(0.0, 2), headers=victim).status_code == 200  # workers warm
+        hogs = [
+            pool.submit(client.post, f"{url}/v1/score", json=naps(0.25, 64 // splits), headers=attacker)
+            for _ in range(splits)
+        ]
+        time.sleep(1.0)  # the backlog is in line
+        started = time.perf_counter()
+        response = client.post(f"{url}/v1/score", json=naps(0.0, 1), headers=victim)
+        waited = time.perf_counter() - started
+        still_running = sum(not h.done() for h in hogs)
+        assert all(h.result().json()["summary"]["judged"] == 64 // splits for h in hogs)
+    assert response.json()["results"][0]["reward"] == 1.0
+    assert still_running > 0, "the attacker's requests ended before the victim's was measured"
+    assert waited < 2.0 + TRIVIAL_WITHIN_S, waited  # at most one chunk in progress, never the backlog
