@@ -57,11 +57,6 @@ class FairSlots:
         self._thread_name_prefix = thread_name_prefix
         self._executor: ThreadPoolExecutor | None = None
 
-    @property
-    def queued(self) -> int:
-        """Jobs waiting for a slot."""
-        return sum(len(q.jobs) for t in self._tenants.values() for q in t.requests.values())
-
     async def run(self, tenant: Hashable, request: Hashable, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` on one of the slots' threads once fairness gives this tenant and request a slot.
 
