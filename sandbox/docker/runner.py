@@ -47,11 +47,12 @@ def step_rlimits(policy: Policy, max_open_files: int) -> list[tuple[str, int, in
 
     Memory is the container's memory cgroup, set to the step's policy before it runs, so
     there is no RLIMIT_DATA (runtimes that reserve address space work); the process limit
-    is RLIMIT_NPROC, exact because every container runs its steps as uids of its own. RLIMIT_CPU
-    stops one spinning process; the agent stops the step when all its processes together
-    pass ``cpu_time_s``.
+    is RLIMIT_NPROC, exact because every container runs its steps as uids of its own. The agent
+    stops the step when all its processes together pass ``cpu_time_s``; RLIMIT_CPU, a second
+    later, is only a backstop (were it first, a child it kills just under the limit would
+    leave its parent waiting until wall time, the step's total CPU not over the limit).
     """
-    cpu = max(1, math.ceil(policy.cpu_time_s))
+    cpu = max(1, math.ceil(policy.cpu_time_s)) + 1
     nproc = policy.max_processes
     stack = min(policy.memory_mb << 20, MAX_STACK_BYTES)
     return [

@@ -1,0 +1,287 @@
+"""Attacks on the docker backend's isolation (issue 12 classes 2, 3, 5, 7), each a real program on the real engine.
+
+Class 2: a program reaches a process not its own (the agent, PID 1; the judge harness beside
+its peer) or sees the host. Class 3: a process outlives its step and reads a later test's
+stdin. Class 5: CPU split over processes escapes the CPU limit. Class 7: a warm container
+carries state (files, processes, /dev/shm, SysV IPC, POSIX queues) into the next submission.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sandbox.backend import Job, Step, StepResult
+from sandbox.docker import DockerBackend
+from sandbox.policy import Policy
+from tests.sandbox.docker_engine import docker_backend, hostname_of
+
+pytestmark = [pytest.mark.docker, pytest.mark.integration]
+
+PYTHON = "/usr/bin/python3"
+POLICY = Policy(wall_time_s=10.0, cpu_time_s=5.0, memory_mb=512, max_processes=32)
+REPO = str(Path(__file__).resolve().parents[2])
+CANARY = f"rlvr-canary-{uuid.uuid4().hex}"
+
+# Each attack, run against process `pid`, raises OSError when refused.
+ATTACKS = {
+    "kill": "os.kill(pid, signal.SIGKILL)",
+    "ptrace": "refused(libc.ptrace(16, pid, 0, 0))",  # PTRACE_ATTACH
+    "list_fds": "os.listdir(f'/proc/{pid}/fd')",
+    "read_stdin": "open(f'/proc/{pid}/fd/0', 'rb').read()",
+    "read_environ": "open(f'/proc/{pid}/environ', 'rb').read()",
+    "read_memory": "open(f'/proc/{pid}/mem', 'rb').read(1)",
+    "write_stderr": "open(f'/proc/{pid}/fd/2', 'w').write('Traceback')",
+}
+ATTACK = """import ctypes, os, signal
+libc = ctypes.CDLL(None, use_errno=True)
+def refused(rc):
+    if rc == -1:
+        raise OSError(ctypes.get_errno(), "refused")
+def uid_of(pid):
+    with open(f"/proc/{pid}/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("Uid:"))
+others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]
+harness = [p for p in others if uid_of(p) not in (0, os.getuid())]
+pid = TARGET
+try:
+    ATTACK
+    print("SUCCEEDED", flush=True)
+except OSError as exc:
+    print("refused", exc.errno, flush=True)
+"""
+# The harness side of a peer step: a secret in its private TMPDIR, a go to the peer, its report back.
+HARNESS = """import os
+with open(os.path.join(os.environ["TMPDIR"], "secret"), "w") as fh:
+    fh.write("expected output")
+os.write(3, b"go\\n")
+os.close(3)
+report = b""
+while chunk := os.read(4, 4096):
+    report += chunk
+with open(os.path.join(os.environ["TMPDIR"], "secret")) as fh:
+    intact = fh.read() == "expected output"
+print(report.decode().strip(), "| harness alive, secret intact" if intact else "| secret changed")
+"""
+# What a peer may try on the files of its harness and of the job.
+FILE_ATTACKS = {
+    "read_harness_tmp": "open(glob.glob('/tmp/.harness-*')[0] + '/secret').read()",
+    "write_harness_tmp": "open(glob.glob('/tmp/.harness-*')[0] + '/planted.py', 'w').write('x')",
+    "overwrite_job_file": "open('/box/judge.py', 'w').write('print(\"pass\")')",
+    "replace_job_file": "os.rename('/box/mine', '/box/judge.py')",
+    "remove_job_file": "os.unlink('/box/judge.py')",
+}
+FILE_ATTACK = """import glob, os
+open('/box/mine', 'w').write('forged')
+input()
+try:
+    {attack}
+    print("SUCCEEDED", flush=True)
+except OSError as exc:
+    print("refused", exc.errno, flush=True)
+"""
+
+
+@pytest.fixture(scope="module")
+def backend() -> Iterator[DockerBackend]:
+    made = docker_backend(pool_size=1)
+    yield made
+    made.close()
+
+
+def run(backend: DockerBackend, *steps: Step, files: dict[str, bytes] | None = None) -> list[StepResult]:
+    return list(backend.run(Job(files or {}, steps)))
+
+
+def attacking(target: str, attack: str) -> str:
+    return ATTACK.replace("TARGET", target).replace("    ATTACK", "    " + ATTACKS[attack])
+
+
+def python(source: str, stdin: bytes = b"", policy: Policy = POLICY, peer: tuple[str, ...] = ()) -> Step:
+    return Step((PYTHON, "-c", source), stdin, policy, peer=peer)
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_program_attacking_the_agent_yields_refused(backend: DockerBackend, attack: str) -> None:
+    (result,) = run(backend, python(attacking("1", attack)))
+    assert result.stdout.startswith(b"refused"), result
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_peer_attacking_its_harness_yields_refused(backend: DockerBackend, attack: str) -> None:
+    peer = (PYTHON, "-c", "input()\n" + attacking("harness[0]", attack))
+    (result,) = run(backend, python(HARNESS, peer=peer))
+    assert result.stdout.startswith(b"refused"), result
+    assert result.stdout.endswith(b"| harness alive, secret intact\n"), result
+
+
+@pytest.mark.parametrize("attack", sorted(FILE_ATTACKS))
+def test_peer_writing_what_its_harness_reads_yields_refused(backend: DockerBackend, attack: str) -> None:
+    peer = (PYTHON, "-c", FILE_ATTACK.format(attack=FILE_ATTACKS[attack]))
+    (result,) = run(backend, python(HARNESS, peer=peer), files={"judge.py": b"print('judge')\n"})
+    assert result.stdout.startswith(b"refused"), result
+    assert result.stdout.endswith(b"| harness alive, secret intact\n"), result
+
+
+def test_program_looking_for_the_host_yields_only_its_own_environment(backend: DockerBackend) -> None:
+    os.environ["RLVR_ATTACK_CANARY"] = CANARY  # were the service's environment passed on, this would show
+    try:
+        source = (
+            "import json, os\n"
+            "seen = {'environ': dict(os.environ)}\n"
+            "for path in ('/proc/1/cmdline', '/proc/self/mountinfo', '/proc/1/mountinfo', '/proc/1/environ'):\n"
+            "    try:\n"
+            "        seen[path] = open(path, 'rb').read().decode(errors='replace')\n"
+            "    except OSError as exc:\n"
+            "        seen[path] = f'refused {exc.errno}'\n"
+            "print(json.dumps(seen))\n"
+        )
+        (result,) = run(backend, python(source))
+    finally:
+        del os.environ["RLVR_ATTACK_CANARY"]
+    seen = json.loads(result.stdout)
+    assert set(seen["environ"]) == {"PATH", "HOME", "LANG", "TMPDIR"}
+    assert seen["/proc/1/environ"] == "refused 13"
+    everything = result.stdout.decode()
+    assert CANARY not in everything and REPO not in everything
+
+
+SPY = """import os, signal, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        for sig in range(1, 32):
+            try:
+                signal.signal(sig, signal.SIG_IGN)
+            except (OSError, ValueError):
+                pass
+        open('/tmp/spy', 'wb').close()
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            for p in os.listdir('/proc'):
+                try:
+                    data = open(f'/proc/{p}/fd/0', 'rb').read()
+                except OSError:
+                    continue
+                with open('/tmp/spy', 'ab') as fh:
+                    fh.write(data)
+    os._exit(0)
+while not os.path.exists('/tmp/spy'):
+    time.sleep(0.01)
+print('spy started')
+"""
+
+
+def test_process_left_by_a_step_yields_nothing_of_the_next_tests_stdin(backend: DockerBackend) -> None:
+    secret = b"expected 4242 for test 2"
+    listing = "import os; print(open('/tmp/spy', 'rb').read(), len([p for p in os.listdir('/proc') if p.isdigit()]))"
+    spy, test, after = run(
+        backend,
+        python(SPY),
+        python("import time, sys; time.sleep(0.5); print(len(sys.stdin.read()))", stdin=secret),
+        python(listing),
+    )
+    assert spy.stdout == b"spy started\n" and test.stdout == f"{len(secret)}\n".encode()
+    assert after.stdout == b"b'' 2\n"  # the spy saw only its own step, and is gone: the agent and this one
+
+
+FORKED = """import os, time
+r, w = os.pipe()
+for _ in range({children}):
+    if os.fork() == 0:
+        end = time.process_time() + {each_s}
+        while time.process_time() < end:
+            pass
+        os.write(w, b"x")
+        os._exit(0)
+got = b""
+while len(got) < {children}:
+    got += os.read(r, 64)
+print("answer", len(got))
+"""
+CPU_LIMITED = Policy(wall_time_s=30.0, cpu_time_s=1.0, memory_mb=256, max_processes=32)
+
+
+@pytest.mark.parametrize(
+    ("children", "each_s", "limit"),
+    [
+        (1, 1.6, "cpu_time"),  # one child over the limit, never waited for
+        (8, 0.25, "cpu_time"),  # the same work split over children never waited for
+        (4, 30.0, "cpu_time"),  # children that would spin until the wall limit: stopped on CPU
+        (8, 0.02, None),  # an honest program with helpers well under the limit
+    ],
+)
+def test_cpu_split_over_processes_yields_the_limit_of_the_whole(
+    backend: DockerBackend, children: int, each_s: float, limit: str | None
+) -> None:
+    (result,) = run(backend, python(FORKED.format(children=children, each_s=each_s), policy=CPU_LIMITED))
+    assert result.limit == limit, result
+    assert result.cpu_time_s is not None
+    if limit is None:
+        assert result.stdout == f"answer {children}\n".encode()
+    else:
+        assert result.cpu_time_s > CPU_LIMITED.cpu_time_s
+        assert result.wall_time_s < CPU_LIMITED.wall_time_s / 2  # stopped on CPU, not at wall time
+
+
+LITTER = """import ctypes, os, subprocess
+libc = ctypes.CDLL(None, use_errno=True)
+def ok(rc):
+    assert rc != -1, os.strerror(ctypes.get_errno())
+    return rc
+open('/tmp/trace', 'w').write('x')
+open('/box/trace', 'w').write('x')
+with open('/dev/shm/trace', 'wb') as fh:
+    fh.write(b'x' * (8 << 20))
+shm = ok(libc.shmget(0, 400 << 20, 0o1600))  # IPC_PRIVATE, IPC_CREAT | 0600
+libc.shmat.restype = ctypes.c_void_p
+ctypes.memset(libc.shmat(shm, None, 0), 1, 400 << 20)  # touched: 400 MiB charged to the container
+ok(libc.semget(0, 1, 0o1600))
+queue = ok(libc.msgget(0, 0o1600))
+ok(libc.msgsnd(queue, b"\\x01\\0\\0\\0\\0\\0\\0\\0secret", 6, 0))
+ok(libc.mq_open(b'/trace', os.O_CREAT | os.O_RDWR, 0o600, None))
+subprocess.Popen(['/bin/sh', '-c', 'sleep 300'], start_new_session=True)
+print('littered')
+"""
+INSPECT = """import os
+for path in ('/box', '/tmp', '/dev/shm', '/dev/mqueue'):
+    print(path, sorted(os.listdir(path)))
+for kind in ('shm', 'sem', 'msg'):
+    print(kind, len(open(f'/proc/sysvipc/{kind}').readlines()) - 1)
+print('processes', len([p for p in os.listdir('/proc') if p.isdigit()]))
+"""
+CLEAN = b"/box []\n/tmp []\n/dev/shm []\n/dev/mqueue []\nshm 0\nsem 0\nmsg 0\nprocesses 2\n"
+HONEST_400_MIB = "x = bytearray(400 << 20)\nprint('allocated')"
+DEEP_NEST = "import os\nfor _ in range(3000):\n    os.mkdir('d')\n    os.chdir('d')\nprint('nested')"
+
+
+@pytest.fixture
+def warm() -> Iterator[DockerBackend]:
+    made = docker_backend(pool_size=1, max_jobs_per_container=100)
+    yield made
+    made.close()
+
+
+def test_submission_after_one_that_littered_yields_a_clean_container_and_no_mle(warm: DockerBackend) -> None:
+    host = hostname_of(warm)
+    (littered,) = run(warm, python(LITTER))
+    assert littered.stdout == b"littered\n", littered
+    (inspected,) = run(warm, python(INSPECT))
+    (honest,) = run(warm, python(HONEST_400_MIB))
+    assert hostname_of(warm) == host  # the same warm container served all of them
+    assert inspected.stdout == CLEAN
+    assert honest.ok and honest.stdout == b"allocated\n", honest
+
+
+def test_leftover_the_wipe_cannot_remove_yields_a_fresh_container(warm: DockerBackend) -> None:
+    host = hostname_of(warm)
+    (nested,) = run(warm, Step((PYTHON, "-c", DEEP_NEST), policy=POLICY))
+    assert nested.stdout == b"nested\n", nested
+    (inspected,) = run(warm, python(INSPECT))
+    assert inspected.stdout == CLEAN
+    assert hostname_of(warm) != host
