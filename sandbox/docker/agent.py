@@ -47,6 +47,7 @@ READ_CHUNK = 65536
 PR_SET_DUMPABLE = 4
 HIGH_FD = 100  # stdio is staged above the fds it is moved onto
 CPU_POLL_S = 0.05
+XCPU_GRACE_S = 0.2
 OOM_COUNTERS = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
 CPU_USAGE = (  # (path, key or "", seconds per unit): cgroup v1 cpuacct, then v2
     ("/sys/fs/cgroup/cpuacct/cpuacct.usage", "", 1e-9),
@@ -185,26 +186,33 @@ class CpuWatch:
         return used > self.limit_s
 
 
-def collect(pidfd: int, pipes: dict, cap: int, deadline: float, watch: CpuWatch) -> str | None:
-    """Read stdout/stderr until the process exits (or a stream passes ``cap``); "wall" or "cpu" if killed for it."""
+def collect(pid: int, pidfd: int, pipes: dict, cap: int, deadline: float, watch: CpuWatch) -> str | None:
+    """Read stdout/stderr until the process exits (or a stream passes ``cap``); "wall" or "cpu" if stopped for it.
+
+    Over the CPU limit the step's process group gets SIGXCPU, as from RLIMIT_CPU, and
+    XCPU_GRACE_S to die of it before the caller kills everything.
+    """
     open_fds = set(pipes)
     exited = False
+    verdict = None
     next_check = time.monotonic() + CPU_POLL_S
     while True:
         now = time.monotonic()
         if not exited and now >= deadline:
-            return "wall"
+            return verdict or "wall"
         if not exited and now >= next_check:
-            if watch.over():
-                return "cpu"
+            if verdict is None and watch.over():
+                verdict, deadline = "cpu", min(deadline, now + XCPU_GRACE_S)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGXCPU)
             next_check = now + CPU_POLL_S
         watching = list(open_fds) + ([] if exited else [pidfd])
         if not watching:
-            return None
+            return verdict
         timeout = 0.0 if exited else max(0.0, min(deadline, next_check) - now)
         ready, _, _ = select.select(watching, [], [], timeout)
         if not ready and exited:
-            return None  # drained; a leftover process may still hold the pipes open
+            return verdict  # drained; a leftover process may still hold the pipes open
         for fd in ready:
             if fd == pidfd:
                 exited = True
@@ -215,7 +223,7 @@ def collect(pidfd: int, pipes: dict, cap: int, deadline: float, watch: CpuWatch)
             else:
                 open_fds.discard(fd)
         if any(len(buf) > cap for buf in pipes.values()):
-            return None
+            return verdict
 
 
 def read_error(fd: int) -> str:
@@ -253,7 +261,7 @@ def run_step(request: dict, uids: tuple[int, int]) -> dict:
         os.close(fd)
     pidfd = os.pidfd_open(pid)
     pipes = {out_r: bytearray(), err_r: bytearray()}
-    killed_for = collect(pidfd, pipes, cap, started + request["wall_time_s"], watch)
+    killed_for = collect(pid, pidfd, pipes, cap, started + request["wall_time_s"], watch)
     for group in (pid, peer_pid):
         if group is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
