@@ -129,11 +129,12 @@ def leftovers() -> list[str]:
 def wipe(uids: tuple[int, ...]) -> dict:
     """Kill every process, remove every file and IPC object, and report what could not be removed."""
     kill_others()
-    if leftovers():
+    for path in SCRATCH:  # the agent owns these sticky dirs, so it can unlink what lies directly in them
+        remove_contents(path)
+    if leftovers():  # a program's own dirs or IPC objects: only its uid may remove them
         for uid in (*uids, *uids):  # twice: one uid's dir may hold the other's files
             clean_as(uid)
         for path in SCRATCH:
             remove_contents(path)
-        remove_ipc_of(os.getuid())
     left = leftovers()
     return {"ok": True, "clean": not left, "left": left[:20]}
