@@ -37,7 +37,8 @@ import signal
 import sys
 import time
 
-if __name__ != "__main__":  # imported for checking; in the container wipe.py precedes this source
+if __name__ != "__main__":  # imported for checking; in the container wipe.py and gauges.py precede this source
+    from sandbox.docker.gauges import CpuWatch, oom_kills, own_cpu_s, pids_refused
     from sandbox.docker.wipe import drop_to, kill_others, other_pids, wipe
 
 WORK = "/box"
@@ -48,52 +49,12 @@ PR_SET_DUMPABLE = 4
 HIGH_FD = 100  # stdio is staged above the fds it is moved onto
 CPU_POLL_S = 0.05
 XCPU_GRACE_S = 0.2
-OOM_COUNTERS = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
-CPU_USAGE = (  # (path, key or "", seconds per unit): cgroup v1 cpuacct, then v2
-    ("/sys/fs/cgroup/cpuacct/cpuacct.usage", "", 1e-9),
-    ("/sys/fs/cgroup/cpu,cpuacct/cpuacct.usage", "", 1e-9),
-    ("/sys/fs/cgroup/cpu.stat", "usage_usec", 1e-6),
-)
 
 
 def set_dumpable(flag: int) -> None:
     """PR_SET_DUMPABLE: at 0, /proc/1/* is root-owned and our memory cannot be read or traced."""
     if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, flag, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), f"prctl(PR_SET_DUMPABLE, {flag}) failed")
-
-
-def oom_kills() -> int:
-    """The container cgroup's OOM-kill count (cgroup v1 or v2); -1 when unreadable."""
-    for path in OOM_COUNTERS:
-        try:
-            with open(path) as fh:
-                for line in fh:
-                    key, _, value = line.partition(" ")
-                    if key == "oom_kill":
-                        return int(value)
-        except OSError:
-            continue
-    return -1
-
-
-def container_cpu_s() -> float | None:
-    """CPU seconds used by every process of the container so far (cgroup); None when unreadable."""
-    for path, key, scale in CPU_USAGE:
-        try:
-            with open(path) as fh:
-                for line in fh:
-                    name, _, value = line.rpartition(" ")
-                    if name == key or not key:
-                        return int(value) * scale
-        except (OSError, ValueError):
-            continue
-    return None
-
-
-def own_cpu_s(who: int) -> float:
-    """User plus system CPU seconds of RUSAGE_SELF or RUSAGE_CHILDREN."""
-    usage = resource.getrusage(who)
-    return usage.ru_utime + usage.ru_stime
 
 
 def write_files(files: dict) -> dict:
@@ -158,32 +119,6 @@ def spawn(argv: list, stdio: tuple, rlimits: list, uid: int, private_tmp: bool =
         child(argv, stdio, exec_w, rlimits, uid, private_tmp)
     os.close(exec_w)
     return pid, exec_r
-
-
-def pids_refused() -> int:
-    """Forks the container's pids cgroup refused so far."""
-    try:
-        with open("/sys/fs/cgroup/pids/pids.events") as fh:
-            return int(fh.read().split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
-class CpuWatch:
-    """CPU seconds of the running step's processes together, from the cgroup less the agent's own."""
-
-    def __init__(self, limit_s: float) -> None:
-        self.limit_s = limit_s
-        self._cgroup = container_cpu_s()
-        self._self = own_cpu_s(resource.RUSAGE_SELF)
-
-    def over(self) -> bool:
-        """True once the step's processes together used more CPU than the limit."""
-        now = container_cpu_s()
-        if now is None or self._cgroup is None:
-            return False
-        used = (now - self._cgroup) - (own_cpu_s(resource.RUSAGE_SELF) - self._self)
-        return used > self.limit_s
 
 
 def collect(pid: int, pidfd: int, pipes: dict, cap: int, deadline: float, watch: CpuWatch) -> str | None:
@@ -269,7 +204,8 @@ def run_step(request: dict, uids: tuple[int, int]) -> dict:
     _, status, _ = os.wait4(pid, 0)
     wall = time.monotonic() - started
     survivors = 0 if kill_others() else len(other_pids())
-    cpu = own_cpu_s(resource.RUSAGE_CHILDREN) - children  # every process of the step is reaped by now
+    # Every process of the step is reaped by now; the cgroup's count, if higher, is as much the step's.
+    cpu = max(own_cpu_s(resource.RUSAGE_CHILDREN) - children, watch.used_s)
     exec_error = read_error(exec_r)
     peer_exec_error = read_error(peer_exec_r) if peer_exec_r is not None else ""
     for fd in (out_r, err_r, pidfd):

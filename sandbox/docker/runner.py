@@ -24,8 +24,8 @@ from sandbox.errors import Cancelled, SandboxError
 from sandbox.policy import DEFAULT_POLICY, Policy
 
 HERE = Path(__file__).parent
-# The agent's source: the in-container cleanup first, then the agent that uses it.
-AGENT_SOURCE = (HERE / "wipe.py").read_text() + "\n" + (HERE / "agent.py").read_text()
+# The agent's source: the in-container cleanup and counters first, then the agent that uses them.
+AGENT_SOURCE = "\n".join((HERE / name).read_text() for name in ("wipe.py", "gauges.py", "agent.py"))
 # tmpfs mounts are root's and sticky: programs add files, the agent's and each other's stay put.
 MOUNT_OPTIONS = "rw,exec,nosuid,nodev,uid=0,gid=0,mode=1777"
 WORK_DIR = "/box"  # the agent's WORK, and the local sandbox's work dir

@@ -1,6 +1,6 @@
 """In-container cleanup, run by the agent (root, PID 1): nothing of a step or a submission survives it.
 
-Stdlib only: runner.py sends this file and agent.py, concatenated, as the agent's source.
+Stdlib only: runner.py sends this file, gauges.py and agent.py, concatenated, as the agent's source.
 After every step every other process is killed and reaped. Between submissions the
 scratch dirs (the work dir, /tmp, /dev/shm, /dev/mqueue) are emptied and every SysV IPC
 object is removed. The agent holds no capability to touch other users' files or IPC
