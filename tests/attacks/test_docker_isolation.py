@@ -1,9 +1,9 @@
-"""Attacks on the docker backend's isolation (issue 12 classes 2, 3, 5, 7), each a real program on the real engine.
+"""Attacks on the docker backend's isolation (issue 12 classes 2, 3, 5), each a real program on the real engine.
 
 Class 2: a program reaches a process not its own (the agent, PID 1; the judge harness beside
 its peer) or sees the host. Class 3: a process outlives its step and reads a later test's
-stdin. Class 5: CPU split over processes escapes the CPU limit. Class 7: a warm container
-carries state (files, processes, /dev/shm, SysV IPC, POSIX queues) into the next submission.
+stdin. Class 5: CPU split over processes escapes the CPU limit. Class 7 (a warm container
+carrying state into the next submission) is in test_docker_warm_state.py.
 """
 
 from __future__ import annotations
@@ -16,15 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.backend import Job, Step, StepResult
 from sandbox.docker import DockerBackend
+from sandbox.judge import Limits, Options, judge, parse_tests
 from sandbox.policy import Policy
-from tests.sandbox.docker_engine import docker_backend, hostname_of
+from tests.attacks.docker_programs import PYTHON, python, run
+from tests.sandbox.docker_engine import docker_backend
 
 pytestmark = [pytest.mark.docker, pytest.mark.integration]
 
-PYTHON = "/usr/bin/python3"
-POLICY = Policy(wall_time_s=10.0, cpu_time_s=5.0, memory_mb=512, max_processes=32)
 REPO = str(Path(__file__).resolve().parents[2])
 CANARY = f"rlvr-canary-{uuid.uuid4().hex}"
 
@@ -88,47 +87,39 @@ except OSError as exc:
 
 
 @pytest.fixture(scope="module")
-def backend() -> Iterator[DockerBackend]:
+def pooled() -> Iterator[DockerBackend]:
     made = docker_backend(pool_size=1)
     yield made
     made.close()
-
-
-def run(backend: DockerBackend, *steps: Step, files: dict[str, bytes] | None = None) -> list[StepResult]:
-    return list(backend.run(Job(files or {}, steps)))
 
 
 def attacking(target: str, attack: str) -> str:
     return ATTACK.replace("TARGET", target).replace("    ATTACK", "    " + ATTACKS[attack])
 
 
-def python(source: str, stdin: bytes = b"", policy: Policy = POLICY, peer: tuple[str, ...] = ()) -> Step:
-    return Step((PYTHON, "-c", source), stdin, policy, peer=peer)
-
-
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
-def test_program_attacking_the_agent_yields_refused(backend: DockerBackend, attack: str) -> None:
-    (result,) = run(backend, python(attacking("1", attack)))
+def test_program_attacking_the_agent_yields_refused(pooled: DockerBackend, attack: str) -> None:
+    (result,) = run(pooled, python(attacking("1", attack)))
     assert result.stdout.startswith(b"refused"), result
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
-def test_peer_attacking_its_harness_yields_refused(backend: DockerBackend, attack: str) -> None:
+def test_peer_attacking_its_harness_yields_refused(pooled: DockerBackend, attack: str) -> None:
     peer = (PYTHON, "-c", "input()\n" + attacking("harness[0]", attack))
-    (result,) = run(backend, python(HARNESS, peer=peer))
+    (result,) = run(pooled, python(HARNESS, peer=peer))
     assert result.stdout.startswith(b"refused"), result
     assert result.stdout.endswith(b"| harness alive, secret intact\n"), result
 
 
 @pytest.mark.parametrize("attack", sorted(FILE_ATTACKS))
-def test_peer_writing_what_its_harness_reads_yields_refused(backend: DockerBackend, attack: str) -> None:
+def test_peer_writing_what_its_harness_reads_yields_refused(pooled: DockerBackend, attack: str) -> None:
     peer = (PYTHON, "-c", FILE_ATTACK.format(attack=FILE_ATTACKS[attack]))
-    (result,) = run(backend, python(HARNESS, peer=peer), files={"judge.py": b"print('judge')\n"})
+    (result,) = run(pooled, python(HARNESS, peer=peer), files={"judge.py": b"print('judge')\n"})
     assert result.stdout.startswith(b"refused"), result
     assert result.stdout.endswith(b"| harness alive, secret intact\n"), result
 
 
-def test_program_looking_for_the_host_yields_only_its_own_environment(backend: DockerBackend) -> None:
+def test_program_looking_for_the_host_yields_only_its_own_environment(pooled: DockerBackend) -> None:
     os.environ["RLVR_ATTACK_CANARY"] = CANARY  # were the service's environment passed on, this would show
     try:
         source = (
@@ -141,7 +132,7 @@ def test_program_looking_for_the_host_yields_only_its_own_environment(backend: D
             "        seen[path] = f'refused {exc.errno}'\n"
             "print(json.dumps(seen))\n"
         )
-        (result,) = run(backend, python(source))
+        (result,) = run(pooled, python(source))
     finally:
         del os.environ["RLVR_ATTACK_CANARY"]
     seen = json.loads(result.stdout)
@@ -177,11 +168,11 @@ print('spy started')
 """
 
 
-def test_process_left_by_a_step_yields_nothing_of_the_next_tests_stdin(backend: DockerBackend) -> None:
+def test_process_left_by_a_step_yields_nothing_of_the_next_tests_stdin(pooled: DockerBackend) -> None:
     secret = b"expected 4242 for test 2"
     listing = "import os; print(open('/tmp/spy', 'rb').read(), len([p for p in os.listdir('/proc') if p.isdigit()]))"
     spy, test, after = run(
-        backend,
+        pooled,
         python(SPY),
         python("import time, sys; time.sleep(0.5); print(len(sys.stdin.read()))", stdin=secret),
         python(listing),
@@ -217,9 +208,9 @@ CPU_LIMITED = Policy(wall_time_s=30.0, cpu_time_s=1.0, memory_mb=256, max_proces
     ],
 )
 def test_cpu_split_over_processes_yields_the_limit_of_the_whole(
-    backend: DockerBackend, children: int, each_s: float, limit: str | None
+    pooled: DockerBackend, children: int, each_s: float, limit: str | None
 ) -> None:
-    (result,) = run(backend, python(FORKED.format(children=children, each_s=each_s), policy=CPU_LIMITED))
+    (result,) = run(pooled, python(FORKED.format(children=children, each_s=each_s), policy=CPU_LIMITED))
     assert result.limit == limit, result
     assert result.cpu_time_s is not None
     if limit is None:
@@ -229,59 +220,35 @@ def test_cpu_split_over_processes_yields_the_limit_of_the_whole(
         assert result.wall_time_s < CPU_LIMITED.wall_time_s / 2  # stopped on CPU, not at wall time
 
 
-LITTER = """import ctypes, os, subprocess
+# The same attacks from inside a judged solution: the peer of the harness that runs the tests.
+SOLUTION_ATTACKING_THE_HARNESS = """
+import ctypes, glob, os, signal
 libc = ctypes.CDLL(None, use_errno=True)
-def ok(rc):
-    assert rc != -1, os.strerror(ctypes.get_errno())
-    return rc
-open('/tmp/trace', 'w').write('x')
-open('/box/trace', 'w').write('x')
-with open('/dev/shm/trace', 'wb') as fh:
-    fh.write(b'x' * (8 << 20))
-shm = ok(libc.shmget(0, 400 << 20, 0o1600))  # IPC_PRIVATE, IPC_CREAT | 0600
-libc.shmat.restype = ctypes.c_void_p
-ctypes.memset(libc.shmat(shm, None, 0), 1, 400 << 20)  # touched: 400 MiB charged to the container
-ok(libc.semget(0, 1, 0o1600))
-queue = ok(libc.msgget(0, 0o1600))
-ok(libc.msgsnd(queue, b"\\x01\\0\\0\\0\\0\\0\\0\\0secret", 6, 0))
-ok(libc.mq_open(b'/trace', os.O_CREAT | os.O_RDWR, 0o600, None))
-subprocess.Popen(['/bin/sh', '-c', 'sleep 300'], start_new_session=True)
-print('littered')
+for p in [int(p) for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]:
+    for attempt in (lambda: os.kill(p, signal.SIGKILL), lambda: libc.ptrace(16, p, 0, 0),
+                    lambda: open(f'/proc/{p}/fd/0', 'rb').read(), lambda: open(f'/proc/{p}/fd/1', 'w').write('pass')):
+        try:
+            attempt()
+        except OSError:
+            pass
+for d in glob.glob('/tmp/.harness-*'):
+    try:
+        open(d + '/unittest.py', 'w').write('raise SystemExit(0)')
+    except OSError:
+        pass
+def add(a, b):
+    return a OP b
 """
-INSPECT = """import os
-for path in ('/box', '/tmp', '/dev/shm', '/dev/mqueue'):
-    print(path, sorted(os.listdir(path)))
-for kind in ('shm', 'sem', 'msg'):
-    print(kind, len(open(f'/proc/sysvipc/{kind}').readlines()) - 1)
-print('processes', len([p for p in os.listdir('/proc') if p.isdigit()]))
-"""
-CLEAN = b"/box []\n/tmp []\n/dev/shm []\n/dev/mqueue []\nshm 0\nsem 0\nmsg 0\nprocesses 2\n"
-HONEST_400_MIB = "x = bytearray(400 << 20)\nprint('allocated')"
-DEEP_NEST = "import os\nfor _ in range(3000):\n    os.mkdir('d')\n    os.chdir('d')\nprint('nested')"
+ADD_HUMANEVAL = {"test": "def check(candidate):\n    assert candidate(1, 2) == 3\n", "entry_point": "add"}
+ADD_CALL = {"fn_name": "add", "inputs": [[1, 2], [20, 22]], "outputs": [3, 42]}
 
 
-@pytest.fixture
-def warm() -> Iterator[DockerBackend]:
-    made = docker_backend(pool_size=1, max_jobs_per_container=100)
-    yield made
-    made.close()
-
-
-def test_submission_after_one_that_littered_yields_a_clean_container_and_no_mle(warm: DockerBackend) -> None:
-    host = hostname_of(warm)
-    (littered,) = run(warm, python(LITTER))
-    assert littered.stdout == b"littered\n", littered
-    (inspected,) = run(warm, python(INSPECT))
-    (honest,) = run(warm, python(HONEST_400_MIB))
-    assert hostname_of(warm) == host  # the same warm container served all of them
-    assert inspected.stdout == CLEAN
-    assert honest.ok and honest.stdout == b"allocated\n", honest
-
-
-def test_leftover_the_wipe_cannot_remove_yields_a_fresh_container(warm: DockerBackend) -> None:
-    host = hostname_of(warm)
-    (nested,) = run(warm, Step((PYTHON, "-c", DEEP_NEST), policy=POLICY))
-    assert nested.stdout == b"nested\n", nested
-    (inspected,) = run(warm, python(INSPECT))
-    assert inspected.stdout == CLEAN
-    assert hostname_of(warm) != host
+@pytest.mark.parametrize("suite", [ADD_HUMANEVAL, ADD_CALL], ids=["humaneval", "call"])
+@pytest.mark.parametrize(("op", "score"), [("+", 1.0), ("-", 0.0)], ids=["right", "wrong"])
+def test_solution_attacking_its_harness_yields_its_own_judged_score(
+    pooled: DockerBackend, suite: dict, op: str, score: float
+) -> None:
+    source = SOLUTION_ATTACKING_THE_HARNESS.replace("OP", op)
+    result = judge(source, parse_tests(suite), pooled, options=Options(limits=Limits(time_s=5.0)))
+    assert result.score == score, result.summary()
+    assert all(r.verdict in ("AC", "WA") for r in result.results), result.summary()
