@@ -15,14 +15,13 @@ import threading
 import time
 from collections.abc import Callable
 
-from sandbox.docker.runner import Runner
+from sandbox.docker.runner import CANCEL_POLL_S, Runner
 from sandbox.errors import BackendUnavailable, Cancelled, SandboxError
 
 log = logging.getLogger(__name__)
 RETRY_BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0)
 # Containers started at once: recycling after every limit hit must not queue behind one start.
 MAX_PARALLEL_STARTS = 4
-CANCEL_POLL_S = 0.05
 # Pools not yet closed: closed at interpreter exit, so a process that forgets close() leaks nothing.
 _OPEN_POOLS: set[WarmPool] = set()
 _OPEN_POOLS_LOCK = threading.Lock()
