@@ -221,7 +221,6 @@ def run_step(request: dict, uids: tuple[int, int]) -> dict:
         "wall_time_s": wall,
         "cpu_time_s": cpu,
         "timed_out": killed_for == "wall",
-        "cpu_killed": killed_for == "cpu",
         "oom_kills": max(0, oom_kills() - ooms) if ooms >= 0 else 0,
         "pids_refused": pids_refused() - refused,
         "exec_error": exec_error,
