@@ -31,6 +31,7 @@ BUILTIN_MODULES = (
     "rewards.length_penalty",
     "rewards.math_verifier",
     "rewards.code",
+    "rewards.ifeval",
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
