@@ -32,6 +32,7 @@ BUILTIN_MODULES = (
     "rewards.math_verifier",
     "rewards.code",
     "rewards.ifeval",
+    "rewards.choice",
     "rewards.reasoning_gym",
 )
 
