@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from rewards.ifeval_checks import Answer, Outcome
 from rewards.ifeval_reference import Instruction, ReferenceProblem, parse_reference
-from rewards.ifeval_text import counted_view, loose_variants
+from rewards.ifeval_text import loose_variants
 from rewards.item import Item
 from rewards.lang_model import ModelUnavailable
 from rewards.math_extract import answer_region
@@ -73,10 +73,7 @@ def ifeval(item: Item, params: IfevalParams) -> Verdict:
     response = region or ""
     keep_code = any(i.id == "detectable_format:json_format" for i in instructions)
     variants = loose_variants(response) if params.mode == "loose" else [("as is", response)]
-    answers = [
-        (name, Answer(text, counted_view(text, keep_code=keep_code) if params.guards else text))
-        for name, text in variants
-    ]
+    answers = [(name, Answer(text, params.guards, keep_code)) for name, text in variants]
     try:
         results = [_judge(instr, answers) for instr in instructions]
     except ModelUnavailable as exc:

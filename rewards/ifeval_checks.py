@@ -11,13 +11,14 @@ taken in the counted view (:func:`rewards.ifeval_text.counted_view`).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rewards.ifeval_text import count_sentences, count_words
+from rewards.ifeval_text import count_sentences, count_words, counted_view
 from rewards.lang_model import LABEL_PREFIX, load_model
 
 RELATIONS = ("less than", "at least")
@@ -32,7 +33,13 @@ class Answer:
     """One response text to check; ``counted`` is its counted view (``text`` itself with guards off)."""
 
     text: str
-    counted: str
+    guards: bool = True
+    keep_code: bool = False
+
+    @functools.cached_property
+    def counted(self) -> str:
+        """Computed on first use: most instruction types never need it."""
+        return counted_view(self.text, keep_code=self.keep_code) if self.guards else self.text
 
 
 @dataclass(frozen=True)

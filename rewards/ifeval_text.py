@@ -29,14 +29,14 @@ MIN_RUN = 3
 
 def count_words(text: str) -> int:
     """Words as IFEval counts them: maximal runs of word characters."""
-    return sum(1 for _ in WORD_RE.finditer(text))
+    return len(WORD_RE.findall(text))
 
 
 def _ends_sentence(text: str, match: re.Match[str]) -> bool:
     """Is this terminal punctuation a real sentence end (not Dr., e.g., J. or 3.14)?"""
     if match.group(0)[0] != "." or len(match.group(0).rstrip("\"'”’)]")) > 1:
         return True
-    before = text[: match.start()].rsplit(None, 1)
+    before = text[max(0, match.start() - 40) : match.start()].rsplit(None, 1)
     word = before[-1].lower().lstrip("(\"'“‘") if before else ""
     if word in _ABBREVIATIONS:
         return False
@@ -88,8 +88,9 @@ def counted_view(text: str, *, keep_code: bool) -> str:
     seen: set[str] = set()
     kept = []
     start = 0
-    for match in _SEGMENT_END_RE.finditer(body + "\n"):
-        segment = (body + "\n")[start : match.end()]
+    body += "\n"
+    for match in _SEGMENT_END_RE.finditer(body):
+        segment = body[start : match.end()]
         start = match.end()
         key = " ".join(segment.lower().split())
         if not WORD_RE.search(key) or key in seen:
