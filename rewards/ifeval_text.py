@@ -4,7 +4,8 @@ Words are runs of ``\\w`` (IFEval's ``RegexpTokenizer(r"\\w+")``). IFEval counts
 with NLTK's Punkt model, a data download we cannot make; :func:`sentences` is a rule-based
 splitter instead: a sentence ends at ``.``, ``!`` or ``?`` (runs such as ``?!`` or ``...``
 count once) followed by whitespace or the end, except after a title (Mr., Dr.), a common
-abbreviation (e.g., etc.), a single initial or inside a number (3.14).
+abbreviation (etc.), dotted initials (e.g., p.m., U.S.), a single initial or inside a
+number (3.14).
 
 The *counted view* (:func:`counted_view`) is what "at least" constraints count in when the
 anti-gaming guards are on: fenced code blocks are dropped, a sentence or line repeated
@@ -24,6 +25,7 @@ _ABBREVIATIONS = frozenset(
 )
 _SENTENCE_END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|\Z)")
 _SEGMENT_END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|\Z)|\n")
+_DOTTED_RE = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]$")  # e.g, p.m, U.S: dotted initials
 MIN_RUN = 3
 
 
@@ -38,7 +40,7 @@ def _ends_sentence(text: str, match: re.Match[str]) -> bool:
         return True
     before = text[max(0, match.start() - 40) : match.start()].rsplit(None, 1)
     word = before[-1].lower().lstrip("(\"'“‘") if before else ""
-    if word in _ABBREVIATIONS:
+    if word in _ABBREVIATIONS or _DOTTED_RE.match(word):
         return False
     return not (len(word) == 1 and word.isalpha())
 
