@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -101,6 +100,8 @@ def _entry(reference: Any) -> tuple[str, dict[str, Any], str]:
     if not isinstance(reference, dict) or not isinstance(reference.get("metadata"), dict):
         raise BadEntry("the reference must be a reasoning-gym entry: an object with answer and metadata")
     task = reference["metadata"].get("source_dataset")
+    if task is None:
+        raise BadEntry("the entry's metadata has no source_dataset (the task name)")
     if not isinstance(task, str) or task not in _gym().factory.DATASETS:
         raise BadEntry(f"unknown reasoning-gym task {str(task)[:80]!r} in metadata.source_dataset")
     config = reference.get("config")
@@ -163,11 +164,21 @@ def reasoning_gym(item: Item, params: ReasoningGymParams) -> Verdict:
     }
     scorer = gym.get_score_answer_fn(task)
     try:
-        score = scorer(answer, entry)
+        score, crash = scorer(answer, entry), None
     except Exception as exc:  # the scorer choked: on the entry (bad reference) or on this answer (wrong)
-        return _on_scorer_error(scorer, entry, task, exc, details)
+        score, crash = 0.0, f"{type(exc).__name__}: {exc}"[:200]
     if isinstance(score, bool) or not isinstance(score, (int, float)) or not (0.0 <= score <= 1.0):
         return Verdict.fail(Status.ERROR, f"reasoning_gym: {task}'s score_answer returned {score!r}", **details)
+    problem = _entry_problem(scorer, entry) if crash or score < 1.0 else None
+    if problem:
+        return Verdict.fail(Status.BAD_REFERENCE, f"reasoning_gym: {task}: {problem}", **details)
+    if crash:
+        return Verdict.ok(
+            0.0,
+            f"{task}: score_answer raised {crash} on this answer (it scores the reference's own "
+            f"answer), so the answer is wrong",
+            **details,
+        )
     if answer is None:
         why = note or ("no <answer>…</answer> tag" if params.extract == "answer_tag" else "empty answer")
         return Verdict.ok(float(score), f"{task}: no answer extracted ({why}); score {score:g}", **details)
@@ -179,22 +190,20 @@ def reasoning_gym(item: Item, params: ReasoningGymParams) -> Verdict:
     )
 
 
-def _on_scorer_error(scorer: Any, entry: dict[str, Any], task: str, exc: Exception, details: dict[str, Any]) -> Verdict:
-    """bad_reference when the scorer also fails on the entry's own answer, else 0 for this answer."""
+def _entry_problem(scorer: Any, entry: dict[str, Any]) -> str | None:
+    """Why the entry cannot be scored, or None: the scorer must take the entry's own answer (and give it 1).
+
+    Checked only when an answer scores below 1, so a correct answer costs one scorer call.
+    Tasks without a single oracle answer (``answer`` null) only have to be scorable.
+    """
     gold = entry.get("answer")
     try:
         gold_score = scorer(gold if gold is None or isinstance(gold, str) else json.dumps(gold), entry)
-        gold_ok = isinstance(gold_score, (int, float)) and math.isfinite(gold_score)
-    except Exception:
-        gold_ok = False
-    what = f"{type(exc).__name__}: {exc}"[:200]
-    if not gold_ok:
-        return Verdict.fail(
-            Status.BAD_REFERENCE, f"reasoning_gym: {task}'s score_answer fails on this entry ({what})", **details
+    except Exception as exc:
+        return f"score_answer fails on this entry ({type(exc).__name__}: {exc})"[:300]
+    if gold is not None and gold_score != 1.0:
+        return (
+            f"the entry's own answer scores {gold_score!r}, not 1: its metadata is incomplete or damaged "
+            f"(JSON turns tuples into lists: send config to have it regenerated)"
         )
-    return Verdict.ok(
-        0.0,
-        f"{task}: score_answer raised {what} on this answer (it scores the reference's own "
-        f"answer), so the answer is wrong",
-        **details,
-    )
+    return None
