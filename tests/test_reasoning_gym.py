@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -209,3 +210,38 @@ def test_golden_cases_of_reasoning_gym_yield_pass(gym: Any) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = len((GOLDEN / "gym" / "reasoning_gym.jsonl").read_text().splitlines())
     assert f"OK: all {lines} cases match" in proc.stdout
+
+
+def test_gym_items_command_yields_items_the_verifier_scores(gym: Any, tmp_path: Path) -> None:
+    out = tmp_path / "items.jsonl"
+    proc = rlvr("gym-items", "basic_arithmetic", "--seed", "3", "--size", "5", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    items = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [i["id"] for i in items] == [f"basic_arithmetic-3-{n}" for n in range(5)]
+    rollouts = tmp_path / "rollouts.jsonl"
+    rollouts.write_text(
+        "".join(
+            json.dumps(
+                {**i, "completion": f"<answer>{i['reference']['answer']}</answer>", "rewards": {"reasoning_gym": 1}}
+            )
+            + "\n"
+            for i in items
+        )
+    )
+    proc = rlvr("score", str(rollouts))
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line)["reward"] for line in proc.stdout.splitlines()] == [1.0] * 5
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["no_such_task"], "unknown reasoning-gym task 'no_such_task'"),
+        (["leg_counting", "--config", "[1]"], "--config must be a JSON object"),
+        (["leg_counting", "--config", '{"bogus": 1}'], "unexpected keyword argument 'bogus'"),
+    ],
+)
+def test_gym_items_command_bad_input_yields_exit_2(gym: Any, args: list[str], message: str) -> None:
+    proc = rlvr("gym-items", *args)
+    assert proc.returncode == 2
+    assert message in " ".join(proc.stderr.split())
