@@ -112,10 +112,16 @@ def _entry(reference: Any) -> tuple[str, dict[str, Any], str]:
     index = reference["metadata"].get("source_index")
     if not isinstance(config, dict) or not isinstance(index, int) or isinstance(index, bool):
         raise BadEntry("config must be an object and metadata.source_index an integer to regenerate the entry")
-    dataset = _dataset(task, json.dumps(config, sort_keys=True))
+    return task, dict(_regenerated(task, json.dumps(config, sort_keys=True), index)), "regenerated from config"
+
+
+@functools.lru_cache(maxsize=4096)
+def _regenerated(task: str, config_json: str, index: int) -> dict[str, Any]:
+    """Entry ``index`` of a dataset, cached: a GRPO group scores 8-16 completions of one prompt."""
+    dataset = _dataset(task, config_json)
     if not 0 <= index < len(dataset):
         raise BadEntry(f"metadata.source_index {index} is outside the dataset's {len(dataset)} entries")
-    return task, dataset[index], "regenerated from config"
+    return dict(dataset[index])
 
 
 def _shown(value: Any) -> str:
