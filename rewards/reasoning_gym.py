@@ -90,6 +90,12 @@ def _dataset(task: str, config_json: str) -> Any:
         raise BadEntry(f"cannot build task {task!r} from config: {type(exc).__name__}: {exc}"[:300]) from None
 
 
+@functools.lru_cache(maxsize=256)
+def _scorer(task: str) -> Any:
+    """reasoning-gym's ``score_answer`` of a task, built once per process (it builds a dataset each call)."""
+    return _gym().get_score_answer_fn(task)
+
+
 def _entry(reference: Any) -> tuple[str, dict[str, Any], str]:
     """(task, entry, where the entry came from) of a reference, or BadEntry."""
     if isinstance(reference, str):
@@ -168,7 +174,7 @@ def reasoning_gym(item: Item, params: ReasoningGymParams) -> Verdict:
         "reference_answer": _shown(entry.get("answer")),
         "extract": params.extract,
     }
-    scorer = gym.get_score_answer_fn(task)
+    scorer = _scorer(task)
     try:
         score, crash = scorer(answer, entry), None
     except Exception as exc:  # the scorer choked: on the entry (bad reference) or on this answer (wrong)
