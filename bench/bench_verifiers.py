@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import argparse
 import re
-import time
-from collections.abc import Callable
 from typing import Any
 
+from bench.bench_language import timed
 from rewards.choice import choice
 from rewards.ifeval import IfevalParams, ifeval
 from rewards.ifeval_checks import Answer
@@ -42,16 +41,6 @@ GYM_TASKS = [
     "propositional_logic",
 ]
 GPQA_STRICT = re.compile(r"answer is \(?([A-J])\)?")
-
-
-def timed(fn: Callable[[], object], repeats: int = 3) -> float:
-    """Best of ``repeats`` wall times: the machine is shared, the minimum is the least disturbed."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def report(name: str, n: int, t_ours: float, t_base: float, baseline: str) -> None:
