@@ -136,17 +136,13 @@ def _shown(value: Any) -> str:
     return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
 
 
-def warm_up() -> None:
-    """Import reasoning-gym (about a second: it registers 100+ tasks) before the first item."""
-    _gym()
-
-
-@verifier("reasoning_gym", params=ReasoningGymParams, heavy=True, warmup=warm_up)
+@verifier("reasoning_gym", params=ReasoningGymParams, heavy=True)
 def reasoning_gym(item: Item, params: ReasoningGymParams) -> Verdict:
     """reasoning-gym's score for the task in the reference, e.g. leg_counting "<answer>292</answer>" → 1.0.
 
     ``heavy``: some tasks' scorers and generators are CPU-bound (sympy, search), so it runs
-    in the worker pool under the per-item deadline.
+    in the worker pool under the per-item deadline. No warm-up: a worker imports reasoning-gym
+    on its first item (under a second, 60 MB), so a service that never scores it pays nothing.
     """
     gym = _gym()
     if gym is None:
