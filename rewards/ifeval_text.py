@@ -4,8 +4,8 @@ Words are runs of ``\\w`` (IFEval's ``RegexpTokenizer(r"\\w+")``). IFEval counts
 with NLTK's Punkt model, a data download we cannot make; :func:`sentences` is a rule-based
 splitter instead: a sentence ends at ``.``, ``!`` or ``?`` (runs such as ``?!`` or ``...``
 count once) followed by whitespace or the end, except after a title (Mr., Dr.), a common
-abbreviation (etc.), dotted initials (e.g., p.m., U.S.), a single initial or inside a
-number (3.14).
+abbreviation (etc.), dotted initials (e.g., p.m., U.S.), a single initial, a list number
+opening a line ("1. ") or inside a number (3.14); an ellipsis ends one only before a capital.
 
 The *counted view* (:func:`counted_view`) is what "at least" constraints count in when the
 anti-gaming guards are on: fenced code blocks are dropped, a sentence or line repeated
@@ -35,13 +35,20 @@ def count_words(text: str) -> int:
 
 
 def _ends_sentence(text: str, match: re.Match[str]) -> bool:
-    """Is this terminal punctuation a real sentence end (not Dr., e.g., J. or 3.14)?"""
-    if match.group(0)[0] != "." or len(match.group(0).rstrip("\"'”’)]")) > 1:
+    """Is this terminal punctuation a real sentence end (not Dr., e.g., J., 3.14, a list's "1." or "... and")?"""
+    marks = match.group(0).rstrip("\"'”’)]")
+    if marks.startswith("..."):  # an ellipsis ends a sentence only before a capital (Punkt's orthographic rule)
+        following = text[match.end() : match.end() + 3].lstrip()
+        return not following or not following[0].islower()
+    if marks[0] != "." or len(marks) > 1:
         return True
-    before = text[max(0, match.start() - 40) : match.start()].rsplit(None, 1)
+    window = text[max(0, match.start() - 40) : match.start()]
+    before = window.rsplit(None, 1)
     word = before[-1].lower().lstrip("(\"'“‘") if before else ""
     if word in _ABBREVIATIONS or _DOTTED_RE.match(word):
         return False
+    if word.isdigit() and not window.rsplit("\n", 1)[-1][: -len(word)].strip():
+        return False  # "1." opening a line enumerates, it does not end a sentence
     return not (len(word) == 1 and word.isalpha())
 
 

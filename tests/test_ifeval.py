@@ -372,7 +372,10 @@ def test_empty_answer_yields_nothing_followed() -> None:
     ("text", "n"),
     [
         ("Dr. Smith arrived. He was late!", 2),
-        ("Wait... what? Yes.", 3),
+        ("Wait... what? Yes.", 2),
+        ("I paused... Then I left.", 2),
+        ("Steps:\n1. Boil water.\n2. Add tea.\n10. Enjoy it.", 3),
+        ("It costs 5. Then we left.", 2),
         ("e.g. this one. And J. Doe too.", 2),
         ("Pi is 3.14 today. Ok", 2),
         ("No punctuation at all", 1),
