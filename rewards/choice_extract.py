@@ -52,8 +52,8 @@ def normalize(text: str) -> str:
 def lead_letters(span: str, n_options: int | None, *, whole: bool) -> tuple[str, ...]:
     """The letters a span starts with ("C", "(B) or (D)"); () when it does not start with an option letter.
 
-    A lower-case letter counts only when it is the whole span, and "A"/"I" followed by a
-    lower-case word is English ("A prime", "I think"), not an option.
+    A lower-case letter counts only when it is the whole span or bracketed ("(c)"), and
+    "A"/"I" followed by a lower-case word is English ("A prime", "I think"), not an option.
     """
     letters: list[str] = []
     rest = span
@@ -61,7 +61,8 @@ def lead_letters(span: str, n_options: int | None, *, whole: bool) -> tuple[str,
     while match:
         letter = match.group(1)
         after = rest[match.end() :]
-        if not _is_option_letter(letter, after, n_options, whole=whole and not letters):
+        bracketed = any(b in match.group(0) for b in "()[]")
+        if not _is_option_letter(letter, after, n_options, whole=whole and not letters, bracketed=bracketed):
             break
         letters.append(letter.upper())
         rest = after
@@ -69,10 +70,12 @@ def lead_letters(span: str, n_options: int | None, *, whole: bool) -> tuple[str,
     return tuple(dict.fromkeys(letters))
 
 
-def _is_option_letter(letter: str, after: str, n_options: int | None, *, whole: bool) -> bool:
+def _is_option_letter(letter: str, after: str, n_options: int | None, *, whole: bool, bracketed: bool) -> bool:
     limit = n_options or len(LETTERS)
     if letter.upper() not in LETTERS[:limit]:
         return False
+    if bracketed:
+        return True
     if letter.islower():
         return whole and not re.search(r"\w", after)
     word = re.match(r"\s+([a-z]+)", after)

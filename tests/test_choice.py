@@ -23,6 +23,8 @@ STYLES = [
     ("Let me compare the lifetimes.\n\nAnswer: C", "C", 1.0),
     ("Answer: **C**", "C", 1.0),
     ("answer: (c)", "C", 1.0),
+    ("The answer is (c) because the gap must exceed the linewidth.", "C", 1.0),
+    ("The answer is (A) prime number.", "A", 1.0),
     ("C", "C", 1.0),
     ("(C) 10^-8 eV", GPQA, 1.0),
     ("The correct option is C because the energy difference must exceed the linewidth.", "C", 1.0),
@@ -88,8 +90,18 @@ def test_no_answer_yields_zero_with_reason(completion: str, reference: Any) -> N
 
 @pytest.mark.parametrize(
     "reference",
-    [None, "", "CD", "maybe", 3, {"answer": 5, "options": ["a", "b"]}, {"answer": "Rome", "options": ["a", "b"]},
-     {"answer": "A", "options": ["only one"]}, {"answer": "A", "options": {"A": "x", "C": "y"}}, True],
+    [
+        None,
+        "",
+        "CD",
+        "maybe",
+        3,
+        {"answer": 5, "options": ["a", "b"]},
+        {"answer": "Rome", "options": ["a", "b"]},
+        {"answer": "A", "options": ["only one"]},
+        {"answer": "A", "options": {"A": "x", "C": "y"}},
+        True,
+    ],
 )
 def test_reference_naming_no_option_yields_bad_reference(reference: Any) -> None:
     verdict = choice(Item("The answer is A.", reference), NoParams())
@@ -99,8 +111,13 @@ def test_reference_naming_no_option_yields_bad_reference(reference: Any) -> None
 
 @pytest.mark.parametrize(
     ("reference", "gold"),
-    [("(B)", "B"), ("b", "B"), ({"answer": 0, "options": ["x", "y"]}, "A"),
-     ({"answer": "y", "choices": ["x", "y"]}, "B"), ({"answer": "B", "options": {"(A)": "x", "(B)": "y"}}, "B")],
+    [
+        ("(B)", "B"),
+        ("b", "B"),
+        ({"answer": 0, "options": ["x", "y"]}, "A"),
+        ({"answer": "y", "choices": ["x", "y"]}, "B"),
+        ({"answer": "B", "options": {"(A)": "x", "(B)": "y"}}, "B"),
+    ],
 )
 def test_reference_forms_yield_letter(reference: Any, gold: str) -> None:
     verdict = choice(Item(f"The answer is {gold}.", reference), NoParams())
