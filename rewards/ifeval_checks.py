@@ -64,7 +64,8 @@ def _counted(answer: Answer, relation: str) -> str:
 
 
 def keywords_existence(a: Answer, kw: dict[str, Any]) -> Outcome:
-    missing = [k for k in kw["keywords"] if not re.search(re.escape(k), a.counted, re.IGNORECASE)]
+    # the whole text: one mention is not padding, and a keyword inside requested code is a mention
+    missing = [k for k in kw["keywords"] if not re.search(re.escape(k), a.text, re.IGNORECASE)]
     return Outcome(not missing, f"missing {missing}" if missing else f"all of {kw['keywords']} present")
 
 

@@ -237,7 +237,7 @@ GAMING_CASES = [
     ("length_constraints:number_words", {"num_words": 300, "relation": "at least"}, ESSAY_300, True, True),
     ("length_constraints:number_words", {"num_words": 100, "relation": "less than"}, REPEATED, False, False),
     ("keywords:frequency", {"keyword": "war", "frequency": 8, "relation": "at least"}, STUFFED_CODE, True, False),
-    ("keywords:existence", {"keywords": ["peace"]}, "```\npeace\n```\nNo comment.", True, False),
+    ("keywords:existence", {"keywords": ["peace"]}, "```\npeace = 1\n```\nNo comment.", True, True),
     ("keywords:forbidden_words", {"forbidden_words": ["war"]}, STUFFED_CODE, False, False),
     (
         "length_constraints:number_sentences",
@@ -257,7 +257,7 @@ GAMING_CASES = [
 
 
 @pytest.mark.parametrize(("iid", "kwargs", "completion", "raw", "guarded"), GAMING_CASES)
-def test_gaming_attempt_yields_no_credit_with_guards(
+def test_gaming_attempt_yields_counted_view_verdict(
     iid: str, kwargs: dict[str, Any], completion: str, raw: bool, guarded: bool
 ) -> None:
     ref = _ref(iid, **kwargs)
