@@ -265,12 +265,16 @@ def test_gaming_attempt_yields_counted_view_verdict(
     assert _followed(completion, ref, guards=True) is guarded
 
 
-def test_json_answer_keeps_code_block_for_keywords_yields_followed() -> None:
-    ref = {
-        "instruction_id_list": ["detectable_format:json_format", "keywords:existence"],
-        "kwargs": [{}, {"keywords": ["diaper"]}],
+def test_json_answer_keeps_code_block_for_counts_yields_followed() -> None:
+    """A JSON answer in a ```json fence is the answer: its words count even with guards on."""
+    frequency = {"keyword": "diaper", "frequency": 3, "relation": "at least"}
+    answer = '```json\n{"product": "soft diaper", "tagline": "the diaper babies love", "size": "diaper S"}\n```'
+    with_json = {
+        "instruction_id_list": ["detectable_format:json_format", "keywords:frequency"],
+        "kwargs": [{}, frequency],
     }
-    assert _followed('```json\n{"product": "a soft diaper"}\n```', ref)
+    assert _followed(answer, with_json)
+    assert not _followed(answer, _ref("keywords:frequency", **frequency))
 
 
 def test_answer_after_think_yields_judged_alone() -> None:
