@@ -3,17 +3,18 @@
 The reference is the correct letter ("C", "(C)"), a 0-based index with options, or an
 object ``{"answer": "C" | 2 | "<option text>", "options": ["…", …] | {"A": "…", …}}``; with
 options, an answer may also give the option's text. The answer is read after the last
-``</think>`` (:mod:`rewards.choice_extract`). As in ``math``, offering several options
-("C or D", two different boxes) scores 0 even when one of them is right.
+``</think>``, inside ``<answer>`` tags if it is one such block (:mod:`rewards.choice_extract`).
+As in ``math``, offering several options ("C or D", two different boxes) scores 0 even when
+one of them is right.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from rewards.answer_text import final_answer
 from rewards.choice_extract import LETTERS, lead_letters, normalize, pick
 from rewards.item import Item
-from rewards.math_extract import answer_region
 from rewards.params import NoParams
 from rewards.registry import verifier
 from rewards.verdict import Status, Verdict
@@ -71,7 +72,7 @@ def choice(item: Item, params: NoParams) -> Verdict:
         return Verdict.fail(Status.BAD_REFERENCE, f"choice: {exc}")
     if len(item.completion) > MAX_CHARS:
         return Verdict.fail(Status.TOO_LARGE, f"choice: completion of {len(item.completion)} chars exceeds {MAX_CHARS}")
-    region, note = answer_region(item.completion)
+    region, note = final_answer(item.completion)
     picked = pick(region, options) if region is not None else None
     details: dict[str, Any] = {"reference": gold, "options": len(options) or None}
     if picked is None or not picked.letters:

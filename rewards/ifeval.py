@@ -3,7 +3,8 @@
 The reference carries ``instruction_id_list`` and ``kwargs`` as IFEval ships them
 (:mod:`rewards.ifeval_reference`); each of the 25 instruction types is checked as the
 paper defines it (:mod:`rewards.ifeval_checks`). Only the answer is judged: the text after
-the last ``</think>``; an unterminated ``<think>`` leaves no answer, which follows nothing.
+the last ``</think>`` (the content of an ``<answer>`` block when that is all of it); an
+unterminated ``<think>`` leaves no answer, which follows nothing.
 
 ``strict`` checks the answer as it is; ``loose`` (the paper's upper bound) also accepts an
 instruction when it holds after removing the first line, the last line or both, with or
@@ -17,12 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from rewards.answer_text import final_answer
 from rewards.ifeval_checks import Answer, Outcome
 from rewards.ifeval_reference import Instruction, ReferenceProblem, parse_reference
 from rewards.ifeval_text import loose_variants
 from rewards.item import Item
 from rewards.lang_model import ModelUnavailable
-from rewards.math_extract import answer_region
 from rewards.registry import verifier
 from rewards.verdict import Status, Verdict
 
@@ -69,7 +70,7 @@ def ifeval(item: Item, params: IfevalParams) -> Verdict:
         return Verdict.fail(
             Status.TOO_LARGE, f"ifeval: completion of {len(item.completion)} chars exceeds max_chars={params.max_chars}"
         )
-    region, note = answer_region(item.completion)
+    region, note = final_answer(item.completion)
     response = region or ""
     keep_code = any(i.id == "detectable_format:json_format" for i in instructions)
     variants = loose_variants(response) if params.mode == "loose" else [("as is", response)]
@@ -85,7 +86,7 @@ def ifeval(item: Item, params: IfevalParams) -> Verdict:
         "mode": params.mode,
         "scoring": params.scoring,
         "guards": params.guards,
-        "answer_from": note or "whole completion",
+        "answer_from": note,
         "followed": followed,
         "total": total,
         "instructions": results,

@@ -26,6 +26,8 @@ STYLES = [
     ("The answer is (c) because the gap must exceed the linewidth.", "C", 1.0),
     ("The answer is (A) prime number.", "A", 1.0),
     ("C", "C", 1.0),
+    ("<think>\nLinewidths...\n</think>\n<answer>\nC\n</answer>", "C", 1.0),
+    ("<answer>(C) 10^-8 eV</answer>", GPQA, 1.0),
     ("(C) 10^-8 eV", GPQA, 1.0),
     ("The correct option is C because the energy difference must exceed the linewidth.", "C", 1.0),
     ("I think the answer is B.", "C", 0.0),

@@ -280,6 +280,10 @@ def test_json_answer_keeps_code_block_for_counts_yields_followed() -> None:
 def test_answer_after_think_yields_judged_alone() -> None:
     ref = _ref("punctuation:no_comma")
     assert _followed("<think>Hmm, commas, commas, commas.</think>No commas here.", ref)
+    quoted = '<think>\nWrap it, in quotes.\n</think>\n<answer>\n"Teens live online."\n</answer>'
+    verdict = ifeval(Item(quoted, _ref("startend:quotation")), IfevalParams())
+    assert verdict.score == 1.0
+    assert verdict.details["answer_from"] == "inside <answer> after </think>"
     verdict = ifeval(Item("<think>I will answer without commas", ref), IfevalParams())
     assert verdict.score == 0.0
     assert "unterminated <think>" in verdict.reason
