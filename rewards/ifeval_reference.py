@@ -57,7 +57,10 @@ def parse_reference(reference: Any) -> list[Instruction]:
 
 def _instruction(index: int, iid: Any, raw: Any) -> Instruction:
     if not isinstance(iid, str) or iid not in INSTRUCTIONS:
-        raise ReferenceProblem(f"instruction {index}: {str(iid)[:80]!r} is not one of the 25 IFEval instruction ids")
+        raise ReferenceProblem(
+            f"instruction {index}: {str(iid)[:80]!r} is not one of the 25 IFEval instruction ids "
+            "(IFBench's own instruction types are not supported yet)"
+        )
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
