@@ -10,6 +10,7 @@ one of them is right.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rewards.answer_text import final_answer
@@ -21,6 +22,7 @@ from rewards.verdict import Status, Verdict
 
 MAX_OPTIONS = len(LETTERS)
 MAX_CHARS = 200_000
+_OPTION_WORD_RE = re.compile(r"^(?:option|choice|answer)\s*")
 
 
 class _BadChoice(ValueError):
@@ -52,7 +54,7 @@ def parse_choice(reference: Any) -> tuple[str, dict[str, str]]:
         return LETTERS[answer], options
     if isinstance(answer, str) and answer.strip():
         letters = lead_letters(answer.strip(), len(options) or None, whole=True)
-        if len(letters) == 1 and len(normalize(answer)) <= 1:
+        if len(letters) == 1 and len(_OPTION_WORD_RE.sub("", normalize(answer))) <= 1:
             return letters[0], options
         named = [k for k, v in options.items() if normalize(v) == normalize(answer)]
         if len(named) == 1:

@@ -83,15 +83,14 @@ def _is_option_letter(letter: str, after: str, n_options: int | None, *, whole: 
 
 
 def by_text(span: str, options: dict[str, str]) -> tuple[str, ...]:
-    """The options whose whole text the span is, or lists ("Paris or Lyon")."""
+    """The options whose whole text the span is, or that it lists ("Paris or Lyon", "Paris, the capital")."""
     norm = {letter: normalize(text) for letter, text in options.items()}
     whole = normalize(span)
     exact = [letter for letter, text in norm.items() if text and text == whole]
     if exact:
         return tuple(exact)
     parts = [normalize(p) for p in _SPLIT_RE.split(span) if p.strip()]
-    named = [letter for letter, text in norm.items() if text and text in parts]
-    return tuple(named) if len(named) == len(parts) else ()
+    return tuple(letter for letter, text in norm.items() if text and text in parts)
 
 
 def pick(answer: str, options: dict[str, str]) -> Picked:

@@ -36,6 +36,7 @@ STYLES = [
     ("\\boxed{Paris}", CAPITALS, 1.0),
     ("Paris", CAPITALS, 1.0),
     ("The answer is Berlin.", CAPITALS, 0.0),
+    ("The answer is Paris, the capital of France.", CAPITALS, 1.0),
     ("The answer is (I).", MMLU_PRO, 1.0),
     ("I think it is option I. Answer: I", MMLU_PRO, 1.0),
     ("The answer is A because the rest are wrong.", "A", 1.0),
