@@ -117,6 +117,7 @@ def test_reference_naming_no_option_yields_bad_reference(reference: Any) -> None
     [
         ("(B)", "B"),
         ("b", "B"),
+        ("Option B", "B"),
         ({"answer": 0, "options": ["x", "y"]}, "A"),
         ({"answer": "y", "choices": ["x", "y"]}, "B"),
         ({"answer": "B", "options": {"(A)": "x", "(B)": "y"}}, "B"),
