@@ -245,3 +245,22 @@ def test_gym_items_command_bad_input_yields_exit_2(gym: Any, args: list[str], me
     proc = rlvr("gym-items", *args)
     assert proc.returncode == 2
     assert message in " ".join(proc.stderr.split())
+
+
+def test_slow_entry_yields_timeout_under_item_deadline(gym: Any) -> None:
+    """Importing reasoning-gym and regenerating a knight_swap entry take over 1 s of CPU: a 0.2 s deadline stops it."""
+    reference = {
+        "answer": "x",
+        "metadata": {"source_dataset": "knight_swap", "source_index": 2},
+        "config": {"seed": 5, "size": 3},
+    }
+    slow = build_scorer(make_settings(item_timeout_s=0.2))
+    try:
+        request = ScoreRequest.model_validate(
+            {"items": [{"completion": "<answer>x</answer>", "reference": reference}], "rewards": {"reasoning_gym": 1}}
+        )
+        (result,) = asyncio.run(slow.score(request)).results
+    finally:
+        slow.close()
+    assert result.reward is None
+    assert result.components[0].status == "timeout"
