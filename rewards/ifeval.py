@@ -29,6 +29,7 @@ from rewards.verdict import Status, Verdict
 
 DEFAULT_MAX_CHARS = 200_000
 SHOWN_FAILURES = 3
+SHOWN_KWARG_CHARS = 200  # prompt_to_repeat may be long: details show its start
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def ifeval(item: Item, params: IfevalParams) -> Verdict:
 
 def _judge(instr: Instruction, answers: list[tuple[str, Answer]]) -> dict[str, Any]:
     """The first variant that follows ``instr`` (loose), or the strict outcome when none does."""
+    shown = {k: v[:SHOWN_KWARG_CHARS] if isinstance(v, str) else v for k, v in instr.kwargs.items()}
     outcomes: list[Outcome] = []
     for name, answer in answers:
         # IFEval: an empty response follows no instruction
@@ -106,7 +108,7 @@ def _judge(instr: Instruction, answers: list[tuple[str, Answer]]) -> dict[str, A
                 "followed": True,
                 "observed": outcome.observed,
                 "variant": name,
-                "kwargs": instr.kwargs,
+                "kwargs": shown,
             }
         outcomes.append(outcome)
     return {
@@ -114,7 +116,7 @@ def _judge(instr: Instruction, answers: list[tuple[str, Answer]]) -> dict[str, A
         "followed": False,
         "observed": outcomes[0].observed,
         "variant": None,
-        "kwargs": instr.kwargs,
+        "kwargs": shown,
     }
 
 
