@@ -148,7 +148,7 @@ MALFORMED = [
     ("test_list not a list", {"test_list": "assert x"}, "test_list must be a list"),
     ("check never called", {"test": "def check(candidate):\n    pass\n"}, "never calls it"),
     ("no cases", {"inputs": [], "outputs": []}, "no test cases"),
-    ("stdin input not text", {"inputs": [1], "outputs": ["1"]}, "input must be a string"),
+    ("stdin input not text", {"inputs": [1], "outputs": ["1"]}, "input 1 must be a string"),
     (
         "LiveCodeBench mixed test types",
         {
@@ -168,7 +168,7 @@ MALFORMED = [
     (
         "LiveCodeBench pickle naming a global",
         {"private_test_cases": base64.b64encode(zlib.compress(pickle.dumps(collections.OrderedDict()))).decode()},
-        "compressed form",
+        "not just one string",
     ),
     ("checker on call-based tests", {"fn_name": "f", "inputs": [[]], "outputs": [1], "checker": "x"}, "stdin/stdout"),
     ("CodeContests group without lists", {"public_tests": {"input": "1", "output": "2"}}, "input and output lists"),
