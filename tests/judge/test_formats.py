@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from sandbox.judge import BadTests, TestCase, parse_tests
+from sandbox.judge.bounds import ReferenceBounds
 
 
 def lcb_compressed(tests: list[dict[str, str]]) -> str:
@@ -168,7 +169,7 @@ MALFORMED = [
     (
         "LiveCodeBench pickle naming a global",
         {"private_test_cases": base64.b64encode(zlib.compress(pickle.dumps(collections.OrderedDict()))).decode()},
-        "not just one string",
+        "not a pickled string",
     ),
     ("checker on call-based tests", {"fn_name": "f", "inputs": [[]], "outputs": [1], "checker": "x"}, "stdin/stdout"),
     ("CodeContests group without lists", {"public_tests": {"input": "1", "output": "2"}}, "input and output lists"),
@@ -179,3 +180,45 @@ MALFORMED = [
 def test_malformed_tests_yield_bad_tests_naming_the_problem(reference: Any, message: str) -> None:
     with pytest.raises(BadTests, match=message):
         parse_tests(reference)
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+@pytest.mark.parametrize("size", [3, 300, 100_000])
+def test_lcb_private_tests_in_any_pickle_protocol_yield_their_tests(protocol: int, size: int) -> None:
+    tests = [{"input": "x" * size, "output": "é", "testtype": "stdin"}]
+    packed = base64.b64encode(zlib.compress(pickle.dumps(json.dumps(tests), protocol))).decode()
+    suite = parse_tests({"public_test_cases": "[]", "private_test_cases": packed, "metadata": "{}"})
+    assert list(suite.cases) == [TestCase("x" * size, "é")]
+
+
+FUNCTIONAL = {"fn_name": "f", "inputs": ["[[[1]]]"], "outputs": [1]}  # arguments nested 3 deep
+STDIO = {"inputs": ["12345", "1"], "outputs": ["12345", "1"]}  # 2 tests, sizes 5 + 5 and 1 + 1
+AS_TEXT = {"input_output": json.dumps({"inputs": ["1"], "outputs": ["1"]})}  # 3 brackets, 1 comma, 2 colons: 7 values
+PACKED = pickle.dumps(json.dumps([{"input": "1", "output": "1", "testtype": "stdin"}]))
+AS_LCB = {"private_test_cases": base64.b64encode(zlib.compress(PACKED)).decode()}
+
+# Each bound, at its value (accepted) and one below what the reference needs (refused, naming the bound).
+BOUNDS = [
+    ("tests", STDIO, ReferenceBounds(tests=2), ReferenceBounds(tests=1)),
+    ("test_size", STDIO, ReferenceBounds(test_size=5), ReferenceBounds(test_size=4)),
+    ("total_size", STDIO, ReferenceBounds(total_size=12), ReferenceBounds(total_size=11)),
+    ("json_values", AS_TEXT, ReferenceBounds(json_values=7), ReferenceBounds(json_values=6)),
+    ("json_containers", AS_TEXT, ReferenceBounds(json_containers=3), ReferenceBounds(json_containers=2)),
+    ("value_depth", FUNCTIONAL, ReferenceBounds(value_depth=3), ReferenceBounds(value_depth=2)),
+    (
+        "decompressed_bytes",
+        AS_LCB,
+        ReferenceBounds(decompressed_bytes=len(PACKED)),
+        ReferenceBounds(decompressed_bytes=len(PACKED) - 1),
+    ),
+]
+
+
+@pytest.mark.parametrize(("reference", "fits", "short"), [b[1:] for b in BOUNDS], ids=[b[0] for b in BOUNDS])
+def test_reference_at_a_bound_yields_suite_and_past_it_bad_tests_naming_it(
+    reference: Any, fits: ReferenceBounds, short: ReferenceBounds, request: pytest.FixtureRequest
+) -> None:
+    name = request.node.callspec.id
+    assert parse_tests(reference, fits).cases
+    with pytest.raises(BadTests, match=rf"over the bound.*\({name}\)|\({name}\)"):
+        parse_tests(reference, short)
