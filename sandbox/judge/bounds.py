@@ -11,8 +11,9 @@ tests passes other :class:`ReferenceBounds` to ``parse_tests``.
 Worst cases at the defaults: inflating LiveCodeBench's private tests holds at most
 ``MAX_DECOMPRESSED_BYTES`` twice (the bytes and their text); parsing every JSON text of a
 reference creates at most ``MAX_JSON_VALUES`` values (about 40 bytes each) of which at most
-``MAX_JSON_CONTAINERS`` are lists or objects (about 64 bytes each); the tests kept hold at
-most ``MAX_TOTAL_SIZE`` characters (and values, for call-based tests).
+``MAX_JSON_CONTAINERS`` are lists or objects (about 64 bytes each), and as many again from
+JSON texts inside their strings (LiveCodeBench's functional arguments); the tests kept hold
+at most ``MAX_TOTAL_SIZE`` characters (and values, for call-based tests).
 """
 
 from __future__ import annotations
@@ -74,11 +75,15 @@ class Budget:
         self.bounds = bounds
         self.tests = 0
         self.size = 0
-        self.json_values = 0
-        self.json_containers = 0
+        self.outer = [0, 0]  # JSON containers and values counted in the texts of the reference itself
+        self.inner = [0, 0]  # ... in texts inside those texts' strings (each tally has the whole bound)
 
-    def loads(self, value: Any, what: str) -> Any:
-        """``value`` parsed if it is JSON text (else as is), once its values fit the budget."""
+    def loads(self, value: Any, what: str, *, counted: bool = False) -> Any:
+        """``value`` parsed if it is JSON text (else as is), once its values fit the budget.
+
+        ``counted``: the text is a string inside a JSON text already counted, whose commas and
+        brackets reserved these values then (LiveCodeBench's functional arguments).
+        """
         if isinstance(value, bytes | bytearray):
             try:
                 value = bytes(value).decode("utf-8")
@@ -86,17 +91,18 @@ class Budget:
                 raise BadTests(f"{what}: JSON text is not UTF-8") from None
         if not isinstance(value, str):
             return value
-        containers = value.count("[") + value.count("{")
-        self.json_containers += containers
-        self.json_values += containers + value.count(",") + value.count(":") + 1
-        _over(
-            what, self.json_containers, "JSON lists and objects so far", self.bounds.json_containers, "json_containers"
-        )
-        _over(what, self.json_values, "JSON values so far", self.bounds.json_values, "json_values")
+        self._count_json(value, what, self.inner if counted else self.outer)
         try:
             return json.loads(value, object_pairs_hook=_unique_keys)
         except (ValueError, RecursionError) as exc:
             raise BadTests(f"{what}: invalid JSON ({str(exc)[:200]})") from None
+
+    def _count_json(self, text: str, what: str, tally: list[int]) -> None:
+        containers = text.count("[") + text.count("{")
+        tally[0] += containers
+        tally[1] += containers + text.count(",") + text.count(":") + 1
+        _over(what, tally[0], "JSON lists and objects so far", self.bounds.json_containers, "json_containers")
+        _over(what, tally[1], "JSON values so far", self.bounds.json_values, "json_values")
 
     def inflate(self, text: str, what: str) -> str:
         """The JSON text inside LiveCodeBench's ``base64(zlib(pickle(json text)))``, inflated within bounds.

@@ -121,14 +121,17 @@ def _codecontests(ref: Mapping[str, Any], budget: Budget) -> TestSuite:
 
 def _livecodebench(ref: Mapping[str, Any], budget: Budget) -> TestSuite:
     tests: list[Any] = []
+    counted: list[bool] = []  # whether the test came out of a JSON text (its values were counted then)
     for key in LCB_KEYS:
         if ref.get(key) is not None:
-            tests += _lcb_list(ref[key], key, budget)
+            got = _lcb_list(ref[key], key, budget)
+            tests += got
+            counted += [isinstance(ref[key], str)] * len(got)
     metadata = budget.loads(ref.get("metadata") or {}, "metadata")
     fn_name = ref.get("fn_name") or (metadata.get("func_name") if isinstance(metadata, Mapping) else None)
     if not all(isinstance(t, Mapping) for t in tests):
         raise BadTests("LiveCodeBench tests must be objects with input, output and testtype")
-    kinds = {t.get("testtype") for t in tests}
+    kinds = {t.get("testtype") if isinstance(t.get("testtype"), str) else None for t in tests}
     if len(kinds) != 1 or not kinds <= {"stdin", "functional"}:
         raise BadTests(f"LiveCodeBench tests need one testtype, stdin or functional; got {sorted(map(str, kinds))[:5]}")
     if kinds == {"stdin"}:
@@ -143,11 +146,11 @@ def _livecodebench(ref: Mapping[str, Any], budget: Budget) -> TestSuite:
         )
     if not fn_name:
         raise BadTests("functional LiveCodeBench tests need metadata.func_name")
-    inputs = [
-        [budget.loads(line, f"functional input {n}") for line in _text(t.get("input"), "input").splitlines() if line]
-        for n, t in enumerate(tests, 1)
-    ]
-    outputs = [budget.loads(_text(t.get("output"), "output"), f"functional output {n}") for n, t in enumerate(tests, 1)]
+    inputs, outputs = [], []
+    for n, (t, inside) in enumerate(zip(tests, counted, strict=True), 1):
+        lines = _text(t.get("input"), f"input {n}").splitlines()
+        inputs.append([budget.loads(line, f"functional input {n}", counted=inside) for line in lines if line])
+        outputs.append(budget.loads(_text(t.get("output"), f"output {n}"), f"functional output {n}", counted=inside))
     return _call_suite(_text(fn_name, "func_name"), inputs, outputs, budget, unwrap=False)
 
 

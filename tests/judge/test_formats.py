@@ -222,3 +222,36 @@ def test_reference_at_a_bound_yields_suite_and_past_it_bad_tests_naming_it(
     assert parse_tests(reference, fits).cases
     with pytest.raises(BadTests, match=rf"over the bound.*\({name}\)|\({name}\)"):
         parse_tests(reference, short)
+
+
+def lcb_functional(count: int, *, escape_commas: bool = False) -> dict[str, Any]:
+    """A functional LiveCodeBench reference whose one test passes a list of ``count`` ints, as JSON text."""
+    argument = json.dumps(json.dumps(list(range(count))))  # the input line, as a JSON string literal
+    if escape_commas:  # the commas of the inner list hidden from a count of the outer text
+        argument = argument.replace(",", "\\u002c")
+    text = '[{"input": ' + argument + ', "output": "1", "testtype": "functional"}]'
+    return {"public_test_cases": text, "metadata": json.dumps({"func_name": "f"})}
+
+
+INNER_TEXTS = [
+    ("inner values counted once", lcb_functional(1000), ReferenceBounds(json_values=1100), None),
+    (
+        "escaped inner commas still counted",
+        lcb_functional(2000, escape_commas=True),
+        ReferenceBounds(json_values=1100),
+        "json_values",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("reference", "bounds", "bound"), [t[1:] for t in INNER_TEXTS], ids=[t[0] for t in INNER_TEXTS]
+)
+def test_json_inside_json_strings_yields_one_count_per_value(
+    reference: Any, bounds: ReferenceBounds, bound: str | None
+) -> None:
+    if bound is None:
+        assert parse_tests(reference, bounds).cases[0].args == (list(range(1000)),)
+    else:
+        with pytest.raises(BadTests, match=bound):
+            parse_tests(reference, bounds)
