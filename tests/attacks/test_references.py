@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sandbox.judge import BadTests, parse_tests
 from sandbox.judge.bounds import MAX_DECOMPRESSED_BYTES
@@ -276,3 +278,53 @@ def test_reported_reference_attack_yields_bad_reference_without_growing_the_proc
     assert got["status"] == "bad_reference", got
     assert got["grown_kib"] < grown_mib * 1024, got
     assert got["s"] < 5.0, got
+
+
+KEYS = [
+    "inputs", "outputs", "input_output", "fn_name", "public_tests", "private_tests", "generated_tests", "input",
+    "output", "public_test_cases", "private_test_cases", "metadata", "func_name", "testtype", "test_list",
+    "test_imports", "test_setup_code", "test", "entry_point", "prelude", "import_prefix", "pytest", "checker",
+    "source", "language", "problem_format", "tests",
+]  # fmt: skip
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=4)
+    | st.sampled_from(["stdin", "functional"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=4),
+    max_leaves=15,
+)
+FIELD = JSON | JSON.map(json.dumps) | JSON.map(lambda v: compressed(pickle.dumps(json.dumps(v))))
+LCB_TESTS = st.lists(st.fixed_dictionaries({"input": FIELD, "output": FIELD, "testtype": FIELD}), max_size=3)
+REFERENCES = st.one_of(
+    st.dictionaries(st.sampled_from(KEYS), FIELD, max_size=5),
+    FIELD,
+    st.fixed_dictionaries(
+        {"inputs": st.lists(FIELD, max_size=3), "outputs": st.lists(FIELD, max_size=3)},
+        optional={"fn_name": FIELD, "checker": FIELD},
+    ),
+    st.fixed_dictionaries({"input_output": FIELD}),
+    st.fixed_dictionaries(
+        {"public_test_cases": LCB_TESTS | LCB_TESTS.map(json.dumps)},
+        optional={
+            "private_test_cases": LCB_TESTS.map(lambda t: compressed(pickle.dumps(json.dumps(t)))),
+            "metadata": FIELD,
+        },
+    ),
+    st.fixed_dictionaries({"public_tests": st.fixed_dictionaries({"input": FIELD, "output": FIELD})}),
+    st.fixed_dictionaries({"test_list": FIELD}, optional={"test_imports": FIELD, "test_setup_code": FIELD}),
+    st.fixed_dictionaries({"test": FIELD}, optional={"entry_point": FIELD, "prelude": FIELD}),
+)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(REFERENCES)
+def test_any_reference_yields_a_suite_or_bad_tests(reference: Any) -> None:
+    try:
+        suite = parse_tests(reference)
+    except BadTests as exc:
+        assert str(exc)
+    else:
+        assert suite.cases
