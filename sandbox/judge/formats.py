@@ -19,8 +19,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sandbox.errors import UnsupportedLanguage
 from sandbox.judge.bounds import DEFAULT_BOUNDS, Budget, ReferenceBounds
 from sandbox.judge.cases import BadTests, Checker, TestCase, TestSuite
+from sandbox.languages import get_language
 
 CODECONTESTS_KEYS = ("public_tests", "private_tests", "generated_tests")
 LCB_KEYS = ("public_test_cases", "private_test_cases")
@@ -199,6 +201,10 @@ def _checker(raw: Any, budget: Budget) -> Checker | None:
         return Checker(source=budget.text(raw, "checker"))
     if isinstance(raw, Mapping) and isinstance(raw.get("source"), str):
         language = budget.text(raw.get("language") or "python", "checker.language")
+        try:
+            get_language(language)
+        except UnsupportedLanguage as exc:
+            raise BadTests(f"checker: {exc}"[:300]) from None
         return Checker(source=budget.text(raw["source"], "checker.source"), language=language)
     raise BadTests("checker must be source text or {source, language}")
 

@@ -191,6 +191,13 @@ REFUSED: list[tuple[str, Any, str, int, float]] = [
         1,
         1.0,
     ),
+    (
+        "a checker in no known language",
+        {"inputs": ["1"], "outputs": ["1"], "checker": {"source": "x", "language": "cobol"}},
+        "unsupported language",
+        1,
+        1.0,
+    ),
     ("a YAML reference", "inputs: [1]\noutputs: [1]\n", "invalid JSON", 1, 1.0),
     ("a JSON text with a byte-order mark", '\ufeff{"inputs": ["1"], "outputs": ["1"]}', "invalid JSON", 1, 1.0),
     ("LCB tests that are not objects", lcb(pickled_text("[1, 2]")), "must be objects", 1, 1.0),
