@@ -23,8 +23,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sandbox.judge import BadTests, parse_tests
+from sandbox.judge import BadTests, TestCase, TestSuite, parse_tests
 from sandbox.judge.bounds import MAX_DECOMPRESSED_BYTES
+from sandbox.judge.program import Limits, plan
 
 MIB = 1 << 20
 REPO = Path(__file__).resolve().parents[2]
@@ -335,3 +336,17 @@ def test_any_reference_yields_a_suite_or_bad_tests(reference: Any) -> None:
         assert str(exc)
     else:
         assert suite.cases
+
+
+def test_suite_sharing_one_input_yields_steps_sharing_one_encoding() -> None:
+    """Past the parser (a suite built in code), 40000 tests of one 20 kB input still encode it once."""
+    case = TestCase(input="1 " * 10_000, output="x")
+    suite = TestSuite(kind="stdio", cases=(case,) * 40_000)
+    tracemalloc.start()
+    try:
+        planned = plan("print(1)", suite, "python", Limits())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len({id(step.stdin) for step in planned.job.steps}) == 1
+    assert peak < 64 * MIB, f"planning peaked at {peak / MIB:.1f} MiB"  # was 800 MB: one copy per test
