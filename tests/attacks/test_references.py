@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import pickle
+import re
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,6 +28,7 @@ from hypothesis import strategies as st
 from sandbox.judge import BadTests, TestCase, TestSuite, parse_tests
 from sandbox.judge.bounds import MAX_DECOMPRESSED_BYTES
 from sandbox.judge.program import Limits, plan
+from tests.server import server_process
 
 MIB = 1 << 20
 REPO = Path(__file__).resolve().parents[2]
@@ -350,3 +353,29 @@ def test_suite_sharing_one_input_yields_steps_sharing_one_encoding() -> None:
         tracemalloc.stop()
     assert len({id(step.stdin) for step in planned.job.steps}) == 1
     assert peak < 64 * MIB, f"planning peaked at {peak / MIB:.1f} MiB"  # was 800 MB: one copy per test
+
+
+def status_kib(pid: int, field: str) -> int:
+    return int(re.search(field + r":\s+(\d+)", Path(f"/proc/{pid}/status").read_text()).group(1))  # type: ignore[union-attr]
+
+
+@pytest.mark.integration
+def test_reported_reference_attacks_over_http_yield_bad_reference_and_keep_the_server_small() -> None:
+    """Both reported attacks, twice each, in one request to a real server: judged bad_reference, RSS peak bounded."""
+    completion = "<think>x</think>\n```python\nprint(1)\n```"
+    attacks = [lcb(shared_references()), lcb(zlib_bomb())] * 2
+    items = [{"id": n, "completion": completion, "reference": ref} for n, ref in enumerate(attacks)]
+    with server_process() as (url, proc):
+        Path(f"/proc/{proc.pid}/clear_refs").write_text("5")  # the server's peak RSS starts again from now
+        before = status_kib(proc.pid, "VmRSS")
+        start = time.monotonic()
+        response = httpx.post(f"{url}/v1/score", json={"items": items, "rewards": {"code": 1.0}}, timeout=120)
+        elapsed = time.monotonic() - start
+        grown_mib = (status_kib(proc.pid, "VmHWM") - before) / 1024
+    assert response.status_code == 200, response.text[:500]
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["bad_reference"] * 4, results
+    reasons = [r["components"][0]["reason"] for r in results]
+    assert "not a pickled string" in reasons[0] and "decompressed_bytes" in reasons[1], reasons
+    assert grown_mib < 400, f"the server grew by {grown_mib:.0f} MiB"  # was 918 MB and 2.2 GB for one of each
+    assert elapsed < 20, f"{elapsed:.1f} s"  # was 39 s for the bomb alone
