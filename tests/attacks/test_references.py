@@ -214,6 +214,7 @@ REFUSED: list[tuple[str, Any, str, int, float]] = [
     ),
     ("test_imports an object", {"test_list": ["assert True"], "test_imports": {"a": 1}}, "test_imports", 1, 1.0),
     ("unknown keys of every type", {"a" * 10_000: 1, "b": 2}, "unknown test format", 1, 1.0),
+    ("a million unknown keys", {f"k{n}": n for n in range(1_000_000)}, "unknown test format", 1, 0.1),
 ]
 
 
