@@ -13,7 +13,7 @@ from grpo import _batch
 from grpo._balance import Balancer
 from grpo._retry import RetryPolicy
 from grpo.errors import RewardServiceError
-from service.schemas import RewardsField
+from grpo.wire import RewardsField
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=5.0)

@@ -39,7 +39,7 @@ from grpo._base import (
 )
 from grpo._retry import DEFAULT_RETRY, RETRY_EXCEPTIONS, RetryPolicy, is_retryable_status, retry_after_s
 from grpo.errors import ServiceTimeoutError, ServiceUnavailableError
-from service.schemas import RewardsField, ScoreResponse, VerifiersResponse
+from grpo.wire import RewardsField, ScoreResponse, VerifiersResponse
 
 __all__ = ["DEFAULT_URL", "AsyncRewardClient", "RewardClient"]
 

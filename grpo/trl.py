@@ -20,7 +20,7 @@ from typing import Any
 
 from grpo import _batch
 from grpo.client import DEFAULT_URL, AsyncRewardClient, RewardClient
-from service.schemas import RewardsField, ScoreItem, ScoreResponse, normalize_rewards
+from grpo.wire import RewardsField, ScoreItem, ScoreResponse, normalize_rewards
 
 DEFAULT_REFERENCE_COLUMN = "solution"
 

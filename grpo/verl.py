@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from grpo.client import DEFAULT_URL, AsyncRewardClient, RewardClient
-from service.schemas import ItemResult, RewardsField, ScoreItem, normalize_rewards
+from grpo.wire import ItemResult, RewardsField, ScoreItem, normalize_rewards
 
 DEFAULT_REWARDS: dict[str, float] = {"math": 1.0}
 URL_ENV = "RLVR_URL"

@@ -19,9 +19,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from grpo.wire import ErrorResponse, ScoreItem, ScoreRequest, ScoreResponse
 from service.auth import QueryApiKey
 from service.gate import score_guarded
-from service.schemas import ErrorResponse, ScoreItem, ScoreRequest, ScoreResponse
 
 router = APIRouter(tags=["openrlhf"])
 

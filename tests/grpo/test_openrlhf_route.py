@@ -9,10 +9,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from grpo.wire import ScoreRequest, ScoreResponse
 from service.admission import Admission
 from service.metrics import Metrics
 from service.routes.openrlhf import parse_rewards, response_text, router
-from service.schemas import ScoreRequest, ScoreResponse
 from service.settings import Settings
 from service.stats import RollingStats
 from tests.grpo.fakes import UNJUDGEABLE, fake_score
