@@ -10,6 +10,7 @@ PORT ?= 8000
 
 include sandbox/images/runner.mk
 include deploy/deploy.mk
+include tests/trainers/trainers.mk
 
 install: $(STAMP)
 
