@@ -42,5 +42,5 @@ $(TRAINER_DIR)/%/.stamp: $(TRAINER_DIR)/%/.env-stamp client/pyproject.toml $(wil
 # in that trainer's environment with their own pytest configuration.
 test-trainers: install trainer-envs
 	@for t in $(TRAINERS); do echo "== $$t"; \
-	  RLVR_SERVER_PYTHON=$(abspath $(PY)) $(TRAINER_DIR)/$$t/bin/python -m pytest \
+	  RLVR_SERVER_PYTHON=$(abspath $(PY)) $(TRAINER_DIR)/$$t/bin/python -P -m pytest \
 	    -c tests/trainers/pytest.ini tests/trainers/test_$$t.py || exit 1; done
