@@ -23,7 +23,7 @@ from grpo import RewardClient
 from grpo.trl import rlvr_reward
 
 sys.path.insert(0, str(Path(__file__).parent))
-import tiny_model  # noqa: E402
+import tiny_model
 
 QUESTIONS = [("What is 2+2?", "4"), ("What is 3*3?", "9")]
 GENERATIONS = 4
@@ -48,9 +48,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def dataset(conversational: bool) -> Dataset:
-    rows = [
-        {"prompt": [{"role": "user", "content": q}] if conversational else q, "solution": a} for q, a in QUESTIONS
-    ]
+    rows = [{"prompt": [{"role": "user", "content": q}] if conversational else q, "solution": a} for q, a in QUESTIONS]
     return Dataset.from_list(rows)
 
 
