@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from datasets import Dataset
-from transformers import AutoTokenizer
 from trl import GRPOConfig, GRPOTrainer
 
 from grpo import RewardClient
@@ -84,7 +83,7 @@ def test_grpo_trainer_yields_one_logged_reward_per_rlvr_reward(
         bf16=False,
         seed=0,
     )
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    tokenizer = tiny_model.tokenizer()
     trainer = GRPOTrainer(
         model=str(model_dir),
         reward_funcs=reward_funcs,

@@ -22,7 +22,6 @@ import torch
 import verl.trainer.config
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf, open_dict
-from transformers import AutoTokenizer
 from verl import DataProto
 from verl.trainer.ppo.metric_utils import process_validation_metrics
 from verl.trainer.ppo.reward import load_reward_manager
@@ -34,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import tiny_model
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "verl"
-GOOD = "<think>2+2=4</think>\\boxed{4}"
+GOOD = "<think>2 + 2 = 4</think> The answer is \\boxed{4}."
 WRONG = "<think>hmm</think>\\boxed{5}"
 
 
@@ -52,8 +51,8 @@ def verl_config(overrides: list[str]) -> Any:
 
 
 @pytest.fixture(scope="module")
-def tokenizer(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return AutoTokenizer.from_pretrained(tiny_model.build(tmp_path_factory.mktemp("tiny-qwen2")))
+def tokenizer() -> Any:
+    return tiny_model.tokenizer()
 
 
 def sample(tokenizer: Any, response: str, source: str = "openai/gsm8k", truth: str = "4") -> DataProto:

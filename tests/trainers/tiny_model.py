@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 from pathlib import Path
+from typing import Any
 
 CHAT_TEMPLATE = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
@@ -12,34 +13,45 @@ CHAT_TEMPLATE = (
 SPECIAL = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 
-def build(directory: Path) -> Path:
-    """Save a tokenizer and a randomly initialised 1-layer Qwen2 under ``directory``; return it."""
-    import torch
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+VOCAB = {tok: i for i, tok in enumerate(SPECIAL + sorted(set(string.printable)))}
 
-    chars = sorted(set(string.printable))
-    vocab = {tok: i for i, tok in enumerate(SPECIAL + chars)}
-    core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<|endoftext|>"))
+
+def tokenizer() -> Any:
+    """A character-level tokenizer (every printable character, the chat markers) with a chat template.
+
+    Kept in memory and handed to the trainer: saved and loaded back, transformers would rebuild
+    it as the model type's tokenizer class (Qwen2's byte-level BPE), which maps spaces away.
+    """
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    core = Tokenizer(models.WordLevel(vocab=VOCAB, unk_token="<|endoftext|>"))
     core.pre_tokenizer = pre_tokenizers.Split(Regex(r"<\|[a-z_]+\|>|[\s\S]"), behavior="isolated")
     core.decoder = decoders.Fuse()
-    tokenizer = PreTrainedTokenizerFast(
+    made = PreTrainedTokenizerFast(
         tokenizer_object=core, eos_token="<|im_end|>", pad_token="<|endoftext|>", bos_token=None
     )
-    tokenizer.add_special_tokens({"additional_special_tokens": ["<|im_start|>"]})
-    tokenizer.chat_template = CHAT_TEMPLATE
-    tokenizer.save_pretrained(directory)
+    made.add_special_tokens({"additional_special_tokens": ["<|im_start|>"]})
+    made.chat_template = CHAT_TEMPLATE
+    return made
+
+
+def build(directory: Path) -> Path:
+    """Save a randomly initialised 1-layer Qwen2 for :func:`tokenizer`'s vocabulary under ``directory``."""
+    import torch
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
     torch.manual_seed(0)
     config = Qwen2Config(
-        vocab_size=len(vocab),
+        vocab_size=len(VOCAB),
         hidden_size=16,
         intermediate_size=32,
         num_hidden_layers=1,
         num_attention_heads=2,
         num_key_value_heads=1,
         max_position_embeddings=512,
-        eos_token_id=vocab["<|im_end|>"],
-        pad_token_id=vocab["<|endoftext|>"],
+        eos_token_id=VOCAB["<|im_end|>"],
+        pad_token_id=VOCAB["<|endoftext|>"],
         bos_token_id=None,
         tie_word_embeddings=True,
     )
