@@ -16,6 +16,7 @@ import asyncio
 import datetime
 import importlib.util
 import os
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -132,3 +133,13 @@ def test_bad_weight_yields_no_reward_and_a_422_that_says_how_to_write_it(rlvr_ur
     body = {"query": ["q"], "prompts": ["q"], "labels": ["4"]}
     answer = httpx.post(args.reward.remote_url[0], json=body, timeout=30)
     assert answer.status_code == 422 and "math:1+format:0.2" in answer.text
+
+
+def test_readme_flags_yield_rlvr_rewards(rlvr_url: str) -> None:
+    """The OpenRLHF flags in the README, with its service address swapped for the test's."""
+    readme = (EXAMPLE.parents[1] / "README.md").read_text()
+    (line,) = re.findall(r"`(--reward\.remote_url [^`]+)`", readme)
+    argv = shlex.split(line.replace("http://127.0.0.1:8000", rlvr_url))
+    args = parse_like_train_ppo_ray([*argv, "--data.input_key", "problem"])
+    assert args.reward.remote_url == [f"{rlvr_url}/openrlhf/math:1+format:0.2"]
+    assert rollout(args, GOOD)["reward"] == [pytest.approx(1.2)]

@@ -8,6 +8,7 @@ value is the service's reward for the completions TRL generated.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import statistics
 import sys
@@ -115,3 +116,33 @@ def test_grpo_trainer_yields_one_logged_reward_per_rlvr_reward(
         assert entry["rlvr_t_len/t_len"] == pytest.approx(entry["rewards/rlvr_t_len/mean"])
         assert not math.isnan(entry["reward"])
     print(f"TRL {conversational=}: " + ", ".join(f"{k}={v:.4g}" for k, v in logs[-1].items() if "rlvr" in k))
+
+
+def test_example_script_yields_its_named_rewards(rlvr_url: str, model_dir: Path, tmp_path: Path) -> None:
+    """examples/trl_grpo.py's trainer, as it builds it, on the tiny model and two NuminaMath-shaped rows."""
+    path = Path(__file__).resolve().parents[2] / "examples" / "trl_grpo.py"
+    spec = importlib.util.spec_from_file_location("trl_grpo_example", path)
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    rows = Dataset.from_list([{"problem": q, "solution": a} for q, a in QUESTIONS]).map(example.to_prompt)
+    trainer = example.build_trainer(
+        str(model_dir),
+        rows,
+        [rlvr_url],
+        output_dir=str(tmp_path),
+        num_generations=GENERATIONS,
+        per_device_train_batch_size=GENERATIONS,
+        max_completion_length=12,
+        max_steps=1,
+        logging_steps=1,
+        report_to="none",
+        save_strategy="no",
+        use_cpu=True,
+        bf16=False,
+        processing_class=tiny_model.tokenizer(),
+    )
+    trainer.train()
+    (entry,) = [e for e in trainer.state.log_history if "rewards/rlvr_math/mean" in e]
+    assert {"rewards/rlvr_math/mean", "rewards/rlvr_format/mean"} <= set(entry)
+    assert entry["reward"] == pytest.approx(entry["rewards/rlvr_math/mean"] + 0.2 * entry["rewards/rlvr_format/mean"])
