@@ -157,6 +157,16 @@ def pool_limits(limits: httpx.Limits) -> tuple[int, httpx.Limits]:
     )
 
 
+def slots(limits: httpx.Limits) -> int:
+    """How many requests a client puts on the wire at once: one per connection.
+
+    The rest wait in the client, first come first served, with no deadline: httpx's pool
+    would make them wait too, but a request queued there longer than the pool timeout
+    fails (PoolTimeout), and at trainer scale (16,384 requests at once) many would.
+    """
+    return limits.max_connections if limits.max_connections is not None else 1024
+
+
 def shared_ssl_context() -> ssl.SSLContext:
     """One TLS context for all of a client's pools: building one loads the CA bundle (~0.1 s each)."""
     create = getattr(httpx, "create_ssl_context", None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +38,7 @@ from grpo._base import (
     error_from,
     pool_limits,
     shared_ssl_context,
+    slots,
     timed_out,
 )
 from grpo._retry import DEFAULT_RETRY, RETRY_EXCEPTIONS, RetryPolicy, is_retryable_status, retry_after_s
@@ -81,6 +83,7 @@ class RewardClient(Common):
             httpx.Client(timeout=timeout, limits=each, transport=transport, verify=tls) for _ in range(pools)
         ]
         self._turn = itertools.count()
+        self._slots = threading.BoundedSemaphore(slots(limits))
 
     def score(self, items: Iterable[_batch.ItemLike], *, rewards: RewardsField | None = None) -> ScoreResponse:
         """Score ``items`` (ScoreItems or dicts); one result per item, in order."""
@@ -127,7 +130,8 @@ class RewardClient(Common):
             retry_after = None
             pool = self._pools[next(self._turn) % len(self._pools)]
             try:
-                response = pool.post(url + SCORE_PATH, content=body, headers=self.headers)
+                with self._slots:  # wait here, in order, rather than in httpx's pool (which times out)
+                    response = pool.post(url + SCORE_PATH, content=body, headers=self.headers)
             except RETRY_EXCEPTIONS as exc:
                 self.balancer.release(url, failed=True)
                 attempt.failed(url, exc)
@@ -198,6 +202,7 @@ class AsyncRewardClient(Common):
             httpx.AsyncClient(timeout=timeout, limits=each, transport=transport, verify=tls) for _ in range(pools)
         ]
         self._turn = itertools.count()
+        self._slots = asyncio.Semaphore(slots(limits))
 
     async def score(self, items: Iterable[_batch.ItemLike], *, rewards: RewardsField | None = None) -> ScoreResponse:
         """Score ``items`` (ScoreItems or dicts); one result per item, in order."""
@@ -246,7 +251,8 @@ class AsyncRewardClient(Common):
             retry_after = None
             pool = self._pools[next(self._turn) % len(self._pools)]
             try:
-                response = await pool.post(url + SCORE_PATH, content=body, headers=self.headers)
+                async with self._slots:  # wait here, first come first served, not in httpx's pool
+                    response = await pool.post(url + SCORE_PATH, content=body, headers=self.headers)
             except RETRY_EXCEPTIONS as exc:
                 self.balancer.release(url, failed=True)
                 attempt.failed(url, exc)
