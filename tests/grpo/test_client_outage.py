@@ -1,8 +1,10 @@
-"""The client through a service outage: a restart is ridden through, a frozen service and a dead one
-are errors that name the URL and the cause, within the documented times."""
+"""The client through a service outage and at trainer scale: a restart is ridden through, a frozen
+service and a dead one are errors that name the URL and the cause within the documented times, and
+thousands of concurrent requests wait in the client, not in httpx's pool."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import sys
@@ -13,8 +15,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from grpo import RetryPolicy, RewardClient, ServiceTimeoutError, ServiceUnavailableError
+from grpo import AsyncRewardClient, RetryPolicy, RewardClient, ServiceTimeoutError, ServiceUnavailableError
 from grpo._base import DEFAULT_TIMEOUT
+from tests.grpo.fakes import score_handler
 from tests.grpo.test_client import URL, failing_then_ok, sync_client
 from tests.server import REPO, free_port, serving
 
@@ -105,3 +108,29 @@ def _score_once(base: str) -> object:
             return client.score_texts([GOOD])
     except Exception as exc:  # surfaced by the assertion on the result
         return exc
+
+
+def test_thousands_of_concurrent_requests_yield_at_most_one_per_connection_on_the_wire() -> None:
+    """Regression: at 16,384 requests at once, httpx's pool failed those queued past its timeout (PoolTimeout)."""
+    fake = score_handler()
+    on_wire = 0
+    most = 0
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        nonlocal on_wire, most
+        on_wire += 1
+        most = max(most, on_wire)
+        await asyncio.sleep(0.001)
+        on_wire -= 1
+        return fake(request)
+
+    async def run() -> list[list[float | None]]:
+        limits = httpx.Limits(max_connections=4)
+        # a pool timeout far below the run's length: a request waiting in httpx's pool would fail
+        timeout = httpx.Timeout(10.0, pool=0.05)
+        async with AsyncRewardClient(URL, limits=limits, timeout=timeout, transport=httpx.MockTransport(handle)) as c:
+            return await asyncio.gather(*(c.score_texts(["x" * (i % 7)]) for i in range(600)))
+
+    results = asyncio.run(run())
+    assert results == [[float(i % 7)] for i in range(600)]
+    assert most <= 4
