@@ -8,19 +8,15 @@ started with ``RLVR_SERVER_PYTHON`` (make test-trainers sets it to .venv's pytho
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
-import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
-import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-STARTUP_TIMEOUT_S = 120.0
 SERVER_ENV = {
     "RLVR_WORKERS": "1",
     "RLVR_LOG_LEVEL": "warning",
@@ -29,42 +25,27 @@ SERVER_ENV = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def repository_module(name: str) -> ModuleType:
+    """A module of tests/ loaded from its file: the repository itself is not on this environment's path."""
+    spec = importlib.util.spec_from_file_location(f"rlvr_tests_{name}", REPO / "tests" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @contextlib.contextmanager
 def rlvr_server() -> Iterator[str]:
-    """``rlvr serve`` on a free loopback port; yields its URL once /readyz answers."""
+    """``rlvr serve`` on a free loopback port (tests/server.py's helpers); yields its URL once it is ready."""
     python = os.environ.get("RLVR_SERVER_PYTHON")
     if not python:
         pytest.fail("RLVR_SERVER_PYTHON is not set: run these through `make test-trainers`")
-    port = free_port()
+    server = repository_module("server")
+    port = server.free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = [python, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    env = {**os.environ, "PYTHONPATH": str(REPO), **SERVER_ENV}
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT_S
-            while True:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise RuntimeError(f"rlvr serve did not start:\n{log.read().decode(errors='replace')[-3000:]}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                        break
-                time.sleep(0.3)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with server.serving(cmd, url + "/readyz", env={**os.environ, "PYTHONPATH": str(REPO), **SERVER_ENV}):
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -76,8 +57,6 @@ def rlvr_url() -> Iterator[str]:
 @pytest.fixture(scope="session", autouse=True)
 def client_distribution_only() -> None:
     """The trainer's environment has rlvr-client's grpo and none of the server's packages."""
-    import importlib.util
-
     import grpo
 
     assert "site-packages" in grpo.__file__, f"grpo comes from {grpo.__file__}, not the installed rlvr-client"

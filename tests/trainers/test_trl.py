@@ -27,6 +27,17 @@ import tiny_model
 
 QUESTIONS = [("What is 2+2?", "4"), ("What is 3*3?", "9")]
 GENERATIONS = 4
+# GRPOConfig for the tiny model on CPU: one prompt's group per step, short completions, no files
+TINY = {
+    "num_generations": GENERATIONS,
+    "per_device_train_batch_size": GENERATIONS,
+    "max_completion_length": 12,
+    "logging_steps": 1,
+    "report_to": "none",
+    "save_strategy": "no",
+    "use_cpu": True,
+    "bf16": False,
+}
 
 
 class Recorder:
@@ -70,19 +81,7 @@ def test_grpo_trainer_yields_one_logged_reward_per_rlvr_reward(
         recorder,
     ]
     args = GRPOConfig(
-        output_dir=str(tmp_path),
-        per_device_train_batch_size=GENERATIONS,
-        num_generations=GENERATIONS,
-        max_completion_length=12,
-        max_steps=2,
-        logging_steps=1,
-        learning_rate=1e-3,
-        reward_weights=[1.0, 0.2, 0.01, 0.0],
-        report_to="none",
-        save_strategy="no",
-        use_cpu=True,
-        bf16=False,
-        seed=0,
+        output_dir=str(tmp_path), max_steps=2, learning_rate=1e-3, reward_weights=[1.0, 0.2, 0.01, 0.0], seed=0, **TINY
     )
     tokenizer = tiny_model.tokenizer()
     trainer = GRPOTrainer(
@@ -131,16 +130,9 @@ def test_example_script_yields_its_named_rewards(rlvr_url: str, model_dir: Path,
         rows,
         [rlvr_url],
         output_dir=str(tmp_path),
-        num_generations=GENERATIONS,
-        per_device_train_batch_size=GENERATIONS,
-        max_completion_length=12,
         max_steps=1,
-        logging_steps=1,
-        report_to="none",
-        save_strategy="no",
-        use_cpu=True,
-        bf16=False,
         processing_class=tiny_model.tokenizer(),
+        **TINY,
     )
     trainer.train()
     (entry,) = [e for e in trainer.state.log_history if "rewards/rlvr_math/mean" in e]
