@@ -176,7 +176,8 @@ def compute_score_batch(
     timeout_s: float | None = None,
     **kwargs: Any,
 ) -> list[dict[str, float | None]]:
-    """The whole batch in one call (veRL's ``reward_manager=batch``); same keys per sample."""
+    """The whole batch in one call (the ``batch`` manager of veRL's legacy ``workers/reward_manager``; veRL
+    0.9.1's reward loop has no ``batch`` manager); same keys per sample."""
     infos = extra_infos if extra_infos is not None else [None] * len(solution_strs)
     items = [
         _item(s, g, e, _rewards_for(d, rewards, rewards_by_source))

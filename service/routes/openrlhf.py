@@ -1,4 +1,4 @@
-"""POST /openrlhf[/{rewards}]: the body and answer OpenRLHF's ``--remote_rm_url`` speaks.
+"""POST /openrlhf[/{rewards}]: the body and answer OpenRLHF's ``--reward.remote_url`` speaks.
 
 OpenRLHF posts ``{"query": [prompt+response...], "prompts": [...], "labels": [...]}`` and
 reads ``{"rewards": [...], "scores": [...], "extra_logs": {name: [...]}}``. The rewards to
@@ -39,7 +39,7 @@ class OpenRLHFRequest(BaseModel):
 
     query: list[str] = Field(description="prompt + response, as the trainer decoded it")
     prompts: list[str] | None = None
-    labels: list[Any] | None = Field(default=None, description="the dataset's --label_key column: the reference")
+    labels: list[Any] | None = Field(default=None, description="the dataset's --data.label_key column: the reference")
 
 
 class OpenRLHFResponse(BaseModel):
