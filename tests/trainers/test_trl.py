@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -138,3 +139,21 @@ def test_example_script_yields_its_named_rewards(rlvr_url: str, model_dir: Path,
     (entry,) = [e for e in trainer.state.log_history if "rewards/rlvr_math/mean" in e]
     assert {"rewards/rlvr_math/mean", "rewards/rlvr_format/mean"} <= set(entry)
     assert entry["reward"] == pytest.approx(entry["rewards/rlvr_math/mean"] + 0.2 * entry["rewards/rlvr_format/mean"])
+
+
+def test_readme_line_yields_a_logged_reward(rlvr_url: str, model_dir: Path, tmp_path: Path) -> None:
+    """The README's TRL reward, evaluated as written (its service address swapped for the test's)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    (line,) = re.findall(r"`(rlvr_reward\([^`]+\))`", readme)
+    reward = eval(line.replace("http://127.0.0.1:8000", rlvr_url), {"rlvr_reward": rlvr_reward})
+    args = GRPOConfig(output_dir=str(tmp_path), max_steps=1, **TINY)
+    trainer = GRPOTrainer(
+        model=str(model_dir),
+        reward_funcs=[reward],
+        args=args,
+        train_dataset=dataset(False),
+        processing_class=tiny_model.tokenizer(),
+    )
+    trainer.train()
+    (entry,) = [e for e in trainer.state.log_history if "rewards/rlvr_math/mean" in e]
+    assert entry["rlvr_math/unjudged_fraction"] == 0.0
