@@ -114,7 +114,7 @@ def test_reward_yaml_yields_per_source_rewards_and_means_over_applied_samples(rl
     infos = [r["reward_extra_info"] for r in results]
     assert len({frozenset(i) for i in infos}) == 1  # the same keys for every sample: veRL builds columns from them
     assert infos[2]["math_score"] is None and infos[2]["format_score"] is None  # not applied to the code sample
-    assert infos[0]["code_score"] is None
+    assert infos[0]["code_score"] is None and infos[2]["code_score"] == 1.0  # the program passes its test
     # veRL's own metric code: the format mean is over the two samples format was applied to
     columns = {key: [i[key] for i in infos] for key in infos[0]}
     metrics = process_validation_metrics(["all"] * 3, ["u0", "u1", "u2"], columns)
