@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from grpo.wire import RewardRequest, ScoreItem, ScoreRequest, ScoreResponse, normalize_rewards
 from rewards import Item, ParamError, Registry, RegistryError, Status, Verdict, VerifierSpec
 from rewards.cancel import cancel_scope
 from rewards.run import run_group, run_item
@@ -29,7 +30,6 @@ from service.ceilings import Clamped, clamp
 from service.cells import Component, batch_summary, item_result, to_item
 from service.fair import FairSlots
 from service.pool import Task, VerifierPool
-from service.schemas import RewardRequest, ScoreItem, ScoreRequest, ScoreResponse, normalize_rewards
 
 POOL_CHUNK = 8
 THREAD_CHUNK = 64

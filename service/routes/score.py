@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic_core import PydanticSerializationError
 
+from grpo.wire import ErrorResponse, ScoreRequest, ScoreResponse
 from service.auth import ApiKey
 from service.explain import explain_response
 from service.gate import score_guarded
-from service.schemas import ErrorResponse, ScoreRequest, ScoreResponse
 
 router = APIRouter(tags=["scoring"])
 _ERRORS = {code: {"model": ErrorResponse} for code in (401, 413, 422, 429, 503)}

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from service.schemas import ScoreRequest
 
 from bench.proc_tree import descendants
 from rewards.code import CodeParams
@@ -28,7 +29,6 @@ from sandbox.backend import Backend
 from sandbox.judge.current import use_backend
 from service.app import build_scorer
 from service.ceilings import ceilings_of, clamp
-from service.schemas import ScoreRequest
 from service.settings import Settings
 from tests.judge.conftest import local_backend  # noqa: F401  (the real local sandbox, or a skip/CI failure)
 from tests.server import server_process
