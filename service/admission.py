@@ -5,7 +5,7 @@ An item asking for 300 code components runs 300 sandbox jobs: it counts 300, not
 
 from __future__ import annotations
 
-from service.schemas import ScoreRequest
+from grpo.wire import ScoreRequest
 
 RETRY_AFTER_S = 2
 

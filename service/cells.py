@@ -10,9 +10,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from grpo.wire import BatchSummary, ComponentResult, ItemResult, RewardRequest, ScoreItem
 from rewards import Item, Status, Verdict, VerifierSpec
 from service.ceilings import Clamped
-from service.schemas import BatchSummary, ComponentResult, ItemResult, RewardRequest, ScoreItem
 
 
 @dataclass

@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-from service.schemas import ScoreRequest
 
+from grpo.wire import ScoreRequest
 from service.admission import work_units
 from service.fair import FairSlots
 from tests.judge.conftest import local_backend  # noqa: F401  (the real local sandbox, or a skip/CI failure)

@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from service.schemas import ScoreRequest
 
 from bench.proc_tree import descendants
+from grpo.wire import ScoreRequest
 from rewards.code import CodeParams
 from rewards.math_verifier import MathParams
 from sandbox.backend import Backend
