@@ -186,6 +186,18 @@ def rule_degrees_radians(gold: Side, answer: Side, rounding: int, precision: int
     return False
 
 
+def rule_imaginary_unit(gold: Side, answer: Side, rounding: int, precision: int) -> bool:
+    """The letter i read as the imaginary unit (e^{i\\pi} = -1) when it is the only symbol on either side."""
+    sides = (gold.expr, answer.expr)
+    if not all(isinstance(e, sympy.Expr) for e in sides):
+        return False
+    symbols = gold.expr.free_symbols | answer.expr.free_symbols
+    if not symbols or any(getattr(s, "name", "") != "i" for s in symbols):
+        return False
+    g, a = (e.subs({s: sympy.I for s in e.free_symbols}) for e in sides)
+    return mv_equal(g, a, rounding, precision)
+
+
 CHEAP_RULES = (rule_rounded_reference, rule_decimal_comma, rule_degrees_radians)
 RULES = (rule_relation_as_set, rule_assignment_rhs, rule_dummy_rename, rule_ordering_chain,
-          rule_rounded_reference, rule_decimal_comma, rule_leading_words, rule_degrees_radians)
+          rule_rounded_reference, rule_decimal_comma, rule_leading_words, rule_degrees_radians, rule_imaginary_unit)

@@ -19,6 +19,7 @@ from sympy import Eq, MatrixBase, Symbol, Tuple
 from sympy.core.relational import Relational
 from sympy.logic.boolalg import And
 
+from rewards.math_hedge import is_value
 from rewards.math_normalize import strip_math_delims, strip_qualifier, unicode_to_latex
 
 # Its warnings about the disabled timeouts, and its per-comparison logs, are noise for us.
@@ -103,3 +104,16 @@ def union_of(alternatives: Sequence[str]) -> Any:
     if any(s is None or not isinstance(s, sympy.Set) for s in sets):
         return None
     return sympy.Union(*sets)
+
+
+def solution_set(alternatives: Sequence[str]) -> Any:
+    """"x = -1 or x = 5" as the set {-1, 5} (each alternative's value, or its right-hand side), or None."""
+    values = []
+    for alt in alternatives:
+        value = first(mv_parse(boxed(alt) if is_value(alt) else alt))
+        if isinstance(value, Eq) and isinstance(value.lhs, Symbol):
+            value = value.rhs
+        if not isinstance(value, sympy.Expr):
+            return None
+        values.append(value)
+    return sympy.FiniteSet(*values)

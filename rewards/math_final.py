@@ -1,0 +1,172 @@
+"""When does a value the completion writes count as its *final* answer? (docs/math-policy.md)
+
+Pure string rules, shared by the extraction paths of :mod:`rewards.math_extract`:
+
+- A **bare** value (no box, no answer phrase) counts only when it is the last value of the
+  completion's final sentence (R1-style traces end with their answer), that sentence is not a
+  question, nothing in the value's clause doubts, rejects, supposes or quotes it, and either the
+  sentence ends with the value (a few unit words may follow) or it is stated as a conclusion
+  ("Therefore, there are 12 sequences ...").
+- An **answer phrase** ("the answer is N") does not count when its sentence reports someone
+  else's answer ("the statement says the answer is N"), supposes it, asks it, or doubts it right
+  after ("..., but checking it I get ...").
+- A **self-correction** (an earlier answer, an explicit retraction such as "I made an error",
+  then an answer marked final: "Final answer: \\boxed{5}") replaces the earlier answer; several
+  answers without an explicit, untentative retraction between them are a hedge.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_TRAILING_WORDS = 3
+MAX_SKIPPED_SENTENCES = 2
+MAX_SKIPPED_WORDS = 8
+CONTEXT_CHARS = 300
+
+# Chat-template leftovers and sign-offs after the answer.
+_TRAILER_RE = re.compile(
+    r"(?:\s*(?:<\|[a-z_]{1,20}\|>\s*(?:user|assistant|system)?|</?s>|I hope (?:it|this) is correct\.?))+\s*$",
+    re.IGNORECASE,
+)
+_MATH_SPAN_RE = re.compile(r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|\$[^$]*\$|\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.DOTALL)
+_BOUNDARY_RE = re.compile(r"[.!?](?=\s|$)|\n")
+_NUMBER_RE = re.compile(r"(?<![\w.])-?(?:\d[\d,.]*|\.\d+)(?:/\d+)?(?:\s*\\?%)?|\\frac")
+_CLAUSE_RE = re.compile(r"[,;:]|\b(?:but|however|though|although|whereas|while|since|because|which)\b", re.IGNORECASE)
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*")
+# A value is not asserted when its clause questions, rejects, supposes or quotes it.
+_DOUBT_BEFORE_RE = re.compile(
+    r"\b(?:not|no|never|isn't|wasn't|aren't|is\s+it|could\s+it|would\s+it|whether|if|suppose|supposing|assume|"
+    r"assuming|guess(?:ed)?|maybe|perhaps|possibly|might|try|trying|tried|test|testing|check(?:ing)?|"
+    r"instead\s+of|rather\s+than|other\s+than|except|says?|said|states?|stated|claims?|claimed|"
+    r"according\s+to|supposedly|allegedly|wrong|incorrect|rejected?|discard(?:ed)?)\b",
+    re.IGNORECASE,
+)
+_DOUBT_AFTER_RE = re.compile(
+    r"\?|\b(?:fails?|failed|doesn't|does\s+not|isn't|is\s+not|wasn't|was\s+not|can't|cannot|won't|is\s+wrong|"
+    r"was\s+wrong|is\s+incorrect|was\s+incorrect|is\s+impossible|contradicts?|violates?|too\s+(?:big|small|large)|"
+    r"not\s+(?:the|an?|correct|right|valid|possible)|is\s+ruled\s+out|must\s+be\s+rejected)\b",
+    re.IGNORECASE,
+)
+_CONCLUSION_RE = re.compile(
+    r"\b(?:therefore|thus|hence|so|consequently|in\s+total|in\s+conclusion|altogether|finally|overall|"
+    r"we\s+(?:get|find|obtain|have|conclude)|the\s+(?:result|solution|total|value|number|count|sum|product|"
+    r"probability|area|volume|length|answer)\s+(?:is|are|equals|will\s+be))\b",
+    re.IGNORECASE,
+)
+# Reported answers (a speech verb anywhere in the phrase's sentence before "the answer is"), and
+# supposed or asked ones (a hypothetical right before it).
+_QUOTED_RE = re.compile(
+    r"\b(?:says?|said|states?|stated|claims?|claimed|suggests?|suggested|according\s+to|supposedly|allegedly|"
+    r"reportedly)\b|\b(?:if|suppose|supposing|assume|assuming|whether|is|was|maybe|perhaps|say|guess|check)"
+    r"(?:\s+that)?\s*$",
+    re.IGNORECASE,
+)
+_DOUBT_AFTER_PHRASE_RE = re.compile(
+    r"\?|\b(?:but|however|though|although|yet|unless|except)\b|\b(?:is|was|seems|looks)\s+(?:wrong|incorrect|not)\b",
+    re.IGNORECASE,
+)
+_CORRECTION_RE = re.compile(
+    r"\b(?:I|we)\s+(?:have\s+|had\s+)?made\s+(?:an?\s+|a\s+small\s+)?(?:error|mistake|slip)|"
+    r"\b(?:that|this|it|my\s+(?:earlier|previous|first|initial)\s+(?:answer|result|calculation))\s+"
+    r"(?:was|is)\s+(?:wrong|incorrect|a\s+mistake|an\s+error|not\s+right)|"
+    r"\bI\s+was\s+wrong\b|\bcorrection\s*:|\bmiscalculated\b|\bscratch\s+that\b|\bdisregard\s+(?:that|the\s+above)\b|"
+    r"\blet\s+me\s+(?:correct|fix)\s+(?:this|that|it|my)",
+    re.IGNORECASE,
+)
+_TENTATIVE_RE = re.compile(r"\b(?:if|maybe|perhaps|possibly|might|may|could|unless|in\s+case)\b[^.]{0,40}$", re.IGNORECASE)
+_FINAL_MARK_RE = re.compile(
+    r"\b(?:final\s+answer|correct(?:ed)?\s+answer|(?:the\s+)?answer\s+is\s+actually)\b[^.\n]{0,40}$", re.IGNORECASE
+)
+
+
+def strip_trailer(text: str) -> str:
+    """``text`` without chat-template tokens and "I hope it is correct" after the answer."""
+    return _TRAILER_RE.sub("", text)
+
+
+def _masked(text: str) -> str:
+    """``text`` with the inside of math spans replaced by 'M', so that '.' or '?' inside math are no boundaries."""
+    return _MATH_SPAN_RE.sub(lambda m: m.group()[0] + "M" * (len(m.group()) - 2) + m.group()[-1], text)
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-empty sentence of ``text``, math spans kept whole."""
+    masked = _masked(text)
+    out, start = [], 0
+    for m in _BOUNDARY_RE.finditer(masked):
+        if masked[m.start() - 1:m.start()].isdigit() and masked[m.end():m.end() + 1].isdigit():
+            continue
+        if text[start:m.end()].strip():
+            out.append((start, m.end()))
+        start = m.end()
+    if text[start:].strip():
+        out.append((start, len(text)))
+    return out
+
+
+def _values(sentence: str) -> list[tuple[int, int]]:
+    """(start, end) of the values of a sentence: math spans and numbers written outside them."""
+    spans = [(m.start(), m.end()) for m in _MATH_SPAN_RE.finditer(sentence)]
+    masked = _masked(sentence)
+    numbers = [(m.start(), m.end()) for m in _NUMBER_RE.finditer(masked)
+               if not any(a <= m.start() < b for a, b in spans)]
+    return sorted(spans + numbers)
+
+
+def bare_answer(region: str) -> tuple[str | None, str]:
+    """The final clause holding the completion's closing value, or (None, why not)."""
+    text = strip_trailer(region.rstrip())
+    sentences = _sentences(text)
+    skipped = 0
+    while sentences:
+        start, end = sentences[-1]
+        sentence = text[start:end]
+        values = _values(sentence)
+        if values:
+            break
+        if skipped >= MAX_SKIPPED_SENTENCES or len(_WORD_RE.findall(sentence)) > MAX_SKIPPED_WORDS:
+            return None, "the final sentence states no value"
+        sentences.pop()
+        skipped += 1
+    else:
+        return None, "no value in the completion"
+    v_start, v_end = values[-1]
+    if not _masked(sentence).strip().rstrip(".!").strip():
+        return None, "empty final sentence"
+    after = sentence[v_end:]
+    masked = _masked(sentence)
+    clause_start = max([m.end() for m in _CLAUSE_RE.finditer(masked, 0, v_start)], default=0)
+    scope = max(clause_start, values[-2][1]) if len(values) > 1 else clause_start  # "not 10, it's 12"
+    before = sentence[scope:v_start]
+    if sentence.rstrip().endswith("?") or _DOUBT_AFTER_RE.search(after) or _DOUBT_BEFORE_RE.search(before):
+        return None, "the final value is questioned, doubted or quoted, not stated"
+    trailing_words = len(_WORD_RE.findall(after))
+    if trailing_words > MAX_TRAILING_WORDS and not _CONCLUSION_RE.search(masked[:v_start]):
+        return None, "the final sentence does not end with a value or state a conclusion"
+    return sentence[clause_start:].strip(), ""
+
+
+def quoted_phrase(text: str, begin: int, answer: str, after: str) -> bool:
+    """Whether the answer phrase at ``text[begin:]`` reports, supposes, asks or doubts its value."""
+    before = text[max(0, begin - CONTEXT_CHARS):begin]
+    cut = max((m.end() for m in _BOUNDARY_RE.finditer(_masked(before))), default=0)
+    if _QUOTED_RE.search(before[cut:]):
+        return True
+    if answer.rstrip().endswith("?"):
+        return True
+    sentence_rest = re.split(r"(?<=[.!])\s|\n", after, maxsplit=1)[0]
+    return bool(_DOUBT_AFTER_PHRASE_RE.search(sentence_rest) or _DOUBT_AFTER_PHRASE_RE.search(answer))
+
+
+def explicit_correction(text: str) -> bool:
+    """Whether ``text`` retracts what came before it explicitly and without hedging ("I made an error")."""
+    for m in _CORRECTION_RE.finditer(text):
+        if not _TENTATIVE_RE.search(text[max(0, m.start() - 60):m.start()]):
+            return True
+    return False
+
+
+def marked_final(prefix: str) -> bool:
+    """Whether the text just before an answer marks it as the final one ("Final answer:")."""
+    return _FINAL_MARK_RE.search(prefix[-80:]) is not None
