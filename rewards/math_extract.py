@@ -63,7 +63,7 @@ def answer_region(completion: str) -> tuple[str | None, str]:
     """
     close = completion.rfind("</think>")
     if close >= 0:
-        return completion[close + len("</think>"):], "after </think>"
+        return completion[close + len("</think>") :], "after </think>"
     if "<think>" in completion:
         return None, "unterminated <think>: no answer after the reasoning"
     return completion, ""
@@ -89,7 +89,7 @@ def _scan_boxes(text: str, limit: int) -> list[tuple[str, int, int]]:
             end = _match_brace(text, i)
             if end < 0:
                 break
-            out.append((text[i + 1:end], m.start(), end + 1))
+            out.append((text[i + 1 : end], m.start(), end + 1))
             pos = end + 1
         elif i < len(text) and m.end() < i and text[i].isalnum():  # "\boxed 5"
             j = i
@@ -129,9 +129,9 @@ def last_phrase(text: str) -> tuple[str, str, str, int] | None:
         begin, start = m.start(), m.end()
     if start is None or begin is None:
         return None
-    lead = len(text[start:start + PHRASE_CHARS]) - len(text[start:start + PHRASE_CHARS].lstrip(" \t\n*:#"))
+    lead = len(text[start : start + PHRASE_CHARS]) - len(text[start : start + PHRASE_CHARS].lstrip(" \t\n*:#"))
     start += lead  # "**Final Answer**\n\n$42$": the answer may sit on the next line
-    rest = _HOPE_RE.sub("", text[start:start + PHRASE_CHARS])
+    rest = _HOPE_RE.sub("", text[start : start + PHRASE_CHARS])
     cut = len(rest)
     for m in _SENTENCE_END_RE.finditer(rest):
         if m.start() > 0 and rest.count("$", 0, m.start()) % 2 == 0 and not _inside_number(rest, m.start()):
@@ -160,7 +160,7 @@ def extract(completion: str, mode: ExtractMode = "any") -> Extraction:
         scanned, note = _after_last_correction(region, scanned)
         boxes = [_words_as_digits(content) for content, _, _ in scanned]
         alternatives, listed = split_alternatives(boxes[0]) if len(boxes) == 1 else ([], False)
-        extra = trailing_alternative(region[scanned[-1][2]:])
+        extra = trailing_alternative(region[scanned[-1][2] :])
         if extra is not None and not alternatives:
             alternatives, listed = [boxes[-1], extra], False
         return Extraction("boxed", tuple(boxes), tuple(alternatives), note=note, listed=listed)
@@ -189,32 +189,33 @@ def _phrase(region: str) -> Extraction | None:
     phrase, sentence, after, begin = found
     if quoted_phrase(region, begin, phrase, after):
         return None
-    phrase = _words_as_digits(phrase)
-    alternatives, listed = split_alternatives(phrase)
+    digits = _words_as_digits(phrase)
+    sentence = sentence.replace(phrase, digits)
+    alternatives, listed = split_alternatives(digits)
     extra = trailing_alternative(after)
     if extra is not None and not alternatives:
-        alternatives, listed = [phrase, extra], False
-    return Extraction("phrase", (phrase,), tuple(alternatives), context=_words_as_digits(sentence), listed=listed)
+        alternatives, listed = [digits, extra], False
+    return Extraction("phrase", (digits,), tuple(alternatives), context=sentence, listed=listed)
 
 
 def _after_last_correction(region: str, scanned: list[tuple[str, int, int]]) -> tuple[list[tuple[str, int, int]], str]:
     """The boxes after the last explicit correction, when the last box is marked final; else all of them."""
     for i in range(len(scanned) - 1, 0, -1):
-        if explicit_correction(region[scanned[i - 1][2]:scanned[i][1]]):
-            if marked_final(region[scanned[-2][2]:scanned[-1][1]]):
+        if explicit_correction(region[scanned[i - 1][2] : scanned[i][1]]):
+            if marked_final(region[scanned[-2][2] : scanned[-1][1]]):
                 return scanned[i:], f"{i} earlier boxed answer(s) explicitly corrected"
             break
     return scanned, ""
 
 
 def _corrected_phrase(region: str, last_box_end: int, mode: ExtractMode) -> Extraction | None:
-    """A "final answer" phrase that follows an explicit correction of the last boxed answer."""
+    """After an explicit correction of the last boxed answer: the "final answer" phrase that follows, or none."""
     after = region[last_box_end:]
-    if mode == "boxed" or not explicit_correction(after):
+    if not explicit_correction(after):
         return None
-    found = _phrase(after)
+    found = None if mode == "boxed" else _phrase(after)
     if found is None or not marked_final(found.context[:24]) or found.alternatives:
-        return None
+        return Extraction("none", note="the last boxed answer is explicitly retracted and no final answer follows")
     return Extraction("phrase", found.answers, context=found.context, note="the boxed answer was explicitly corrected")
 
 

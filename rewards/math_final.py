@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 MAX_TRAILING_WORDS = 3
+MAX_NEGATED_VALUES = 3
 MAX_SKIPPED_SENTENCES = 2
 MAX_SKIPPED_WORDS = 8
 CONTEXT_CHARS = 300
@@ -29,16 +30,28 @@ _TRAILER_RE = re.compile(
     r"(?:\s*(?:<\|[a-z_]{1,20}\|>\s*(?:user|assistant|system)?|</?s>|I hope (?:it|this) is correct\.?))+\s*$",
     re.IGNORECASE,
 )
-_MATH_SPAN_RE = re.compile(r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|\$[^$]*\$|\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.DOTALL)
+_MATH_SPAN_RE = re.compile(
+    r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|\$[^$]*\$|\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.DOTALL
+)
 _BOUNDARY_RE = re.compile(r"[.!?](?=\s|$)|\n")
-_NUMBER_RE = re.compile(r"(?<![\w.])-?(?:\d[\d,.]*|\.\d+)(?:/\d+)?(?:\s*\\?%)?|\\frac")
+_NUMBER_RE = re.compile(r"(?<![\w.])-?(?:\d[\d,.]*|\.\d+)(?:/\d+)?(?:\s*\\?%)?|\\(?:[dt]?frac|sqrt|pi)(?![a-zA-Z])")
 _CLAUSE_RE = re.compile(r"[,;:]|\b(?:but|however|though|although|whereas|while|since|because|which)\b", re.IGNORECASE)
+# Where an explanation of a stated value starts: "10 (4 + 3 + 2 + 1)", "10, as computed", "10 for d = 1, 2".
+_EXPLANATION_RE = re.compile(
+    r"\s+\(|\s*\b(?:as|since|because|for|with|when|where|from|using|by|after|once|via|so\s+that)\b",
+    re.IGNORECASE,
+)
+_NEGATED_RE = re.compile(r"\b(?:not|rather\s+than|instead\s+of|never)\s*$", re.IGNORECASE)
+# Between two tokens of one value: operators, brackets, list commas ("4 + 3 = 7", "\\frac{10}{9}", "1, 2, 3").
+_JOIN_RE = re.compile(r"(?:[\s+\-*/=^<>(){}\[\],]|\\(?:cdot|times|div|pm|le|ge|leq|geq)(?![a-zA-Z]))*")
+_ASIDE_RE = re.compile(r"\s\(")  # "10 (4 + 3 + 2 + 1)": a parenthetical aside, not one expression
+_ASSIGNED_RE = re.compile(r"(?<![A-Za-z])[A-Za-z](?:_\{?\w+\}?)?\s*=\s*$")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*")
 # A value is not asserted when its clause questions, rejects, supposes or quotes it.
 _DOUBT_BEFORE_RE = re.compile(
     r"\b(?:not|no|never|isn't|wasn't|aren't|is\s+it|could\s+it|would\s+it|whether|if|suppose|supposing|assume|"
     r"assuming|guess(?:ed)?|maybe|perhaps|possibly|might|try|trying|tried|test|testing|check(?:ing)?|"
-    r"instead\s+of|rather\s+than|other\s+than|except|says?|said|states?|stated|claims?|claimed|"
+    r"instead\s+of|rather\s+than|other\s+than|except|says|said|states|stated|claims?|claimed|"
     r"according\s+to|supposedly|allegedly|wrong|incorrect|rejected?|discard(?:ed)?)\b",
     re.IGNORECASE,
 )
@@ -57,8 +70,8 @@ _CONCLUSION_RE = re.compile(
 # Reported answers (a speech verb anywhere in the phrase's sentence before "the answer is"), and
 # supposed or asked ones (a hypothetical right before it).
 _QUOTED_RE = re.compile(
-    r"\b(?:says?|said|states?|stated|claims?|claimed|suggests?|suggested|according\s+to|supposedly|allegedly|"
-    r"reportedly)\b|\b(?:if|suppose|supposing|assume|assuming|whether|is|was|maybe|perhaps|say|guess|check)"
+    r"\b(?:says|said|states|stated|claims?|claimed|suggests|suggested|according\s+to\s+(?:the|them|him|her)|"
+    r"supposedly|allegedly|reportedly)\b|\b(?:if|suppose|supposing|assume|assuming|whether|maybe|perhaps|check)"
     r"(?:\s+that)?\s*$",
     re.IGNORECASE,
 )
@@ -66,6 +79,7 @@ _DOUBT_AFTER_PHRASE_RE = re.compile(
     r"\?|\b(?:but|however|though|although|yet|unless|except)\b|\b(?:is|was|seems|looks)\s+(?:wrong|incorrect|not)\b",
     re.IGNORECASE,
 )
+_NEGATED_ANSWER_RE = re.compile(r"\s*(?:not|never|no\s+longer)\b", re.IGNORECASE)
 _CORRECTION_RE = re.compile(
     r"\b(?:I|we)\s+(?:have\s+|had\s+)?made\s+(?:an?\s+|a\s+small\s+)?(?:error|mistake|slip)|"
     r"\b(?:that|this|it|my\s+(?:earlier|previous|first|initial)\s+(?:answer|result|calculation))\s+"
@@ -74,7 +88,9 @@ _CORRECTION_RE = re.compile(
     r"\blet\s+me\s+(?:correct|fix)\s+(?:this|that|it|my)",
     re.IGNORECASE,
 )
-_TENTATIVE_RE = re.compile(r"\b(?:if|maybe|perhaps|possibly|might|may|could|unless|in\s+case)\b[^.]{0,40}$", re.IGNORECASE)
+_TENTATIVE_RE = re.compile(
+    r"\b(?:if|maybe|perhaps|possibly|might|may|could|unless|in\s+case)\b[^.]{0,40}$", re.IGNORECASE
+)
 _FINAL_MARK_RE = re.compile(
     r"\b(?:final\s+answer|correct(?:ed)?\s+answer|(?:the\s+)?answer\s+is\s+actually)\b[^.\n]{0,40}$", re.IGNORECASE
 )
@@ -95,9 +111,9 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     masked = _masked(text)
     out, start = [], 0
     for m in _BOUNDARY_RE.finditer(masked):
-        if masked[m.start() - 1:m.start()].isdigit() and masked[m.end():m.end() + 1].isdigit():
+        if masked[m.start() - 1 : m.start()].isdigit() and masked[m.end() : m.end() + 1].isdigit():
             continue
-        if text[start:m.end()].strip():
+        if text[start : m.end()].strip():
             out.append((start, m.end()))
         start = m.end()
     if text[start:].strip():
@@ -106,24 +122,39 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _values(sentence: str) -> list[tuple[int, int]]:
-    """(start, end) of the values of a sentence: math spans and numbers written outside them."""
+    """(start, end) of the values of a sentence: math spans and plain-text expressions ("x = 4 + 3 = 7", "1, 2, 3")."""
     spans = [(m.start(), m.end()) for m in _MATH_SPAN_RE.finditer(sentence)]
     masked = _masked(sentence)
-    numbers = [(m.start(), m.end()) for m in _NUMBER_RE.finditer(masked)
-               if not any(a <= m.start() < b for a, b in spans)]
-    return sorted(spans + numbers)
+    tokens = [
+        (m.start(), m.end()) for m in _NUMBER_RE.finditer(masked) if not any(a <= m.start() < b for a, b in spans)
+    ]
+    groups: list[list[int]] = []
+    for start, end in sorted(spans + tokens):
+        gap = masked[groups[-1][1] : start] if groups else ""
+        if groups and _JOIN_RE.fullmatch(gap) and not _ASIDE_RE.search(gap):
+            groups[-1][1] = end
+        else:
+            lead = _ASSIGNED_RE.search(masked, 0, start)
+            groups.append([lead.start() if lead else start, end])
+    for group in groups:  # "\\frac{10}{9}": close what the group opened
+        while group[1] < len(masked) and masked[group[1]] in ")}]" and _opens(masked[group[0] : group[1]]) > 0:
+            group[1] += 1
+    return [(a, b) for a, b in groups]
+
+
+def _opens(text: str) -> int:
+    return sum(text.count(c) for c in "({[") - sum(text.count(c) for c in ")}]")
 
 
 def bare_answer(region: str) -> tuple[str | None, str]:
-    """The final clause holding the completion's closing value, or (None, why not)."""
+    """The final clause up to the completion's closing value, or (None, why not)."""
     text = strip_trailer(region.rstrip())
     sentences = _sentences(text)
     skipped = 0
     while sentences:
         start, end = sentences[-1]
         sentence = text[start:end]
-        values = _values(sentence)
-        if values:
+        if _values(sentence):
             break
         if skipped >= MAX_SKIPPED_SENTENCES or len(_WORD_RE.findall(sentence)) > MAX_SKIPPED_WORDS:
             return None, "the final sentence states no value"
@@ -131,29 +162,50 @@ def bare_answer(region: str) -> tuple[str | None, str]:
         skipped += 1
     else:
         return None, "no value in the completion"
-    v_start, v_end = values[-1]
-    if not _masked(sentence).strip().rstrip(".!").strip():
-        return None, "empty final sentence"
-    after = sentence[v_end:]
+    if sentence.rstrip().endswith("?"):
+        return None, "the final sentence is a question"
+    return _stated_value(sentence)
+
+
+def _stated_value(sentence: str) -> tuple[str | None, str]:
+    """The clause ending with the value ``sentence`` asserts, or (None, why not); see the module docstring."""
     masked = _masked(sentence)
-    clause_start = max([m.end() for m in _CLAUSE_RE.finditer(masked, 0, v_start)], default=0)
-    scope = max(clause_start, values[-2][1]) if len(values) > 1 else clause_start  # "not 10, it's 12"
-    before = sentence[scope:v_start]
-    if sentence.rstrip().endswith("?") or _DOUBT_AFTER_RE.search(after) or _DOUBT_BEFORE_RE.search(before):
-        return None, "the final value is questioned, doubted or quoted, not stated"
-    trailing_words = len(_WORD_RE.findall(after))
-    if trailing_words > MAX_TRAILING_WORDS and not _CONCLUSION_RE.search(masked[:v_start]):
-        return None, "the final sentence does not end with a value or state a conclusion"
-    return sentence[clause_start:].strip(), ""
+    values = _values(sentence)
+    bounds = [m for m in _CLAUSE_RE.finditer(masked) if not any(a <= m.start() < b for a, b in values)]
+    clauses = list(zip([0] + [m.end() for m in bounds], [m.start() for m in bounds] + [len(sentence)], strict=True))
+    for c_start, c_end in reversed(clauses):
+        kept = [v for v in values if c_start <= v[0] and v[1] <= c_end]
+        if not kept or _EXPLANATION_RE.match(masked, c_start):
+            continue
+        cut = next((m.start() for m in _EXPLANATION_RE.finditer(masked, kept[0][1], c_end)), c_end)
+        kept = [v for v in kept if v[1] <= cut] or kept[:1]
+        while kept:
+            v_start, v_end = kept[-1]
+            scope = kept[-2][1] if len(kept) > 1 else c_start
+            if not _NEGATED_RE.search(masked, scope, v_start):
+                break
+            kept.pop()  # "10 and not 20", "10, not 20": the rejected value is no answer
+        if not kept:
+            continue
+        before = sentence[scope:v_start]
+        if _DOUBT_AFTER_RE.search(sentence[v_end:]) or _DOUBT_BEFORE_RE.search(before):
+            return None, "the final value is questioned, doubted or quoted, not stated"
+        trailing = sentence[v_end:cut] + " ".join(
+            sentence[a:b] for a, b in clauses if a > v_end and not _EXPLANATION_RE.match(masked, a)
+        )
+        if len(_WORD_RE.findall(trailing)) > MAX_TRAILING_WORDS and not _CONCLUSION_RE.search(masked[:v_start]):
+            return None, "the final sentence does not end with a value or state a conclusion"
+        return sentence[c_start:v_end].strip(), ""
+    return None, "the final sentence only rejects values"
 
 
 def quoted_phrase(text: str, begin: int, answer: str, after: str) -> bool:
     """Whether the answer phrase at ``text[begin:]`` reports, supposes, asks or doubts its value."""
-    before = text[max(0, begin - CONTEXT_CHARS):begin]
+    before = text[max(0, begin - CONTEXT_CHARS) : begin]
     cut = max((m.end() for m in _BOUNDARY_RE.finditer(_masked(before))), default=0)
     if _QUOTED_RE.search(before[cut:]):
         return True
-    if answer.rstrip().endswith("?"):
+    if answer.rstrip().endswith("?") or _NEGATED_ANSWER_RE.match(answer):
         return True
     sentence_rest = re.split(r"(?<=[.!])\s|\n", after, maxsplit=1)[0]
     return bool(_DOUBT_AFTER_PHRASE_RE.search(sentence_rest) or _DOUBT_AFTER_PHRASE_RE.search(answer))
@@ -161,10 +213,8 @@ def quoted_phrase(text: str, begin: int, answer: str, after: str) -> bool:
 
 def explicit_correction(text: str) -> bool:
     """Whether ``text`` retracts what came before it explicitly and without hedging ("I made an error")."""
-    for m in _CORRECTION_RE.finditer(text):
-        if not _TENTATIVE_RE.search(text[max(0, m.start() - 60):m.start()]):
-            return True
-    return False
+    starts = [m.start() for m in _CORRECTION_RE.finditer(text)]
+    return any(not _TENTATIVE_RE.search(text[max(0, i - 60) : i]) for i in starts)
 
 
 def marked_final(prefix: str) -> bool:

@@ -43,7 +43,7 @@ def is_value(part: str) -> bool:
 
 
 def trailing_alternative(after: str) -> str | None:
-    """A second answer offered right after the answer ("\\boxed{3} (or possibly 4)", "3. Or maybe 4", "3 and also 4")."""
+    """A second answer offered right after the answer ("\\boxed{3} (or possibly 4)", "3. Or maybe 4", "3 and 4")."""
     m = _TRAILING_RE.match(after[:200])
     if m is None:
         return None
@@ -53,7 +53,7 @@ def trailing_alternative(after: str) -> str | None:
     start = re.search(r"[\d$\\(\[{-]", alt)
     if start is None:
         return None
-    alt = alt[start.start():].lstrip("$ ")
+    alt = alt[start.start() :].lstrip("$ ")
     if m.group("join").lower() != "or" and not is_value(alt):
         return None  # "\\boxed{5} and 6 is the other root of the auxiliary equation"
     return alt
@@ -69,7 +69,7 @@ def split_alternatives(answer: str) -> tuple[list[str], bool]:
             return parts, False
     numbers = list(_NUMBER_RE.finditer(stripped))
     if len(numbers) >= 3:
-        gaps = [stripped[a.end():b.start()] for a, b in itertools.pairwise(numbers)]
+        gaps = [stripped[a.end() : b.start()] for a, b in itertools.pairwise(numbers)]
         if all(_LIST_SEP_RE.match(g) for g in gaps):
             return [m.group() for m in numbers], True
     if _AND_RE.search(stripped):
@@ -85,5 +85,5 @@ def unwrap_math(text: str) -> str:
     text = text.strip()
     for left, right in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
         if text.startswith(left) and text.endswith(right) and len(text) > len(left) + len(right):
-            return text[len(left):-len(right)].strip()
+            return text[len(left) : -len(right)].strip()
     return text

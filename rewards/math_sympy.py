@@ -60,8 +60,15 @@ def boxed(latex: str) -> str:
 
 def mv_equal(gold: Sequence[Any] | Any, answer: Sequence[Any] | Any, rounding: int, precision: int) -> bool:
     """math-verify's verify without its signal-based timeout; errors in a comparison count as unequal."""
-    return bool(verify(gold, answer, float_rounding=rounding, numeric_precision=precision,  # type: ignore[arg-type]
-                       timeout_seconds=None))
+    return bool(
+        verify(
+            gold,
+            answer,
+            float_rounding=rounding,
+            numeric_precision=precision,  # type: ignore[arg-type]
+            timeout_seconds=None,
+        )
+    )
 
 
 def value_of(parsed: Sequence[Any]) -> Any:
@@ -82,8 +89,12 @@ def as_set(expr: Any) -> Any:
         return Tuple(*list(expr))
     if isinstance(expr, Eq) and isinstance(expr.rhs, sympy.Set) and isinstance(expr.lhs, Symbol):
         return expr.rhs
-    if isinstance(expr, sympy.FiniteSet) and expr.args and all(isinstance(a, Relational) for a in expr.args) \
-            and len(expr.free_symbols) == 1:  # "x >= 2 and x < 5", parsed as a set of two conditions
+    if (
+        isinstance(expr, sympy.FiniteSet)
+        and expr.args
+        and all(isinstance(a, Relational) for a in expr.args)
+        and len(expr.free_symbols) == 1
+    ):  # "x >= 2 and x < 5", parsed as a set of two conditions
         expr = And(*expr.args)
     if isinstance(expr, (Relational, And)) and len(expr.free_symbols) == 1:
         try:
@@ -99,7 +110,7 @@ def first(parsed: list[Any]) -> Any:
 
 
 def union_of(alternatives: Sequence[str]) -> Any:
-    """"x < 0 or x > 1" as one set (the union of each alternative's solution set), or None."""
+    """ "x < 0 or x > 1" as one set (the union of each alternative's solution set), or None."""
     sets = [as_set(first(mv_parse(boxed(alt)))) for alt in alternatives]
     if any(s is None or not isinstance(s, sympy.Set) for s in sets):
         return None
@@ -107,7 +118,7 @@ def union_of(alternatives: Sequence[str]) -> Any:
 
 
 def solution_set(alternatives: Sequence[str]) -> Any:
-    """"x = -1 or x = 5" as the set {-1, 5} (each alternative's value, or its right-hand side), or None."""
+    """ "x = -1 or x = 5" as the set {-1, 5} (each alternative's value, or its right-hand side), or None."""
     values = []
     for alt in alternatives:
         value = first(mv_parse(boxed(alt) if is_value(alt) else alt))

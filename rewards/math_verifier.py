@@ -122,11 +122,13 @@ def math(item: Item, params: MathParams) -> Verdict:
     if len(item.completion) > params.max_completion_chars:
         return _checked_reference(ref, params) or _unevaluable(
             f"completion of {len(item.completion)} chars exceeds max_completion_chars={params.max_completion_chars}",
-            None)
+            None,
+        )
     ex = extract(item.completion, params.extract)
     if ex.kind == "none":
         return _checked_reference(ref, params) or Verdict.ok(
-            0.0, f"no answer extracted ({ex.note})", extracted=None, rule="extraction")
+            0.0, f"no answer extracted ({ex.note})", extracted=None, rule="extraction"
+        )
     too_big = _size_problem(ex, params)
     if too_big:
         return _checked_reference(ref, params) or _unevaluable(f"extracted answer {too_big}", ex.shown)
@@ -136,8 +138,11 @@ def math(item: Item, params: MathParams) -> Verdict:
             return _judge(ex, ref, params, stage)
     except DeadlineExceeded:
         if stage[0] == "reference":
-            return Verdict.fail(Status.TIMEOUT, f"math: parsing the reference {ref[:80]!r} took over "
-                                                f"{params.timeout_s:g}s", extracted=ex.shown)
+            return Verdict.fail(
+                Status.TIMEOUT,
+                f"math: parsing the reference {ref[:80]!r} took over {params.timeout_s:g}s",
+                extracted=ex.shown,
+            )
         return _unevaluable(f"comparing {ex.shown!r} with the reference took over {params.timeout_s:g}s", ex.shown)
     except RecursionError:
         if stage[0] == "reference":
@@ -217,8 +222,9 @@ def _judge(ex: Extraction, ref: str, params: MathParams, stage: list[str]) -> Ve
         if roots is not None and mv_equal(gold.parsed, [roots], params.float_rounding, params.numeric_precision):
             answer = Side(str(roots), [roots])
             shown = " or ".join(ex.alternatives)
-            return _verdict(True, "alternatives joined by 'or' read as the set of solutions", ex, shown, gold.latex,
-                            answer, gold)
+            return _verdict(
+                True, "alternatives joined by 'or' read as the set of solutions", ex, shown, gold.latex, answer, gold
+            )
     alternatives = _alternatives(ex, distinct, gold, multi)
     if alternatives:
         return _judge_alternatives(alternatives, ex, gold, params)

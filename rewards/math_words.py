@@ -11,12 +11,28 @@ from __future__ import annotations
 import re
 
 _UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
 }
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-         "ninety": 90}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _SIGN = {"minus": -1, "negative": -1}
 _WORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES, "and", "a"], key=len, reverse=True))
@@ -69,7 +85,7 @@ def digits_for_words(answer: str) -> str | None:
     value = words_value(words)
     if value is None or not words:
         return None
-    rest = text[m.start("words") + len(words):]
+    rest = text[m.start("words") + len(words) :]
     if re.match(r"^\s*(?:[/-]|and\s+a\s+half|halves|thirds|quarters|fourths|fifths)", rest, re.IGNORECASE):
         return None  # fractions in words ("two thirds") are not integers
     sign = -1 if m.group("sign") else 1

@@ -25,10 +25,18 @@ EXTRACTION = [
     # (completion, reference, score, reason fragment)
     (R1 + "So the product is $\\boxed{42}$.", "42", 1.0, "extracted '42' (boxed)"),
     ("6 * 7 = 42, so \\fbox{42} is the answer.", "42", 1.0, "extracted '42' (boxed)"),
-    ("First I got $\\boxed{41}$, no wait: 6*7 = 42.\n\nFinal Answer: The final answer is $42$. I hope it is correct.",
-     "42", 0.0, "extracted '41' (boxed)"),
-    ("Multiplying, 6 * 7 = 42.\n\nFinal Answer: The final answer is $42$. I hope it is correct.", "42", 1.0,
-     "(phrase)"),
+    (
+        "First I got $\\boxed{41}$, no wait: 6*7 = 42.\n\nFinal Answer: The final answer is $42$. I hope it is correct.",
+        "42",
+        0.0,
+        "extracted '41' (boxed)",
+    ),
+    (
+        "Multiplying, 6 * 7 = 42.\n\nFinal Answer: The final answer is $42$. I hope it is correct.",
+        "42",
+        1.0,
+        "(phrase)",
+    ),
     ("We add 40 and 2.\nThe answer is 42.", "42", 1.0, "(phrase)"),
     ("Answer: $\\frac{1}{2}$", "0.5", 1.0, "(phrase)"),
     ("The largest $n$ is 34.\n\nFinal Answer: The largest $n$ is 34.", "34", 1.0, "(phrase)"),
@@ -56,8 +64,9 @@ EXTRACTION = [
 
 
 @pytest.mark.parametrize(("completion", "reference", "expected", "fragment"), EXTRACTION)
-def test_completion_shape_yields_expected_score_and_reason(completion: str, reference: str, expected: float,
-                                                          fragment: str) -> None:
+def test_completion_shape_yields_expected_score_and_reason(
+    completion: str, reference: str, expected: float, fragment: str
+) -> None:
     verdict = judge(completion, reference)
     assert verdict.status is Status.OK
     assert verdict.score == expected, verdict.reason
@@ -152,9 +161,9 @@ STATUSES = [
 
 
 @pytest.mark.parametrize(("completion", "reference", "params", "status", "fragment"), STATUSES)
-def test_unjudgeable_reference_yields_error_status_without_score(completion: str, reference: object,
-                                                                params: dict[str, object], status: Status,
-                                                                fragment: str) -> None:
+def test_unjudgeable_reference_yields_error_status_without_score(
+    completion: str, reference: object, params: dict[str, object], status: Status, fragment: str
+) -> None:
     verdict = judge(completion, reference, **params)
     assert verdict.status is status
     assert verdict.score is None
@@ -179,8 +188,9 @@ UNEVALUABLE_ANSWERS = [
 
 
 @pytest.mark.parametrize(("completion", "reference", "params", "fragment"), UNEVALUABLE_ANSWERS)
-def test_unevaluable_answer_yields_judged_0(completion: str, reference: object, params: dict[str, object],
-                                           fragment: str) -> None:
+def test_unevaluable_answer_yields_judged_0(
+    completion: str, reference: object, params: dict[str, object], fragment: str
+) -> None:
     verdict = judge(completion, reference, **params)
     assert (verdict.status, verdict.score) == (Status.OK, 0.0), verdict.reason
     assert fragment in verdict.reason
@@ -229,8 +239,12 @@ def test_recursion_in_answer_parser_yields_judged_0(monkeypatch: pytest.MonkeyPa
 
 
 def test_call_off_the_main_thread_yields_same_verdicts() -> None:
-    cases = [("So $\\boxed{\\frac{x^2-1}{x-1}}$ for $x \\ne 1$.", "x+1"), ("So $\\boxed{(-1, 1)}$.", "\\{x|-1<x<1\\}"),
-             ("\\boxed{41} or \\boxed{42}", "42"), ("So \\boxed{10^{10^{10^{10}}}}", "42")]
+    cases = [
+        ("So $\\boxed{\\frac{x^2-1}{x-1}}$ for $x \\ne 1$.", "x+1"),
+        ("So $\\boxed{(-1, 1)}$.", "\\{x|-1<x<1\\}"),
+        ("\\boxed{41} or \\boxed{42}", "42"),
+        ("So \\boxed{10^{10^{10^{10}}}}", "42"),
+    ]
     on_main = [judge(c, r) for c, r in cases]
     with ThreadPoolExecutor(max_workers=2) as pool:
         off_main = list(pool.map(lambda cr: judge(*cr), cases))
