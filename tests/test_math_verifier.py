@@ -26,7 +26,8 @@ EXTRACTION = [
     (R1 + "So the product is $\\boxed{42}$.", "42", 1.0, "extracted '42' (boxed)"),
     ("6 * 7 = 42, so \\fbox{42} is the answer.", "42", 1.0, "extracted '42' (boxed)"),
     (
-        "First I got $\\boxed{41}$, no wait: 6*7 = 42.\n\nFinal Answer: The final answer is $42$. I hope it is correct.",
+        "First I got $\\boxed{41}$, no wait: 6*7 = 42.\n\n"
+        "Final Answer: The final answer is $42$. I hope it is correct.",
         "42",
         0.0,
         "extracted '41' (boxed)",
