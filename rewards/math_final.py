@@ -31,10 +31,11 @@ _TRAILER_RE = re.compile(
     re.IGNORECASE,
 )
 _MATH_SPAN_RE = re.compile(
-    r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|\$[^$]*\$|\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.DOTALL
+    r"(?<!\\)\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|(?<!\\)\$(?:[^$\\]|\\.)*\$|\\begin\{(\w+\*?)\}.*?\\end\{\1\}",
+    re.DOTALL,
 )
 _BOUNDARY_RE = re.compile(r"[.!?](?=\s|$)|\n")
-_NUMBER_RE = re.compile(r"(?<![\w.])-?(?:\d[\d,.]*|\.\d+)(?:/\d+)?(?:\s*\\?%)?|\\(?:[dt]?frac|sqrt|pi)(?![a-zA-Z])")
+_NUMBER_RE = re.compile(r"(?<![\w.])-?(?:\d[\d,.]*|\.\d+)(?:/\d+)?(?:\s*\\?%)?|-?\\(?:[dt]?frac|sqrt|pi)(?![a-zA-Z])")
 _CLAUSE_RE = re.compile(r"[,;:]|\b(?:but|however|though|although|whereas|while|since|because|which)\b", re.IGNORECASE)
 # Where an explanation of a stated value starts: "10 (4 + 3 + 2 + 1)", "10, as computed", "10 for d = 1, 2".
 _EXPLANATION_RE = re.compile(
@@ -44,6 +45,10 @@ _EXPLANATION_RE = re.compile(
 _NEGATED_RE = re.compile(r"\b(?:not|rather\s+than|instead\s+of|never)\s*$", re.IGNORECASE)
 # Between two tokens of one value: operators, brackets, list commas ("4 + 3 = 7", "\\frac{10}{9}", "1, 2, 3").
 _JOIN_RE = re.compile(r"(?:[\s+\-*/=^<>(){}\[\],]|\\(?:cdot|times|div|pm|le|ge|leq|geq)(?![a-zA-Z]))*")
+_CHAIN_RE = re.compile(
+    r"\s*[,;]?\s*(?:\b(?:or|and|either|and\s+also|as\s+well\s+as|and/or)\b|\\text\s*\{\s*(?:or|and)\s*\})\s*",
+    re.IGNORECASE,
+)
 _ASIDE_RE = re.compile(r"\s\(")  # "10 (4 + 3 + 2 + 1)": a parenthetical aside, not one expression
 _ASSIGNED_RE = re.compile(r"(?<![A-Za-z])[A-Za-z](?:_\{?\w+\}?)?\s*=\s*$")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*")
@@ -195,7 +200,10 @@ def _stated_value(sentence: str) -> tuple[str | None, str]:
         )
         if len(_WORD_RE.findall(trailing)) > MAX_TRAILING_WORDS and not _CONCLUSION_RE.search(masked[:v_start]):
             return None, "the final sentence does not end with a value or state a conclusion"
-        return sentence[c_start:v_end].strip(), ""
+        first = len(kept) - 1
+        while first > 0 and _CHAIN_RE.fullmatch(masked, kept[first - 1][1], kept[first][0]):
+            first -= 1  # "x = -1 or x = 5", "x = 2 and y = 3": the values offered together
+        return sentence[kept[first][0] : v_end].strip(), ""
     return None, "the final sentence only rejects values"
 
 

@@ -64,7 +64,7 @@ def split_alternatives(answer: str) -> tuple[list[str], bool]:
     stripped = unwrap_math(answer)
     if _OR_RE.search(stripped):
         parts = [p.strip(" ,;$\\") for p in _OR_RE.split(stripped)]
-        parts = [p for p in parts if p and not p.lower().startswith("equivalently")]
+        parts = [digits_for_words(p) or p for p in parts if p and not p.lower().startswith("equivalently")]
         if len(parts) > 1:
             return parts, False
     numbers = list(_NUMBER_RE.finditer(stripped))
@@ -76,7 +76,7 @@ def split_alternatives(answer: str) -> tuple[list[str], bool]:
         parts = [p.strip(" ,;$\\") for p in _AND_RE.split(stripped)]
         parts = [p for p in parts if p]
         if len(parts) > 1 and all(is_value(p) for p in parts):
-            return parts, True
+            return [digits_for_words(p) or p for p in parts], True
     return [], False
 
 

@@ -117,14 +117,13 @@ def union_of(alternatives: Sequence[str]) -> Any:
     return sympy.Union(*sets)
 
 
-def solution_set(alternatives: Sequence[str]) -> Any:
-    """ "x = -1 or x = 5" as the set {-1, 5} (each alternative's value, or its right-hand side), or None."""
-    values = []
+def solution_sets(alternatives: Sequence[str]) -> list[Any]:
+    """ "x = -1 or x = 5" read as a set: as written ({x = -1, x = 5}) and by values ({-1, 5}); [] if unreadable."""
+    written, values = [], []
     for alt in alternatives:
         value = first(mv_parse(boxed(alt) if is_value(alt) else alt))
-        if isinstance(value, Eq) and isinstance(value.lhs, Symbol):
-            value = value.rhs
-        if not isinstance(value, sympy.Expr):
-            return None
-        values.append(value)
-    return sympy.FiniteSet(*values)
+        if not isinstance(value, (sympy.Expr, Eq)):
+            return []
+        written.append(value)
+        values.append(value.rhs if isinstance(value, Eq) and isinstance(value.lhs, Symbol) else value)
+    return [sympy.FiniteSet(*written), sympy.FiniteSet(*values)]

@@ -22,7 +22,7 @@ from rewards.math_extract import Extraction, extract, find_boxes
 from rewards.math_guard import complexity_problem
 from rewards.math_normalize import clean, fast_compare, strip_math_delims, unicode_to_latex
 from rewards.math_rules import rule_decimal_comma
-from rewards.math_sympy import Side, boxed, is_multi, mv_equal, mv_parse, solution_set, union_of, value_of
+from rewards.math_sympy import Side, boxed, is_multi, mv_equal, mv_parse, solution_sets, union_of, value_of
 from rewards.registry import verifier
 from rewards.verdict import Status, Verdict
 
@@ -217,14 +217,12 @@ def _judge(ex: Extraction, ref: str, params: MathParams, stage: list[str]) -> Ve
                 Side(str(union), [union]),
                 gold,
             )
-    if ex.alternatives and not ex.listed and multi:
-        roots = solution_set(ex.alternatives)
-        if roots is not None and mv_equal(gold.parsed, [roots], params.float_rounding, params.numeric_precision):
-            answer = Side(str(roots), [roots])
-            shown = " or ".join(ex.alternatives)
-            return _verdict(
-                True, "alternatives joined by 'or' read as the set of solutions", ex, shown, gold.latex, answer, gold
-            )
+    if ex.alternatives and multi:
+        for roots in solution_sets(ex.alternatives):
+            if mv_equal(gold.parsed, [roots], params.float_rounding, params.numeric_precision):
+                shown, joined = " or ".join(ex.alternatives), "and" if ex.listed else "or"
+                rule = f"values joined by '{joined}' read as the set of solutions"
+                return _verdict(True, rule, ex, shown, gold.latex, Side(str(roots), [roots]), gold)
     alternatives = _alternatives(ex, distinct, gold, multi)
     if alternatives:
         return _judge_alternatives(alternatives, ex, gold, params)

@@ -237,6 +237,12 @@ FORMS = [
     ("So $\\boxed{e^{i\\pi}}$.", "1", 0.0),
     ("So $\\boxed{i^2}$.", "-1", 1.0),
     ("So $\\boxed{x^2}$.", "-1", 0.0),
+    ("The answer is 2 and 3.", "2, 3", 1.0),
+    ("So x = 2 and y = 3.", "x=2, y=3", 1.0),
+    ("The answer is 7 or seven.", "7", 1.0),
+    ("Thus, the total is $\\$7$.", "7", 1.0),
+    ("#### 7", "7", 1.0),
+    ("So the value is $-\\frac{10}{9}$.", "-10/9", 1.0),
 ]
 
 
