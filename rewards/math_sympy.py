@@ -20,6 +20,7 @@ from sympy.core.relational import Relational
 from sympy.logic.boolalg import And
 
 from rewards.math_hedge import is_value
+from rewards.math_parse_speed import sll_first
 from rewards.math_normalize import strip_math_delims, strip_qualifier, unicode_to_latex
 
 # Its warnings about the disabled timeouts, and its per-comparison logs, are noise for us.
@@ -48,7 +49,8 @@ def mv_parse(latex: str) -> list[Any]:
 @lru_cache(maxsize=4096)
 def _parse_cached(latex: str) -> tuple[Any, ...]:
     # A GRPO group repeats one reference and a few answers; sympy objects are immutable.
-    return tuple(parse(latex, parsing_timeout=None))  # type: ignore[arg-type]
+    with sll_first():
+        return tuple(parse(latex, parsing_timeout=None))  # type: ignore[arg-type]
 
 
 def boxed(latex: str) -> str:
