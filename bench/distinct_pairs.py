@@ -99,12 +99,29 @@ def _choice(r: random.Random) -> tuple[str, str, str]:
     return f"\\text{{({letter})}}", f"({letter})", "(" + r.choice([c for c in "ABCDE" if c != letter]) + ")"
 
 
-SHAPES: tuple[Shape, ...] = (_int, _decimal, _fraction, _root, _pi, _interval, _set, _tuple, _poly, _equation,
-                             _percent, _degrees, _complex, _scientific, _matrix, _choice)
+SHAPES: tuple[Shape, ...] = (
+    _int,
+    _decimal,
+    _fraction,
+    _root,
+    _pi,
+    _interval,
+    _set,
+    _tuple,
+    _poly,
+    _equation,
+    _percent,
+    _degrees,
+    _complex,
+    _scientific,
+    _matrix,
+    _choice,
+)
 
 
 def distinct_pairs(n: int = 500, seed: int = 0, reasoning_chars: int = 0) -> list[Sample]:
-    """``n`` pairs, each with its own numbers; ``reasoning_chars`` pads the reasoning (long R1-style traces)."""
+    """``n`` pairs, each with its own numbers; ``reasoning_chars`` (a mean: each trace draws a quarter to twice
+    it) pads the reasoning into long R1-style traces."""
     rng = random.Random(seed)
     out: list[Sample] = []
     seen: set[tuple[str, str]] = set()
@@ -112,9 +129,12 @@ def distinct_pairs(n: int = 500, seed: int = 0, reasoning_chars: int = 0) -> lis
         gold, right, wrong = rng.choice(SHAPES)(rng)
         answer = right if rng.random() < 0.5 else wrong
         steps = " ".join(rng.sample(REASONING, k=rng.randint(2, 4)))
-        while len(steps) < reasoning_chars:
-            steps += "\n\n" + " ".join(rng.sample(REASONING, k=3)) + f" Checking: {rng.randint(2, 99)} * " \
+        target = rng.randint(reasoning_chars // 4, 2 * reasoning_chars) if reasoning_chars else 0
+        while len(steps) < target:
+            steps += (
+                "\n\n" + " ".join(rng.sample(REASONING, k=3)) + f" Checking: {rng.randint(2, 99)} * "
                 f"{rng.randint(2, 99)} is what we had, so the {rng.choice(['sum', 'count', 'bound'])} stands."
+            )
         closing = rng.choice(CLOSINGS).format(a=answer)
         think = "<think>\n" if "</think>" in closing else ""
         completion = f"{think}{steps}\n\n{closing}"

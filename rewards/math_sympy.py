@@ -20,8 +20,8 @@ from sympy.core.relational import Relational
 from sympy.logic.boolalg import And
 
 from rewards.math_hedge import is_value
-from rewards.math_parse_speed import sll_first
 from rewards.math_normalize import strip_math_delims, strip_qualifier, unicode_to_latex
+from rewards.math_parse_speed import sll_first
 
 # Its warnings about the disabled timeouts, and its per-comparison logs, are noise for us.
 logging.getLogger("math_verify").setLevel(logging.ERROR)
