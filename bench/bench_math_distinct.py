@@ -89,23 +89,29 @@ def report(title: str, n: int, seq: list[float], pool: list[float], ours: list[f
         )
 
 
+def compare(pairs: int, reasoning_chars: int, name: str) -> None:
+    """Both rounds for all three contenders, then the report (ratios from this one run)."""
+    cold, warm = rounds(pairs, reasoning_chars)
+    # Pool first and rlvr second: both fork from this process while it has parsed nothing yet
+    pool = pool_rounds(cold, warm)
+    ours, rewards = rlvr_rounds(cold, warm)
+    seq, baseline = sequential_rounds(cold, warm)
+    sizes = sorted(len(s.completion) for s in cold + warm)
+    title = f"{name}: {pairs} per round, completions of {sizes[0]}-{sizes[-1]} chars (median {sizes[len(sizes) // 2]})"
+    report(title, pairs, seq, pool, ours)
+    differ = sum(1 for x, y in zip(baseline, rewards, strict=True) if y is None or x != y)
+    print(
+        f"  verdicts differing from math-verify: {differ}/{len(rewards)}; not judged by rlvr: "
+        f"{sum(r is None for r in rewards)}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=500)
     parser.add_argument("--reasoning-chars", type=int, default=0)
     args = parser.parse_args()
-    cold, warm = rounds(args.pairs, args.reasoning_chars)
-    # Pool first and rlvr second: both fork from this process while it has parsed nothing yet
-    pool = pool_rounds(cold, warm)
-    ours, rewards = rlvr_rounds(cold, warm)
-    seq, baseline = sequential_rounds(cold, warm)
-    chars = sum(len(s.completion) for s in cold + warm) // (2 * args.pairs)
-    report(f"math distinct pairs: {args.pairs} per round, completions of ~{chars} chars", args.pairs, seq, pool, ours)
-    differ = sum(1 for x, y in zip(baseline, rewards, strict=True) if y is None or x != y)
-    print(
-        f"  verdicts differing from math-verify: {differ}/{len(rewards)}; "
-        f"not judged by rlvr: {sum(r is None for r in rewards)}"
-    )
+    compare(args.pairs, args.reasoning_chars, "math distinct pairs")
 
 
 if __name__ == "__main__":
