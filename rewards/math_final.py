@@ -72,6 +72,14 @@ _CONCLUSION_RE = re.compile(
     r"probability|area|volume|length|answer)\s+(?:is|are|equals|will\s+be))\b",
     re.IGNORECASE,
 )
+# Words that state a value: a value after two or more prose words needs one of them ("qwe asd 42" states nothing).
+_ASSERTION_RE = re.compile(
+    r"\b(?:is|are|was|were|be|it's|that's|equals?|gives?|gave|get|gets|got|obtain|obtained|find|found|have|has|"
+    r"makes?|becomes?|yields?|comes\s+to|totals?|answer|result|solution|therefore|thus|hence|so|then|finally)\b|"
+    r"=|'s\b",
+    re.IGNORECASE,
+)
+MIN_UNSTATED_WORDS = 2
 # Reported answers (a speech verb anywhere in the phrase's sentence before "the answer is"), and
 # supposed or asked ones (a hypothetical right before it).
 _QUOTED_RE = re.compile(
@@ -195,6 +203,9 @@ def _stated_value(sentence: str) -> tuple[str | None, str]:
         before = sentence[scope:v_start]
         if _DOUBT_AFTER_RE.search(sentence[v_end:]) or _DOUBT_BEFORE_RE.search(before):
             return None, "the final value is questioned, doubted or quoted, not stated"
+        lead = masked[c_start:kept[0][0]]
+        if len(_WORD_RE.findall(lead)) >= MIN_UNSTATED_WORDS and not _ASSERTION_RE.search(masked[:kept[0][0]]):
+            return None, "the final sentence states no value (no 'is', '=', 'we get', 'therefore'...)"
         trailing = sentence[v_end:cut] + " ".join(
             sentence[a:b] for a, b in clauses if a > v_end and not _EXPLANATION_RE.match(masked, a)
         )

@@ -8,7 +8,6 @@ Inputs that would hang sympy get ``too_large``/``timeout`` verdicts, never a cra
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -32,8 +31,6 @@ DEFAULT_MAX_ANSWER_CHARS = 2_000
 DEFAULT_TIMEOUT_S = 5.0
 MAX_ALTERNATIVES = 8
 MAX_REFERENCE_CHARS = 20_000
-# A deadline overrun is the answer's doing when it burned at least this share of the deadline in CPU.
-CPU_SHARE_OF_DEADLINE = 0.5
 _HEDGE_WORD_RE = re.compile(r"\b(?:or|either)\b", re.IGNORECASE)
 _CONTAINERS = (sympy.Tuple, sympy.Set, sympy.MatrixBase)
 
@@ -136,26 +133,18 @@ def math(item: Item, params: MathParams) -> Verdict:
     if too_big:
         return _checked_reference(ref, params) or _unevaluable(f"extracted answer {too_big}", ex.shown)
     stage = ["reference"]
-    cpu_started = time.process_time()
     try:
         with deadline(params.timeout_s):
             return _judge(ex, ref, params, stage)
-    except DeadlineExceeded:
-        cpu = time.process_time() - cpu_started
+    except DeadlineExceeded:  # CPU time (math_deadline): the work's own cost, never the machine's load
         if stage[0] == "reference":
             return Verdict.fail(
                 Status.TIMEOUT,
-                f"math: parsing the reference {ref[:80]!r} took over {params.timeout_s:g}s",
-                extracted=ex.shown,
-            )
-        if cpu < CPU_SHARE_OF_DEADLINE * params.timeout_s:  # the wall clock ran out, not the answer's work
-            return Verdict.fail(
-                Status.TIMEOUT,
-                f"math: the machine was too busy: {cpu:.2f}s of CPU in the {params.timeout_s:g}s deadline",
+                f"math: parsing the reference {ref[:80]!r} took over {params.timeout_s:g}s of CPU",
                 extracted=ex.shown,
             )
         return _unevaluable(
-            f"comparing {ex.shown!r} with the reference took over {params.timeout_s:g}s ({cpu:.2f}s of CPU)", ex.shown
+            f"comparing {ex.shown!r} with the reference took over {params.timeout_s:g}s of CPU", ex.shown
         )
     except RecursionError:
         if stage[0] == "reference":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -229,18 +228,6 @@ def test_slow_answer_past_deadline_yields_judged_0(monkeypatch: pytest.MonkeyPat
     verdict = judge("So $\\boxed{\\frac{x^2-1}{x-1}}$.", "x+1", timeout_s=0.2)
     assert (verdict.status, verdict.score) == (Status.OK, 0.0)
     assert "took over" in verdict.reason
-
-
-def _sleep(*args: object) -> tuple[bool, str]:
-    time.sleep(5)  # a comparison held up by a busy machine: wall-clock time passes, no CPU is used
-    return True, "never reached"
-
-
-def test_deadline_passed_on_a_busy_machine_yields_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(math_verifier, "compare", _sleep)
-    verdict = judge("So $\\boxed{\\frac{x^2-1}{x-1}}$.", "x+1", timeout_s=0.2)
-    assert (verdict.status, verdict.score) == (Status.TIMEOUT, None)
-    assert "too busy" in verdict.reason
 
 
 def test_recursion_in_answer_parser_yields_judged_0(monkeypatch: pytest.MonkeyPatch) -> None:
