@@ -82,6 +82,10 @@ FINAL_BARE = [
     (COT_COUNT, "10 is the answer.", "10"),
     (COT_COUNT, "Therefore, $n = 10$.", "10"),
     (COT_COUNT, "The count is 10 if we do not distinguish order.", "10"),
+    (COT_COUNT, "It's 10.", "10"),
+    (COT_COUNT, "10", "10"),
+    (COT_COUNT, "Count: 10", "10"),
+    (COT_COUNT, "That makes 10 sequences.", "10"),
 ]
 
 
@@ -105,6 +109,8 @@ NOT_FINAL = [
     (COT_GEOMETRY, "Suppose the area is 4pi and see what happens to r.", "4\\pi"),
     ("", "qx zz lorem 7 ipsum dolor sit amet kk vv", "7"),
     ("", "asdf 7 7 7 jkl qwerty uiop zxcv bnm", "7"),
+    ("", "qwe asd zxc 7", "7"),
+    ("", "lorem ipsum dolor sit amet 7.", "7"),
     (COT_COUNT, "Let me think about it more. There are several cases to consider and I am not done yet", "10"),
     (COT_COUNT, "The answer is not 10.", "10"),
     (COT_COUNT, "Hmm, is it 10 or 11?", "10"),
