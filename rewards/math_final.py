@@ -2,11 +2,12 @@
 
 Pure string rules, shared by the extraction paths of :mod:`rewards.math_extract`:
 
-- A **bare** value (no box, no answer phrase) counts only when it is the last value of the
-  completion's final sentence (R1-style traces end with their answer), that sentence is not a
-  question, nothing in the value's clause doubts, rejects, supposes or quotes it, and either the
-  sentence ends with the value (a few unit words may follow) or it is stated as a conclusion
-  ("Therefore, there are 12 sequences ...").
+- A **bare** value (no box, no answer phrase) counts only in the completion's final sentence
+  (R1-style traces end with their answer), which is not a question: the last value of its
+  last clause that neither explains ("as computed above", "(4 + 3 + 2 + 1)") nor rejects
+  ("10, not 20") — provided nothing doubts, supposes or quotes it, the sentence states it
+  ("is", "=", "we get", "therefore"... once two or more words precede it), and it ends the
+  sentence (a few unit words may follow) or the sentence is a conclusion.
 - An **answer phrase** ("the answer is N") does not count when its sentence reports someone
   else's answer ("the statement says the answer is N"), supposes it, asks it, or doubts it right
   after ("..., but checking it I get ...").
@@ -20,7 +21,6 @@ from __future__ import annotations
 import re
 
 MAX_TRAILING_WORDS = 3
-MAX_NEGATED_VALUES = 3
 MAX_SKIPPED_SENTENCES = 2
 MAX_SKIPPED_WORDS = 8
 CONTEXT_CHARS = 300
