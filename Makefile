@@ -16,7 +16,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[server,dev,ray]'
+	$(PY) -m pip install --quiet -e '.[server,dev,ray,gym]'
 	touch $(STAMP)
 
 serve: install

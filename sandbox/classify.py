@@ -48,6 +48,8 @@ class Outcome:
     stderr: bytes
     oom_kills: int = 0
     pids_refused: int = 0
+    peer_signal: int | None = None
+    """The signal that ended the step's peer (the solution behind a judge harness), if one did."""
 
 
 def classify(outcome: Outcome, policy: Policy, cgroup: bool = True) -> Limit | None:
@@ -60,10 +62,11 @@ def classify(outcome: Outcome, policy: Policy, cgroup: bool = True) -> Limit | N
         return "memory"
     if outcome.pids_refused:
         return "processes"
-    if outcome.signal == signal.SIGXFSZ:
+    signals = (outcome.signal, outcome.peer_signal)
+    if signal.SIGXFSZ in signals:
         return "file_size"
     if (
-        outcome.signal == signal.SIGXCPU
+        signal.SIGXCPU in signals
         or cpu > policy.cpu_time_s
         or (outcome.signal == signal.SIGKILL and cpu >= math.ceil(policy.cpu_time_s))
     ):

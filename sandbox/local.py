@@ -1,8 +1,9 @@
 """The ``local`` backend: bubblewrap namespaces + rlimits (+ cgroups where the host allows).
 
-One bubblewrap sandbox per job; inside it a small runner forks each step with its own
-rlimits and kills every leftover process after it (see ``sandbox/_runner.py``), so a
-job pays one sandbox start however many tests it has. stdin, stdout and stderr are
+One bubblewrap sandbox per job; inside it a small runner (the sandbox's PID 1) runs each
+step in user, pid, mount and IPC namespaces of its own under its rlimits (see
+``sandbox/_runner.py``), so a job pays one sandbox start however many tests it has, and
+no step can reach the runner, another step, or anything of the host. stdin, stdout and stderr are
 memfds passed to the runner (never host pipes that could fill up); output beyond the cap is
 reported as ``limit="output"`` with ``stdout_truncated``: the runner drains the
 program's pipes into them and stops the program at the cap.
@@ -28,19 +29,20 @@ from sandbox import bwrap
 from sandbox.backend import Job, Step, StepResult
 from sandbox.cgroups import JobCgroup, Usage
 from sandbox.classify import Outcome, step_result
-from sandbox.errors import BackendUnavailable, SandboxError
+from sandbox.errors import BackendUnavailable, Cancelled, SandboxError
 from sandbox.policy import Policy
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PYTHON = "/usr/bin/python3"
-RUNNER_TASKS = 3  # the namespace's init and the runner's root and server, besides the program's own tasks
+RUNNER_TASKS = 5  # the runner, and a keeper and an init for the program and for its peer
 RUNNER_MEMORY_BYTES = 64 << 20
 MAX_OPEN_FILES = 512
 MAX_STACK_BYTES = 256 << 20
 FALLBACK_STACK_BYTES = 8 << 20
 MIN_TMPFS_BYTES = 64 << 20
 HOST_GRACE_S = 5.0
+CANCEL_POLL_S = 0.05
 DRAIN_LIMIT_S = 60.0
 MARSHAL_VERSION = 4  # what the runner speaks: see sandbox/_runner.py
 
@@ -143,11 +145,13 @@ class _JobRun:
         self.usage = Usage(0, 0) if self.cgroup is None else self.cgroup.usage()
 
     def _start(self) -> bwrap.Sandbox:
-        biggest_file = max((s.policy.max_file_bytes for s in self.job.steps), default=0)
         attach = self.cgroup.attach if self.cgroup is not None else None
-        return bwrap.start(
-            self.backend._bwrap, self.backend._python, self.job.files, max(MIN_TMPFS_BYTES, biggest_file), attach
-        )
+        return bwrap.start(self.backend._bwrap, self.backend._python, self.job.files, self.tmpfs_bytes, attach)
+
+    @property
+    def tmpfs_bytes(self) -> int:
+        """Size of each tmpfs of the job (its files may be as large as any step's file limit)."""
+        return max(MIN_TMPFS_BYTES, max((s.policy.max_file_bytes for s in self.job.steps), default=0))
 
     def step(self, step: Step) -> StepResult:
         if self.broken is not None:
@@ -170,10 +174,12 @@ class _JobRun:
                 self.limits = limits
             before = self.usage
             started = time.monotonic()
-            report = self._exchange(self.box, step, fds, self.cgroup is not None)
+            report = self._exchange(step, fds)
             after = self.usage = self.cgroup.usage() if self.cgroup is not None else before
             if report is None or report.get("hung"):
                 return self._lost(step, report, fds, time.monotonic() - started, after, before)
+            if report.get("setup_error"):
+                raise SandboxError(f"the sandbox could not set up {step.name or 'a step'}: {report['setup_error']}")
             return self._result(step, report, fds[1], fds[2], after, before)
         except OSError as exc:  # a cgroup file or memfd failed: the sandbox's fault, not the program's
             raise SandboxError(f"local sandbox failed: {exc}") from exc
@@ -181,33 +187,55 @@ class _JobRun:
             for fd in fds:
                 os.close(fd)
 
-    @staticmethod
-    def _exchange(box: bwrap.Sandbox, step: Step, fds: list[int], cgroup: bool) -> dict[str, Any] | None:
-        """Send the step to the runner; its report, or None if the runner died ({"hung": True} if it hung)."""
+    def _exchange(self, step: Step, fds: list[int]) -> dict[str, Any] | None:
+        """Send the step to the runner; its report, or None if the runner died ({"hung": True} if it hung).
+
+        Raises Cancelled (after tearing the sandbox down) as soon as the job's cancel event is set.
+        """
+        assert self.box is not None
         spec = {
             "argv": list(step.argv),
+            "peer": list(step.peer),
             "wall_time_s": step.policy.wall_time_s,
             "max_output_bytes": step.policy.max_output_bytes,
-            "rlimits": rlimits(step.policy, cgroup),
+            "rlimits": rlimits(step.policy, self.cgroup is not None),
         }
         try:
-            socket.send_fds(box.control, [marshal.dumps(spec, MARSHAL_VERSION)], fds)
+            socket.send_fds(self.box.control, [marshal.dumps(spec, MARSHAL_VERSION)], fds)
         except OSError:
             return None
-        if not select.select([box.control], [], [], step.policy.wall_time_s + HOST_GRACE_S)[0]:
-            return {"hung": True}
-        data = box.control.recv(1 << 16)
+        deadline = time.monotonic() + step.policy.wall_time_s + HOST_GRACE_S
+        cancel = self.job.cancel
+        while True:
+            if cancel is not None and cancel.is_set():
+                self._teardown()
+                raise Cancelled(f"{step.name or 'step'} stopped: the job was cancelled")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return {"hung": True}
+            wait = remaining if cancel is None else min(remaining, CANCEL_POLL_S)
+            if select.select([self.box.control], [], [], wait)[0]:
+                break
+        data = self.box.control.recv(1 << 16)
         return marshal.loads(data) if data else None
 
     def _lost(
         self, step: Step, report: dict[str, Any] | None, fds: list[int], wall: float, after: Usage, before: Usage
     ) -> StepResult:
-        """The runner died or hung during ``step``: the program's doing, unless the runner crashed by itself."""
+        """The runner died or hung during ``step``.
+
+        No process of a step can reach the runner (it is outside the step's pid namespace),
+        so this is the sandbox's failure, unless the job's cgroup killed it for memory the
+        program took: then it is the program's memory limit.
+        """
         self._teardown()
         said = self.box.bwrap_stderr() if self.box is not None else ""
-        if "Traceback" in said:
-            raise SandboxError(f"sandbox runner crashed: {said[-2000:]}")
-        why = "did not answer in time (stopped?)" if report else "was killed during this step"
+        if after.oom_kills == before.oom_kills:
+            why = "did not answer in time" if report else "died"
+            raise SandboxError(
+                f"the sandbox runner {why} during {step.name or 'a step'}: {said[-2000:] or 'no message'}"
+            )
+        why = "did not answer in time" if report else "was killed for memory during this step"
         notes = [*self.notes, f"the sandbox runner {why}; the job's sandbox is torn down"]
         out_size, err_size = os.fstat(fds[1]).st_size, os.fstat(fds[2]).st_size
         stdout, stderr = (
@@ -249,8 +277,6 @@ class _JobRun:
                 0.0,
                 notes=(*notes, "exec failed"),
             )
-        if report["survivors"]:
-            notes.append(f"{report['survivors']} processes outlived the step's cleanup")
         status = int(report["status"])
         exit_code = os.waitstatus_to_exitcode(status)
         outcome = Outcome(
@@ -264,6 +290,7 @@ class _JobRun:
             stderr,
             after.oom_kills - before.oom_kills,
             after.pids_refused - before.pids_refused,
+            int(report["peer_signal"]) or None,
         )
         return self._make(step, outcome, stdout, stderr, notes)
 

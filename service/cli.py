@@ -273,3 +273,31 @@ def explain(
     from service.cli_explain import run_explain
 
     run_explain(item, url, _parse_rewards(rewards), id, as_json)
+
+
+@app.command("gym-items")
+def gym_items(
+    task: Annotated[str, typer.Argument(help="A reasoning-gym task (dataset) name, e.g. leg_counting.")],
+    seed: Annotated[int, typer.Option(help="Seed of the procedural generator.")] = 0,
+    size: Annotated[int, typer.Option(min=1, max=100_000, help="How many items.")] = 100,
+    config: Annotated[str | None, typer.Option(help="More of the task's configuration, as JSON.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Write reasoning-gym items (id, prompt, reference) as JSONL for the reasoning_gym verifier."""
+    from rewards.reasoning_gym import BadEntry
+    from rewards.reasoning_gym import gym_items as make_items
+
+    try:
+        extra = json.loads(config) if config else {}
+        if not isinstance(extra, dict):
+            raise BadEntry("--config must be a JSON object")
+        items = make_items(task, seed, size, extra)
+    except (ValueError, RuntimeError) as exc:  # BadEntry and json's errors are ValueErrors
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    lines = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)
+    if output is None:
+        sys.stdout.write(lines)
+    else:
+        output.write_text(lines)
+        err.print(f"{len(items)} {task} items (seed {seed}) written to {output}")

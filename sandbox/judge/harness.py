@@ -1,19 +1,23 @@
-"""The trusted harness: runs tests against a solution that lives in another process.
+"""The trusted harness: runs tests against a solution that lives in another, isolated process.
 
 Shipped into the sandbox on the step's stdin with wire.py and runner.py (see
-program.py; never as a file the solution could rewrite). The harness makes itself
-non-dumpable (the child cannot ptrace it or read its memory or fds), forks a child
-*before* reading anything secret, then reads the job (nonce, solution, tests) from its
-stdin, which the child never sees. The child runs the solution; the tests run here and reach the solution only
-through proxies that send arguments and receive results as plain data (wire.py), so
-``__eq__`` tricks, ``sys.exit``, monkeypatched builtins and skips all stay in the
-child. The one result line goes to a private dup of stdout, prefixed with the nonce.
+program.py; never as a file the solution could rewrite). The solution runs in the
+step's *peer* (peer.py), which the backend starts in namespaces of its own: it cannot
+see, signal, ptrace or read this process, and shares no files with it. The tests run
+here and reach the solution only through proxies that send arguments and receive
+results as plain data (wire.py), so ``__eq__`` tricks, ``sys.exit``, monkeypatched
+builtins and skips all stay in the peer. Nothing the peer says is code or a name to
+import: the names it reports become proxies only, after validation. The one result
+line goes to a private dup of stdout, prefixed with the nonce.
 """
 
 from __future__ import annotations
 
 import builtins
+import contextlib
 import json
+import keyword
+import marshal
 import os
 
 if __name__ != "__main__":  # imported by the judge; in the sandbox wire.py's source precedes this one
@@ -32,80 +36,22 @@ class CandidateError(BaseException):
         self.result = {"status": status, "message": message[:500], **info}
 
 
-# ---------------------------------------------------------------- child side (untrusted)
-def _serve(rfd: int, wfd: int) -> None:
-    rfile, wfile = os.fdopen(rfd, "rb"), os.fdopen(wfd, "wb")
-    state: dict[str, Any] = {"ns": {}, "handles": [], "classes": frozenset()}
-    for line in rfile:
-        try:
-            reply = _handle(json.loads(line), state)
-        except BaseException as exc:
-            reply = {"raised": type(exc).__name__, "message": _safe_str(exc)}
-        wfile.write(json.dumps(reply).encode() + b"\n")
-        wfile.flush()
+MAX_NAMES = 1000
 
 
-def _handle(msg: dict, state: dict) -> dict:
-    ns, classes = state["ns"], state["classes"]
-    if msg["op"] == "init":
-        state["classes"] = frozenset(msg["classes"])
-        ns.update({"__name__": "solution", "__builtins__": builtins})
-        exec(compile(msg["prelude"], "<prelude>", "exec"), ns)
-        base = {k: id(v) for k, v in ns.items()}
-        try:
-            code = compile(msg["source"], "solution.py", "exec")
-        except (SyntaxError, ValueError) as exc:
-            return {"compile_error": _safe_str(exc)}
-        exec(code, ns)
-        new = {k: v for k, v in ns.items() if not k.startswith("__") and base.get(k) != id(v)}
-        kinds = {k: "class" if isinstance(v, type) else "callable" for k, v in new.items() if callable(v)}
-        modules = {k: v.__name__ for k, v in new.items() if isinstance(v, type(builtins))}
-        return {"names": kinds, "modules": modules}
-    if msg["op"] == "getattr":
-        value = getattr(state["handles"][msg["handle"]], msg["attr"])
-        return {"callable": True} if callable(value) else {"value": encode(value, classes)}
-    target = ns[msg["name"]] if "name" in msg else getattr(state["handles"][msg["handle"]], msg["attr"])
-    args = [decode(a, _class_table(ns, classes)) for a in msg["args"]]
-    kwargs = {k: decode(a, _class_table(ns, classes)) for k, a in msg["kwargs"].items()}
-    result = target(*args, **kwargs)
-    try:
-        reply: dict[str, Any] = {"value": encode(result, classes)}
-    except NotData:
-        if type(result).__module__ != "solution":  # only instances of the solution's own classes become handles
-            raise
-        state["handles"].append(result)
-        return {"handle": len(state["handles"]) - 1}
-    if result is None:  # an in-place function: send its mutable arguments back
-        reply["after"] = [_mutable(a, classes) for a in args]
-        reply["after_kw"] = {k: _mutable(a, classes) for k, a in kwargs.items()}
-    return reply
+def _valid_name(name: object) -> bool:
+    """A name the peer may define for the tests to call: a plain identifier, not a keyword or dunder."""
+    return type(name) is str and name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("__")
 
 
-def _mutable(value: Any, classes: frozenset[str]) -> Any:
-    return encode(value, classes) if type(value) in (list, dict, set) or type(value).__name__ in classes else None
-
-
-def _class_table(ns: dict, names: frozenset[str]) -> dict[str, type]:
-    return {n: ns[n] for n in names if isinstance(ns.get(n), type)}
-
-
-def _safe_str(exc: BaseException) -> str:
-    try:
-        return str(exc)[:300]
-    except BaseException:
-        return ""
-
-
-# ---------------------------------------------------------------- parent side (trusted)
 class Link:
-    """The parent's end of the pipe pair to the child."""
+    """The harness's end of the two pipes to the solution's process (the step's peer)."""
 
-    def __init__(self, pid: int, wfd: int, rfd: int) -> None:
-        self.pid, self.w, self.r = pid, os.fdopen(wfd, "wb"), os.fdopen(rfd, "rb")
+    def __init__(self, wfd: int, rfd: int) -> None:
+        self.w, self.r = os.fdopen(wfd, "wb"), os.fdopen(rfd, "rb")
         self.classes: dict[str, type] = {}
         self.pending_init: dict | None = None
         self.names: dict[str, str] = {}
-        self.modules: dict[str, str] = {}
         self.failure: CandidateError | None = None
 
     def ask(self, msg: dict) -> dict:
@@ -128,15 +74,15 @@ class Link:
         if "raised" in reply:
             name, message = str(reply["raised"]), str(reply.get("message"))[:300]
             raise CandidateError("error", f"the solution raised {name}: {message} while loading", raised=name)
-        names, modules = reply.get("names"), reply.get("modules")
-        if type(names) is not dict or type(modules) is not dict:
+        names = reply.get("names")
+        if type(names) is not dict or len(names) > MAX_NAMES:
             raise CandidateError("error", "the solution's process broke the protocol")
-        self.names = {str(k): str(v) for k, v in names.items()}
-        self.modules = {str(k): str(v) for k, v in modules.items()}
+        self.names = {k: v for k, v in names.items() if _valid_name(k) and v in ("class", "callable")}
 
     def _exchange(self, msg: dict) -> dict:
         try:
-            self.w.write(json.dumps(msg).encode() + b"\n")
+            data = marshal.dumps(msg)  # to the peer: the untrusted side reads what we send, never the reverse
+            self.w.write(len(data).to_bytes(4, "little") + data)
             self.w.flush()
             line = self.r.readline()
         except (BrokenPipeError, OSError):
@@ -151,15 +97,10 @@ class Link:
             raise CandidateError("error", "the solution's process broke the protocol")
         return reply
 
-    def _died(self) -> CandidateError:
-        _, status = os.waitpid(self.pid, 0)
-        if os.WIFSIGNALED(status):
-            sig = os.WTERMSIG(status)
-            return CandidateError("died", f"the solution was killed by signal {sig}", signal=sig)
-        code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-        return CandidateError(
-            "died", f"the solution's process exited (code {code}) before the tests finished", exit_code=code
-        )
+    @staticmethod
+    def _died() -> CandidateError:
+        # how it ended (a limit, a signal) is the backend's to tell: it judges the step's limits first
+        return CandidateError("died", "the solution's process ended before the tests finished")
 
     def call(self, where: dict, args: tuple, kwargs: dict) -> Any:
         names = frozenset(self.classes)
@@ -202,11 +143,10 @@ class Link:
             raise CandidateError("error", f"the solution returned something that is not plain data: {exc}") from None
 
     def close(self) -> None:
-        try:
-            os.kill(self.pid, 9)
-            os.waitpid(self.pid, 0)
-        except OSError:
-            pass
+        """Close the pipes: the peer sees EOF (and the backend ends it with the step)."""
+        for f in (self.w, self.r):
+            with contextlib.suppress(OSError):
+                f.close()
 
 
 def _update(target: Any, new: Any) -> None:

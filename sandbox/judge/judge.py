@@ -24,6 +24,12 @@ from sandbox.judge.results import PENDING, JudgeResult, TestResult
 from sandbox.judge.wire import NotData, decode
 
 ScoreMode = Literal["fraction", "all_or_nothing"]
+_ENDINGS = frozenset({"harness_error", "compile_error", "died", "error"})
+HARNESS_STATUSES = {  # what the harness may report for each kind of test; anything else is not believed
+    "call": _ENDINGS | {"value"},
+    "assert": _ENDINGS | {"pass", "fail"},
+    "pytest": _ENDINGS | {"pytest"},
+}
 
 
 @dataclass(frozen=True)
@@ -48,9 +54,7 @@ def judge(
 ) -> JudgeResult:
     """Judge ``source``; SandboxError (and its ToolchainMissing) propagate, never a wrong answer."""
     options = options or Options()
-    planned = plan(
-        source, suite, language, options.limits, check_host=backend.host_toolchains, cancel=options.cancel
-    )
+    planned = plan(source, suite, language, options.limits, check_host=backend.host_toolchains, cancel=options.cancel)
     stop_early = options.score_mode == "all_or_nothing" and options.stop_at_first_failure
     results: list[TestResult] = []
     outputs: list[bytes] = []
@@ -150,6 +154,8 @@ def _harnessed(res: StepResult, suite: TestSuite, n: int, nonce: str, how: Compa
     if result is None:
         return "RE", "the harness reported no result" + _tail_suffix(res.stderr)
     status, message = result.get("status"), str(result.get("message", ""))
+    if status not in HARNESS_STATUSES[suite.kind]:  # e.g. "pass" for a call test, whose value the host compares
+        return "RE", f"the harness reported {str(status)[:40]!r}, which a {suite.kind} test cannot end with"
     if status == "harness_error":
         if "pytest" in message:
             raise ToolchainMissing(f"pytest-based tests: {message}")

@@ -2,10 +2,11 @@
 
 stdin/stdout tests run the program itself with the test's input; the expected output
 never enters the sandbox. Call-, assert- and pytest-based tests run the trusted
-harness (wire.py + harness.py + runner.py). It travels on the step's stdin, never as a
-file in the work dir that an earlier test's program could rewrite: a ``-c`` bootstrap
-reads it, already compiled (marshal) when the same interpreter runs on this host,
-then the harness reads the job: the solution, the test and a fresh nonce.
+harness (wire.py + harness.py + runner.py) as the step, and the solution in the step's
+isolated peer (wire.py + peer.py, in its argv). The harness travels on the step's stdin,
+never as a file in the work dir that an earlier test's program could rewrite: a ``-c``
+bootstrap reads it, already compiled (marshal) when the same interpreter runs on this
+host, then the harness reads the job: the solution, the test and a fresh nonce.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sandbox.languages import resolve
 from sandbox.policy import COMPILE_POLICY, Policy
 
 HARNESS_SOURCES = ("wire.py", "harness.py", "runner.py")
+PEER_SOURCES = ("wire.py", "peer.py")
 FUTURE = "from __future__ import annotations\n"
 HARNESS_SLACK_S = 1.0  # two interpreter starts and the harness's own work
 PYTEST_PATHS = ("/usr/lib/python3/dist-packages",)  # Debian's python3-pytest, read-only in the sandbox
@@ -73,8 +75,18 @@ class Planned:
 @cache
 def harness_program() -> str:
     """The harness's source, as one program for ``python -c``."""
+    return _joined(HARNESS_SOURCES)
+
+
+@cache
+def peer_program() -> str:
+    """The solution side's source, as one program for ``python -c``."""
+    return _joined(PEER_SOURCES)
+
+
+def _joined(names: tuple[str, ...]) -> str:
     here = Path(__file__).parent
-    first, *rest = ((here / name).read_text() for name in HARNESS_SOURCES)
+    first, *rest = ((here / name).read_text() for name in names)
     return "\n".join([first, *(part.replace(FUTURE, "", 1) for part in rest)])  # one __future__ line, at the top
 
 
@@ -112,19 +124,21 @@ def plan(
     if suite.kind == "stdio":
         argv = lang.compile_argv(COMPILE_POLICY)
         build = () if argv is None else (Step(argv, policy=COMPILE_POLICY, name="compile"),)
+        stdins = {c.input: c.input.encode() for c in suite.cases}  # equal inputs share one encoding
         runs = tuple(
-            Step(lang.run_argv(policy), c.input.encode(), policy, f"test {n}") for n, c in enumerate(suite.cases, 1)
+            Step(lang.run_argv(policy), stdins[c.input], policy, f"test {n}") for n, c in enumerate(suite.cases, 1)
         )
         return Planned(Job({lang.source: source.encode()}, build + runs, lang.name, cancel), compiles=bool(build))
     if lang.name != "python":
         raise UnsupportedLanguage(f"{suite.kind}-based tests need python, not {language!r}")
     python = lang.run_argv(policy)[0]
     argv = (python, "-I", "-S", "-B", "-c", BOOTSTRAP)
+    peer = (python, "-I", "-S", "-B", "-c", peer_program())
     prefix = harness_prefix(python)
     policy = replace(policy, wall_time_s=policy.wall_time_s + HARNESS_SLACK_S)
     nonces = tuple(secrets.token_hex(16) for _ in suite.cases)
     steps = tuple(
-        Step(argv, prefix + _harness_stdin(source, suite, n - 1, nonce), policy, f"test {n}")
+        Step(argv, prefix + _harness_stdin(source, suite, n - 1, nonce), policy, f"test {n}", peer)
         for n, nonce in enumerate(nonces, 1)
     )
     return Planned(Job({}, steps, lang.name, cancel), compiles=False, nonces=nonces)

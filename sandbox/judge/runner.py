@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import contextlib
 import ctypes
 import importlib
 import json
@@ -20,18 +19,25 @@ import types
 if __name__ != "__main__":  # imported for checking; in the sandbox the sources are concatenated
     from typing import Any
 
-    from sandbox.judge.harness import CandidateError, Link, RemoteCallable, _serve
+    from sandbox.judge.harness import CandidateError, Link, RemoteCallable
     from sandbox.judge.wire import NotData, encode
 
 PR_SET_DUMPABLE = 4
-MAX_FD = 4096
+PEER_WRITE_FD, PEER_READ_FD = 3, 4  # sandbox.backend's: the pipes to the solution's process
+# Standard modules a one-file program's tests may use without importing them (HumanEval's
+# tests call math.fabs, say): imported when the tests' own text names them, never because
+# the solution said so.
+TEST_MODULES = frozenset({
+    "math", "cmath", "re", "string", "collections", "itertools", "functools", "heapq", "bisect", "operator",
+    "random", "statistics", "fractions", "decimal", "copy", "typing", "json", "hashlib", "datetime", "sys",
+})  # fmt: skip
 
 
 def main() -> None:
     """Run one test as described on stdin and write its signed result line to stdout."""
     sys.setrecursionlimit(20000)
     dumpable = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0
-    link = None if dumpable else _fork()
+    link = None if dumpable else Link(PEER_WRITE_FD, PEER_READ_FD)
     spec = json.loads(sys.stdin.buffer.read())
     out = os.dup(1)
     os.dup2(2, 1)  # the tests' own prints must not reach the result channel
@@ -53,34 +59,12 @@ def main() -> None:
         data = data[os.write(out, data) :]
 
 
-def _fork() -> Link:
-    """Fork the child that will run the solution, before anything secret is read."""
-    p2c_r, p2c_w = os.pipe()
-    c2p_r, c2p_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            null = os.open(os.devnull, os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(null, fd)
-            low, high = sorted((p2c_r, c2p_w))
-            os.closerange(3, low)  # nothing of the parent's but the two pipe ends survives in the child
-            os.closerange(low + 1, high)
-            os.closerange(high + 1, MAX_FD)
-            _serve(p2c_r, c2p_w)
-        finally:
-            os._exit(0)
-    os.close(p2c_r)
-    os.close(c2p_w)
-    return Link(pid, p2c_w, c2p_r)
-
-
 def _namespace(spec: dict, link: Link) -> dict[str, Any]:
     """The tests' namespace: the prelude, then a proxy for each function or class the solution defines.
 
     Names of builtins and of the prelude are never replaced (a solution defining ``abs``
-    or the tests' own helper must not change what the tests call); modules the solution
-    imported are imported here too, as the tests of a one-file program could use them.
+    or the tests' own helper must not change what the tests call); standard modules the
+    tests name (TEST_MODULES) are imported here, as the tests of a one-file program use them.
     """
     ns: dict[str, Any] = {"__name__": "__test__"}
     exec(compile(spec.get("prelude", ""), "<prelude>", "exec"), ns)
@@ -91,11 +75,22 @@ def _namespace(spec: dict, link: Link) -> dict[str, Any]:
     for name in link.names:
         if name not in protected:
             ns[name] = RemoteCallable(link, {"name": name}, name)
-    for name, module in link.modules.items():
-        if name not in protected and name not in ns:
-            with contextlib.suppress(Exception):  # not importable here: the tests simply cannot use it
-                ns[name] = importlib.import_module(module)
+    for name in _named_modules(spec):
+        if name not in ns:
+            ns[name] = importlib.import_module(name)
     return ns
+
+
+def _named_modules(spec: dict) -> set[str]:
+    """The TEST_MODULES that the tests' own code (prelude, setup, test) names."""
+    names: set[str] = set()
+    for part in ("prelude", "setup", "code"):
+        try:
+            tree = ast.parse(spec.get(part) or "")
+        except (SyntaxError, ValueError):
+            continue  # exec reports it
+        names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return names & TEST_MODULES
 
 
 def run_assert(spec: dict, link: Link) -> dict[str, Any]:

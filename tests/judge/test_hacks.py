@@ -128,8 +128,8 @@ EXIT_AND_PATCH_HACKS = {
             return 0
     """,
     ),
-    "patched isinstance breaks only its own process": (
-        "RE",
+    "patched isinstance stays in its own process": (
+        "WA",
         """
         import builtins
         builtins.isinstance = lambda *a: True
@@ -163,13 +163,17 @@ EXIT_AND_PATCH_HACKS = {
             return 0
     """,
     ),
-    "kills the harness": (
-        "RE",
+    "signals every pid it can name, then answers wrong": (
+        "WA",
         """
         import os
         def add(a, b):
-            os.kill(os.getppid(), 9)
-            return a + b
+            for pid in range(1, 64):
+                try:
+                    os.kill(pid, 9) if pid != os.getpid() else None
+                except OSError:
+                    pass
+            return a - b
     """,
     ),
     "plants modules and configs for the next test": (
@@ -325,13 +329,17 @@ RESOURCE_HACKS = {
     ),
     "sleeps past the limit": ("TLE", "import time\ndef add(a, b):\n    time.sleep(60)\n"),
     "burns CPU": ("TLE", "def add(a, b):\n    while True:\n        pass\n"),
-    "stops the harness": (
-        "TLE",
+    "stops every pid it can name, then answers wrong": (
+        "WA",
         """
         import os, signal
         def add(a, b):
-            os.kill(os.getppid(), signal.SIGSTOP)
-            return a + b
+            for pid in range(1, 64):
+                try:
+                    os.kill(pid, signal.SIGSTOP) if pid != os.getpid() else None
+                except OSError:
+                    pass
+            return a - b
     """,
     ),
 }
