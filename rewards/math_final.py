@@ -21,6 +21,10 @@ from __future__ import annotations
 import re
 
 MAX_TRAILING_WORDS = 3
+# words that bound a value instead of stating it ("at least 5", "between 5 and 6")
+BOUND_WORDS = (
+    r"at\s+least|at\s+most|more\s+than|less\s+than|greater\s+than|fewer\s+than|no\s+more\s+than|between|up\s+to"
+)
 MAX_SKIPPED_SENTENCES = 2
 MAX_SKIPPED_WORDS = 8
 CONTEXT_CHARS = 300
@@ -56,6 +60,7 @@ _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _DOUBT_BEFORE_RE = re.compile(
     r"\b(?:not|no|never|isn't|wasn't|aren't|is\s+it|could\s+it|would\s+it|whether|if|suppose|supposing|assume|"
     r"assuming|guess(?:ed)?|maybe|perhaps|possibly|might|try|trying|tried|test|testing|check(?:ing)?|"
+    + BOUND_WORDS + r"|"
     r"instead\s+of|rather\s+than|other\s+than|except|says|said|states|stated|claims?|claimed|"
     r"according\s+to|supposedly|allegedly|wrong|incorrect|rejected?|discard(?:ed)?)\b",
     re.IGNORECASE,
@@ -92,7 +97,10 @@ _DOUBT_AFTER_PHRASE_RE = re.compile(
     r"\?|\b(?:but|however|though|although|yet|unless|except)\b|\b(?:is|was|seems|looks)\s+(?:wrong|incorrect|not)\b",
     re.IGNORECASE,
 )
-_NEGATED_ANSWER_RE = re.compile(r"\s*(?:not|never|no\s+longer)\b", re.IGNORECASE)
+# An answer that negates, hedges or bounds its value ("not 5", "maybe 5", "at least 5", "between 5 and 6").
+_NEGATED_ANSWER_RE = re.compile(
+    r"\s*(?:not|never|no\s+longer|maybe|perhaps|possibly|probably|" + BOUND_WORDS + r")\b", re.IGNORECASE
+)
 _CORRECTION_RE = re.compile(
     r"\b(?:I|we)\s+(?:have\s+|had\s+)?made\s+(?:an?\s+|a\s+small\s+)?(?:error|mistake|slip)|"
     r"\b(?:that|this|it|my\s+(?:earlier|previous|first|initial)\s+(?:answer|result|calculation))\s+"

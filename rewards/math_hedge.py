@@ -15,17 +15,24 @@ import re
 from rewards.math_words import digits_for_words
 
 _TRAILING_RE = re.compile(
-    r"^[\s$.,;:)\]}]{0,12}(?:\\text\s*\{\s*)?\(?\s*(?P<join>or|and\s+also|and/or|as\s+well\s+as|but\s+also|"
-    r"and\s+(?:possibly|maybe|perhaps)|also|and)\b\s*(?:maybe|possibly|perhaps|else|equivalently)?\s*(?P<alt>.{1,120})",
+    r"^[\s$.,;:)\]}\u2013\u2014]{0,12}(?:\\text\s*\{\s*)?\(?\s*(?P<join>or|and\s+also|and/or|as\s+well\s+as|"
+    r"but\s+also|and\s+(?:possibly|maybe|perhaps)|also|and|possibly|maybe|perhaps|probably)\b\s*"
+    r"(?:maybe|possibly|perhaps|else|equivalently)?\s*(?P<alt>.{1,120})",
     re.IGNORECASE | re.DOTALL,
 )
-_OR_RE = re.compile(r"\\text\s*\{\s*(?:or|either)\s*\}|\\(?:lor|vee)\b|\b(?:or|either)\b", re.IGNORECASE)
+_OR_RE = re.compile(
+    r"\\text\s*\{\s*(?:or|either)\s*\}|\\(?:lor|vee)\b|\b(?:or|either)\b|"
+    r"[,(]\s*(?:possibly|maybe|perhaps|probably)\b",  # "7, possibly 8", "7 (maybe 8)"
+    re.IGNORECASE,
+)
 _AND_RE = re.compile(
     r"\\text\s*\{\s*(?:and(?:\s+also)?|as\s+well\s+as|and/or)\s*\}|,?\s*\b(?:and\s+also|and/or|as\s+well\s+as|"
     r"and\s+(?:possibly|maybe|perhaps)|and)\b",
     re.IGNORECASE,
 )
 _NUMBER_RE = re.compile(r"-?(?:\d{1,3}(?:(?:,\\!|\\!,|\{,\}|\\,|\\!|\\ |,| )\d{3})+(?!\d)|\d+)(?:\.\d+)?")
+MIN_LISTED_NUMBERS = 3
+_PAIR_RE = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(?:;\s*|,\s+)(-?\d+(?:\.\d+)?)$")  # "7, 8", "7; 8" (not "1,5")
 _LIST_SEP_RE = re.compile(r"^(?:\s*[,;]\s*|\s+(?:and|or)\s+|\s+|\s*,?\s*\\(?:quad|qquad|,|;)\s*)$")
 _VALUE_START_RE = re.compile(r"^[-+]?(?:\d|\\|\(|\[|\{|[A-Za-z]\s*(?:=|\\in|<|>|\\[lg]eq?\b)|[A-Za-z]$|\.\d)")
 _PROSE_WORD_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
@@ -64,20 +71,31 @@ def split_alternatives(answer: str) -> tuple[list[str], bool]:
     stripped = unwrap_math(answer)
     if _OR_RE.search(stripped):
         parts = [p.strip(" ,;$\\") for p in _OR_RE.split(stripped)]
+        parts = [_balanced(p) for p in parts]
         parts = [digits_for_words(p) or p for p in parts if p and not p.lower().startswith("equivalently")]
         if len(parts) > 1:
             return parts, False
     numbers = list(_NUMBER_RE.finditer(stripped))
-    if len(numbers) >= 3:
+    if len(numbers) >= MIN_LISTED_NUMBERS:
         gaps = [stripped[a.end() : b.start()] for a, b in itertools.pairwise(numbers)]
         if all(_LIST_SEP_RE.match(g) for g in gaps):
             return [m.group() for m in numbers], True
+    pair = _PAIR_RE.match(stripped)
+    if pair:
+        return [pair.group(1), pair.group(2)], True
     if _AND_RE.search(stripped):
         parts = [p.strip(" ,;$\\") for p in _AND_RE.split(stripped)]
         parts = [p for p in parts if p]
         if len(parts) > 1 and all(is_value(p) for p in parts):
             return [digits_for_words(p) or p for p in parts], True
     return [], False
+
+
+def _balanced(part: str) -> str:
+    """A split part without the bracket its split left unmatched ("8)" of "7 (maybe 8)")."""
+    if part.endswith(")") and part.count(")") > part.count("("):
+        part = part[:-1].rstrip(" ,;$\\")
+    return part
 
 
 def unwrap_math(text: str) -> str:

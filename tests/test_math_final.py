@@ -121,6 +121,8 @@ NOT_FINAL = [
     (COT_COUNT, "So there are 10, or 11 if we include 2,4,6 twice.", "10"),
     (COT_COUNT, "I computed 10 earlier, but that was wrong: the answer is 12.", "10"),
     (COT_COUNT, "The book's key claims that the answer is 10.", "10"),
+    (COT_COUNT, "The answer is at least 10.", "10"),
+    (COT_COUNT, "The answer is between 10 and 12.", "10"),
 ]
 
 
@@ -143,6 +145,10 @@ HEDGES = [
     (COT_ALGEBRA, "Thus the value is 7 or 8.", "7"),
     (COT_ALGEBRA, "The answer is seven or eight.", "7"),
     (COT_COUNT, "Final answer: $\\boxed{10}$ $\\boxed{11}$", "10"),
+    (COT_ALGEBRA, "The answer is 7, possibly 8.", "7"),
+    (COT_ALGEBRA, "The answer is 7 (maybe 8).", "7"),
+    (COT_ALGEBRA, "The answer is 7, 8.", "7"),
+    (COT_ALGEBRA, "The answer is 7; 8.", "7"),
 ]
 
 
