@@ -10,6 +10,7 @@ PORT ?= 8000
 
 include sandbox/images/runner.mk
 include deploy/deploy.mk
+include tests/trainers/trainers.mk
 
 install: $(STAMP)
 
@@ -26,8 +27,10 @@ serve: install
 # service image for the compose smoke test: each reused when current.
 test-setup: install toolchains runner-image-for-tests
 
+# The suite, then the trainer suites in their own environments (tests/trainers/trainers.mk).
 test: test-setup
 	$(PY) -m pytest -q
+	$(MAKE) test-trainers
 
 lint: install
 	$(VENV)/bin/ruff check .

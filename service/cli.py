@@ -17,7 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from service.schemas import ItemResult, RewardsField, ScoreItem, ScoreRequest, ScoreResponse
+from grpo.wire import ItemResult, RewardsField, ScoreItem, ScoreRequest, ScoreResponse
 from service.settings import DEFAULT_HOST, DEFAULT_PORT, Settings
 
 app = typer.Typer(

@@ -16,11 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from rewards import Item, ParamError, Registry, RegistryError, Status, Verdict, VerifierSpec
-from rewards.run import run_group, run_item
-from service.cache import VerdictCache
-from service.pool import Task, VerifierPool
-from service.schemas import (
+from grpo.wire import (
     BatchSummary,
     ComponentResult,
     ItemResult,
@@ -30,6 +26,10 @@ from service.schemas import (
     ScoreResponse,
     normalize_rewards,
 )
+from rewards import Item, ParamError, Registry, RegistryError, Status, Verdict, VerifierSpec
+from rewards.run import run_group, run_item
+from service.cache import VerdictCache
+from service.pool import Task, VerifierPool
 
 POOL_CHUNK = 8
 THREAD_CHUNK = 64

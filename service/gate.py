@@ -8,8 +8,8 @@ import contextlib
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
+from grpo.wire import ScoreRequest, ScoreResponse
 from service.admission import RETRY_AFTER_S
-from service.schemas import ScoreRequest, ScoreResponse
 
 DISCONNECT_POLL_S = 0.5
 CLIENT_CLOSED = 499

@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
+from grpo.wire import ScoreRequest
 from rewards.item import Item
 from rewards.reasoning_gym import ReasoningGymParams, gym_items, reasoning_gym, tasks
 from rewards.registry import default_registry
 from rewards.verdict import Status
 from service.app import build_scorer
-from service.schemas import ScoreRequest
 from tests.server import REPO
 from tests.service.conftest import make_settings
 from tests.test_check import GOLDEN, rlvr

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from grpo.wire import ErrorResponse, ScoreRequest, ScoreResponse
 from service.auth import ApiKey
 from service.explain import explain_response
 from service.gate import score_guarded
-from service.schemas import ErrorResponse, ScoreRequest, ScoreResponse
 
 router = APIRouter(tags=["scoring"])
 _ERRORS = {code: {"model": ErrorResponse} for code in (401, 413, 422, 429, 503)}
