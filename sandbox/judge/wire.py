@@ -118,7 +118,8 @@ def _decode_tagged(tag: str, v: Any, data: dict, classes: dict[str, type], memo:
         import decimal  # imported on demand: most harness runs never need it
 
         number = decimal.Decimal(str(v)[:MAX_NUMBER_TEXT])
-        if not number.is_finite() or abs(number.as_tuple().exponent) > MAX_DECIMAL_EXPONENT:  # type: ignore[arg-type]
+        # NaN, sNaN and Infinity are cheap and simply wrong answers; a finite value's exponent must be small
+        if number.is_finite() and abs(number.as_tuple().exponent) > MAX_DECIMAL_EXPONENT:  # type: ignore[arg-type]
             raise NotData("Decimal out of range")
         return number
     if tag == "Fraction":

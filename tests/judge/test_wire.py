@@ -15,7 +15,6 @@ HOSTILE = [
     ("Fraction of words", {"$": "Fraction", "v": "1/two"}),
     ("Fraction of non-ASCII digits", {"$": "Fraction", "v": "\u0661/2"}),
     ("Decimal with a huge exponent", {"$": "Decimal", "v": "1e999999999"}),
-    ("Decimal NaN", {"$": "Decimal", "v": "NaN"}),
     ("unknown tag", {"$": "module", "v": "os"}),
     ("object of a class the tests did not name", {"$": "obj", "c": "Evil", "id": 0, "v": {}}),
 ]
@@ -31,6 +30,7 @@ def test_hostile_encoding_yields_not_data_at_once(data: dict) -> None:
 
 @pytest.mark.parametrize("value", [
     fractions.Fraction(-3, 4), fractions.Fraction(10**100, 7), decimal.Decimal("1.25"), decimal.Decimal("-1E+20"),
+    decimal.Decimal("-Infinity"),
 ])  # fmt: skip
 def test_honest_number_yields_itself(value: object) -> None:
     assert decode(encode(value)) == value
