@@ -103,17 +103,18 @@ def test_network_beyond_loopback_yields_connection_refused(backend: Backend) -> 
 
 
 def test_orphaned_daemon_yields_nothing_alive_after_its_step(backend: Backend) -> None:
-    marker = f"rlvr-orphan-{uuid.uuid4().hex}"
-    daemon = ("import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+    marker = f"rlvr{uuid.uuid4().hex[:11]}"  # the daemon's name (comm): a forked step's command line is its init's
+    daemon = (f"import ctypes, os, time\nctypes.CDLL(None).prctl(15, {marker.encode()!r}, 0, 0, 0)\n"  # PR_SET_NAME
+              "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
               "        while True:\n            open('ticks', 'a').write('t'); time.sleep(0.02)\n"
               "    os._exit(0)\nwhile not os.path.exists('ticks'): time.sleep(0.01)\n")
     watcher = ("import os, time\nbefore = os.path.getsize('ticks'); time.sleep(0.5)\n"
                "print('gone' if os.path.getsize('ticks') == before else 'alive')\n")
-    job = Job({}, (python_step(daemon + f"# {marker}"), python_step(watcher)), "python")
+    job = Job({}, (python_step(daemon), python_step(watcher)), "python")
     first, second = list(backend.run(job))
     check(first, Expect())
     check(second, Expect(stdout=b"gone\n"))
-    leftovers = [p for p in Path("/proc").glob("[0-9]*/cmdline") if _reads(p).count(marker.encode())]
+    leftovers = [p for p in Path("/proc").glob("[0-9]*/comm") if _reads(p).count(marker.encode())]
     assert leftovers == []
 
 

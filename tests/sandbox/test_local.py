@@ -15,6 +15,7 @@ from sandbox import bwrap
 from sandbox.backend import Job, Step
 from sandbox.cgroups import CGROUP_ROOT
 from sandbox.errors import SandboxError
+from sandbox.languages import resolve
 from sandbox.local import LocalBackend
 from sandbox.policy import Policy
 from tests.sandbox.conftest import FAST, python_step, run_python, skip_or_fail
@@ -34,14 +35,14 @@ def local() -> LocalBackend:
 
 
 def _procs_with(marker: str) -> list[tuple[int, int]]:
-    """(pid, real uid) of host processes whose command line holds ``marker``."""
+    """(pid, real uid) of host processes whose command line or name (comm) holds ``marker``."""
     found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+    for proc in Path("/proc").glob("[0-9]*"):
         try:
-            if marker.encode() in cmdline.read_bytes():
-                status = (cmdline.parent / "status").read_text()
+            if marker.encode() in (proc / "cmdline").read_bytes() + (proc / "comm").read_bytes():
+                status = (proc / "status").read_text()
                 uid = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("Uid:"))
-                found.append((int(cmdline.parent.name), uid))
+                found.append((int(proc.name), uid))
         except (OSError, StopIteration):
             continue
     return found
@@ -64,9 +65,18 @@ def test_missing_program_in_work_dir_yields_exit_127(local: LocalBackend) -> Non
     assert b"No such file" in result.stderr
 
 
-def test_program_runs_as_uid_1000_inside_and_non_root_on_the_host(local: LocalBackend) -> None:
-    marker = f"rlvr-uid-{uuid.uuid4().hex}"
-    job = Job({}, (python_step(f"import os, time\nprint(os.getuid(), os.getgid()); time.sleep(1.5)  # {marker}"),))
+# (how the step is started, its argv before the source): a python -I -S -B -c step is a fork of the
+# space's init (sandbox/_runner.py fork_python), any other command is spawned
+STARTS = [("forked", ("-I", "-S", "-B", "-c")), ("spawned", ("-I", "-S", "-c"))]
+
+
+@pytest.mark.parametrize("flags", [s[1] for s in STARTS], ids=[s[0] for s in STARTS])
+def test_program_runs_as_uid_1000_inside_and_non_root_on_the_host(local: LocalBackend, flags: tuple[str, ...]) -> None:
+    marker = f"rlvr{uuid.uuid4().hex[:11]}"  # fits a process name (comm: 15 characters)
+    name = f"import ctypes, os, time\nctypes.CDLL(None).prctl(15, {marker.encode()!r}, 0, 0, 0)\n"  # PR_SET_NAME
+    source = name + "print(os.getuid(), os.getgid())\n"
+    python = resolve("python").run_argv(FAST)[0]
+    job = Job({}, (Step((python, *flags, source + "time.sleep(1.5)"), policy=FAST),))
     with ThreadPoolExecutor(1) as pool:
         results = pool.submit(lambda: list(local.run(job)))
         deadline = time.monotonic() + 10
@@ -78,8 +88,9 @@ def test_program_runs_as_uid_1000_inside_and_non_root_on_the_host(local: LocalBa
 
 
 def test_closing_the_iterator_early_yields_no_leftover_process_or_cgroup(local: LocalBackend) -> None:
-    marker = f"rlvr-early-{uuid.uuid4().hex}"
-    daemon = f"import os, time\nif os.fork() == 0:\n    os.setsid(); time.sleep(60)  # {marker}\nprint('started')"
+    marker = f"rlvr{uuid.uuid4().hex[:11]}"  # the daemon's name (comm): its command line is its init's
+    name = f"import ctypes, os, time\nctypes.CDLL(None).prctl(15, {marker.encode()!r}, 0, 0, 0)\n"  # PR_SET_NAME
+    daemon = name + "if os.fork() == 0:\n    os.setsid(); time.sleep(60)\nprint('started')"
     steps = (python_step(daemon), python_step("print('second')"), python_step("print('third')"))
     earlier = _own_cgroups()  # other backends' jobs, possibly still draining
     results = local.run(Job({}, steps))
