@@ -5,7 +5,7 @@ three ways the clients can send it:
 
 - ``Authorization: Bearer <key>``: any HTTP client that can set a header;
 - ``?api_key=<key>``: veRL, whose reward code and tools post to a full ``.../run_code`` URL;
-- HTTP Basic with the key as password (or as user name with no password): the
+- HTTP Basic with the key as password (or as user name with an empty password): the
   ``sandbox-fusion`` package, which cannot set headers and appends ``/run_code`` to its
   endpoint, so a query string cannot work; its ``requests``/``aiohttp`` send the user info of
   an endpoint such as ``http://rlvr:<key>@host:8000`` as Basic auth.
