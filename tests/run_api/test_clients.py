@@ -160,3 +160,12 @@ def test_verl_tutorial_tool_request_yields_run_output(local_url: str) -> None:
             return str(result["run_result"]["stdout"] + result["run_result"]["stderr"])
 
     assert asyncio.run(call()) == "42\nw\n"
+
+
+def test_verl_sandbox_fusion_tool_call_yields_run_output(local_url: str, verl_sandbox_fusion: types.ModuleType) -> None:
+    """veRL ≤ 0.7.1's SandboxFusionTool.execute_code is this call of the reward code: no stdin, no expected output."""
+    status, metadata = verl_sandbox_fusion.utils._process_single_case(
+        0, None, None, f"{local_url}/run_code", "print(sum(range(10)))", 30, 1024, "python"
+    )
+    assert status is True
+    assert (metadata["status"], metadata["stdout"]) == ("success", "45\n")
