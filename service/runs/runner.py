@@ -23,6 +23,7 @@ from sandbox.judge import current_backend
 from service.runs.execute import execute
 from service.runs.gate import FairGate
 from service.runs.models import RunCodeResponse
+from service.runs.sessions import Sessions
 from service.runs.spec import Ceilings, RunSpec
 
 DISCONNECT_POLL_S = 0.5
@@ -38,6 +39,7 @@ class Runs:
         self.queue_timeout_s: float = settings.run_queue_timeout_s
         self.max_batch: int = settings.run_max_batch
         self.gate = FairGate(settings.run_max_concurrency)
+        self.sessions = Sessions(settings.run_session_ttl_s, settings.run_max_sessions_per_caller)
         self.threads = ThreadPoolExecutor(settings.run_max_concurrency, thread_name_prefix="rlvr-run")
         registry = app.state.metrics.registry
         self.finished = Counter(
@@ -50,6 +52,8 @@ class Runs:
         running.set_function(lambda: self.gate.busy)
         queued = Gauge("rlvr_runs_queued", "Programs waiting for a run slot", registry=registry)
         queued.set_function(lambda: self.gate.queued)
+        sessions = Gauge("rlvr_sessions", "Python sessions open (idle ones past their TTL ended)", registry=registry)
+        sessions.set_function(lambda: len(self.sessions))
 
     async def run(self, spec: RunSpec, caller: str) -> RunCodeResponse:
         """Wait for a slot (QueueTimeout past the deadline), run ``spec``, count it."""
