@@ -14,9 +14,12 @@ from tests.sandbox.docker_engine import require_engine
 from tests.server import run_server
 
 KEY = "run-api-test-key"
+OTHER_KEY = "run-api-other-key"
 TIGHT = {
     "RLVR_WORKERS": "1",
-    "RLVR_API_KEYS": f'["{KEY}"]',
+    "RLVR_API_KEYS": f'["{KEY}", "{OTHER_KEY}"]',
+    "RLVR_RUN_SESSION_TTL_S": "4",
+    "RLVR_RUN_MAX_SESSIONS_PER_CALLER": "2",
     "RLVR_RUN_MAX_CONCURRENCY": "1",
     "RLVR_RUN_QUEUE_TIMEOUT_S": "3",
     "RLVR_RUN_MAX_TIMEOUT_S": "1.5",
@@ -47,6 +50,6 @@ def local_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def tight_url() -> Iterator[str]:
-    """A server with an API key, one run slot, a 3 s queue, 1.5 s and 128 MB ceilings."""
+    """A server with two API keys, one run slot, a 3 s queue, 1.5 s and 128 MB ceilings, 2 sessions of 4 s TTL."""
     with run_server(env=TIGHT) as base:
         yield base
