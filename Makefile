@@ -10,13 +10,14 @@ PORT ?= 8000
 
 include sandbox/images/runner.mk
 include deploy/deploy.mk
+include tests/trainers/trainers.mk
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[server,dev,ray]'
+	$(PY) -m pip install --quiet -e '.[server,dev,ray,gym]'
 	$(PY) -m pip install --quiet --no-deps 'verl==0.9.1'  # tests/run_api import only its sandbox_fusion reward code
 	touch $(STAMP)
 
@@ -27,8 +28,10 @@ serve: install
 # service image for the compose smoke test: each reused when current.
 test-setup: install toolchains runner-image-for-tests
 
+# The suite, then the trainer suites in their own environments (tests/trainers/trainers.mk).
 test: test-setup
 	$(PY) -m pytest -q
+	$(MAKE) test-trainers
 
 lint: install
 	$(VENV)/bin/ruff check .
