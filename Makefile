@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[server,dev,ray,gym]'
+	$(PY) -m pip install --quiet --no-deps 'verl==0.9.1'  # tests/run_api import only its sandbox_fusion reward code
 	touch $(STAMP)
 
 serve: install

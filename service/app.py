@@ -24,6 +24,9 @@ from service.metrics import Metrics
 from service.middleware import BodyLimit, RequestContext
 from service.pool import VerifierPool
 from service.routes import health, openrlhf, ops, score, verifiers
+from service.routes.run import router as run_router
+from service.routes.run_code import router as run_code_router
+from service.routes.sessions import router as sessions_router
 from service.settings import Settings
 from service.stats import RollingStats
 
@@ -115,6 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (score, verifiers, openrlhf, ops, health):
         app.include_router(module.router)
+    app.include_router(run_code_router)
+    app.include_router(run_router)
+    app.include_router(sessions_router)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

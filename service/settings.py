@@ -160,6 +160,28 @@ class Settings(BaseSettings):
             keys += [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
         return keys
 
+    # Code execution for agents (/run_code, /v1/run): run slots, queueing and the ceilings no request can exceed.
+    run_max_concurrency: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, description="Programs run at once by /run_code and /v1/run."
+    )
+    run_queue_timeout_s: float = Field(
+        default=300.0, gt=0, description="How long a program may wait for a run slot; past it /run_code answers 504."
+    )
+    run_max_timeout_s: float = Field(default=60.0, gt=0, description="Ceiling on a request's run_timeout (seconds).")
+    run_max_compile_timeout_s: float = Field(
+        default=60.0, gt=0, description="Ceiling on a request's compile_timeout (seconds)."
+    )
+    run_default_memory_mb: int = Field(
+        default=1024, ge=16, description="Memory of a program whose request sets none (memory_limit_MB -1 or null)."
+    )
+    run_max_memory_mb: int = Field(default=4096, ge=16, description="Ceiling on a request's memory_limit_MB.")
+    run_max_output_bytes: int = Field(default=1 << 20, ge=1024, description="stdout and stderr kept per program.")
+    run_max_upload_bytes: int = Field(default=32 << 20, ge=0, description="Decoded `files` of one program, in all.")
+    run_max_fetch_bytes: int = Field(default=16 << 20, ge=0, description="`fetch_files` returned for one program.")
+    run_max_batch: int = Field(default=1024, ge=1, description="Programs one /v1/run request may carry.")
+    run_session_ttl_s: float = Field(default=600.0, gt=0, description="A session idle this long is ended.")
+    run_max_sessions_per_caller: int = Field(default=8, ge=1, description="Open sessions per API key (or address).")
+
 
 def is_loopback(host: str) -> bool:
     """True for 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach."""

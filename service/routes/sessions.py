@@ -1,0 +1,130 @@
+"""Python sessions: ``POST /v1/sessions`` → id; ``POST /v1/sessions/{id}/exec`` runs a cell; ``DELETE`` ends it.
+
+Variables, imports, definitions and files persist between cells (how, and what does not,
+in :mod:`service.runs.kernel`). Every cell runs in a fresh sandbox with the session's limits,
+queued fairly with every other run. Sessions are Python only: the state is carried by
+Python's own pickling, which other languages have no equivalent of here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.runs.auth import RunCaller
+from service.runs.gate import QueueTimeout
+from service.runs.kernel import cell_outcome, cell_spec
+from service.runs.runner import runs_of, unless_disconnected
+from service.runs.sessions import SessionLimit
+from service.runs.spec import SpecError, decode_files, language_name
+
+router = APIRouter(tags=["sessions"])
+CLIENT_CLOSED = 499
+RETRY_AFTER_S = 5
+
+
+class SessionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    language: str = Field(default="python", description="python only")
+    memory_limit_MB: int | None = Field(default=None, description="per cell; null: the service's default")
+    files: dict[str, str | None] = Field(default_factory=dict, description="relative path → base64, before cell 1")
+
+
+class SessionCreated(BaseModel):
+    id: str
+    language: Literal["python"] = "python"
+    ttl_s: float = Field(description="idle seconds after which the session is ended")
+
+
+class CellRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    timeout: float = Field(default=10.0, allow_inf_nan=False, description="seconds (wall and CPU), ceiling applies")
+
+
+class CellResponse(BaseModel):
+    status: Literal["ok", "error", "timeout", "crashed", "sandbox_error"] = Field(
+        description="ok; error: the cell raised (its changes up to the error are kept); timeout, crashed: its changes "
+        "are dropped; sandbox_error: ours, state unchanged"
+    )
+    stdout: str
+    stderr: str
+    result: str | None = Field(description="repr of the cell's last expression, if it is one and not None")
+    error: dict[str, str] | None = Field(description="type and message of the exception the cell raised")
+    files: list[str] = Field(description="files the cell wrote or changed")
+    not_kept: list[str] = Field(description="variables that cannot be carried to the next cell (not picklable)")
+    state: Literal["updated", "unchanged"] = Field(description="whether the cell's changes carry to the next cell")
+    survived: bool = Field(description="whether the session goes on (it always does; its state says from where)")
+    execution_time: float | None
+    message: str = ""
+
+
+_NOT_FOUND = "no such session (never made, deleted, idle past its TTL, someone else's, or the service restarted)"
+_RESPONSES: dict[int | str, dict[str, Any]] = {401: {}, 404: {}, 422: {}, 429: {}, 504: {}}
+
+
+@router.post("/v1/sessions", response_model=SessionCreated, status_code=201, responses=_RESPONSES)
+async def create_session(request: Request, body: SessionRequest, caller: RunCaller) -> SessionCreated:
+    """Open a Python session for this caller."""
+    runs = runs_of(request.app)
+    try:
+        if language_name(body.language) != "python":
+            raise SpecError(f"sessions are Python only, not {body.language!r}: use /run_code for other languages")
+        decode_files(body.files, runs.ceilings.max_upload_bytes)
+    except SpecError as exc:
+        raise HTTPException(422, str(exc)) from None
+    try:
+        session = runs.sessions.create(caller, body.memory_limit_MB, body.files)
+    except SessionLimit as exc:
+        raise HTTPException(429, str(exc)) from None
+    return SessionCreated(id=session.id, ttl_s=runs.sessions.ttl_s)
+
+
+@router.post("/v1/sessions/{session_id}/exec", response_model=CellResponse, responses=_RESPONSES)
+async def exec_cell(request: Request, session_id: str, body: CellRequest, caller: RunCaller) -> CellResponse | Response:
+    """Run one cell in the session; cells of one session run one at a time, in order."""
+    runs = runs_of(request.app)
+    session = runs.sessions.get(session_id, caller)
+    if session is None:
+        raise HTTPException(404, _NOT_FOUND)
+    async with session.lock:
+        try:
+            spec = cell_spec(body.code, session.state, session.files, body.timeout, session.memory_mb, runs.ceilings)
+        except SpecError as exc:
+            raise HTTPException(422, str(exc)) from None
+        try:
+            response = await unless_disconnected(request, lambda: runs.run(spec, caller))
+        except QueueTimeout as exc:
+            raise HTTPException(504, f"busy: {exc}; retry", headers={"Retry-After": str(RETRY_AFTER_S)}) from None
+        if response is None:
+            return Response(status_code=CLIENT_CLOSED)
+        outcome = cell_outcome(response, runs.ceilings.max_fetch_bytes)
+        if outcome.state is not None:
+            session.state = outcome.state
+        session.cells += 1
+    return CellResponse(
+        status=outcome.status,  # type: ignore[arg-type]
+        stdout=outcome.stdout,
+        stderr=outcome.stderr,
+        result=outcome.result,
+        error=outcome.error,
+        files=outcome.written,
+        not_kept=outcome.not_kept,
+        state="updated" if outcome.state is not None else "unchanged",
+        survived=True,
+        execution_time=outcome.execution_time,
+        message=outcome.message,
+    )
+
+
+@router.delete("/v1/sessions/{session_id}", status_code=204, responses=_RESPONSES)
+async def delete_session(request: Request, session_id: str, caller: RunCaller) -> Response:
+    """End the session and drop its state."""
+    if not runs_of(request.app).sessions.delete(session_id, caller):
+        raise HTTPException(404, _NOT_FOUND)
+    return Response(status_code=204)

@@ -1,0 +1,85 @@
+"""Reading ``fetch_files`` back: a trusted step, inside the same sandbox, after the program.
+
+The backend returns only a step's stdout and stderr, so the files are read by one more
+step in the job's work dir: a fixed Python script run isolated (``-I -S``: nothing in the
+work dir can be imported) that prints the files as base64 JSON. The program's processes
+are gone by then (nothing of a step outlives it); all it can do is leave files, which is
+what is being fetched. Missing files are left out (as SandboxFusion does), and so are
+anything but regular files (a FIFO would block the read) and files past the byte budget,
+which the result names.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+
+from sandbox.backend import Step, StepResult
+from sandbox.languages import resolve
+from sandbox.policy import Policy
+
+FETCH_WALL_S = 10.0
+FETCH_MEMORY_MB = 256
+SCRIPT = r"""
+import base64, json, os, stat, sys
+budget = int(sys.argv[1]); out = {}; skipped = []
+for name in sys.argv[2:]:
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        continue
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            skipped.append(name)
+            continue
+        data = f.read(budget + 1)
+    if len(data) > budget:
+        skipped.append(name)
+        continue
+    budget -= len(data)
+    out[name] = base64.b64encode(data).decode()
+json.dump({"files": out, "skipped": skipped}, sys.stdout)
+"""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """The files read back (path → base64) and why any requested one is missing."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    problem: str = ""
+
+
+def fetch_step(names: tuple[str, ...], budget_bytes: int, host_toolchains: bool) -> Step:
+    """The step that prints ``names`` (relative to the work dir) as JSON, at most ``budget_bytes`` in all."""
+    python = resolve("python", check_host=host_toolchains).run_argv()
+    # the table's command ends with the program file; the flags before it (-I -S -B) are what isolate
+    argv = (*python[:-1], "-c", SCRIPT, str(budget_bytes), *names)
+    output = budget_bytes * 4 // 3 + 4 * sum(len(n) + 8 for n in names) + 4096
+    policy = Policy(
+        wall_time_s=FETCH_WALL_S,
+        cpu_time_s=FETCH_WALL_S,
+        memory_mb=FETCH_MEMORY_MB + 4 * (budget_bytes >> 20),
+        max_processes=4,
+        max_output_bytes=output,
+    )
+    return Step(argv, b"", policy, "fetch_files")
+
+
+def read_fetched(result: StepResult) -> Fetched:
+    """The files the fetch step printed; a step that failed leaves ``files`` empty and says why."""
+    if not result.ok:
+        reason = result.limit or f"exit {result.exit_code}, signal {result.signal}"
+        return Fetched(problem=f"fetch_files: could not read the files back ({reason})")
+    try:
+        printed = json.loads(result.stdout)
+        files = {str(k): str(v) for k, v in printed["files"].items()}
+        for value in files.values():
+            base64.b64decode(value, validate=True)
+        skipped = [str(name) for name in printed["skipped"]]
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+        return Fetched(problem="fetch_files: the files read back were garbled")
+    problem = f"fetch_files: not regular files or over the byte budget: {', '.join(skipped)}" if skipped else ""
+    return Fetched(files, problem)

@@ -1,0 +1,163 @@
+"""One cell of a Python session, run as one ordinary sandbox job whose state travels with it.
+
+The backend runs jobs, not long-lived processes, so a session is not a live interpreter:
+each cell is a fresh sandbox in which a fixed driver (the job's program) restores the
+session's state, runs the cell, and saves the state again for the next cell:
+
+- variables: pickled, one by one (modules by name, re-imported); a value that cannot be
+  pickled (a generator, an open file, a lambda) is not kept, and the cell's answer names it;
+- functions and classes defined in cells: their definitions are re-run before the values
+  are restored (so instances of a session's own classes come back);
+- files: every regular file in the work dir, packed into the state.
+
+The state is opaque bytes to the service: it is made, read and unpickled only inside the
+sandbox, and capped in size. A cell that crashes, is killed or runs out of time leaves no new
+state behind, so the session continues from the state before that cell ("rolled_back").
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+
+from service.runs.models import RunCodeResponse
+from service.runs.spec import Ceilings, RunSpec, run_spec
+
+STATE_FILE = ".rlvr/state"
+CELL_FILE = ".rlvr/cell.py"
+OUT_FILE = ".rlvr/out.json"
+DRIVER = r"""
+import ast, hashlib, importlib, json, os, pickle, sys, traceback, types
+STATE, CELL, OUT, KEEP_OUT = ".rlvr/state", ".rlvr/cell.py", ".rlvr/out.json", (".rlvr", "main.py")
+def listing():
+    out = {}
+    for d, subdirs, names in os.walk("."):
+        subdirs[:] = [s for s in subdirs if os.path.relpath(os.path.join(d, s)) not in KEEP_OUT]
+        for n in names:
+            p = os.path.relpath(os.path.join(d, n))
+            if p not in KEEP_OUT and os.path.isfile(p) and not os.path.islink(p):
+                out[p] = open(p, "rb").read()
+    return out
+main = types.ModuleType("__main__"); sys.modules["__main__"] = main; g = main.__dict__
+g["__builtins__"] = __builtins__
+saved = {"defs": [], "values": {}, "modules": {}, "files": {}}
+if os.path.exists(STATE):
+    with open(STATE, "rb") as f:
+        saved = pickle.load(f)
+    for path, data in saved["files"].items():
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        open(path, "wb").write(data)
+not_kept = []
+for name, module in saved["modules"].items():
+    try: g[name] = importlib.import_module(module)
+    except Exception: not_kept.append(name)
+for source in saved["defs"]:
+    try: exec(compile(source, "<session>", "exec"), g)
+    except Exception: pass
+for name, blob in saved["values"].items():
+    try: g[name] = pickle.loads(blob)
+    except Exception: not_kept.append(name)
+before = {p: hashlib.sha256(d).digest() for p, d in listing().items()}
+source = open(CELL).read()
+result = error = None
+defs = list(saved["defs"])
+try:
+    tree = ast.parse(source, "<cell>")
+    defs += [ast.unparse(n) for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, "<cell>", "exec"), g)
+    if last is not None:
+        value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), g)
+        if value is not None:
+            result = repr(value)[:65536]
+except BaseException as exc:
+    traceback.print_exc()
+    error = {"type": type(exc).__name__, "message": str(exc)}
+sys.stdout.flush(); sys.stderr.flush()
+values, modules = {}, {}
+for name, value in list(g.items()):
+    if name.startswith("__"):
+        continue
+    if isinstance(value, types.ModuleType):
+        modules[name] = value.__name__
+        continue
+    try: values[name] = pickle.dumps(value)
+    except Exception: not_kept.append(name)
+files = listing()
+written = sorted(p for p, d in files.items() if before.get(p) != hashlib.sha256(d).digest())
+state = pickle.dumps({"defs": defs, "values": values, "modules": modules, "files": files})
+os.makedirs(".rlvr", exist_ok=True)
+open(STATE, "wb").write(state)
+json.dump({"result": result, "error": error, "not_kept": sorted(set(not_kept)), "written": written}, open(OUT, "w"))
+"""
+
+
+@dataclass(frozen=True)
+class CellOutcome:
+    """What a cell did, and the session's state after it (None: keep the state from before the cell)."""
+
+    status: str
+    """ok, error (the cell raised), timeout, crashed (killed, out of memory), sandbox_error (ours)"""
+    stdout: str
+    stderr: str
+    execution_time: float | None
+    result: str | None
+    error: dict[str, str] | None
+    written: list[str]
+    not_kept: list[str]
+    state: bytes | None
+    message: str
+
+
+def cell_spec(
+    cell: str,
+    state: bytes | None,
+    uploaded: dict[str, str | None],
+    timeout_s: float,
+    memory_mb: int | None,
+    ceilings: Ceilings,
+) -> RunSpec:
+    """The job of one cell: the driver as the program, the cell and the previous state (or the uploads) as files."""
+    files: dict[str, str | None] = {CELL_FILE: base64.b64encode(cell.encode()).decode()}
+    if state is None:
+        files.update(uploaded)
+    else:
+        files[STATE_FILE] = base64.b64encode(state).decode()
+    return run_spec(
+        code=DRIVER,
+        language="python",
+        stdin=None,
+        files=files,
+        fetch_files=[OUT_FILE, STATE_FILE],
+        run_timeout_s=timeout_s,
+        compile_timeout_s=1.0,
+        memory_mb=memory_mb,
+        ceilings=ceilings,
+    )
+
+
+def cell_outcome(response: RunCodeResponse, budget_bytes: int) -> CellOutcome:
+    """Read the cell's job: its output, the driver's report, and the new state if the cell left one."""
+    run = response.run_result
+    stdout = run.stdout or "" if run is not None else ""
+    stderr = run.stderr or "" if run is not None else ""
+    took = run.execution_time if run is not None else None
+    if response.status == "SandboxError" or run is None:
+        return CellOutcome("sandbox_error", stdout, stderr, took, None, None, [], [], None, response.message)
+    if run.status == "TimeLimitExceeded":
+        return CellOutcome("timeout", stdout, stderr, took, None, None, [], [], None, "state unchanged")
+    try:
+        report = json.loads(base64.b64decode(response.files[OUT_FILE]))
+        status = "error" if report["error"] else "ok"
+        result, error = report["result"], report["error"]
+        written, not_kept = [str(p) for p in report["written"]], [str(n) for n in report["not_kept"]]
+    except (KeyError, ValueError, TypeError, binascii.Error):
+        why = response.message or f"exit {run.return_code}"
+        return CellOutcome("crashed", stdout, stderr, took, None, None, [], [], None, f"{why}; state unchanged")
+    if STATE_FILE not in response.files:  # over the fetch budget: the cell ran, its state cannot be carried
+        message = f"the session's state grew past {budget_bytes} bytes: this cell's changes were not kept"
+        return CellOutcome(status, stdout, stderr, took, result, error, written, not_kept, None, message)
+    state = base64.b64decode(response.files[STATE_FILE])
+    return CellOutcome(status, stdout, stderr, took, result, error, written, not_kept, state, "")

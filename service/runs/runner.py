@@ -1,0 +1,109 @@
+"""The app's run service: fair slots, the threads that drive the backend, metrics, and cancellation.
+
+Made on first use and kept on ``app.state.runs``. A program waits for a slot (round-robin
+across callers, see :mod:`service.runs.gate`), then runs on one of the service's run threads
+(as many as slots, so the thread pool never queues), on the backend the service opened at
+start-up (the one the code verifier uses). A client that goes away stops its programs:
+waiting ones leave the queue, running ones are cancelled in the sandbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from fastapi import FastAPI, Request
+from prometheus_client import Counter, Gauge
+
+from sandbox.judge import current_backend
+from service.runs.execute import execute
+from service.runs.gate import FairGate
+from service.runs.models import RunCodeResponse
+from service.runs.sessions import Sessions
+from service.runs.spec import Ceilings, RunSpec
+
+DISCONNECT_POLL_S = 0.5
+T = TypeVar("T")
+
+
+class Runs:
+    """Run slots, run threads and run metrics of one app."""
+
+    def __init__(self, app: FastAPI) -> None:
+        settings = app.state.settings
+        self.ceilings = Ceilings.from_settings(settings)
+        self.queue_timeout_s: float = settings.run_queue_timeout_s
+        self.max_batch: int = settings.run_max_batch
+        self.gate = FairGate(settings.run_max_concurrency)
+        self.sessions = Sessions(settings.run_session_ttl_s, settings.run_max_sessions_per_caller)
+        self.threads = ThreadPoolExecutor(settings.run_max_concurrency, thread_name_prefix="rlvr-run")
+        registry = app.state.metrics.registry
+        self.finished = Counter(
+            "rlvr_runs",
+            "Programs run by /run_code and /v1/run, by language and status",
+            ["language", "status"],
+            registry=registry,
+        )
+        running = Gauge("rlvr_runs_running", "Programs running in the sandbox now", registry=registry)
+        running.set_function(lambda: self.gate.busy)
+        queued = Gauge("rlvr_runs_queued", "Programs waiting for a run slot", registry=registry)
+        queued.set_function(lambda: self.gate.queued)
+        sessions = Gauge("rlvr_sessions", "Python sessions open (idle ones past their TTL ended)", registry=registry)
+        sessions.set_function(lambda: len(self.sessions))
+
+    async def run(self, spec: RunSpec, caller: str) -> RunCodeResponse:
+        """Wait for a slot (QueueTimeout past the deadline), run ``spec``, count it."""
+        await self.gate.acquire(caller, self.queue_timeout_s)
+        cancel = threading.Event()
+        try:
+            job = asyncio.get_running_loop().run_in_executor(self.threads, execute, current_backend(), spec, cancel)
+            try:
+                result = await asyncio.shield(job)
+            except asyncio.CancelledError:
+                cancel.set()  # the sandbox tears the job down; its slot is free only once it has
+                await asyncio.wait([job])
+                job.exception()  # Cancelled, most likely: retrieved, nobody waits for it
+                raise
+        finally:
+            self.gate.release()
+        self.finished.labels(spec.language, result.status).inc()
+        return result
+
+
+def runs_of(app: FastAPI) -> Runs:
+    """The app's Runs, made on first use."""
+    runs: Runs | None = getattr(app.state, "runs", None)
+    if runs is None:
+        runs = app.state.runs = Runs(app)
+    return runs
+
+
+async def unless_disconnected(request: Request, work: Callable[[], Awaitable[T]]) -> T | None:
+    """Await ``work()``, cancelling it (and returning None) if the client goes away first."""
+    task = asyncio.ensure_future(work())
+    gone = False
+
+    async def watch() -> None:
+        nonlocal gone
+        while not task.done():
+            if await request.is_disconnected():
+                gone = True
+                task.cancel()
+                return
+            await asyncio.sleep(DISCONNECT_POLL_S)
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if gone:
+            return None
+        raise
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
