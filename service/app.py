@@ -24,6 +24,7 @@ from service.pool import VerifierPool
 from service.routes import health, openrlhf, ops, score, verifiers
 from service.settings import Settings
 from service.stats import RollingStats
+from service.ui import router as ui_router
 
 log = logging.getLogger("rlvr.service")
 
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (score, verifiers, openrlhf, ops, health):
         app.include_router(module.router)
+    app.include_router(ui_router)  # /ui: dashboard, sample browser, playground
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
