@@ -38,7 +38,7 @@ def _batch(round_no: int) -> dict[str, Any]:
     """Right, wrong and too-long answers, so that rewards and statuses vary."""
     items = []
     for i in range(24):
-        answer = (i + round_no) % 7
+        answer = i % 7 if (i + round_no) % 2 else (i + 1) % 7  # half right
         completion = f"<think>adding up</think> The answer is $\\boxed{{{answer}}}$."
         if i % 8 == 7:
             completion = "x" * (MAX_CHARS + 1)
@@ -121,7 +121,7 @@ def test_dashboard_live_samples_and_playground_yield_local_only_traffic(scoring_
           "the rate chart to redraw")
     assert int(chrome.find_element(By.ID, "live").get_attribute("data-updates")) > updates
     cells = [c.text for c in chrome.find_elements(By.CSS_SELECTOR, f"{row} td")]
-    assert float(cells[2]) >= 0 and cells[5].endswith(("ms", "s")) and cells[6].endswith(("ms", "s")), cells
+    assert 0 < float(cells[2]) < 1 and cells[5].endswith(("ms", "s")) and cells[6].endswith(("ms", "s")), cells
     assert chrome.find_elements(By.CSS_SELECTOR, f"{row} svg.hist rect.bar"), "no score histogram bars"
     statuses = {e.get_attribute("data-status") for e in chrome.find_elements(By.CSS_SELECTOR, f"{row} .status-item")}
     assert {"ok", "too_large"} <= statuses

@@ -5,6 +5,7 @@
 const POLL_MS = 2000;
 const SAMPLE_POLL_MS = 5000;
 const KEEP_S = 900;
+const MIN_CHART_S = 30;
 const state = { snaps: [], tab: "live", key: sessionStorage.getItem("rlvr-key") || "", seenStatuses: new Set() };
 const $ = (id) => document.getElementById(id);
 
@@ -36,7 +37,7 @@ function parseLabels(s) {
 }
 
 function parseMetrics(text) {
-  const snap = { t: Date.now() / 1000, items: {}, lat: {}, score: {}, scoreSum: {}, scoreCount: {}, rejected: {},
+  const snap = { t: Date.now() / 1000, items: {}, lat: {}, score: {}, scorePos: {}, scoreNeg: {}, scoreCount: {}, rejected: {},
     inflight: 0, limit: 0, hits: 0, misses: 0, health: {} };
   for (const line of text.split("\n")) {
     if (!line || line[0] === "#") continue;
@@ -50,7 +51,8 @@ function parseMetrics(text) {
       case "rlvr_items_total": (snap.items[l.verifier] ||= {})[l.status] = v; break;
       case "rlvr_verifier_seconds_bucket": (snap.lat[l.verifier] ||= []).push([le, v]); break;
       case "rlvr_component_score_bucket": (snap.score[l.verifier] ||= []).push([le, v]); break;
-      case "rlvr_component_score_sum": snap.scoreSum[l.verifier] = v; break;
+      case "rlvr_component_score_positive_total": snap.scorePos[l.verifier] = v; break;
+      case "rlvr_component_score_negative_total": snap.scoreNeg[l.verifier] = v; break;
       case "rlvr_component_score_count": snap.scoreCount[l.verifier] = v; break;
       case "rlvr_rejected_requests_total": snap.rejected[l.reason] = v; break;
       case "rlvr_inflight_items": snap.inflight = v; break;
@@ -144,7 +146,7 @@ function renderLive() {
     if (dt <= 0) continue;
     verifiers.forEach((v, j) => series[j].points.push([b.t, inc(sum(b.items[v]), sum(a.items[v])) / dt]));
   }
-  Charts.line($("rate-chart"), series, last.t - win, last.t);
+  Charts.line($("rate-chart"), series, last.t - Math.min(win, Math.max(span, MIN_CHART_S)), last.t);
 
   const body = $("verifiers").tBodies[0];
   body.textContent = "";
@@ -155,7 +157,8 @@ function renderLive() {
     const lat = bucketDelta(last.lat[v], first.lat[v]);
     const sc = bucketDelta(last.score[v], first.score[v]);
     const n = inc(last.scoreCount[v], first.scoreCount[v]);
-    const mean = n ? inc(last.scoreSum[v], first.scoreSum[v]) / n : null;
+    const net = inc(last.scorePos[v], first.scorePos[v]) - inc(last.scoreNeg[v], first.scoreNeg[v]);
+    const mean = n ? net / n : null;
     const tr = body.insertRow();
     tr.dataset.verifier = v;
     tr.insertCell().textContent = v;
