@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.server import run_server
-from tests.ui.browser import artifacts_dir, require_chromium, requested_urls, start_chromium
+from tests.ui.browser import artifacts_dir, requested_urls, require_chromium, start_chromium
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -42,8 +42,14 @@ def _batch(round_no: int) -> dict[str, Any]:
         completion = f"<think>adding up</think> The answer is $\\boxed{{{answer}}}$."
         if i % 8 == 7:
             completion = "x" * (MAX_CHARS + 1)
-        items.append({"id": f"r{round_no}-{i}", "prompt": f"What is {i} mod 7?", "completion": completion,
-                      "reference": str(i % 7)})
+        items.append(
+            {
+                "id": f"r{round_no}-{i}",
+                "prompt": f"What is {i} mod 7?",
+                "completion": completion,
+                "reference": str(i % 7),
+            }
+        )
     return {"items": items, "rewards": {"math": 1.0, "format": 0.2}}
 
 
@@ -112,13 +118,20 @@ def test_dashboard_live_samples_and_playground_yield_local_only_traffic(scoring_
     # live view: the per-verifier table fills and the chart redraws with the batches being scored
     row = 'tr[data-verifier="math"]'
     _wait(chrome, lambda d: d.find_elements(By.CSS_SELECTOR, f"#verifiers {row}"), "the math row")
-    _wait(chrome, lambda d: d.find_element(By.CSS_SELECTOR, f"{row} td:nth-child(2)").text not in ("–", "0"),
-          "a non-zero math rate")
-    first_path = _wait(chrome, lambda d: d.find_element(By.CSS_SELECTOR, "#rate-chart path.series").get_attribute("d"),
-                       "a rate line")
+    _wait(
+        chrome,
+        lambda d: d.find_element(By.CSS_SELECTOR, f"{row} td:nth-child(2)").text not in ("–", "0"),
+        "a non-zero math rate",
+    )
+    first_path = _wait(
+        chrome, lambda d: d.find_element(By.CSS_SELECTOR, "#rate-chart path.series").get_attribute("d"), "a rate line"
+    )
     updates = int(chrome.find_element(By.ID, "live").get_attribute("data-updates"))
-    _wait(chrome, lambda d: d.find_element(By.CSS_SELECTOR, "#rate-chart path.series").get_attribute("d") != first_path,
-          "the rate chart to redraw")
+    _wait(
+        chrome,
+        lambda d: d.find_element(By.CSS_SELECTOR, "#rate-chart path.series").get_attribute("d") != first_path,
+        "the rate chart to redraw",
+    )
     assert int(chrome.find_element(By.ID, "live").get_attribute("data-updates")) > updates
     cells = [c.text for c in chrome.find_elements(By.CSS_SELECTOR, f"{row} td")]
     assert 0 < float(cells[2]) < 1 and cells[5].endswith(("ms", "s")) and cells[6].endswith(("ms", "s")), cells
@@ -135,16 +148,27 @@ def test_dashboard_live_samples_and_playground_yield_local_only_traffic(scoring_
     chrome.get(f"{url}/ui#samples")
     rows = "#sample-rows tr"
     _wait(chrome, lambda d: len(d.find_elements(By.CSS_SELECTOR, rows)) > 10, "captured samples")
-    _wait(chrome, lambda d: "too_large" in [o.get_attribute("value") for o in
-                                            Select(d.find_element(By.ID, "f-status")).options], "a status option")
+    _wait(
+        chrome,
+        lambda d: "too_large" in [o.get_attribute("value") for o in Select(d.find_element(By.ID, "f-status")).options],
+        "a status option",
+    )
     Select(chrome.find_element(By.ID, "f-status")).select_by_value("too_large")
-    _wait(chrome, lambda d: {r.get_attribute("data-status") for r in d.find_elements(By.CSS_SELECTOR, rows)}
-          == {"too_large"}, "only too_large rows")
+    _wait(
+        chrome,
+        lambda d: {r.get_attribute("data-status") for r in d.find_elements(By.CSS_SELECTOR, rows)} == {"too_large"},
+        "only too_large rows",
+    )
     Select(chrome.find_element(By.ID, "f-status")).select_by_value("ok")
     chrome.find_element(By.ID, "f-min").send_keys("1")
     chrome.find_element(By.CSS_SELECTOR, "#filters button").click()
-    _wait(chrome, lambda d: (r := d.find_elements(By.CSS_SELECTOR, rows))
-          and all(float(x.get_attribute("data-reward")) >= 1 for x in r), "only rewards ≥ 1")
+    _wait(
+        chrome,
+        lambda d: (
+            (r := d.find_elements(By.CSS_SELECTOR, rows)) and all(float(x.get_attribute("data-reward")) >= 1 for x in r)
+        ),
+        "only rewards ≥ 1",
+    )
     chrome.find_element(By.CSS_SELECTOR, rows).click()
     trace = _wait(chrome, lambda d: d.find_elements(By.CSS_SELECTOR, "#trace details.component"), "the trace tree")
     assert [t.find_element(By.TAG_NAME, "summary").text.split(" ")[0] for t in trace] == ["math", "format"]
