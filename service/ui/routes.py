@@ -65,7 +65,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             if settings.ui_capture
             else None
         )
-        state.ui = UiState(ScoreMetric(state.metrics.registry), capture)
+        score_metric = ScoreMetric()
+        state.metrics.registry.register(score_metric)
+        state.ui = UiState(score_metric, capture)
     ui: UiState = state.ui
     state.scorer.observers.append(ui.score_metric.observe)
     if ui.capture is not None:

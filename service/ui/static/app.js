@@ -2,7 +2,7 @@
 // and POSTs /v1/score?explain=true (playground). Nothing else is fetched; the API key stays in this tab.
 "use strict";
 
-const POLL_MS = 2000;
+const POLL_MS = 5000;
 const SAMPLE_POLL_MS = 5000;
 const KEEP_S = 900;
 const MIN_CHART_S = 30;
