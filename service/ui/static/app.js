@@ -166,7 +166,8 @@ function renderLive() {
     tr.insertCell().textContent = mean === null ? "–" : mean.toFixed(3);
     const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
     svg.setAttribute("class", "hist");
-    Charts.histogram(svg, histogramBins(sc));
+    const bins = histogramBins(sc);
+    Charts.histogram(svg, bins, bins.length ? bins[0].lo : "", bins.length ? bins[bins.length - 1].hi : "");
     tr.insertCell().appendChild(svg);
     Charts.stacked(tr.insertCell(), statuses);
     tr.insertCell().textContent = seconds(quantile(lat, 0.5));
@@ -183,7 +184,7 @@ function histogramBins(cum) {
   let prevLe = -Infinity, prev = 0;
   for (const [le, c] of cum) {
     bins.push({ label: le === Infinity ? `> ${prevLe}` : prevLe === -Infinity ? `≤ ${le}` : `(${prevLe}, ${le}]`,
-      value: c - prev });
+      value: c - prev, lo: prevLe === -Infinity ? "" : String(prevLe), hi: le === Infinity ? "" : String(le) });
     prevLe = le; prev = c;
   }
   const used = bins.map((b, i) => (b.value ? i : -1)).filter((i) => i >= 0);
@@ -247,7 +248,9 @@ async function openSample(seq) {
     again.textContent = "Open in playground";
     again.addEventListener("click", () => {
       $("pg-completion").value = s.completion;
-      $("pg-reference").value = typeof s.reference === "string" ? s.reference : JSON.stringify(s.reference);
+      const ref = s.reference;
+      $("pg-reference").value = ref === null ? "" : typeof ref === "string" && !"{[\"".includes(ref.trim()[0])
+        ? ref : JSON.stringify(ref);
       $("pg-rewards").value = JSON.stringify(s.rewards);
       location.hash = "#playground";
       updateCurl();
@@ -264,10 +267,12 @@ async function openSample(seq) {
 
 // ---- playground
 function playgroundBody() {
+  // text as is (a math answer such as 4 stays the string "4"); JSON when it is an object, a list or a quoted string
   const refText = $("pg-reference").value;
+  const start = refText.trim()[0];
   let reference = refText;
-  try { reference = JSON.parse(refText); } catch { /* plain text reference */ }
-  if (refText.trim() === "") reference = null;
+  if (start === undefined) reference = null;
+  else if ("{[\"".includes(start)) reference = JSON.parse(refText);
   const rewards = JSON.parse($("pg-rewards").value);
   return { items: [{ completion: $("pg-completion").value, reference }], rewards };
 }
@@ -276,7 +281,7 @@ function shellQuote(s) { return `'${s.replace(/'/g, "'\\''")}'`; }
 
 function updateCurl() {
   let body;
-  try { body = playgroundBody(); } catch (e) { $("pg-curl").textContent = `rewards is not JSON: ${e.message}`; return; }
+  try { body = playgroundBody(); } catch (e) { $("pg-curl").textContent = `not JSON: ${e.message}`; return; }
   $("pg-curl").textContent = `curl -sS ${shellQuote(`${location.origin}/v1/score?explain=true`)} ` +
     `-H "Authorization: Bearer $RLVR_API_KEY" -H 'Content-Type: application/json' -d ${shellQuote(JSON.stringify(body))}`;
 }
@@ -286,7 +291,7 @@ async function scorePlayground(ev) {
   $("pg-error").textContent = "";
   const out = $("pg-result");
   let body;
-  try { body = playgroundBody(); } catch (e) { $("pg-error").textContent = `rewards: ${e.message}`; return; }
+  try { body = playgroundBody(); } catch (e) { $("pg-error").textContent = `not JSON: ${e.message}`; return; }
   updateCurl();
   try {
     const r = await fetch("/v1/score?explain=true", { method: "POST", body: JSON.stringify(body),

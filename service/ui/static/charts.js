@@ -59,7 +59,9 @@ const Charts = (() => {
     series.forEach((s, i) => {
       if (!s.points.length) return;
       const d = s.points.map((p, j) => `${j ? "L" : "M"}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join("");
-      el("path", { d, fill: "none", stroke: color(i), "stroke-width": 2, class: "series", "data-name": s.name }, svg);
+      // every other series dashed, so that equal rates (two rewards on every item) still show both lines
+      el("path", { d, fill: "none", stroke: color(i), "stroke-width": 2, "stroke-dasharray": i % 2 ? "6 4" : "none",
+        class: "series", "data-name": s.name }, svg);
     });
     let lx = L;
     series.forEach((s, i) => {
@@ -74,11 +76,13 @@ const Charts = (() => {
     }
   }
 
-  // bins: [{label, value}]; drawn as bars with the label as a tooltip.
-  function histogram(svg, bins) {
+  // bins: [{label, value}], each bar with its label as a tooltip; lo and hi label the two ends of the axis.
+  function histogram(svg, bins, lo, hi) {
     clear(svg);
-    const W = 160, H = 40;
-    svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+    const W = 160, H = 40, AXIS = 12;
+    svg.setAttribute("viewBox", `0 0 ${W} ${H + AXIS}`);
+    el("text", { x: 0, y: H + AXIS - 1, class: "tick" }, svg).textContent = lo;
+    el("text", { x: W, y: H + AXIS - 1, "text-anchor": "end", class: "tick" }, svg).textContent = hi;
     const max = Math.max(1, ...bins.map((b) => b.value));
     const w = W / Math.max(bins.length, 1);
     bins.forEach((b, i) => {
