@@ -10,13 +10,14 @@ PORT ?= 8000
 
 include sandbox/images/runner.mk
 include deploy/deploy.mk
+include tests/trainers/trainers.mk
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[server,dev,ray]'
+	$(PY) -m pip install --quiet -e '.[server,dev,ray,gym]'
 	touch $(STAMP)
 
 serve: install
@@ -26,8 +27,10 @@ serve: install
 # service image for the compose smoke test: each reused when current.
 test-setup: install toolchains runner-image-for-tests
 
+# The suite, then the trainer suites in their own environments (tests/trainers/trainers.mk).
 test: test-setup
 	$(PY) -m pytest -q
+	$(MAKE) test-trainers
 
 lint: install
 	$(VENV)/bin/ruff check .

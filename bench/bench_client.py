@@ -23,8 +23,8 @@ from typing import Any
 import httpx
 
 from grpo import AsyncRewardClient, RewardClient
+from grpo.wire import ScoreItem, ScoreRequest
 from service.app import build_scorer
-from service.schemas import ScoreItem, ScoreRequest
 from service.settings import Settings
 from tests.server import run_server
 

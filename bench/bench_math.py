@@ -13,9 +13,9 @@ import time
 import httpx
 
 from bench.grpo_batch import Sample, grpo_batch
+from grpo.wire import ScoreRequest
 from service.app import build_scorer
 from service.cache import VerdictCache
-from service.schemas import ScoreRequest
 from service.settings import Settings
 from tests.server import run_server
 

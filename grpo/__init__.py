@@ -1,6 +1,7 @@
 """Client library for the rlvr reward service: scoring, advantages, trainer adapters.
 
-Imports httpx and pydantic only (plus the shared wire schema); the adapters
+Imports httpx and pydantic only (the wire schema, ``grpo.wire``, is shared with the
+service); the adapters
 ``grpo.trl`` and ``grpo.verl`` are imported on demand.
 """
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import ssl
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -12,11 +13,15 @@ import httpx
 from grpo import _batch
 from grpo._balance import Balancer
 from grpo._retry import RetryPolicy
-from grpo.errors import RewardServiceError
-from service.schemas import RewardsField
+from grpo.errors import RewardServiceError, ServiceTimeoutError, ServiceUnavailableError
+from grpo.wire import RewardsField
 
 DEFAULT_URL = "http://127.0.0.1:8000"
-DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=5.0)
+# A service that accepts a request and never answers (frozen) raises ServiceTimeoutError
+# after the read timeout; it is not retried, since the service may still be working on it.
+DEFAULT_READ_TIMEOUT_S = 120.0
+DEFAULT_CONNECT_TIMEOUT_S = 5.0
+DEFAULT_TIMEOUT = httpx.Timeout(DEFAULT_READ_TIMEOUT_S, connect=DEFAULT_CONNECT_TIMEOUT_S)
 DEFAULT_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64)
 # httpcore's pool scans all its connections and queued requests on every request, which
 # collapses past a few dozen connections (33 vs 175 items/s at 256 in flight, see
@@ -58,16 +63,32 @@ class Common:
             self.headers["authorization"] = f"Bearer {api_key}"
         self._rng = random.Random()
 
-    @property
-    def attempts(self) -> int:
-        # failover needs at least one attempt per URL
-        return max(self.retry.attempts, len(self.balancer.urls))
-
     def _wait_s(self, attempt: int, tried: set[str], retry_after: float | None) -> float:
         """No wait when an untried URL is left (failover), else Retry-After or the jittered backoff."""
         if retry_after is None and len(tried) < len(self.balancer.urls):
             return 0.0
         return self.retry.delay_s(attempt, retry_after, self._rng)
+
+    def _next_wait(self, attempt: Attempt, retry_after: float | None) -> float | None:
+        """The wait before the next attempt, or None when the retry policy says give up.
+
+        Every URL gets one attempt whatever the policy (failover); after that the policy's
+        attempt cap and time window decide.
+        """
+        wait = self._wait_s(attempt.made - 1, attempt.tried, retry_after)
+        untried = len(attempt.tried) < len(self.balancer.urls)
+        if not untried and not self.retry.allows(attempt.made, attempt.spent_s(), wait):
+            return None
+        attempt.waited_s += wait
+        return wait
+
+    def _unavailable(self, attempt: Attempt) -> ServiceUnavailableError:
+        return ServiceUnavailableError(
+            f"no answer from {', '.join(self.balancer.urls)} after {attempt.made} attempts in "
+            f"{attempt.spent_s():.1f} s (retry window {self.retry.window_s:g} s); "
+            f"last failure: {attempt.last_url}{SCORE_PATH}: {describe(attempt.last)}",
+            attempt.last,
+        )
 
     def _plan(
         self, items: Iterable[_batch.ItemLike], rewards: RewardsField | None
@@ -79,6 +100,47 @@ class Common:
 
     def _fill(self, fill_value: float | None) -> float | None:
         return self.fill_value if fill_value is _UNSET else fill_value
+
+
+class Attempt:
+    """One request's way through its retries: how many attempts, which URLs, the time spent, the last failure."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.waited_s = 0.0
+        self.made = 0
+        self.tried: set[str] = set()
+        self.last: BaseException | None = None
+        self.last_url = ""
+
+    def begin(self, url: str) -> None:
+        self.made += 1
+        self.tried.add(url)
+
+    def failed(self, url: str, cause: BaseException) -> None:
+        self.last, self.last_url = cause, url
+
+    def spent_s(self) -> float:
+        # the waits count even where sleeping is replaced (tests); elsewhere the clock is ahead of them
+        return max(time.monotonic() - self.started, self.waited_s)
+
+
+def describe(cause: BaseException | None) -> str:
+    """``ConnectError: [Errno 111] Connection refused``: what failed, for an error message."""
+    if cause is None:
+        return "no attempt made"
+    if isinstance(cause, RewardServiceError):
+        return str(cause)
+    return f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+
+
+def timed_out(url: str, timeout: httpx.Timeout, cause: httpx.TimeoutException) -> ServiceTimeoutError:
+    """The error for a service that took the request and did not answer within the client's timeout."""
+    return ServiceTimeoutError(
+        f"{url}{SCORE_PATH} did not answer within the client's timeout (read {timeout.read} s, "
+        f"write {timeout.write} s): {describe(cause)}; the service may be frozen or the batch too large "
+        f"for the timeout (pass timeout= to the client)"
+    )
 
 
 def pool_limits(limits: httpx.Limits) -> tuple[int, httpx.Limits]:
@@ -93,6 +155,16 @@ def pool_limits(limits: httpx.Limits) -> tuple[int, httpx.Limits]:
         max_keepalive_connections=None if keepalive is None else max(1, -(-keepalive // pools)),
         keepalive_expiry=limits.keepalive_expiry,
     )
+
+
+def slots(limits: httpx.Limits) -> int:
+    """How many requests a client puts on the wire at once: one per connection.
+
+    The rest wait in the client, first come first served, with no deadline: httpx's pool
+    would make them wait too, but a request queued there longer than the pool timeout
+    fails (PoolTimeout), and at trainer scale (16,384 requests at once) many would.
+    """
+    return limits.max_connections if limits.max_connections is not None else 1024
 
 
 def shared_ssl_context() -> ssl.SSLContext:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from grpo.errors import ProtocolError
-from service.schemas import BatchSummary, ItemResult, RewardsField, ScoreItem, ScoreRequest, ScoreResponse
+from grpo.wire import BatchSummary, ItemResult, RewardsField, ScoreItem, ScoreRequest, ScoreResponse
 
 ItemLike = ScoreItem | Mapping[str, Any]
 

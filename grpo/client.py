@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,14 +33,16 @@ from grpo._base import (
     DEFAULT_URL,
     SCORE_PATH,
     VERIFIERS_PATH,
+    Attempt,
     Common,
     error_from,
     pool_limits,
     shared_ssl_context,
+    slots,
+    timed_out,
 )
 from grpo._retry import DEFAULT_RETRY, RETRY_EXCEPTIONS, RetryPolicy, is_retryable_status, retry_after_s
-from grpo.errors import ServiceTimeoutError, ServiceUnavailableError
-from service.schemas import RewardsField, ScoreResponse, VerifiersResponse
+from grpo.wire import RewardsField, ScoreResponse, VerifiersResponse
 
 __all__ = ["DEFAULT_URL", "AsyncRewardClient", "RewardClient"]
 
@@ -80,6 +83,7 @@ class RewardClient(Common):
             httpx.Client(timeout=timeout, limits=each, transport=transport, verify=tls) for _ in range(pools)
         ]
         self._turn = itertools.count()
+        self._slots = threading.BoundedSemaphore(slots(limits))
 
     def score(self, items: Iterable[_batch.ItemLike], *, rewards: RewardsField | None = None) -> ScoreResponse:
         """Score ``items`` (ScoreItems or dicts); one result per item, in order."""
@@ -119,34 +123,33 @@ class RewardClient(Common):
         return VerifiersResponse.model_validate_json(response.content)
 
     def _post(self, body: bytes, expected: int) -> ScoreResponse:
-        tried: set[str] = set()
-        last: BaseException | None = None
-        for attempt in range(self.attempts):
-            url = self.balancer.acquire(avoid=tried)
-            tried.add(url)
+        attempt = Attempt()
+        while True:
+            url = self.balancer.acquire(avoid=attempt.tried)
+            attempt.begin(url)
             retry_after = None
+            pool = self._pools[next(self._turn) % len(self._pools)]
             try:
-                response = self._pools[next(self._turn) % len(self._pools)].post(
-                    url + SCORE_PATH, content=body, headers=self.headers
-                )
+                with self._slots:  # wait here, in order, rather than in httpx's pool (which times out)
+                    response = pool.post(url + SCORE_PATH, content=body, headers=self.headers)
             except RETRY_EXCEPTIONS as exc:
                 self.balancer.release(url, failed=True)
-                last = exc
+                attempt.failed(url, exc)
             except httpx.TimeoutException as exc:
                 self.balancer.release(url)
-                raise ServiceTimeoutError(f"{url} did not answer in time: {exc!r}") from exc
+                raise timed_out(url, pool.timeout, exc) from exc
             else:
                 self.balancer.release(url)
                 if response.status_code == 200:
                     return _batch.parse_response(response.content, expected)
                 if not is_retryable_status(response.status_code):
                     raise error_from(response)
-                last, retry_after = error_from(response), retry_after_s(response)
-            if attempt + 1 < self.attempts:
-                self._sleep(self._wait_s(attempt, tried, retry_after))
-        raise ServiceUnavailableError(
-            f"no answer from {', '.join(self.balancer.urls)} in {self.attempts} attempts", last
-        )
+                attempt.failed(url, error_from(response))
+                retry_after = retry_after_s(response)
+            wait = self._next_wait(attempt, retry_after)
+            if wait is None:
+                raise self._unavailable(attempt)
+            self._sleep(wait)
 
     def _sleep(self, seconds: float) -> None:
         if seconds > 0:
@@ -199,6 +202,7 @@ class AsyncRewardClient(Common):
             httpx.AsyncClient(timeout=timeout, limits=each, transport=transport, verify=tls) for _ in range(pools)
         ]
         self._turn = itertools.count()
+        self._slots = asyncio.Semaphore(slots(limits))
 
     async def score(self, items: Iterable[_batch.ItemLike], *, rewards: RewardsField | None = None) -> ScoreResponse:
         """Score ``items`` (ScoreItems or dicts); one result per item, in order."""
@@ -240,34 +244,33 @@ class AsyncRewardClient(Common):
         return VerifiersResponse.model_validate_json(response.content)
 
     async def _post(self, body: bytes, expected: int) -> ScoreResponse:
-        tried: set[str] = set()
-        last: BaseException | None = None
-        for attempt in range(self.attempts):
-            url = self.balancer.acquire(avoid=tried)
-            tried.add(url)
+        attempt = Attempt()
+        while True:
+            url = self.balancer.acquire(avoid=attempt.tried)
+            attempt.begin(url)
             retry_after = None
+            pool = self._pools[next(self._turn) % len(self._pools)]
             try:
-                response = await self._pools[next(self._turn) % len(self._pools)].post(
-                    url + SCORE_PATH, content=body, headers=self.headers
-                )
+                async with self._slots:  # wait here, first come first served, not in httpx's pool
+                    response = await pool.post(url + SCORE_PATH, content=body, headers=self.headers)
             except RETRY_EXCEPTIONS as exc:
                 self.balancer.release(url, failed=True)
-                last = exc
+                attempt.failed(url, exc)
             except httpx.TimeoutException as exc:
                 self.balancer.release(url)
-                raise ServiceTimeoutError(f"{url} did not answer in time: {exc!r}") from exc
+                raise timed_out(url, pool.timeout, exc) from exc
             else:
                 self.balancer.release(url)
                 if response.status_code == 200:
                     return _batch.parse_response(response.content, expected)
                 if not is_retryable_status(response.status_code):
                     raise error_from(response)
-                last, retry_after = error_from(response), retry_after_s(response)
-            if attempt + 1 < self.attempts:
-                await self._sleep(self._wait_s(attempt, tried, retry_after))
-        raise ServiceUnavailableError(
-            f"no answer from {', '.join(self.balancer.urls)} in {self.attempts} attempts", last
-        )
+                attempt.failed(url, error_from(response))
+                retry_after = retry_after_s(response)
+            wait = self._next_wait(attempt, retry_after)
+            if wait is None:
+                raise self._unavailable(attempt)
+            await self._sleep(wait)
 
     async def _sleep(self, seconds: float) -> None:
         if seconds > 0:

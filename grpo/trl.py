@@ -13,14 +13,13 @@ reward functions to other processes, so these are picklable classes, not closure
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from grpo import _batch
 from grpo.client import DEFAULT_URL, AsyncRewardClient, RewardClient
-from service.schemas import RewardsField, ScoreItem, ScoreResponse, normalize_rewards
+from grpo.wire import RewardsField, ScoreItem, ScoreResponse, normalize_rewards
 
 DEFAULT_REFERENCE_COLUMN = "solution"
 
@@ -168,9 +167,8 @@ class RLVRReward(_TRLReward):
 class AsyncRLVRReward(_TRLReward):
     """An async TRL reward function; TRL awaits it alongside other async reward functions.
 
-    TRL recognises async reward functions with ``inspect.iscoroutinefunction``, which sees
-    through an instance only from Python 3.12 (``markcoroutinefunction``); use
-    ``rlvr_reward(..., asynchronous=True)``, which works on every version.
+    TRL (1.16) recognises it by its async ``__call__`` and logs it under its ``__name__``; on
+    Python 3.12+ it is also marked so ``inspect.iscoroutinefunction`` sees it as async.
     """
 
     def __init__(self, rewards: RewardsField | str, **options: Any) -> None:
@@ -217,8 +215,6 @@ def rlvr_reward(
     """
     if not asynchronous:
         return RLVRReward(rewards, name=name, **options)
-    reward = AsyncRLVRReward(rewards, name=name, **options)
-    # a partial over the bound coroutine method: inspect.iscoroutinefunction sees through it on any Python
-    wrapped = functools.partial(reward.__call__)
-    wrapped.__name__ = reward.__name__  # type: ignore[attr-defined]
-    return wrapped
+    # the instance itself: TRL finds the async __call__ and logs the instance's __name__ (a partial
+    # over the bound method would be logged as "__call__", merging every async reward into one)
+    return AsyncRLVRReward(rewards, name=name, **options)

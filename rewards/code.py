@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Literal
 
+from rewards.cancel import current_cancel
 from rewards.item import Item
 from rewards.registry import verifier
 from rewards.verdict import Status, Verdict
-from sandbox.errors import SandboxError, ToolchainMissing, UnsupportedLanguage
+from sandbox.errors import Cancelled, SandboxError, ToolchainMissing, UnsupportedLanguage
 from sandbox.judge import BadTests, Comparison, Limits, Options, current_backend, judge, parse_tests
 from sandbox.languages import get_language
 
@@ -32,7 +34,8 @@ class CodeParams:
 
     ``time_limit_s`` is per test (CPU; wall is twice that plus a second);
     ``total_time_limit_s`` bounds a whole submission (tests past it count as TLE);
-    ``stop_at_first_failure`` applies to all_or_nothing.
+    ``stop_at_first_failure`` applies to all_or_nothing. The service clamps the limits to
+    its operator's ceilings (settings ``code_max_*``) and says so in the verdict's details.
     """
 
     language: str = "python"
@@ -45,6 +48,14 @@ class CodeParams:
     time_limit_s: float = 5.0
     memory_mb: int = 512
     total_time_limit_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        for name in ("time_limit_s", "total_time_limit_s", "abs_eps", "rel_eps"):
+            value, least = getattr(self, name), "above 0" if name.endswith("_s") else "at least 0"
+            if not math.isfinite(value) or value < 0 or (value == 0 and name.endswith("_s")):
+                raise ValueError(f"{name} must be a finite number {least}, got {value!r}")
+        if self.memory_mb < 1:
+            raise ValueError(f"memory_mb must be at least 1, got {self.memory_mb!r}")
 
 
 def extract_code(completion: str, language: str) -> str | None:
@@ -105,6 +116,7 @@ def code_reward(item: Item, params: CodeParams) -> Verdict:
         score_mode=params.score_mode,
         stop_at_first_failure=params.stop_at_first_failure,
         total_time_s=params.total_time_limit_s,
+        cancel=current_cancel(),
     )
     try:
         result = judge(code, suite, current_backend(), language=params.language, options=options)
@@ -112,6 +124,8 @@ def code_reward(item: Item, params: CodeParams) -> Verdict:
         return Verdict.fail(Status.UNSUPPORTED_LANGUAGE, str(exc))
     except ToolchainMissing as exc:
         return Verdict.fail(Status.TOOLCHAIN_MISSING, str(exc))
+    except Cancelled:  # nobody waits for this verdict: the request's deadline, not the program's
+        return Verdict.fail(Status.TIMEOUT, "stopped: the request's deadline passed or its client went away")
     except SandboxError as exc:
         return Verdict.fail(Status.SANDBOX_ERROR, f"sandbox: {exc}"[:500])
     except BadTests as exc:

@@ -5,8 +5,11 @@
 - ``"r1"`` (DeepSeek-R1): exactly one non-empty ``<think>…</think>`` block first (leading
   whitespace allowed), then a non-empty answer, and no other think tag anywhere.
 - ``"strict"`` (open-r1's ``format_reward``): the whole completion matches
-  ``^<think>\\n.*?\\n</think>\\n<answer>\\n.*?\\n</answer>$`` with DOTALL. open-r1 also
-  passes MULTILINE, which lets any text follow the ``</answer>`` line; we do not.
+  ``^<think>\\n.*?\\n</think>\\n<answer>\\n.*?\\n</answer>$`` with DOTALL, *and* each of
+  ``<think>``, ``</think>``, ``<answer>``, ``</answer>`` occurs exactly once. The regex alone
+  accepts two think blocks, a nested one or two answer blocks (two answers are a hedge).
+  ``open_r1_exact=True`` gives open-r1's behaviour to the letter instead: the regex only,
+  with its MULTILINE flag too (which lets any text follow the ``</answer>`` line).
 
 ``think_prefilled`` is for chat templates that end the prompt with the opening
 ``<think>`` (DeepSeek-R1-Distill, Qwen3…): the completion then starts inside the think
@@ -30,16 +33,29 @@ OPEN, CLOSE = "<think>", "</think>"
 STRICT_PATTERN = re.compile(r"^<think>\n.*?\n</think>\n<answer>\n.*?\n</answer>$", re.DOTALL)
 STRICT_PREFIX, STRICT_MIDDLE, STRICT_SUFFIX = "<think>\n", "\n</think>\n<answer>\n", "\n</answer>"
 TAGS = ("<think>\n", "\n</think>\n", "\n<answer>\n", "\n</answer>")
-RULES = {"r1": "one non-empty <think> block first, then a non-empty answer, no other think tag",
-         "strict": "open-r1: ^<think>\\n.*?\\n</think>\\n<answer>\\n.*?\\n</answer>$ (DOTALL)"}
+RULES = {
+    "r1": "one non-empty <think> block first, then a non-empty answer, no other think tag",
+    "strict": "^<think>\\n.*?\\n</think>\\n<answer>\\n.*?\\n</answer>$ (DOTALL), each tag exactly once",
+    "open_r1_exact": "open-r1: ^<think>\\n.*?\\n</think>\\n<answer>\\n.*?\\n</answer>$ (DOTALL | MULTILINE)",
+}
+ONCE = ("<think>", "</think>", "<answer>", "</answer>")
 
 
 @dataclass(frozen=True)
 class FormatParams:
-    """``style``: "r1" or "strict"; ``think_prefilled``: the prompt already ends with ``<think>``."""
+    """``style``: "r1" or "strict"; ``think_prefilled``: the prompt already ends with ``<think>``.
+
+    ``open_r1_exact`` (strict only): open-r1's regex to the letter (DOTALL | MULTILINE), without
+    the one-of-each-tag rule.
+    """
 
     style: Literal["r1", "strict"] = "r1"
     think_prefilled: bool = False
+    open_r1_exact: bool = False
+
+    def __post_init__(self) -> None:
+        if self.open_r1_exact and self.style != "strict":
+            raise ValueError("open_r1_exact applies to style='strict' only")
 
 
 @dataclass(frozen=True)
@@ -57,9 +73,12 @@ def format_reward(item: Item, params: FormatParams) -> Verdict:
     1.0
     """
     text = item.completion
-    problem = _r1_problem(text, params.think_prefilled) if params.style == "r1" else _strict_problem(
-        text, params.think_prefilled)
-    details = {"style": params.style, "think_prefilled": params.think_prefilled, "rule": RULES[params.style]}
+    if params.style == "r1":
+        problem = _r1_problem(text, params.think_prefilled)
+    else:
+        problem = _strict_problem(text, params.think_prefilled, params.open_r1_exact)
+    rule = RULES["open_r1_exact"] if params.open_r1_exact else RULES[params.style]
+    details = {"style": params.style, "think_prefilled": params.think_prefilled, "rule": rule}
     if problem:
         return Verdict.ok(0.0, problem, **details)
     return Verdict.ok(1.0, f"well-formed {params.style} shape", **details)
@@ -129,11 +148,34 @@ def strict_match(text: str) -> bool:
     return middle >= 0 and middle + len(STRICT_MIDDLE) <= len(body) - len(STRICT_SUFFIX)
 
 
-def _strict_problem(text: str, prefilled: bool) -> str:
-    """What breaks open-r1's strict shape, or "" when the pattern matches."""
+def multiline_match(text: str) -> bool:
+    """``re.match(STRICT_PATTERN, text, DOTALL | MULTILINE)`` (open-r1's exact call), in linear time.
+
+    With MULTILINE, ``$`` also matches before any newline, so the answer block may end at any
+    ``\\n</answer>`` followed by a newline; the earliest middle marker leaves the most room.
+    """
+    if not text.startswith(STRICT_PREFIX):
+        return False
+    middle = text.find(STRICT_MIDDLE, len(STRICT_PREFIX))
+    if middle < 0:
+        return False
+    end = text.find(STRICT_SUFFIX, middle + len(STRICT_MIDDLE))
+    while end >= 0:
+        after = end + len(STRICT_SUFFIX)
+        if after == len(text) or text[after] == "\n":
+            return True
+        end = text.find(STRICT_SUFFIX, end + 1)
+    return False
+
+
+def _strict_problem(text: str, prefilled: bool, exact: bool) -> str:
+    """What breaks the strict shape (open-r1's regex, and one of each tag unless ``exact``), or ""."""
     full = (STRICT_PREFIX + text) if prefilled else text
+    if exact:
+        return "" if multiline_match(full) else "does not match open-r1's pattern (DOTALL | MULTILINE)"
     if strict_match(full):
-        return ""
+        repeated = [f"{tag} x{full.count(tag)}" for tag in ONCE if full.count(tag) != 1]
+        return f"each tag must occur once: {', '.join(repeated)}" if repeated else ""
     shift = len(STRICT_PREFIX) if prefilled else 0
     if not full.startswith(STRICT_PREFIX):
         return "does not start with '<think>\\n'"

@@ -18,19 +18,75 @@ from pathlib import Path
 from typing import Any
 
 TOP_K = 5
+TARGET_DOUBT_WORDS = 4
 LABEL_PREFIX = "__label__"
 # Languages written in each shared script (lid.176 labels); Latin is everything written in no other script.
 SCRIPT_LANGUAGES: dict[str, frozenset[str]] = {
-    "cyrillic": frozenset(["ru", "uk", "bg", "be", "mk", "sr", "kk", "ky", "tg",
-                           "tt", "ba", "cv", "mn", "os", "sah", "ce", "myv",
-                           "mhr", "mrj", "kv", "udm", "xal", "krc", "av", "lez",
-                           "bxr"]),
+    "cyrillic": frozenset(
+        [
+            "ru",
+            "uk",
+            "bg",
+            "be",
+            "mk",
+            "sr",
+            "kk",
+            "ky",
+            "tg",
+            "tt",
+            "ba",
+            "cv",
+            "mn",
+            "os",
+            "sah",
+            "ce",
+            "myv",
+            "mhr",
+            "mrj",
+            "kv",
+            "udm",
+            "xal",
+            "krc",
+            "av",
+            "lez",
+            "bxr",
+        ]
+    ),
     "arabic": frozenset(["ar", "fa", "ur", "ps", "ug", "ckb", "sd", "arz", "azb", "mzn", "pnb"]),
     "devanagari": frozenset(["hi", "mr", "ne", "sa", "new", "bh", "mai", "gom", "dty"]),
 }
 OTHER_SCRIPT_LANGUAGES = frozenset(
-    ["zh", "ja", "ko", "el", "he", "yi", "hy", "ka", "bn", "as", "pa", "gu", "or", "ta", "te", "kn",
-     "ml", "si", "th", "lo", "bo", "my", "km", "am", "dv", "wuu", "yue", "gan"])
+    [
+        "zh",
+        "ja",
+        "ko",
+        "el",
+        "he",
+        "yi",
+        "hy",
+        "ka",
+        "bn",
+        "as",
+        "pa",
+        "gu",
+        "or",
+        "ta",
+        "te",
+        "kn",
+        "ml",
+        "si",
+        "th",
+        "lo",
+        "bo",
+        "my",
+        "km",
+        "am",
+        "dv",
+        "wuu",
+        "yue",
+        "gan",
+    ]
+)
 SCRIPT_DEFAULT = {"latin": "en", "cyrillic": "ru", "arabic": "ar", "devanagari": "hi"}
 _NOT_LATIN = OTHER_SCRIPT_LANGUAGES.union(*SCRIPT_LANGUAGES.values())
 _load_lock = threading.Lock()
@@ -80,25 +136,48 @@ def _load(path: str) -> Any:
         raise ModelUnavailable(f"cannot load language model {path}: {exc}") from exc
 
 
-def classify_chunks(model: Any, script: str, chunks: list[list[str]]) -> Counter[str]:
-    """Word counts per language: each chunk's words all get the chunk's most likely language of ``script``."""
+def classify_chunks(model: Any, script: str, chunks: list[list[str]], target: str | None = None) -> Counter[str]:
+    """Word counts per language: each chunk's words all get the chunk's language of ``script`` (see chunk_language)."""
     counts: Counter[str] = Counter()
     for words in chunks:
-        counts[_chunk_language(model, script, " ".join(words))] += len(words)
+        counts[chunk_language(model, script, " ".join(words), len(words), target)] += len(words)
     return counts
 
 
-def _chunk_language(model: Any, script: str, text: str) -> str:
-    """The best of fastText's top-k labels that is written in ``script``; the script's default if none is."""
-    allowed = SCRIPT_LANGUAGES.get(script)
-    labels, _probs = model.predict(text, k=1)  # k=1 costs half of k=5; widen only when the top label is off-script
-    if labels and not _fits(labels[0][len(LABEL_PREFIX):], allowed):
-        labels, _probs = model.predict(text, k=TOP_K)
-    for label in labels:
-        lang = label[len(LABEL_PREFIX):]
-        if _fits(lang, allowed):
-            return str(lang)
-    return SCRIPT_DEFAULT[script]
+def target_weight(words: int) -> float:
+    """Benefit of the doubt a chunk of ``words`` words gives the target language: 4 at 2 words, 2 at 3, 1 from 4.
+
+    fastText's probabilities on two or three words of close languages (ru/bg/uk, es/pt/ca,
+    id/ms, hi/mr) are noise around the argmax; each further word halves the doubt. The
+    tables of ``tests/test_language.py`` chose the rate: it turns no clear text of one language
+    into its neighbour, and from four words on the decision is fastText's argmax.
+    """
+    return 2.0 ** max(0, TARGET_DOUBT_WORDS - words)
+
+
+def chunk_language(
+    model: Any, script: str, text: str, words: int, target: str | None = None, allowed: frozenset[str] | None = None
+) -> str:
+    """The language of ``text`` among those written in ``script`` (or ``allowed``).
+
+    The most likely one, unless the target's probability times ``target_weight(words)``
+    reaches it; the script's default when fastText names no language of the script.
+    """
+    allowed = allowed if allowed is not None else SCRIPT_LANGUAGES.get(script)
+    labels, _probs = model.predict(text, k=1)  # k=1 costs half of k=5; widen only when needed
+    top = labels[0][len(LABEL_PREFIX) :] if labels else ""
+    weight = target_weight(words) if target is not None and target != top and _fits(target, allowed) else 1.0
+    if labels and _fits(top, allowed) and weight == 1.0:
+        return str(top)
+    labels, probs = model.predict(text, k=-1 if weight > 1.0 else TOP_K)
+    scores = {label[len(LABEL_PREFIX) :]: float(p) for label, p in zip(labels, probs, strict=True)}
+    fitting = [(p, lang) for lang, p in scores.items() if _fits(lang, allowed)]
+    if not fitting:
+        return target if weight > 1.0 and target is not None else SCRIPT_DEFAULT.get(script, script)
+    best_p, best = max(fitting)
+    if target is not None and weight > 1.0 and scores.get(target, 0.0) * weight >= best_p:
+        return target
+    return str(best)
 
 
 def _fits(lang: str, allowed: frozenset[str] | None) -> bool:

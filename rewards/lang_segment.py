@@ -56,17 +56,46 @@ NEUTRAL_PATTERNS = (
     ("\\", re.compile(r"\\[A-Za-z]+\*?(?:\s*\{[^{}]*\})*"), " "),
 )
 MATH_WORDS = frozenset(
-    ["sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
-     "log", "ln", "lg", "exp", "max", "min", "gcd", "lcm", "mod", "det", "lim", "sqrt", "argmax",
-     "argmin"])
+    [
+        "sin",
+        "cos",
+        "tan",
+        "cot",
+        "sec",
+        "csc",
+        "arcsin",
+        "arccos",
+        "arctan",
+        "sinh",
+        "cosh",
+        "tanh",
+        "log",
+        "ln",
+        "lg",
+        "exp",
+        "max",
+        "min",
+        "gcd",
+        "lcm",
+        "mod",
+        "det",
+        "lim",
+        "sqrt",
+        "argmax",
+        "argmin",
+    ]
+)
 
 LATIN_LETTERS = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0300-\u036f\u1e00-\u1eff"
 # script name -> (letter ranges, how words are counted, language when the script alone decides)
 SCRIPTS: dict[str, tuple[str, str, str | None]] = {
     "latin": (LATIN_LETTERS, "alpha", None),
     "cyrillic": ("\u0400-\u0482\u048a-\u052f", "alpha", None),
-    "arabic": ("\u0620-\u065f\u066e-\u06d3\u06d5-\u06ef\u06fa-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff"
-               "\ufe70-\ufefc", "alpha", None),
+    "arabic": (
+        "\u0620-\u065f\u066e-\u06d3\u06d5-\u06ef\u06fa-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefc",
+        "alpha",
+        None,
+    ),
     "devanagari": ("\u0900-\u0963\u0971-\u097f", "alpha", None),
     "greek": ("\u0370-\u0373\u0376-\u03ff\u1f00-\u1fff", "alpha", "el"),
     "hebrew": ("\u0591-\u05f2", "alpha", "he"),
@@ -113,8 +142,11 @@ WORDS = {script: _word_pattern(script) for script in SCRIPTS}
 
 def _range_table() -> list[tuple[int, int, str]]:
     """Sorted, disjoint (first, last, script) code-point ranges of every script's letters."""
-    ranges = [(ord(m.group(1)), ord(m.group(2) or m.group(1)), script)
-              for script, (letters, _, _) in SCRIPTS.items() for m in re.finditer(r"(.)(?:-(.))?", letters)]
+    ranges = [
+        (ord(m.group(1)), ord(m.group(2) or m.group(1)), script)
+        for script, (letters, _, _) in SCRIPTS.items()
+        for m in re.finditer(r"(.)(?:-(.))?", letters)
+    ]
     return sorted(ranges)
 
 
@@ -129,6 +161,8 @@ class Segmented:
     decided: Counter[str] = field(default_factory=Counter)
     chunks: dict[str, list[list[str]]] = field(default_factory=dict)
     sentences: int = 0
+    han_words: int = 0
+    kana: bool = False
 
 
 def chain_of_thought(completion: str) -> tuple[str, str]:
@@ -139,7 +173,7 @@ def chain_of_thought(completion: str) -> tuple[str, str]:
         end = completion.find("</think>", start + 7)
         if end < 0:
             break
-        blocks.append(completion[start + 7:end])
+        blocks.append(completion[start + 7 : end])
         start = completion.find("<think>", end + 8)
     if blocks:
         return "\n".join(blocks), "think"
@@ -210,8 +244,9 @@ def segment(text: str, min_chunk_words: int) -> Segmented:
             else:
                 chunks[script].append(pending[script])
     out.chunks = {s: c for s, c in chunks.items() if c}
+    out.han_words, out.kana = sum(han_counts), kana
     for i, n in enumerate(han_counts):
-        near_kana = kana and (kana_flags[i] or (n <= SHORT_HAN_SENTENCE and any(kana_flags[max(0, i - 1):i + 2])))
+        near_kana = kana and (kana_flags[i] or (n <= SHORT_HAN_SENTENCE and any(kana_flags[max(0, i - 1) : i + 2])))
         out.decided["ja" if near_kana else "zh"] += n
     out.decided = Counter({k: v for k, v in out.decided.items() if v})
     return out

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rewards.item import Item
-from rewards.lang_model import ModelUnavailable, classify_chunks, load_model
-from rewards.lang_segment import chain_of_thought, segment
+from rewards.lang_model import ModelUnavailable, chunk_language, classify_chunks, load_model
+from rewards.lang_segment import chain_of_thought, neutralize, segment
 from rewards.registry import verifier
 from rewards.verdict import Status, Verdict
 
@@ -23,6 +23,7 @@ LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*$")
 ALIASES = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi"}
 DEFAULT_MAX_CHARS = 2_000_000
 SHOWN_LANGUAGES = 3
+HAN_LANGUAGES = frozenset(["zh", "ja"])
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,25 @@ def normalize_language(tag: str) -> str:
     return ALIASES.get(primary, primary)
 
 
-def count_words(text: str, model: Any, min_chunk_words: int) -> Counter[str]:
-    """Words of ``text`` per language (segmentation in :mod:`rewards.lang_segment`)."""
+def count_words(text: str, model: Any, min_chunk_words: int, target: str | None = None) -> Counter[str]:
+    """Words of ``text`` per language (segmentation in :mod:`rewards.lang_segment`).
+
+    With a ``target``, short chunks of a shared script give it the benefit of the doubt
+    (:func:`rewards.lang_model.target_weight`), and so does Han text without any Kana when
+    the target is Japanese or Chinese: kanji-only Japanese ("証明終了") and Chinese share
+    the script, and only fastText's reading of the text tells them apart.
+    """
     seg = segment(text, min_chunk_words)
     counts = Counter(seg.decided)
     for script, chunks in seg.chunks.items():
-        counts.update(classify_chunks(model, script, chunks))
+        counts.update(classify_chunks(model, script, chunks, target))
+    if target in HAN_LANGUAGES and seg.han_words and not seg.kana:
+        other = "zh" if target == "ja" else "ja"
+        if (
+            counts[other]
+            and chunk_language(model, "han", neutralize(text), seg.han_words, target, allowed=HAN_LANGUAGES) == target
+        ):
+            counts[target] += counts.pop(other)
     return counts
 
 
@@ -79,8 +93,9 @@ def language(item: Item, params: LanguageParams) -> Verdict:
     1.0
     """
     if len(item.completion) > params.max_chars:
-        return Verdict.fail(Status.TOO_LARGE, f"completion of {len(item.completion)} chars exceeds "
-                                              f"max_chars={params.max_chars}")
+        return Verdict.fail(
+            Status.TOO_LARGE, f"completion of {len(item.completion)} chars exceeds max_chars={params.max_chars}"
+        )
     try:
         model = load_model()
     except ModelUnavailable as exc:
@@ -88,20 +103,28 @@ def language(item: Item, params: LanguageParams) -> Verdict:
     if params.language is not None:
         target, target_from = normalize_language(params.language), "params"
     else:
-        prompt_counts = count_words((item.prompt or "")[:params.max_chars], model, params.min_chunk_words)
+        prompt_counts = count_words((item.prompt or "")[: params.max_chars], model, params.min_chunk_words)
         if not prompt_counts:
             why = "has no words to detect its language" if item.prompt else "is missing"
-            return Verdict.fail(Status.BAD_REFERENCE, f"no target language: params.language is not set and "
-                                                      f"the prompt {why}")
+            return Verdict.fail(
+                Status.BAD_REFERENCE, f"no target language: params.language is not set and the prompt {why}"
+            )
         target, target_from = prompt_counts.most_common(1)[0][0], "prompt"
     cot, cot_from = chain_of_thought(item.completion)
-    counts = count_words(cot, model, params.min_chunk_words)
+    counts = count_words(cot, model, params.min_chunk_words, target)
     total = sum(counts.values())
-    details = {"target": target, "target_from": target_from, "cot": cot_from, "words": total,
-               "counts": dict(counts.most_common()), "rule": "R1 Eq. 7: target-language words / words of the CoT"}
+    details = {
+        "target": target,
+        "target_from": target_from,
+        "cot": cot_from,
+        "words": total,
+        "counts": dict(counts.most_common()),
+        "rule": "R1 Eq. 7: target-language words / words of the CoT",
+    }
     if total == 0:
-        return Verdict.ok(params.no_words_score, f"no words in the chain of thought ({cot_from}); "
-                                                 f"target {target}", **details)
+        return Verdict.ok(
+            params.no_words_score, f"no words in the chain of thought ({cot_from}); target {target}", **details
+        )
     return Verdict.ok(counts[target] / total, _reason(counts, total, target, target_from), **details)
 
 

@@ -1,10 +1,13 @@
-"""A wall-clock deadline for sympy work, by SIGALRM on the main thread and nothing elsewhere.
+"""A CPU-time deadline for sympy work, by SIGVTALRM on the main thread and nothing elsewhere.
 
+The deadline counts the process's own CPU time (``ITIMER_VIRTUAL``), not the wall clock: an
+overrun then always means the work itself was too costly — an answer that makes sympy
+churn, judged 0 — and never that a busy machine gave the process too little CPU.
 math-verify's own timeouts call ``signal.signal``, which raises off the main thread, so
 we switch them off and keep one deadline of our own. Off the main thread no signal can
 interrupt sympy: there the input caps of ``math_guard`` and the service's process pool
-(hard kill per item) are the protection. An alarm armed by someone else (e.g.
-pytest-timeout) is preserved and re-armed afterwards.
+(hard kill per item) are the protection. A virtual timer armed by someone else is
+preserved and re-armed afterwards; wall-clock alarms (pytest-timeout's) are not touched.
 """
 
 from __future__ import annotations
@@ -33,33 +36,33 @@ def can_interrupt() -> bool:
 
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
-    """Raise DeadlineExceeded in the block after ``seconds`` (main thread only; a no-op elsewhere)."""
+    """Raise DeadlineExceeded in the block after ``seconds`` of CPU time (main thread only; a no-op elsewhere)."""
     if seconds <= 0 or not can_interrupt():
         yield
         return
-    start = time.monotonic()
+    start = time.process_time()
     due = start + seconds
-    old_handler: Any = signal.getsignal(signal.SIGALRM)
-    old_remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+    old_handler: Any = signal.getsignal(signal.SIGVTALRM)
+    old_remaining, _ = signal.getitimer(signal.ITIMER_VIRTUAL)
 
     outer_fired = []
 
     def on_alarm(signum: int, frame: FrameType | None) -> None:
-        if time.monotonic() >= due - 1e-3:
+        if time.process_time() >= due - 1e-3:
             raise DeadlineExceeded(f"deadline of {seconds:g}s exceeded")
         outer_fired.append(True)
         if callable(old_handler):  # the outer alarm fired first: let its owner handle it
             old_handler(signum, frame)
-        signal.setitimer(signal.ITIMER_REAL, max(due - time.monotonic(), 1e-3))
+        signal.setitimer(signal.ITIMER_VIRTUAL, max(due - time.process_time(), 1e-3))
 
-    signal.signal(signal.SIGALRM, on_alarm)
+    signal.signal(signal.SIGVTALRM, on_alarm)
     first = seconds if old_remaining <= 0 else min(seconds, old_remaining)
-    signal.setitimer(signal.ITIMER_REAL, first)
+    signal.setitimer(signal.ITIMER_VIRTUAL, first)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old_handler)
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, old_handler)
         if old_remaining > 0 and not outer_fired:
-            left = old_remaining - (time.monotonic() - start)
-            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
+            left = old_remaining - (time.process_time() - start)
+            signal.setitimer(signal.ITIMER_VIRTUAL, max(left, 1e-3))

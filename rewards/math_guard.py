@@ -82,7 +82,7 @@ def _max_power_digits(text: str) -> float:
             continue
         if log_exp > 300:
             return math.inf
-        digits = (10.0 ** log_exp) * math.log10(base)
+        digits = (10.0**log_exp) * math.log10(base)
         best = max(best, digits)
     return best
 
@@ -110,5 +110,5 @@ def _exponent_log10(text: str, i: int, level: int = 0) -> float | None:
         if inner is not None:
             if inner > 300:
                 return math.inf
-            return (10.0 ** inner) * math.log10(value)
+            return (10.0**inner) * math.log10(value)
     return math.log10(value) if value > 0 else None

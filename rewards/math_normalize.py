@@ -11,9 +11,26 @@ import unicodedata
 from fractions import Fraction
 
 _UNICODE = {
-    "≥": r"\geq ", "≤": r"\leq ", "≠": r"\neq ", "∀": r"\forall ", "∃": r"\exists ", "π": r"\pi ",
-    "√": r"\sqrt", "×": r"\times ", "·": r"\cdot ", "−": "-", "∞": r"\infty ", "∈": r"\in ", "∪": r"\cup ",
-    "∩": r"\cap ", "⁄": "/", "°": r"^\circ", "±": r"\pm ", "⩽": r"\leq ", "⩾": r"\geq ", "→": r"\to ",
+    "≥": r"\geq ",
+    "≤": r"\leq ",
+    "≠": r"\neq ",
+    "∀": r"\forall ",
+    "∃": r"\exists ",
+    "π": r"\pi ",
+    "√": r"\sqrt",
+    "×": r"\times ",
+    "·": r"\cdot ",
+    "−": "-",
+    "∞": r"\infty ",
+    "∈": r"\in ",
+    "∪": r"\cup ",
+    "∩": r"\cap ",
+    "⁄": "/",
+    "°": r"^\circ",
+    "±": r"\pm ",
+    "⩽": r"\leq ",
+    "⩾": r"\geq ",
+    "→": r"\to ",
 }
 # NFKC would turn "x²" into "x2"; superscripts and subscripts become ^{..} and _{..} first.
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
@@ -60,7 +77,7 @@ def strip_math_delims(text: str) -> str:
     """Remove one pair of surrounding ``$``, ``$$``, ``\\(\\)`` or ``\\[\\]`` when they wrap the whole text."""
     text = text.strip()
     for left, right in _MATH_DELIMS:
-        inner = text[len(left):-len(right)] if len(text) > len(left) + len(right) else ""
+        inner = text[len(left) : -len(right)] if len(text) > len(left) + len(right) else ""
         if text.startswith(left) and text.endswith(right) and "$" not in inner:
             return inner.strip()
     return text
@@ -94,7 +111,7 @@ def choice_letter(text: str) -> str | None:
     m = _CHOICE_RE.match(c)
     if m is None:
         return None
-    rest = c[m.end():]
+    rest = c[m.end() :]
     if rest and not re.match(r"^[-+]?\d", rest):
         return None
     return m.group(1).upper()
@@ -122,8 +139,11 @@ def plain_number(text: str) -> tuple[Fraction, bool, bool] | None:
     rep = _REPEATING_RE.match(c)
     if rep:
         sign, whole, fixed, period = rep.groups()
-        value = Fraction(int(whole or "0")) + Fraction(int(fixed or "0"), 10 ** len(fixed)) + Fraction(
-            int(period), (10 ** len(period) - 1) * 10 ** len(fixed))
+        value = (
+            Fraction(int(whole or "0"))
+            + Fraction(int(fixed or "0"), 10 ** len(fixed))
+            + Fraction(int(period), (10 ** len(period) - 1) * 10 ** len(fixed))
+        )
         return (-value if sign == "-" else value), False, percent
     m = _DEC_RE.match(c)
     if m and (m.group(2) or m.group(3)):
@@ -157,7 +177,7 @@ def fast_compare(answer: str, gold: str, float_rounding: int) -> tuple[bool | No
     if (gold_letter := choice_letter(gold)) is not None:  # a reference like "(C) 12"
         if is_choice(answer):
             return clean(answer).strip("()").upper() == gold_letter, "choice letter"
-        value = clean(gold)[_CHOICE_RE.match(clean(gold)).end():]  # type: ignore[union-attr]
+        value = clean(gold)[_CHOICE_RE.match(clean(gold)).end() :]  # type: ignore[union-attr]
         if value:
             equal, rule = fast_compare(answer, value, float_rounding)
             return equal, f"value of choice {gold_letter}: {rule}" if equal is not None else ""

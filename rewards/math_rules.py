@@ -51,8 +51,11 @@ def rule_relation_as_set(gold: Side, answer: Side, rounding: int, precision: int
     g_set, a_set = as_set(g_expr), as_set(a_expr)
     if g_set is None and a_set is None:
         return False
-    if isinstance(g_expr, (Relational, And)) and isinstance(a_expr, (Relational, And)) \
-            and g_expr.free_symbols != a_expr.free_symbols:
+    if (
+        isinstance(g_expr, (Relational, And))
+        and isinstance(a_expr, (Relational, And))
+        and g_expr.free_symbols != a_expr.free_symbols
+    ):
         return False
     g = g_set if g_set is not None else g_expr
     a = a_set if a_set is not None else a_expr
@@ -65,9 +68,9 @@ def _rhs_of_assignment(latex: str) -> str | None:
     for i, c in enumerate(text):
         depth += c in "({["
         depth -= c in ")}]"
-        if c == "=" and depth == 0 and text[i - 1:i] not in ("<", ">", "!"):
+        if c == "=" and depth == 0 and text[i - 1 : i] not in ("<", ">", "!"):
             lhs = text[:i].strip()
-            return text[i + 1:].strip() if _ASSIGN_RE.match(lhs) else None
+            return text[i + 1 :].strip() if _ASSIGN_RE.match(lhs) else None
     return None
 
 
@@ -171,7 +174,7 @@ def rule_leading_words(gold: Side, answer: Side, rounding: int, precision: int) 
     a_words = re.findall(r"[A-Za-z]+", a_text)
     if not 1 <= len(a_words) <= 3 or a_words[0].lower() in _STOPWORDS or len(a_words[0]) < 2:
         return False
-    if [w.lower() for w in g_words[:len(a_words)]] != [w.lower() for w in a_words]:
+    if [w.lower() for w in g_words[: len(a_words)]] != [w.lower() for w in a_words]:
         return False
     return g_words[len(a_words)].lower() not in ("and", "or", "nor")  # "Alice and Bob win" is not "Alice"
 
@@ -186,6 +189,27 @@ def rule_degrees_radians(gold: Side, answer: Side, rounding: int, precision: int
     return False
 
 
+def rule_imaginary_unit(gold: Side, answer: Side, rounding: int, precision: int) -> bool:
+    """The letter i read as the imaginary unit (e^{i\\pi} = -1) when it is the only symbol on either side."""
+    sides = (gold.expr, answer.expr)
+    if not all(isinstance(e, sympy.Expr) for e in sides):
+        return False
+    symbols = gold.expr.free_symbols | answer.expr.free_symbols
+    if not symbols or any(getattr(s, "name", "") != "i" for s in symbols):
+        return False
+    g, a = (e.subs({s: sympy.I for s in e.free_symbols}) for e in sides)
+    return mv_equal(g, a, rounding, precision)
+
+
 CHEAP_RULES = (rule_rounded_reference, rule_decimal_comma, rule_degrees_radians)
-RULES = (rule_relation_as_set, rule_assignment_rhs, rule_dummy_rename, rule_ordering_chain,
-          rule_rounded_reference, rule_decimal_comma, rule_leading_words, rule_degrees_radians)
+RULES = (
+    rule_relation_as_set,
+    rule_assignment_rhs,
+    rule_dummy_rename,
+    rule_ordering_chain,
+    rule_rounded_reference,
+    rule_decimal_comma,
+    rule_leading_words,
+    rule_degrees_radians,
+    rule_imaginary_unit,
+)

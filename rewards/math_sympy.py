@@ -19,7 +19,9 @@ from sympy import Eq, MatrixBase, Symbol, Tuple
 from sympy.core.relational import Relational
 from sympy.logic.boolalg import And
 
+from rewards.math_hedge import is_value
 from rewards.math_normalize import strip_math_delims, strip_qualifier, unicode_to_latex
+from rewards.math_parse_speed import sll_first
 
 # Its warnings about the disabled timeouts, and its per-comparison logs, are noise for us.
 logging.getLogger("math_verify").setLevel(logging.ERROR)
@@ -47,7 +49,8 @@ def mv_parse(latex: str) -> list[Any]:
 @lru_cache(maxsize=4096)
 def _parse_cached(latex: str) -> tuple[Any, ...]:
     # A GRPO group repeats one reference and a few answers; sympy objects are immutable.
-    return tuple(parse(latex, parsing_timeout=None))  # type: ignore[arg-type]
+    with sll_first():
+        return tuple(parse(latex, parsing_timeout=None))  # type: ignore[arg-type]
 
 
 def boxed(latex: str) -> str:
@@ -59,8 +62,15 @@ def boxed(latex: str) -> str:
 
 def mv_equal(gold: Sequence[Any] | Any, answer: Sequence[Any] | Any, rounding: int, precision: int) -> bool:
     """math-verify's verify without its signal-based timeout; errors in a comparison count as unequal."""
-    return bool(verify(gold, answer, float_rounding=rounding, numeric_precision=precision,  # type: ignore[arg-type]
-                       timeout_seconds=None))
+    return bool(
+        verify(
+            gold,
+            answer,
+            float_rounding=rounding,
+            numeric_precision=precision,  # type: ignore[arg-type]
+            timeout_seconds=None,
+        )
+    )
 
 
 def value_of(parsed: Sequence[Any]) -> Any:
@@ -81,8 +91,12 @@ def as_set(expr: Any) -> Any:
         return Tuple(*list(expr))
     if isinstance(expr, Eq) and isinstance(expr.rhs, sympy.Set) and isinstance(expr.lhs, Symbol):
         return expr.rhs
-    if isinstance(expr, sympy.FiniteSet) and expr.args and all(isinstance(a, Relational) for a in expr.args) \
-            and len(expr.free_symbols) == 1:  # "x >= 2 and x < 5", parsed as a set of two conditions
+    if (
+        isinstance(expr, sympy.FiniteSet)
+        and expr.args
+        and all(isinstance(a, Relational) for a in expr.args)
+        and len(expr.free_symbols) == 1
+    ):  # "x >= 2 and x < 5", parsed as a set of two conditions
         expr = And(*expr.args)
     if isinstance(expr, (Relational, And)) and len(expr.free_symbols) == 1:
         try:
@@ -98,8 +112,20 @@ def first(parsed: list[Any]) -> Any:
 
 
 def union_of(alternatives: Sequence[str]) -> Any:
-    """"x < 0 or x > 1" as one set (the union of each alternative's solution set), or None."""
+    """ "x < 0 or x > 1" as one set (the union of each alternative's solution set), or None."""
     sets = [as_set(first(mv_parse(boxed(alt)))) for alt in alternatives]
     if any(s is None or not isinstance(s, sympy.Set) for s in sets):
         return None
     return sympy.Union(*sets)
+
+
+def solution_sets(alternatives: Sequence[str]) -> list[Any]:
+    """ "x = -1 or x = 5" read as a set: as written ({x = -1, x = 5}) and by values ({-1, 5}); [] if unreadable."""
+    written, values = [], []
+    for alt in alternatives:
+        value = first(mv_parse(boxed(alt) if is_value(alt) else alt))
+        if not isinstance(value, (sympy.Expr, Eq)):
+            return []
+        written.append(value)
+        values.append(value.rhs if isinstance(value, Eq) and isinstance(value.lhs, Symbol) else value)
+    return [sympy.FiniteSet(*written), sympy.FiniteSet(*values)]

@@ -22,7 +22,7 @@ from rewards.math_extract import Extraction, extract, find_boxes
 from rewards.math_guard import complexity_problem
 from rewards.math_normalize import clean, fast_compare, strip_math_delims, unicode_to_latex
 from rewards.math_rules import rule_decimal_comma
-from rewards.math_sympy import Side, boxed, is_multi, mv_equal, mv_parse, union_of, value_of
+from rewards.math_sympy import Side, boxed, is_multi, mv_equal, mv_parse, solution_sets, union_of, value_of
 from rewards.registry import verifier
 from rewards.verdict import Status, Verdict
 
@@ -113,33 +113,61 @@ def math(item: Item, params: MathParams) -> Verdict:
     ref = reference_text(item.reference)
     if ref is None:
         return Verdict.fail(Status.BAD_REFERENCE, "math: the reference must be a non-empty string or a number")
-    if len(item.completion) > params.max_completion_chars:
-        return Verdict.fail(
-            Status.TOO_LARGE,
-            f"math: completion of {len(item.completion)} chars exceeds "
-            f"max_completion_chars={params.max_completion_chars}",
-        )
     if len(ref) > MAX_REFERENCE_CHARS:
         return Verdict.fail(Status.BAD_REFERENCE, f"math: reference of {len(ref)} chars exceeds {MAX_REFERENCE_CHARS}")
+    problem = complexity_problem(ref)
+    if problem:
+        return Verdict.fail(Status.BAD_REFERENCE, f"math: reference is too complex to evaluate: {problem}")
+    # From here on only the completion can be at fault: what it makes unevaluable is judged 0.
+    if len(item.completion) > params.max_completion_chars:
+        return _checked_reference(ref, params) or _unevaluable(
+            f"completion of {len(item.completion)} chars exceeds max_completion_chars={params.max_completion_chars}",
+            None,
+        )
     ex = extract(item.completion, params.extract)
     if ex.kind == "none":
-        return Verdict.ok(0.0, f"no answer extracted ({ex.note})", extracted=None, rule="extraction")
+        return _checked_reference(ref, params) or Verdict.ok(
+            0.0, f"no answer extracted ({ex.note})", extracted=None, rule="extraction"
+        )
     too_big = _size_problem(ex, params)
     if too_big:
-        return Verdict.fail(Status.TOO_LARGE, f"math: extracted answer {too_big}", extracted=ex.shown)
+        return _checked_reference(ref, params) or _unevaluable(f"extracted answer {too_big}", ex.shown)
+    stage = ["reference"]
     try:
         with deadline(params.timeout_s):
-            return _judge(ex, ref, params)
-    except DeadlineExceeded:
-        return Verdict.fail(
-            Status.TIMEOUT,
-            f"math: comparing {ex.shown!r} with {ref[:80]!r} took over {params.timeout_s:g}s",
-            extracted=ex.shown,
+            return _judge(ex, ref, params, stage)
+    except DeadlineExceeded:  # CPU time (math_deadline): the work's own cost, never the machine's load
+        if stage[0] == "reference":
+            return Verdict.fail(
+                Status.TIMEOUT,
+                f"math: parsing the reference {ref[:80]!r} took over {params.timeout_s:g}s of CPU",
+                extracted=ex.shown,
+            )
+        return _unevaluable(
+            f"comparing {ex.shown!r} with the reference took over {params.timeout_s:g}s of CPU", ex.shown
         )
     except RecursionError:
-        return Verdict.fail(
-            Status.ERROR, f"math: expression {ex.shown!r} is nested too deeply to parse", extracted=ex.shown
-        )
+        if stage[0] == "reference":
+            return Verdict.fail(Status.BAD_REFERENCE, f"math: reference {ref[:80]!r} is nested too deeply to parse")
+        return _unevaluable(f"expression {ex.shown!r} is nested too deeply to parse", ex.shown)
+
+
+def _checked_reference(ref: str, params: MathParams) -> Verdict | None:
+    """An error verdict when the reference cannot be parsed (then no answer is judged), else None."""
+    try:
+        with deadline(params.timeout_s):
+            if not _malformed(ref, _gold_side(ref)):
+                return None
+    except DeadlineExceeded:
+        return Verdict.fail(Status.TIMEOUT, f"math: parsing the reference {ref[:80]!r} took over {params.timeout_s:g}s")
+    except RecursionError:
+        pass
+    return Verdict.fail(Status.BAD_REFERENCE, f"math: reference {ref[:80]!r} could not be parsed")
+
+
+def _unevaluable(why: str, shown: str | None) -> Verdict:
+    """A judged 0 for an answer that cannot be evaluated: the completion caused it, so it is no excuse."""
+    return Verdict.ok(0.0, f"answer cannot be evaluated: {why}", extracted=shown, rule="size and time guard")
 
 
 def _size_problem(ex: Extraction, params: MathParams) -> str | None:
@@ -162,7 +190,8 @@ def _gold_side(ref: str) -> Side:
     return Side(inner, mv_parse(boxed(inner)))
 
 
-def _judge(ex: Extraction, ref: str, params: MathParams) -> Verdict:
+def _judge(ex: Extraction, ref: str, params: MathParams, stage: list[str]) -> Verdict:
+    """The verdict for one extraction; ``stage[0]`` says whether the reference or the answer is being worked on."""
     distinct = _distinct(ex.answers) if ex.kind == "boxed" else list(ex.answers)
     gold_box_text = strip_math_delims(unicode_to_latex(ref))
     hedged = bool(ex.alternatives) and not _HEDGE_WORD_RE.search(gold_box_text)
@@ -172,12 +201,10 @@ def _judge(ex: Extraction, ref: str, params: MathParams) -> Verdict:
         equal, rule = fast_compare(distinct[0], gold_box_text, params.float_rounding)
         if equal is not None:
             return _verdict(equal, f"fast path: {rule}", ex, distinct[0], gold_box_text, None, None)
-    problem = complexity_problem(ref)
-    if problem:
-        return Verdict.fail(Status.BAD_REFERENCE, f"math: reference is too complex to evaluate: {problem}")
     gold = _gold_side(ref)
     if _malformed(ref, gold):
         return Verdict.fail(Status.BAD_REFERENCE, f"math: reference {ref[:80]!r} could not be parsed")
+    stage[0] = "answer"
     multi = is_multi(gold.parsed)
     if ex.alternatives and not ex.listed and _is_region(value_of(gold.parsed)):
         union = union_of(ex.alternatives)
@@ -192,6 +219,12 @@ def _judge(ex: Extraction, ref: str, params: MathParams) -> Verdict:
                 Side(str(union), [union]),
                 gold,
             )
+    if ex.alternatives and multi:
+        for roots in solution_sets(ex.alternatives):
+            if mv_equal(gold.parsed, [roots], params.float_rounding, params.numeric_precision):
+                shown, joined = " or ".join(ex.alternatives), "and" if ex.listed else "or"
+                rule = f"values joined by '{joined}' read as the set of solutions"
+                return _verdict(True, rule, ex, shown, gold.latex, Side(str(roots), [roots]), gold)
     alternatives = _alternatives(ex, distinct, gold, multi)
     if alternatives:
         return _judge_alternatives(alternatives, ex, gold, params)
@@ -308,7 +341,8 @@ def _verdict(
     g_shown = " ".join(gold.split())[:120]
     g_parsed = " ".join(str(gold_side.expr).split())[:120] if gold_side is not None and gold_side.parsed else g_shown
     how = "equal" if equal else "not equal"
-    reason = f"extracted {a_shown!r} ({ex.kind}); reference {g_shown!r} parsed as {g_parsed}; {how} by {rule}"
+    kind = f"{ex.kind}, {ex.note}" if ex.note else ex.kind
+    reason = f"extracted {a_shown!r} ({kind}); reference {g_shown!r} parsed as {g_parsed}; {how} by {rule}"
     details = {
         "extracted": a_shown,
         "extraction": ex.kind,

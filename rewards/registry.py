@@ -31,6 +31,9 @@ BUILTIN_MODULES = (
     "rewards.length_penalty",
     "rewards.math_verifier",
     "rewards.code",
+    "rewards.ifeval",
+    "rewards.choice",
+    "rewards.reasoning_gym",
 )
 
 F = TypeVar("F", bound=Callable[..., Any])

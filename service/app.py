@@ -16,8 +16,10 @@ from rewards.lang_model import MODEL_PATH_ENV
 from sandbox.judge.current import use_backend
 from service.admission import Admission
 from service.backends import open_backend
+from service.ceilings import ceilings_of
 from service.dispatch import Scorer
 from service.errors import install_error_handlers
+from service.fair import FairSlots
 from service.metrics import Metrics
 from service.middleware import BodyLimit, RequestContext
 from service.pool import VerifierPool
@@ -53,7 +55,24 @@ def build_scorer(settings: Settings) -> Scorer:
         threads=settings.threads,
         cache_size=settings.cache_size,
         max_completion_chars=settings.max_completion_chars,
+        sandbox=FairSlots(*sandbox_slots(settings), thread_name_prefix="rlvr-sandbox"),
+        workers=FairSlots(settings.workers, settings.workers // 8),
+        ceilings=ceilings_of(settings),
     )
+
+
+def sandbox_slots(settings: Settings) -> tuple[int, int]:
+    """(slots, reserve): sandbox jobs at once and the slots kept for newcomers.
+
+    A warm docker pool runs one job per container, so more slots than containers would
+    only queue jobs inside the pool, where nobody shares them out fairly.
+    """
+    slots = settings.sandbox_slots
+    if slots is None:
+        warm_docker = settings.sandbox_backend == "docker" and not settings.docker_fresh_container
+        slots = settings.docker_pool_size if warm_docker else settings.threads
+    reserve = settings.sandbox_reserve_slots
+    return slots, slots // 8 if reserve is None else reserve
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

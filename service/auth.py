@@ -34,8 +34,10 @@ def _check(request: Request, query_key: str | None) -> None:
             headers={"WWW-Authenticate": "Bearer"},
         )
     offered = header[len(BEARER) :].strip().encode()
-    if not any(hmac.compare_digest(offered, key) for key in keys):
+    matched = [n for n, key in enumerate(keys) if hmac.compare_digest(offered, key)]
+    if not matched:
         raise HTTPException(401, "invalid API key", headers={"WWW-Authenticate": "Bearer"})
+    request.state.tenant = ("key", matched[0])  # whom the sandbox is shared out to (service.fair)
 
 
 ApiKey = Annotated[None, Depends(require_api_key)]

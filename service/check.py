@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from service.schemas import ItemResult, ScoreItem
+from grpo.wire import ItemResult, ScoreItem
 
 DEFAULT_TOLERANCE = 1e-6
 _EXPECTED_KEYS = {"reward", "status", "tolerance", "components"}

@@ -17,7 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from service.schemas import ItemResult, RewardsField, ScoreItem, ScoreRequest, ScoreResponse
+from grpo.wire import ItemResult, RewardsField, ScoreItem, ScoreRequest, ScoreResponse
 from service.settings import DEFAULT_HOST, DEFAULT_PORT, Settings
 
 app = typer.Typer(
@@ -41,6 +41,7 @@ def serve(
     import uvicorn
 
     from service.app import create_app
+    from service.http_guard import guarded_protocol, http_limits
     from service.logs import configure_logging
 
     overrides: dict[str, Any] = {"host": host, "port": port, "log_level": log_level}
@@ -57,6 +58,7 @@ def serve(
         log_level=settings.log_level,
         log_config=None,
         timeout_graceful_shutdown=int(settings.shutdown_grace_s),
+        http=guarded_protocol(http_limits(settings)),  # read deadlines and a connection cap (slow clients)
     )
 
 
@@ -273,3 +275,31 @@ def explain(
     from service.cli_explain import run_explain
 
     run_explain(item, url, _parse_rewards(rewards), id, as_json)
+
+
+@app.command("gym-items")
+def gym_items(
+    task: Annotated[str, typer.Argument(help="A reasoning-gym task (dataset) name, e.g. leg_counting.")],
+    seed: Annotated[int, typer.Option(help="Seed of the procedural generator.")] = 0,
+    size: Annotated[int, typer.Option(min=1, max=100_000, help="How many items.")] = 100,
+    config: Annotated[str | None, typer.Option(help="More of the task's configuration, as JSON.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Write reasoning-gym items (id, prompt, reference) as JSONL for the reasoning_gym verifier."""
+    from rewards.reasoning_gym import BadEntry
+    from rewards.reasoning_gym import gym_items as make_items
+
+    try:
+        extra = json.loads(config) if config else {}
+        if not isinstance(extra, dict):
+            raise BadEntry("--config must be a JSON object")
+        items = make_items(task, seed, size, extra)
+    except (ValueError, RuntimeError) as exc:  # BadEntry and json's errors are ValueErrors
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    lines = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)
+    if output is None:
+        sys.stdout.write(lines)
+    else:
+        output.write_text(lines)
+        err.print(f"{len(items)} {task} items (seed {seed}) written to {output}")

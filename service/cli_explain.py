@@ -14,11 +14,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
+from grpo.wire import RewardsField, ScoreItem, ScoreRequest
 from service.check import compare, describe, parse_case
 from service.cli import _HttpRunner, err
 from service.cli_check import stdout
 from service.explain import ExplainedResponse, ItemTrace, explain_response
-from service.schemas import RewardsField, ScoreItem, ScoreRequest
 from service.settings import Settings
 
 

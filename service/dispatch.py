@@ -1,35 +1,35 @@
 """Score a batch: resolve each item's rewards, run every component where it belongs, combine.
 
 Heavy verifiers go to the process pool (deduplicated within the batch and cached across
-batches by their ``cache_key``), blocking ones get a thread each, the rest run in chunks
-on threads, group verifiers see whole groups. Every item gets a result, in order.
+batches by their ``cache_key``), blocking ones to the sandbox; both are shared fairly
+between API keys and requests (:mod:`service.fair`). The rest run in chunks on threads,
+group verifiers see whole groups. Params are clamped to the operator's ceilings (:mod:`service.ceilings`).
+When the request's deadline passes or its client goes away, its cancel event is set and
+its sandbox jobs stop. Every item gets a result, in order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from grpo.wire import RewardRequest, ScoreItem, ScoreRequest, ScoreResponse, normalize_rewards
 from rewards import Item, ParamError, Registry, RegistryError, Status, Verdict, VerifierSpec
+from rewards.cancel import cancel_scope
 from rewards.run import run_group, run_item
 from service.cache import VerdictCache
+from service.ceilings import Clamped, clamp
+from service.cells import Component, batch_summary, item_result, to_item
+from service.fair import FairSlots
 from service.pool import Task, VerifierPool
-from service.schemas import (
-    BatchSummary,
-    ComponentResult,
-    ItemResult,
-    RewardRequest,
-    ScoreItem,
-    ScoreRequest,
-    ScoreResponse,
-    normalize_rewards,
-)
 
 POOL_CHUNK = 8
 THREAD_CHUNK = 64
@@ -39,30 +39,30 @@ class RequestError(ValueError):
     """The request as a whole cannot be scored (e.g. an unknown verifier in the batch default)."""
 
 
-@dataclass
-class _Component:
-    """One (item, verifier) cell of the batch, filled with a verdict as work completes."""
-
-    index: int
-    request: RewardRequest
-    spec: VerifierSpec | None
-    params: Any
-    verdict: Verdict | None = None
-    seconds: float = 0.0
-
-
 class Scorer:
-    """Turns ScoreRequests into ScoreResponses; owns the worker pool, threads and cache."""
+    """Turns ScoreRequests into ScoreResponses; owns the worker pool, threads, sandbox slots and cache."""
 
     def __init__(
-        self, registry: Registry, pool: VerifierPool, *, threads: int, cache_size: int, max_completion_chars: int
+        self,
+        registry: Registry,
+        pool: VerifierPool,
+        *,
+        threads: int,
+        cache_size: int,
+        max_completion_chars: int,
+        sandbox: FairSlots | None = None,
+        workers: FairSlots | None = None,
+        ceilings: Mapping[str, Mapping[str, float]] | None = None,
     ) -> None:
         self.registry = registry
         self.pool = pool
         self.cache = VerdictCache(cache_size)
         self.max_completion_chars = max_completion_chars
+        self.sandbox = sandbox or FairSlots(threads)
+        self.worker_slots = workers or FairSlots(pool.workers)
+        self.ceilings = dict(ceilings or {})
         self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rlvr-verifier")
-        self._params_cache: dict[tuple[str, str], Any] = {}
+        self._params_cache: dict[tuple[str, str], tuple[Any, Clamped]] = {}
         self.health_checks: dict[str, Callable[[], tuple[bool, str]]] = {}
         self.observers: list[Callable[[str, Verdict, float], None]] = []
         # whole scored batches (request and response), e.g. the opt-in /ui sample capture (service/ui)
@@ -88,6 +88,7 @@ class Scorer:
 
     def close(self) -> None:
         self.pool.close()
+        self.sandbox.close()
         self._threads.shutdown(wait=False, cancel_futures=True)
 
     def check_rewards(self, rewards: list[RewardRequest]) -> None:
@@ -98,39 +99,49 @@ class Scorer:
             except (RegistryError, ParamError) as exc:
                 raise RequestError(str(exc.args[0])) from None
 
-    async def score(self, request: ScoreRequest, deadline_s: float | None = None) -> ScoreResponse:
+    async def score(
+        self, request: ScoreRequest, deadline_s: float | None = None, *, tenant: Hashable = None
+    ) -> ScoreResponse:
         """Score every item of ``request``; per-item problems become per-item verdicts.
 
-        Components not scored within ``deadline_s`` get a timeout verdict and their
-        pool work is cancelled, so an abandoned request stops consuming workers.
+        Components not scored within ``deadline_s`` get a timeout verdict, their pool work
+        is cancelled and their sandbox jobs are told to stop (also when the caller cancels
+        this coroutine), so an abandoned request stops consuming workers. ``tenant`` (the
+        API key) is whom the request's sandbox jobs are shared out to; None: the request itself.
         """
         started = time.perf_counter()
         default = normalize_rewards(request.rewards) if request.rewards is not None else None
         if default is not None:
             self.check_rewards(default)
-        items = [_to_item(i, index) for index, i in enumerate(request.items)]
-        cells: list[list[_Component]] = []
+        items = [to_item(i, index) for index, i in enumerate(request.items)]
+        cells: list[list[Component]] = []
         errors: list[str | None] = []
         for index, wire in enumerate(request.items):
             comps, error = self._resolve(index, wire, default)
             cells.append(comps)
             errors.append(error)
         flat = [c for comps in cells for c in comps]
+        cancel = threading.Event()
+        owner = tenant if tenant is not None else ("request", id(cancel))
         try:
-            await asyncio.wait_for(self._run(items, flat), deadline_s)
+            await asyncio.wait_for(self._run(items, flat, _Work(owner, cancel)), deadline_s)
         except TimeoutError:
             late = Verdict.fail(Status.TIMEOUT, f"the request's {deadline_s:g}s deadline passed before this was scored")
             for c in flat:
                 if c.verdict is None:
                     c.verdict = late
+        finally:
+            cancel.set()  # whatever still runs for this request stops (a no-op once all is scored)
         self._observe(flat)
-        results = [_result(wire, comps, error) for wire, comps, error in zip(request.items, cells, errors, strict=True)]
-        response = ScoreResponse(results=results, summary=_summary(results, time.perf_counter() - started))
+        results = [
+            item_result(wire, comps, error) for wire, comps, error in zip(request.items, cells, errors, strict=True)
+        ]
+        response = ScoreResponse(results=results, summary=batch_summary(results, time.perf_counter() - started))
         for observe_batch in self.batch_observers:  # the /ui sample capture hook: kept apart from scoring
             observe_batch(request, response)
         return response
 
-    def _observe(self, comps: list[_Component]) -> None:
+    def _observe(self, comps: list[Component]) -> None:
         for observe in self.observers:
             for c in comps:
                 if c.verdict is not None:
@@ -138,13 +149,13 @@ class Scorer:
 
     def _resolve(
         self, index: int, wire: ScoreItem, default: list[RewardRequest] | None
-    ) -> tuple[list[_Component], str | None]:
+    ) -> tuple[list[Component], str | None]:
         rewards = normalize_rewards(wire.rewards) if wire.rewards is not None else default
         if not rewards:
             return [], "no rewards requested: give the item or the batch a 'rewards' field"
         comps = []
         for r in rewards:
-            comp = _Component(index, r, None, None)
+            comp = Component(index, r, None, None)
             try:
                 comp.spec = self.registry.get(r.name)
             except RegistryError as exc:
@@ -152,7 +163,7 @@ class Scorer:
                 comps.append(comp)
                 continue
             try:
-                comp.params = self._parse(comp.spec, r.params)
+                comp.params, comp.clamped = self._parse(comp.spec, r.params)
             except ParamError as exc:
                 comp.verdict = Verdict.fail(Status.BAD_PARAMS, str(exc))
             if len(wire.completion) > self.max_completion_chars:
@@ -163,35 +174,36 @@ class Scorer:
             comps.append(comp)
         return comps, None
 
-    def _parse(self, spec: VerifierSpec, raw: dict[str, Any]) -> Any:
+    def _parse(self, spec: VerifierSpec, raw: dict[str, Any]) -> tuple[Any, Clamped]:
+        """The verifier's params from ``raw``, clamped to the ceilings, and what was clamped."""
         key = (spec.name, json.dumps(raw, sort_keys=True, default=str))
         if key not in self._params_cache:
             if len(self._params_cache) > 10_000:
                 self._params_cache.clear()
-            self._params_cache[key] = spec.parse_params(raw)
+            self._params_cache[key] = clamp(spec.parse_params(raw), self.ceilings.get(spec.name, {}))
         return self._params_cache[key]
 
-    async def _run(self, items: list[Item], comps: list[_Component]) -> None:
-        # one pass: membership tests on _Component (a dataclass, compared field by field) would be
+    async def _run(self, items: list[Item], comps: list[Component], work: _Work) -> None:
+        # one pass: membership tests on Component (a dataclass, compared field by field) would be
         # quadratic in the batch size
-        lanes: dict[str, list[_Component]] = {"heavy": [], "group": [], "blocking": [], "light": []}
+        lanes: dict[str, list[Component]] = {"heavy": [], "group": [], "blocking": [], "light": []}
         for c in comps:
             if c.verdict is None and c.spec is not None:
                 lanes[_lane(c.spec)].append(c)
         heavy, group, blocking, light = lanes["heavy"], lanes["group"], lanes["blocking"], lanes["light"]
         await asyncio.gather(
-            self._run_heavy(items, heavy),
-            *(self._in_thread(_run_cells, items, [c]) for c in blocking),
+            self._run_heavy(items, heavy, work),
+            *(self.sandbox.run(work.tenant, work.cancel, _run_cancellable, work.cancel, items, [c]) for c in blocking),
             *(
                 self._in_thread(_run_cells, items, light[i : i + THREAD_CHUNK])
                 for i in range(0, len(light), THREAD_CHUNK)
             ),
-            *(self._run_group(items, g) for g in _by_group(items, group)),
+            *(self._run_group(items, g, work) for g in _by_group(items, group)),
         )
 
-    async def _run_heavy(self, items: list[Item], comps: list[_Component]) -> None:
+    async def _run_heavy(self, items: list[Item], comps: list[Component], work: _Work) -> None:
         """Pool work, deduplicated by cache key within the batch and served from the cache across batches."""
-        todo: dict[Hashable, list[_Component]] = defaultdict(list)
+        todo: dict[Hashable, list[Component]] = defaultdict(list)
         uncached: set[Hashable] = set()
         for c in comps:
             key = self._cache_key(c, items[c.index])
@@ -209,7 +221,9 @@ class Scorer:
             assert first.spec is not None
             tasks.append((first.spec.name, items[first.index], first.params))
         chunks = [(keys[i : i + POOL_CHUNK], tasks[i : i + POOL_CHUNK]) for i in range(0, len(tasks), POOL_CHUNK)]
-        results = await asyncio.gather(*(self.pool.run(t) for _, t in chunks))
+        results = await asyncio.gather(
+            *(self.worker_slots.run_async(work.tenant, work.cancel, partial(self.pool.run, t)) for _, t in chunks)
+        )
         for (chunk_keys, _), timed in zip(chunks, results, strict=True):
             for key, (verdict, seconds) in zip(chunk_keys, timed, strict=True):
                 if key not in uncached:
@@ -217,7 +231,7 @@ class Scorer:
                 for c in todo[key]:
                     c.verdict, c.seconds = verdict, seconds
 
-    def _cache_key(self, c: _Component, item: Item) -> Hashable | None:
+    def _cache_key(self, c: Component, item: Item) -> Hashable | None:
         assert c.spec is not None
         if c.spec.cache_key is None:
             return None
@@ -226,19 +240,28 @@ class Scorer:
         except Exception:  # a failing key only costs the cache, never the verdict
             return None
 
-    async def _run_group(self, items: list[Item], comps: list[_Component]) -> None:
+    async def _run_group(self, items: list[Item], comps: list[Component], work: _Work) -> None:
         """A group verifier on one group: in the pool when heavy (it may call math), else on a thread."""
         spec = comps[0].spec
         assert spec is not None
         if not spec.heavy:
             await self._in_thread(_run_group_cells, items, comps)
             return
-        timed = await self.pool.run_group(spec.name, [items[c.index] for c in comps], comps[0].params)
+        group = partial(self.pool.run_group, spec.name, [items[c.index] for c in comps], comps[0].params)
+        timed = await self.worker_slots.run_async(work.tenant, work.cancel, group)
         for c, (verdict, seconds) in zip(comps, timed, strict=True):
             c.verdict, c.seconds = verdict, seconds
 
     async def _in_thread(self, fn: Any, *args: Any) -> None:
         await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
+
+
+@dataclass(frozen=True)
+class _Work:
+    """Whom a request's sandbox jobs are counted to, and the event that stops them."""
+
+    tenant: Hashable
+    cancel: threading.Event
 
 
 def _lane(spec: VerifierSpec) -> str:
@@ -250,7 +273,7 @@ def _lane(spec: VerifierSpec) -> str:
     return "blocking" if spec.blocking else "light"
 
 
-def _run_cells(items: list[Item], comps: list[_Component]) -> None:
+def _run_cells(items: list[Item], comps: list[Component]) -> None:
     for c in comps:
         assert c.spec is not None
         started = time.perf_counter()
@@ -258,7 +281,13 @@ def _run_cells(items: list[Item], comps: list[_Component]) -> None:
         c.seconds = time.perf_counter() - started
 
 
-def _run_group_cells(items: list[Item], comps: list[_Component]) -> None:
+def _run_cancellable(cancel: threading.Event, items: list[Item], comps: list[Component]) -> None:
+    """_run_cells with ``cancel`` as the current cancel event, which the code verifier hands to the sandbox."""
+    with cancel_scope(cancel):
+        _run_cells(items, comps)
+
+
+def _run_group_cells(items: list[Item], comps: list[Component]) -> None:
     spec = comps[0].spec
     assert spec is not None
     started = time.perf_counter()
@@ -268,59 +297,11 @@ def _run_group_cells(items: list[Item], comps: list[_Component]) -> None:
         c.verdict, c.seconds = verdict, seconds
 
 
-def _by_group(items: list[Item], comps: list[_Component]) -> list[list[_Component]]:
+def _by_group(items: list[Item], comps: list[Component]) -> list[list[Component]]:
     """Group-scope cells split by (verifier, params, group id); an item with no group is a group of one."""
-    groups: dict[Hashable, list[_Component]] = defaultdict(list)
+    groups: dict[Hashable, list[Component]] = defaultdict(list)
     for c in comps:
         assert c.spec is not None
         group = items[c.index].group
         groups[(c.spec.name, c.params, group if group is not None else ("single", c.index))].append(c)
     return list(groups.values())
-
-
-def _to_item(wire: ScoreItem, index: int) -> Item:
-    return Item(
-        completion=wire.completion,
-        reference=wire.reference,
-        id=str(wire.id if wire.id is not None else index),
-        prompt=wire.prompt,
-        group=None if wire.group is None else str(wire.group),
-        completion_tokens=wire.completion_tokens,
-        metadata=wire.metadata,
-    )
-
-
-def _result(wire: ScoreItem, comps: list[_Component], error: str | None) -> ItemResult:
-    components = []
-    for c in comps:
-        v = c.verdict or Verdict.fail(Status.ERROR, "not scored (internal error)")
-        components.append(
-            ComponentResult(
-                name=c.request.name,
-                weight=c.request.weight,
-                score=v.score,
-                status=v.status.value,
-                reason=v.reason,
-                details=v.details,
-            )
-        )
-    failed = next((c for c in components if c.status != Status.OK.value), None)
-    if error is not None:
-        status, reward = Status.BAD_PARAMS.value, None
-    elif failed is not None:
-        status, reward = failed.status, None
-    else:
-        status = Status.OK.value
-        reward = sum(c.weight * (c.score or 0.0) for c in components)
-    return ItemResult(id=wire.id, group=wire.group, reward=reward, status=status, components=components, error=error)
-
-
-def _summary(results: list[ItemResult], seconds: float) -> BatchSummary:
-    rewards = [r.reward for r in results if r.reward is not None]
-    return BatchSummary(
-        items=len(results),
-        judged=len(rewards),
-        mean_reward=sum(rewards) / len(rewards) if rewards else None,
-        statuses=dict(Counter(r.status for r in results)),
-        seconds=round(seconds, 4),
-    )

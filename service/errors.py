@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -17,6 +18,13 @@ MAX_ERRORS_SHOWN = 20
 BODY_PARSE_ERROR = "There was an error parsing the body"
 
 
+class SafeJSONResponse(JSONResponse):
+    """A JSON body in ASCII: a message quoting the client's text (a lone surrogate too) can always be sent."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every failure to a JSON ``{"error": ..., "detail": ...}`` body."""
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
@@ -29,7 +37,7 @@ def _where(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if p != "body") or "body"
 
 
-async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation_error(request: Request, exc: RequestValidationError) -> SafeJSONResponse:
     errors = exc.errors()
     detail = [
         {"loc": _where(tuple(e.get("loc", ()))), "msg": e.get("msg", ""), "type": e.get("type", "")}
@@ -37,22 +45,22 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     ]
     first = detail[0] if detail else {"loc": "body", "msg": "invalid"}
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return JSONResponse(
+    return SafeJSONResponse(
         status_code=422, content={"error": f"invalid request: {first['loc']}: {first['msg']}{more}", "detail": detail}
     )
 
 
 async def _request_error(request: Request, exc: RequestError) -> JSONResponse:
-    return JSONResponse(status_code=422, content={"error": str(exc), "detail": None})
+    return SafeJSONResponse(status_code=422, content={"error": str(exc), "detail": None})
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     if exc.status_code == 400 and exc.detail == BODY_PARSE_ERROR:  # FastAPI's word for a body that is not UTF-8
-        return JSONResponse(
+        return SafeJSONResponse(
             status_code=422,
             content={"error": "invalid request: the body is not valid JSON text (UTF-8)", "detail": None},
         )
-    return JSONResponse(
+    return SafeJSONResponse(
         status_code=exc.status_code,
         content={"error": str(exc.detail), "detail": None},
         headers=getattr(exc, "headers", None),
@@ -61,6 +69,6 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return JSONResponse(
+    return SafeJSONResponse(
         status_code=500, content={"error": "internal error; the service log has the details", "detail": None}
     )

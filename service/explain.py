@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from grpo.wire import ItemResult, RewardRequest, ScoreRequest, ScoreResponse, normalize_rewards
 from rewards import ParamError, Registry, RegistryError
-from service.schemas import ItemResult, RewardRequest, ScoreRequest, ScoreResponse, normalize_rewards
 
 EXTRACTED_KEYS = ("extracted", "extracted_answer", "answer")
 EXPECTED_KEYS = ("expected", "reference_parsed", "reference_normalized", "reference", "gold")

@@ -1,4 +1,4 @@
-"""Admission for scoring routes: size limits, backpressure, deadline, and cancel on client disconnect."""
+"""Admission for scoring routes: valid text, size limits, backpressure, deadline, cancel on client disconnect."""
 
 from __future__ import annotations
 
@@ -8,39 +8,55 @@ import contextlib
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
-from service.admission import RETRY_AFTER_S
-from service.schemas import ScoreRequest, ScoreResponse
+from grpo.wire import ScoreRequest, ScoreResponse
+from service.admission import RETRY_AFTER_S, work_units
+from service.text import lone_surrogate_at
 
 DISCONNECT_POLL_S = 0.5
 CLIENT_CLOSED = 499
 
 
 async def score_guarded(request: Request, body: ScoreRequest) -> ScoreResponse | Response:
-    """Score ``body`` if the service can take it now; 413/429/503 with a reason otherwise."""
+    """Score ``body`` if the service can take it now; 413/422/429/503 with a reason otherwise.
+
+    Admission counts work, not items: every component (verifier call) of every item.
+    """
     state = request.app.state
     settings, admission = state.settings, state.admission
     n = len(body.items)
     if n > settings.max_items:
         raise HTTPException(413, f"{n} items in one request; the limit is {settings.max_items}: split the batch")
-    if n > admission.limit:
+    if (where := lone_surrogate_at(body)) is not None:
         raise HTTPException(
-            413, f"{n} items in one request; at most {admission.limit} can be in flight: split the batch"
+            422,
+            f"invalid request: {where.removeprefix('body.')}: a lone UTF-16 surrogate is not Unicode text; "
+            "send valid text (e.g. decode with errors='replace')",
+        )
+    units = work_units(body)
+    if units > admission.limit:
+        raise HTTPException(
+            413,
+            f"{units} verifier calls ({n} items) in one request; at most {admission.limit} can be in flight: "
+            "split the batch",
         )
     if state.draining:
         state.metrics.rejected.labels("shutting_down").inc()
         raise HTTPException(
             503, "shutting down: retry against another replica", headers={"Retry-After": str(RETRY_AFTER_S)}
         )
-    if not admission.try_acquire(n):
+    if not admission.try_acquire(units):
         state.metrics.rejected.labels("inflight").inc()
         raise HTTPException(
             429,
-            f"busy: {admission.inflight} items in flight (limit {admission.limit}); retry in {RETRY_AFTER_S}s",
+            f"busy: {admission.inflight} verifier calls in flight (limit {admission.limit}); retry in {RETRY_AFTER_S}s",
             headers={"Retry-After": str(RETRY_AFTER_S)},
         )
     state.stats.record_request()
     try:
-        task = asyncio.ensure_future(state.scorer.score(body, deadline_s=settings.request_timeout_s))
+        scoring = state.scorer.score(
+            body, deadline_s=settings.request_timeout_s, tenant=getattr(request.state, "tenant", None)
+        )
+        task = asyncio.ensure_future(scoring)
         watcher = asyncio.ensure_future(_cancel_on_disconnect(request, task))
         try:
             return await task
@@ -51,11 +67,11 @@ async def score_guarded(request: Request, body: ScoreRequest) -> ScoreResponse |
         finally:
             watcher.cancel()
     finally:
-        admission.release(n)
+        admission.release(units)
 
 
 async def _cancel_on_disconnect(request: Request, task: asyncio.Future[ScoreResponse]) -> None:
-    """Stop scoring for a client that has gone away, so its items stop consuming workers."""
+    """Stop scoring for a client that has gone away, so its items stop consuming workers and sandboxes."""
     with contextlib.suppress(asyncio.CancelledError):
         while not task.done():
             if await request.is_disconnected():

@@ -61,8 +61,14 @@ class _LiveCollector(Collector):
 
     def collect(self) -> Iterator[Any]:
         state = self._read()
-        yield GaugeMetricFamily("rlvr_inflight_items", "Items being scored now", value=state["inflight_items"])
-        yield GaugeMetricFamily("rlvr_inflight_limit", "Most items scored at once", value=state["inflight_limit"])
+        yield GaugeMetricFamily(
+            "rlvr_inflight_items",
+            "Verifier calls (components of items) being scored now",
+            value=state["inflight_items"],
+        )
+        yield GaugeMetricFamily(
+            "rlvr_inflight_limit", "Most verifier calls scored at once", value=state["inflight_limit"]
+        )
         yield CounterMetricFamily("rlvr_cache_hits", "Verdict cache hits", value=state["cache_hits"])
         yield CounterMetricFamily("rlvr_cache_misses", "Verdict cache misses", value=state["cache_misses"])
         yield GaugeMetricFamily("rlvr_cache_entries", "Verdicts in the cache", value=state["cache_entries"])

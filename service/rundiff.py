@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from service.schemas import ComponentResult, ItemResult
+from grpo.wire import ComponentResult, ItemResult
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,14 @@ DEFAULT_REQUEST_TIMEOUT_S = 900.0
 DEFAULT_SHUTDOWN_GRACE_S = 60.0
 DEFAULT_UI_CAPTURE_SIZE = 2_000
 DEFAULT_UI_CAPTURE_MAX_CHARS = 4_000
+# operator ceilings on what a request may ask of the sandbox (a request above one is clamped, not refused)
+DEFAULT_CODE_MAX_TIME_LIMIT_S = 10.0
+DEFAULT_CODE_MAX_MEMORY_MB = 1024
+DEFAULT_CODE_MAX_TOTAL_TIME_LIMIT_S = 120.0
+# HTTP: a client must send its headers, then its body, within these; connections beyond the cap evict idle ones
+DEFAULT_HEADER_TIMEOUT_S = 10.0
+DEFAULT_BODY_TIMEOUT_S = 120.0
+DEFAULT_SEND_TIMEOUT_S = 60.0
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
 
 
@@ -77,7 +85,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (off when empty).")
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1, description="Larger request bodies get 413.")
     max_inflight_items: int = Field(
-        default=DEFAULT_MAX_INFLIGHT_ITEMS, ge=1, description="Items being scored at once; beyond it requests get 429."
+        default=DEFAULT_MAX_INFLIGHT_ITEMS,
+        ge=1,
+        description="Verifier calls (every component of every item) being scored at once; beyond it requests get 429.",
     )
     request_timeout_s: float = Field(
         default=DEFAULT_REQUEST_TIMEOUT_S,
@@ -101,6 +111,50 @@ class Settings(BaseSettings):
         default=DEFAULT_UI_CAPTURE_MAX_CHARS,
         ge=1,
         description="Each captured text (prompt, completion, reference) is cut to this many characters.",
+    )
+    code_max_time_limit_s: float = Field(
+        default=DEFAULT_CODE_MAX_TIME_LIMIT_S, gt=0, description="Ceiling on the code verifier's time_limit_s."
+    )
+    code_max_memory_mb: int = Field(
+        default=DEFAULT_CODE_MAX_MEMORY_MB, ge=16, description="Ceiling on the code verifier's memory_mb."
+    )
+    code_max_total_time_limit_s: float = Field(
+        default=DEFAULT_CODE_MAX_TOTAL_TIME_LIMIT_S,
+        gt=0,
+        description="Ceiling on the code verifier's total_time_limit_s.",
+    )
+    param_ceilings: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="More ceilings, verifier → param → ceiling (e.g. for plugins); a request above one is clamped.",
+    )
+    sandbox_slots: int | None = Field(
+        default=None,
+        ge=1,
+        description="Sandbox jobs run at once, shared fairly between API keys and requests "
+        "(default: threads; the docker pool size on a warm docker pool).",
+    )
+    sandbox_reserve_slots: int | None = Field(
+        default=None,
+        ge=0,
+        description="Slots a key (a request, without keys) that already runs jobs may not take, kept for newcomers "
+        "(default: an eighth of the slots).",
+    )
+    http_header_timeout_s: float = Field(
+        default=DEFAULT_HEADER_TIMEOUT_S, gt=0, description="A connection must send a request's headers within this."
+    )
+    http_body_timeout_s: float = Field(
+        default=DEFAULT_BODY_TIMEOUT_S, gt=0, description="A request's body must arrive within this after its headers."
+    )
+    http_send_timeout_s: float = Field(
+        default=DEFAULT_SEND_TIMEOUT_S,
+        gt=0,
+        description="A client that stops reading its response for this long is disconnected.",
+    )
+    http_max_connections: int | None = Field(
+        default=None,
+        ge=1,
+        description="Open connections at most; beyond it the oldest idle one is closed "
+        "(default: half the descriptor limit).",
     )
 
     @model_validator(mode="after")

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from grpo.wire import ComponentResult, ItemResult
 from service.check import compare, parse_case, summarize
 from service.rundiff import diff_runs
-from service.schemas import ComponentResult, ItemResult
 from tests.server import REPO, run_server
 
 GOLDEN = REPO / "tests" / "golden"

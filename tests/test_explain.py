@@ -51,7 +51,8 @@ def test_explain_flag_yields_trace_of_each_component(client: TestClient) -> None
     assert math["params"]["extract"] == "boxed"
     assert math["params"]["float_rounding"] == 6  # a default, filled in
     assert (math["verifier"]["source"], math["verifier"]["heavy"]) == ("builtin", True)
-    assert (fmt["contribution"], fmt["params"]) == (0.2, {"style": "r1", "think_prefilled": False})
+    params = {"style": "r1", "think_prefilled": False, "open_r1_exact": False}
+    assert (fmt["contribution"], fmt["params"]) == (0.2, params)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import random
+import re
 
 import pytest
 
@@ -12,6 +13,7 @@ from rewards.format import (
     FormatParams,
     TagCountParams,
     format_reward,
+    multiline_match,
     strict_match,
     tag_count,
 )
@@ -23,9 +25,7 @@ R1_GOOD = (
     "<think>\nThe triangle has legs 3 and 4, so the hypotenuse is sqrt(9+16)=5.\n</think>\n\n"
     "The hypotenuse is $\\boxed{5}$."
 )
-STRICT_GOOD = (
-    "<think>\nWe need 17 * 3. 17 * 3 = 51.\n</think>\n<answer>\n51\n</answer>"
-)
+STRICT_GOOD = "<think>\nWe need 17 * 3. 17 * 3 = 51.\n</think>\n<answer>\n51\n</answer>"
 
 R1_CASES = [
     # (completion, think_prefilled, score, reason fragment)
@@ -77,6 +77,51 @@ def test_strict_shape_yields_score_and_reason(completion: str, prefilled: bool, 
     assert verdict.status is Status.OK
     assert verdict.score == score
     assert reason in verdict.reason
+
+
+COT = "We need 17 * 3. Ten threes are 30, seven threes are 21, and 30 + 21 = 51."
+ONE_OF_EACH = [
+    # (completion, think_prefilled, strict score, open_r1_exact score): the regex alone accepts repeated tags
+    (f"<think>\n{COT}\n</think>\n<answer>\n51\n</answer>", False, 1.0, 1.0),
+    (f"<think>\n{COT}\n</think>\n<think>\nCheck: 51/3 = 17.\n</think>\n<answer>\n51\n</answer>", False, 0.0, 1.0),
+    (f"<think>\nFirst <think>\n{COT}\n</think>\n<answer>\n51\n</answer>", False, 0.0, 1.0),
+    (f"<think>\n{COT}\n</think>\n<answer>\n51\n</answer>\n<answer>\n52\n</answer>", False, 0.0, 1.0),
+    (f"<think>\n{COT}\n</think>\n<answer>\n51 <answer> 52\n</answer>", False, 0.0, 1.0),
+    (f"<think>\n{COT}\n</think>\n<answer>\n51\n</answer>\nThanks for asking!", False, 0.0, 1.0),
+    (f"<think>\n{COT} The tag </answer> closes the answer.\n</think>\n<answer>\n51\n</answer>", False, 0.0, 1.0),
+    (f"{COT}\n</think>\n<answer>\n51\n</answer>", True, 1.0, 1.0),
+    (f"<think>\n{COT}\n</think>\n<answer>\n51\n</answer>", True, 0.0, 1.0),
+    (f"{COT}\n</think>\n<answer>\n51\n</answer>\n<answer>\n51\n</answer>", True, 0.0, 1.0),
+    (f"<think>\n{COT}\n</think>\n<answer>\n51</answer>", False, 0.0, 0.0),
+]
+
+
+@pytest.mark.parametrize(("completion", "prefilled", "strict", "exact"), ONE_OF_EACH)
+def test_repeated_tags_yield_0_unless_open_r1_exact(
+    completion: str, prefilled: bool, strict: float, exact: float
+) -> None:
+    ours = format_reward(Item(completion), FormatParams(style="strict", think_prefilled=prefilled))
+    theirs = format_reward(
+        Item(completion), FormatParams(style="strict", think_prefilled=prefilled, open_r1_exact=True)
+    )
+    assert (ours.score, theirs.score) == (strict, exact), (ours.reason, theirs.reason)
+    if strict == 0.0 and exact == 1.0:
+        assert "each tag must occur once" in ours.reason or "does not end" in ours.reason
+
+
+def test_open_r1_exact_yields_same_as_open_r1_call_on_random_shapes() -> None:
+    pieces = ["<think>", "</think>", "<answer>", "</answer>", "\n", "x", " "]
+    rng = random.Random(11)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        for candidate in (text, "<think>\n" + text, "<think>\n" + text + "\n</answer>\nmore"):
+            expected = bool(re.match(STRICT_PATTERN.pattern, candidate, re.DOTALL | re.MULTILINE))
+            assert multiline_match(candidate) == expected, repr(candidate)
+
+
+def test_open_r1_exact_with_r1_style_yields_param_error() -> None:
+    with pytest.raises(ValueError, match="open_r1_exact"):
+        spec_of(format_reward).parse_params({"style": "r1", "open_r1_exact": True})
 
 
 TAG_CASES = [

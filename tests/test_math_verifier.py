@@ -25,10 +25,19 @@ EXTRACTION = [
     # (completion, reference, score, reason fragment)
     (R1 + "So the product is $\\boxed{42}$.", "42", 1.0, "extracted '42' (boxed)"),
     ("6 * 7 = 42, so \\fbox{42} is the answer.", "42", 1.0, "extracted '42' (boxed)"),
-    ("First I got $\\boxed{41}$, no wait: 6*7 = 42.\n\nFinal Answer: The final answer is $42$. I hope it is correct.",
-     "42", 0.0, "extracted '41' (boxed)"),
-    ("Multiplying, 6 * 7 = 42.\n\nFinal Answer: The final answer is $42$. I hope it is correct.", "42", 1.0,
-     "(phrase)"),
+    (
+        "First I got $\\boxed{41}$, no wait: 6*7 = 42.\n\n"
+        "Final Answer: The final answer is $42$. I hope it is correct.",
+        "42",
+        0.0,
+        "extracted '41' (boxed)",
+    ),
+    (
+        "Multiplying, 6 * 7 = 42.\n\nFinal Answer: The final answer is $42$. I hope it is correct.",
+        "42",
+        1.0,
+        "(phrase)",
+    ),
     ("We add 40 and 2.\nThe answer is 42.", "42", 1.0, "(phrase)"),
     ("Answer: $\\frac{1}{2}$", "0.5", 1.0, "(phrase)"),
     ("The largest $n$ is 34.\n\nFinal Answer: The largest $n$ is 34.", "34", 1.0, "(phrase)"),
@@ -56,8 +65,9 @@ EXTRACTION = [
 
 
 @pytest.mark.parametrize(("completion", "reference", "expected", "fragment"), EXTRACTION)
-def test_completion_shape_yields_expected_score_and_reason(completion: str, reference: str, expected: float,
-                                                          fragment: str) -> None:
+def test_completion_shape_yields_expected_score_and_reason(
+    completion: str, reference: str, expected: float, fragment: str
+) -> None:
     verdict = judge(completion, reference)
     assert verdict.status is Status.OK
     assert verdict.score == expected, verdict.reason
@@ -138,7 +148,7 @@ def test_consistent_or_expected_multiple_answers_yield_1(completion: str, refere
 
 
 STATUSES = [
-    # (completion, reference, params, status, reason fragment)
+    # (completion, reference, params, status, reason fragment): only the reference can make an item unjudged
     ("\\boxed{42}", None, {}, Status.BAD_REFERENCE, "reference"),
     ("\\boxed{42}", "   ", {}, Status.BAD_REFERENCE, "reference"),
     ("\\boxed{42}", ["42"], {}, Status.BAD_REFERENCE, "reference"),
@@ -146,28 +156,49 @@ STATUSES = [
     ("\\boxed{42}", "{{{{", {}, Status.BAD_REFERENCE, "could not be parsed"),
     ("\\boxed{42}", "\\boxed{}", {}, Status.BAD_REFERENCE, "could not be parsed"),
     ("\\boxed{42}", "10^{10^{10^{10}}}", {}, Status.BAD_REFERENCE, "too complex"),
-    ("x" * 200_001, "42", {}, Status.TOO_LARGE, "max_completion_chars"),
-    ("The answer is \\boxed{42}. " * 10, "42", {"max_completion_chars": 100}, Status.TOO_LARGE, "exceeds"),
-    ("So \\boxed{" + "1+" * 1500 + "1}", "42", {}, Status.TOO_LARGE, "max_answer_chars"),
-    ("So \\boxed{10^{10^{10^{10}}}}", "42", {}, Status.TOO_LARGE, "power"),
-    ("So the answer is 9^9^9^9", "42", {}, Status.TOO_LARGE, "power"),
-    ("\\boxed{" + "{" * 10_000 + "}" * 10_000 + "}", "42", {}, Status.TOO_LARGE, "exceeds"),
-    ("\\boxed{" + "(" * 100 + "1" + ")" * 100 + "}", "42", {}, Status.TOO_LARGE, "nesting depth"),
-    ("\\boxed{" * 5_000, "42", {}, Status.TOO_LARGE, "nesting depth"),
-    ("So \\boxed{{{{{{{2}}}}}}}", "2", {}, Status.TOO_LARGE, "directly nested braces"),
-    ("So \\boxed{123456!}", "42", {}, Status.TOO_LARGE, "factorial"),
-    ("So \\boxed{" + "9" * 500 + "}", "42", {}, Status.TOO_LARGE, "digits"),
+    ("So \\boxed{9^{9^{9^{9}}}}", "10^{10^{10^{10}}}", {}, Status.BAD_REFERENCE, "too complex"),
+    ("x" * 200_001, "\\frac{", {}, Status.BAD_REFERENCE, "reference"),
 ]
 
 
 @pytest.mark.parametrize(("completion", "reference", "params", "status", "fragment"), STATUSES)
-def test_unjudgeable_input_yields_error_status_without_score(completion: str, reference: object,
-                                                            params: dict[str, object], status: Status,
-                                                            fragment: str) -> None:
+def test_unjudgeable_reference_yields_error_status_without_score(
+    completion: str, reference: object, params: dict[str, object], status: Status, fragment: str
+) -> None:
     verdict = judge(completion, reference, **params)
     assert verdict.status is status
     assert verdict.score is None
     assert fragment in verdict.reason
+
+
+UNEVALUABLE_ANSWERS = [
+    # (completion, reference, params, reason fragment): the completion's own doing, so a judged 0
+    ("x" * 200_001, "42", {}, "max_completion_chars"),
+    ("The answer is \\boxed{42}. " * 10, "42", {"max_completion_chars": 100}, "exceeds"),
+    ("So \\boxed{" + "1+" * 1500 + "1}", "42", {}, "cannot be evaluated: extracted answer of 3001 chars"),
+    ("So \\boxed{10^{10^{10^{10}}}}", "42", {}, "power"),
+    ("So \\boxed{9^{9^{9^{9}}}}", "7", {}, "power"),
+    ("So the answer is 9^9^9^9", "42", {}, "power"),
+    ("\\boxed{" + "{" * 10_000 + "}" * 10_000 + "}", "42", {}, "exceeds"),
+    ("\\boxed{" + "(" * 100 + "1" + ")" * 100 + "}", "42", {}, "nesting depth"),
+    ("\\boxed{" * 5_000, "42", {}, "no answer extracted"),
+    ("So \\boxed{{{{{{{2}}}}}}}", "2", {}, "directly nested braces"),
+    ("So \\boxed{123456!}", "42", {}, "factorial"),
+    ("So \\boxed{" + "9" * 500 + "}", "42", {}, "digits"),
+]
+
+
+@pytest.mark.parametrize(("completion", "reference", "params", "fragment"), UNEVALUABLE_ANSWERS)
+def test_unevaluable_answer_yields_judged_0(
+    completion: str, reference: object, params: dict[str, object], fragment: str
+) -> None:
+    verdict = judge(completion, reference, **params)
+    assert (verdict.status, verdict.score) == (Status.OK, 0.0), verdict.reason
+    assert fragment in verdict.reason
+
+
+def test_unevaluable_answer_scores_like_a_wrong_one() -> None:
+    assert judge("So \\boxed{9^{9^{9^{9}}}}", "7").score == judge("So \\boxed{8}", "7").score == 0.0
 
 
 def test_numeric_reference_yields_1() -> None:
@@ -175,35 +206,51 @@ def test_numeric_reference_yields_1() -> None:
     assert judge("So $\\boxed{0.5}$.", 0.5).score == 1.0
 
 
-def test_one_megabyte_completion_yields_too_large_quickly() -> None:
+def test_one_megabyte_completion_yields_judged_0_quickly() -> None:
     verdict = judge("word " * 200_000 + "\\boxed{42}", "42")
-    assert verdict.status is Status.TOO_LARGE
+    assert (verdict.status, verdict.score) == (Status.OK, 0.0)
 
 
-def test_slow_comparison_past_deadline_yields_timeout() -> None:
+def test_slow_reference_past_deadline_yields_timeout() -> None:
     completion = "So $\\boxed{\\frac{x^{12}-1}{x-1} + \\sin^2 x + \\cos^2 x}$."
     verdict = judge(completion, "x^{11}+x^{10}+x^9+x^8+x^7+x^6+x^5+x^4+x^3+x^2+x+2", timeout_s=1e-6)
     assert verdict.status is Status.TIMEOUT
     assert verdict.score is None and "took over" in verdict.reason
 
 
-def test_recursion_in_parser_yields_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    def deep(*args: object) -> Verdict:
+def _spin(*args: object) -> tuple[bool, str]:
+    while True:  # a comparison that never ends, as a pathological answer makes sympy's
+        pass
+
+
+def test_slow_answer_past_deadline_yields_judged_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(math_verifier, "compare", _spin)
+    verdict = judge("So $\\boxed{\\frac{x^2-1}{x-1}}$.", "x+1", timeout_s=0.2)
+    assert (verdict.status, verdict.score) == (Status.OK, 0.0)
+    assert "took over" in verdict.reason
+
+
+def test_recursion_in_answer_parser_yields_judged_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    def deep(*args: object) -> tuple[bool, str]:
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(math_verifier, "_judge", deep)
-    verdict = judge("So \\boxed{x+1}.", "x+1")
-    assert verdict.status is Status.ERROR and "nested too deeply" in verdict.reason
+    monkeypatch.setattr(math_verifier, "compare", deep)
+    verdict = judge("So \\boxed{x+1}.", "x+1+0*y")
+    assert (verdict.status, verdict.score) == (Status.OK, 0.0) and "nested too deeply" in verdict.reason
 
 
 def test_call_off_the_main_thread_yields_same_verdicts() -> None:
-    cases = [("So $\\boxed{\\frac{x^2-1}{x-1}}$ for $x \\ne 1$.", "x+1"), ("So $\\boxed{(-1, 1)}$.", "\\{x|-1<x<1\\}"),
-             ("\\boxed{41} or \\boxed{42}", "42"), ("So \\boxed{10^{10^{10^{10}}}}", "42")]
+    cases = [
+        ("So $\\boxed{\\frac{x^2-1}{x-1}}$ for $x \\ne 1$.", "x+1"),
+        ("So $\\boxed{(-1, 1)}$.", "\\{x|-1<x<1\\}"),
+        ("\\boxed{41} or \\boxed{42}", "42"),
+        ("So \\boxed{10^{10^{10^{10}}}}", "42"),
+    ]
     on_main = [judge(c, r) for c, r in cases]
     with ThreadPoolExecutor(max_workers=2) as pool:
         off_main = list(pool.map(lambda cr: judge(*cr), cases))
     assert [(v.status, v.score) for v in off_main] == [(v.status, v.score) for v in on_main]
-    assert [v.score for v in on_main] == [1.0, 1.0, 0.0, None]
+    assert [v.score for v in on_main] == [1.0, 1.0, 0.0, 0.0]
 
 
 def test_verdict_details_name_extraction_forms_and_rule() -> None:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from grpo.wire import ScoreRequest
 from service.app import build_scorer
 from service.dispatch import Scorer
-from service.schemas import ScoreRequest
 from service.settings import Settings
 
 PROMPT = "How many positive integers below 100 are divisible by 3 but not by 5?"

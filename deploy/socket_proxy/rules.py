@@ -2,10 +2,12 @@
 
 Deny by default. Allowed: ping and version; inspecting images; listing containers only
 with the sandbox label filter; creating a container only from an allowed image, with the
-sandbox label, a non-root user, no network, a read-only root, all capabilities dropped,
-no-new-privileges and no host resources (no binds, volumes, devices, host namespaces,
-ports, privileged mode); start, attach, wait, kill, inspect, update (memory only) and
-remove only of containers that carry the sandbox label.
+sandbox label, no network, a read-only root, all capabilities dropped but at most those
+the runner's agent needs (it is root in the container only to run each step as uids of
+its own: SETUID, SETGID, KILL), no-new-privileges, no sysctl but IPC cleanup, and no host
+resources (no binds, volumes, devices, host namespaces, ports, privileged mode); start,
+attach, wait, kill, inspect, update (memory only) and remove only of containers that carry
+the sandbox label.
 """
 
 from __future__ import annotations
@@ -30,9 +32,14 @@ CREATE_KEYS = frozenset({
     "Hostname", "Domainname", "Healthcheck",
 })
 HOST_CONFIG_KEYS = frozenset({
-    "NetworkMode", "ReadonlyRootfs", "CapDrop", "SecurityOpt", "Tmpfs", "Memory", "MemorySwap", "MemoryReservation",
-    "PidsLimit", "NanoCpus", "CpuPeriod", "CpuQuota", "CpuShares", "Ulimits", "ShmSize", "Init", "AutoRemove",
+    "NetworkMode", "ReadonlyRootfs", "CapDrop", "CapAdd", "SecurityOpt", "Tmpfs", "Memory", "MemorySwap",
+    "MemoryReservation", "PidsLimit", "NanoCpus", "CpuPeriod", "CpuQuota", "CpuShares", "Ulimits", "ShmSize", "Init",
+    "AutoRemove", "Sysctls",
 })
+# What the runner's agent needs (sandbox/docker/runner.py AGENT_CAPABILITIES), and nothing else.
+ALLOWED_CAPABILITIES = frozenset({"SETUID", "SETGID", "KILL"})
+# Namespaced to the container's own IPC namespace.
+ALLOWED_SYSCTLS = frozenset({"kernel.shm_rmid_forced"})
 UPDATE_KEYS = frozenset({"Memory", "MemorySwap", "MemoryReservation"})
 
 
@@ -74,6 +81,11 @@ def _check_host_config(host: Any) -> str | None:
         return "ReadonlyRootfs must be true"
     if "ALL" not in (host.get("CapDrop") or []):
         return "CapDrop must include ALL"
+    added = {str(cap).upper().removeprefix("CAP_") for cap in host.get("CapAdd") or []}
+    if not added <= ALLOWED_CAPABILITIES:
+        return f"CapAdd may only hold {', '.join(sorted(ALLOWED_CAPABILITIES))}"
+    if not set(host.get("Sysctls") or {}) <= ALLOWED_SYSCTLS:
+        return f"Sysctls may only set {', '.join(sorted(ALLOWED_SYSCTLS))}"
     security = host.get("SecurityOpt") or []
     if "no-new-privileges" not in security and "no-new-privileges:true" not in security:
         return "SecurityOpt must include no-new-privileges"
@@ -96,9 +108,6 @@ def check_create(body: bytes, images: frozenset[str]) -> Decision:
         return _deny(f"image {spec.get('Image')!r} is not an allowed runner image")
     if (spec.get("Labels") or {}).get(SANDBOX_LABEL) != "1":
         return _deny(f"the container must carry the label {SANDBOX_LABEL}=1")
-    user = str(spec.get("User") or "")
-    if user.split(":")[0] in ("", "0", "root"):
-        return _deny("the container must run as a non-root user")
     problem = _check_host_config(spec.get("HostConfig"))
     if problem:
         return _deny(problem)

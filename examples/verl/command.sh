@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The same as verl/reward.yaml, as command-line overrides of veRL's PPO/GRPO trainer.
+# veRL (0.9.1) GRPO with rewards from a running rlvr service, as command-line overrides of
+# veRL's own trainer config. 0.9.1 reads the reward function from reward.custom_reward_function
+# (the top-level custom_reward_function of older versions is not read). pkg://grpo.verl loads
+# the module by name, so the functions pickle by reference (the remote manager ships them to
+# Ray workers). tests/trainers/test_verl.py composes veRL's config with exactly these lines.
 set -euo pipefail
-RLVR_PY="$(python -c 'import grpo.verl; print(grpo.verl.__file__)')"
 
 python3 -m verl.trainer.main_ppo \
   algorithm.adv_estimator=grpo \
@@ -9,8 +12,9 @@ python3 -m verl.trainer.main_ppo \
   data.train_files="$HOME/data/gsm8k/train.parquet" \
   data.val_files="$HOME/data/gsm8k/test.parquet" \
   actor_rollout_ref.model.path=Qwen/Qwen2.5-1.5B-Instruct \
-  custom_reward_function.path="$RLVR_PY" \
-  custom_reward_function.name=compute_score_async \
-  +custom_reward_function.reward_kwargs.url="${RLVR_URL:-http://127.0.0.1:8000}" \
-  +custom_reward_function.reward_kwargs.rewards.math=1.0 \
-  +custom_reward_function.reward_kwargs.rewards.format=0.2
+  reward.reward_manager.name=naive \
+  reward.custom_reward_function.path=pkg://grpo.verl \
+  reward.custom_reward_function.name=compute_score_async \
+  +reward.custom_reward_function.reward_kwargs.url="${RLVR_URL:-http://127.0.0.1:8000}" \
+  +reward.custom_reward_function.reward_kwargs.rewards.math=1.0 \
+  +reward.custom_reward_function.reward_kwargs.rewards.format=0.2

@@ -1,133 +1,73 @@
-"""In-container agent: PID 1 of a pooled runner container, stdlib only.
+"""In-container agent: PID 1 of a pooled runner container, stdlib only (sent after wipe.py, concatenated).
 
-It reads one JSON request per line on stdin and answers one JSON line on stdout:
+Started as ``python3 -I -c SOURCE PROGRAM_UID HARNESS_UID``, it reads one JSON request per
+line on stdin and answers one JSON line on stdout:
 
     {"op": "files", "files": {path: b64}}             -> {"ok": true}
-    {"op": "step", "argv": [...], "stdin": b64, "wall_time_s": s, "max_output_bytes": n,
-     "rlimits": [[name, soft, hard], ...]}            -> {"ok": true, "result": {...}}
-    {"op": "wipe"}                                     -> {"ok": true, "clean": bool}
+    {"op": "step", "argv": [...], "peer": [...], "stdin": b64, "wall_time_s": s,
+     "cpu_time_s": s, "max_output_bytes": n, "rlimits": [[name, soft, hard], ...]}
+                                                       -> {"ok": true, "result": {...}}
+    {"op": "wipe"}                                     -> {"ok": true, "clean": bool, "left": [...]}
 
-Each step is a fresh process in its own session under rlimits, killed with its whole
-process group on wall time or when stdout or stderr passes its cap; the agent reports
-what it observed (exit status, CPU, byte counts, cgroup OOM kills and refused forks)
-and the host classifies which limit was hit. After each step every other
-process in the container is killed. The agent makes itself non-dumpable so that code
-running as the same uid cannot open /proc/1/fd/1 and forge an answer, and as PID 1 it
-cannot be killed from inside the container.
+The agent is root with only SETUID, SETGID and KILL, non-dumpable, under no-new-privileges;
+nothing it runs keeps any of that. A step runs as PROGRAM_UID. A step with a ``peer`` runs
+its own process (the trusted judge harness) as HARNESS_UID with a private 0700 TMPDIR, and
+the peer (the untrusted solution) as PROGRAM_UID: two uids, so neither can signal, ptrace
+or read /proc of the other or of the agent, and the only channel between them is the pair
+of pipes on the harness's fds 3 (peer's stdin) and 4 (peer's stdout). The submission's files
+are root's, in root-owned sticky dirs: a program can add files but not alter those.
+
+Each process gets its own session and rlimits; the step is killed on wall time, when its
+stdout or stderr passes its cap, or when the CPU time of all its processes together
+(the container cgroup's usage, less the agent's own) passes the step's limit. After the
+step every other process in the container is killed and reaped (the agent is PID 1, so
+orphans come to it), and its CPU time is what the agent's reaped children used: every
+process of the step, waited for or not. The host classifies which limit was hit.
 """
 
 import base64
 import contextlib
 import ctypes
+import fcntl
 import json
 import os
 import resource
 import select
-import shutil
 import signal
 import sys
 import time
 
+if __name__ != "__main__":  # imported for checking; in the container wipe.py and gauges.py precede this source
+    from sandbox.docker.gauges import CpuWatch, oom_kills, own_cpu_s, pids_refused
+    from sandbox.docker.wipe import drop_to, kill_others, other_pids, wipe
+
 WORK = "/box"
-SCRATCH = (WORK, "/tmp")
 # The same environment as the local sandbox's: nothing else from the outside.
 STEP_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": WORK, "LANG": "C.UTF-8", "TMPDIR": "/tmp"}
 READ_CHUNK = 65536
 PR_SET_DUMPABLE = 4
-LIBC = ctypes.CDLL(None, use_errno=True)
-OOM_COUNTERS = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
+HIGH_FD = 100  # stdio is staged above the fds it is moved onto
+CPU_POLL_S = 0.05
+XCPU_GRACE_S = 0.2
 
 
 def set_dumpable(flag: int) -> None:
-    """PR_SET_DUMPABLE: at 0, /proc/1/* is root-owned, so same-uid code cannot reach our pipes."""
-    if LIBC.prctl(PR_SET_DUMPABLE, flag, 0, 0, 0) != 0:
+    """PR_SET_DUMPABLE: at 0, /proc/1/* is root-owned and our memory cannot be read or traced."""
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, flag, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), f"prctl(PR_SET_DUMPABLE, {flag}) failed")
 
 
-def oom_kills() -> int:
-    """The container cgroup's OOM-kill count (cgroup v1 or v2); -1 when unreadable."""
-    for path in OOM_COUNTERS:
-        try:
-            with open(path) as fh:
-                for line in fh:
-                    key, _, value = line.partition(" ")
-                    if key == "oom_kill":
-                        return int(value)
-        except OSError:
-            continue
-    return -1
-
-
-def reap_all() -> None:
-    """Collect every exited child (orphans are reparented to us, PID 1)."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
-def other_pids() -> list[int]:
-    """Processes in the container other than the agent."""
-    me = os.getpid()
-    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != me]
-
-
-def kill_others() -> bool:
-    """SIGKILL every other process (kill(-1) spares only us); True when none is left."""
-    for _ in range(50):
-        reap_all()
-        if not other_pids():
-            return True
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(-1, signal.SIGKILL)
-        time.sleep(0.001)
-    reap_all()
-    return not other_pids()
-
-
-def empty_dir(path: str) -> None:
-    """Remove everything under ``path``, restoring write bits a program may have removed."""
-
-    def fix(func, target, _exc):  # type: ignore[no-untyped-def]
-        os.chmod(os.path.dirname(target), 0o700)
-        if os.path.isdir(target) and not os.path.islink(target):
-            os.chmod(target, 0o700)
-            shutil.rmtree(target, onerror=fix)
-        else:
-            os.unlink(target)
-
-    os.chmod(path, 0o700)
-    for name in os.listdir(path):
-        target = os.path.join(path, name)
-        if os.path.isdir(target) and not os.path.islink(target):
-            shutil.rmtree(target, onerror=fix)
-        else:
-            os.unlink(target)
-
-
-def wipe() -> dict:
-    """Kill all processes and empty the scratch dirs; report whether the container is clean."""
-    clean = kill_others()
-    for path in SCRATCH:
-        try:
-            empty_dir(path)
-        except OSError:
-            clean = False
-        clean = clean and not os.listdir(path)
-    return {"ok": True, "clean": clean}
-
-
 def write_files(files: dict) -> dict:
-    """Write the submission's files under the work dir, refusing paths that leave it."""
+    """Write the submission's files (root's, read-only to programs) under the work dir."""
     root = os.path.realpath(WORK)
     for rel, data in files.items():
         target = os.path.realpath(os.path.join(root, rel))
         if os.path.isabs(rel) or not target.startswith(root + os.sep):
             return {"ok": False, "error": f"file path outside the work dir: {rel!r}"}
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        parent = os.path.dirname(target)
+        if not os.path.isdir(parent):
+            os.makedirs(parent)
+            os.chmod(parent, 0o1777)  # like the work dir: anyone may add, nobody may replace ours
         with open(target, "wb") as fh:
             fh.write(base64.b64decode(data))
     return {"ok": True}
@@ -141,51 +81,73 @@ def set_limit(kind: int, soft: int, hard: int) -> None:
     resource.setrlimit(kind, (soft, hard))
 
 
-def child(argv: list, stdio: tuple, exec_w: int, rlimits: list) -> None:
-    """In the forked child: new session, stdio, rlimits, exec. Never returns."""
+def child(argv: list, stdio: tuple, exec_w: int, rlimits: list, uid: int, private_tmp: bool) -> None:
+    """In the forked child: new session, stdio onto fds 0.., rlimits, drop to ``uid``, exec. Never returns."""
     try:
         os.setsid()
-        for target, fd in enumerate(stdio):
+        exec_w = fcntl.fcntl(exec_w, fcntl.F_DUPFD_CLOEXEC, HIGH_FD)
+        staged = [fcntl.fcntl(fd, fcntl.F_DUPFD, HIGH_FD) for fd in stdio]
+        for target, fd in enumerate(staged):
             os.dup2(fd, target)
-        os.closerange(3, exec_w)
+        os.closerange(len(stdio), exec_w)
         os.closerange(exec_w + 1, 65536)
         os.chdir(WORK)
-        set_dumpable(1)  # our own /proc entries back to our uid; exec would do the same
         with open("/proc/self/oom_score_adj", "w") as fh:
             fh.write("1000")  # the OOM killer takes the step, never the agent
         for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGXCPU):
             signal.signal(sig, signal.SIG_DFL)
         for name, soft, hard in rlimits:
             set_limit(getattr(resource, name), soft, hard)
-        os.execvpe(argv[0], argv, STEP_ENV)
+        drop_to(uid)  # still non-dumpable until exec, so nobody reads the agent's memory we copy
+        env = dict(STEP_ENV)
+        if private_tmp:
+            private = f"/tmp/.harness-{os.urandom(8).hex()}"
+            with contextlib.suppress(OSError):  # a full /tmp is not the harness's failure: it keeps /tmp
+                os.mkdir(private, 0o700)
+                env.update(HOME=private, TMPDIR=private)
+        os.execvpe(argv[0], argv, env)
     except BaseException as exc:
         os.write(exec_w, f"{type(exc).__name__}: {exc}".encode())
     os._exit(127)
 
 
-def pids_refused() -> int:
-    """Forks the container's pids cgroup refused so far."""
-    try:
-        with open("/sys/fs/cgroup/pids/pids.events") as fh:
-            return int(fh.read().split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
+def spawn(argv: list, stdio: tuple, rlimits: list, uid: int, private_tmp: bool = False) -> tuple[int, int]:
+    """Fork and exec one process of the step; (pid, read end of its exec-error pipe)."""
+    exec_r, exec_w = os.pipe2(os.O_CLOEXEC)
+    pid = os.fork()
+    if pid == 0:
+        child(argv, stdio, exec_w, rlimits, uid, private_tmp)
+    os.close(exec_w)
+    return pid, exec_r
 
 
-def collect(pid: int, pidfd: int, pipes: dict, cap: int, deadline: float) -> bool:
-    """Read stdout/stderr until the child exits (or a stream passes ``cap``); True on the wall deadline."""
+def collect(pid: int, pidfd: int, pipes: dict, cap: int, deadline: float, watch: CpuWatch) -> str | None:
+    """Read stdout/stderr until the process exits (or a stream passes ``cap``); "wall" or "cpu" if stopped for it.
+
+    Over the CPU limit the step's process group gets SIGXCPU, as from RLIMIT_CPU, and
+    XCPU_GRACE_S to die of it before the caller kills everything.
+    """
     open_fds = set(pipes)
     exited = False
+    verdict = None
+    next_check = time.monotonic() + CPU_POLL_S
     while True:
-        timeout = 0.0 if exited else deadline - time.monotonic()
-        if timeout < 0:
-            return True
-        watch = list(open_fds) + ([] if exited else [pidfd])
-        if not watch:
-            return False
-        ready, _, _ = select.select(watch, [], [], timeout)
+        now = time.monotonic()
+        if not exited and now >= deadline:
+            return verdict or "wall"
+        if not exited and now >= next_check:
+            if verdict is None and watch.over():
+                verdict, deadline = "cpu", min(deadline, now + XCPU_GRACE_S)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGXCPU)
+            next_check = now + CPU_POLL_S
+        watching = list(open_fds) + ([] if exited else [pidfd])
+        if not watching:
+            return verdict
+        timeout = 0.0 if exited else max(0.0, min(deadline, next_check) - now)
+        ready, _, _ = select.select(watching, [], [], timeout)
         if not ready and exited:
-            return False  # drained; a leftover process may still hold the pipes open
+            return verdict  # drained; a leftover process may still hold the pipes open
         for fd in ready:
             if fd == pidfd:
                 exited = True
@@ -196,35 +158,58 @@ def collect(pid: int, pidfd: int, pipes: dict, cap: int, deadline: float) -> boo
             else:
                 open_fds.discard(fd)
         if any(len(buf) > cap for buf in pipes.values()):
-            return False
+            return verdict
 
 
-def run_step(argv: list, stdin: bytes, wall_time_s: float, cap: int, rlimits: list) -> dict:
-    """Run one process to completion or its wall deadline and report what was observed."""
+def read_error(fd: int) -> str:
+    """What a child wrote to its exec-error pipe (nothing once it exec'd); closes the pipe."""
+    try:
+        return os.read(fd, 4096).decode(errors="replace")
+    finally:
+        os.close(fd)
+
+
+def run_step(request: dict, uids: tuple[int, int]) -> dict:
+    """Run one step (and its peer) to completion or a limit, kill all it left, report what was observed."""
+    program_uid, harness_uid = uids
+    cap, rlimits, peer = request["max_output_bytes"], request["rlimits"], request.get("peer") or []
     stdin_fd = os.memfd_create("stdin")
-    os.write(stdin_fd, stdin)
+    os.write(stdin_fd, base64.b64decode(request["stdin"]))
     os.lseek(stdin_fd, 0, os.SEEK_SET)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
-    exec_r, exec_w = os.pipe2(os.O_CLOEXEC)
-    ooms, refused = oom_kills(), pids_refused()
+    stdio, ends = (stdin_fd, out_w, err_w), [stdin_fd, out_w, err_w]
+    peer_pid = peer_exec_r = None
+    if peer:
+        to_peer_r, to_peer_w = os.pipe()
+        from_peer_r, from_peer_w = os.pipe()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        stdio += (to_peer_w, from_peer_r)
+        ends += [to_peer_r, to_peer_w, from_peer_r, from_peer_w, devnull]
+    ooms, refused, children = oom_kills(), pids_refused(), own_cpu_s(resource.RUSAGE_CHILDREN)
+    watch = CpuWatch(request["cpu_time_s"])
     started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        child(argv, (stdin_fd, out_w, err_w), exec_w, rlimits)
-    for fd in (stdin_fd, out_w, err_w, exec_w):
+    if peer:
+        peer_pid, peer_exec_r = spawn(peer, (to_peer_r, from_peer_w, devnull), rlimits, program_uid)
+    pid, exec_r = spawn(request["argv"], stdio, rlimits, harness_uid if peer else program_uid, bool(peer))
+    for fd in ends:
         os.close(fd)
     pidfd = os.pidfd_open(pid)
     pipes = {out_r: bytearray(), err_r: bytearray()}
-    timed_out = collect(pid, pidfd, pipes, cap, started + wall_time_s)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
-    _, status, usage = os.wait4(pid, 0)
+    killed_for = collect(pid, pidfd, pipes, cap, started + request["wall_time_s"], watch)
+    for group in (pid, peer_pid):
+        if group is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, signal.SIGKILL)
+    _, status, _ = os.wait4(pid, 0)
     wall = time.monotonic() - started
-    exec_error = os.read(exec_r, 4096).decode(errors="replace")
-    for fd in (out_r, err_r, exec_r, pidfd):
-        os.close(fd)
     survivors = 0 if kill_others() else len(other_pids())
+    # Every process of the step is reaped by now; the cgroup's count, if higher, is as much the step's.
+    cpu = max(own_cpu_s(resource.RUSAGE_CHILDREN) - children, watch.used_s)
+    exec_error = read_error(exec_r)
+    peer_exec_error = read_error(peer_exec_r) if peer_exec_r is not None else ""
+    for fd in (out_r, err_r, pidfd):
+        os.close(fd)
     out, err = bytes(pipes[out_r]), bytes(pipes[err_r])
     return {
         "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
@@ -234,43 +219,39 @@ def run_step(argv: list, stdin: bytes, wall_time_s: float, cap: int, rlimits: li
         "stdout_bytes": len(out),
         "stderr_bytes": len(err),
         "wall_time_s": wall,
-        "cpu_time_s": usage.ru_utime + usage.ru_stime,
-        "timed_out": timed_out,
+        "cpu_time_s": cpu,
+        "timed_out": killed_for == "wall",
         "oom_kills": max(0, oom_kills() - ooms) if ooms >= 0 else 0,
         "pids_refused": pids_refused() - refused,
         "exec_error": exec_error,
+        "peer_exec_error": peer_exec_error,
         "survivors": survivors,
     }
 
 
-def handle(request: dict) -> dict:
+def handle(request: dict, uids: tuple[int, int]) -> dict:
     """Dispatch one request."""
     op = request.get("op")
     if op == "files":
         return write_files(request["files"])
     if op == "step":
-        result = run_step(
-            request["argv"],
-            base64.b64decode(request["stdin"]),
-            request["wall_time_s"],
-            request["max_output_bytes"],
-            request["rlimits"],
-        )
-        return {"ok": True, "result": result}
+        return {"ok": True, "result": run_step(request, uids)}
     if op == "wipe":
-        return wipe()
+        return wipe(uids)
     return {"ok": False, "error": f"unknown op {op!r}"}
 
 
 def main() -> None:
     """Serve requests until stdin closes."""
     set_dumpable(0)
+    uids = (int(sys.argv[1]), int(sys.argv[2]))
+    os.chmod(WORK, 0o1777)  # a root-owned sticky work dir: programs add files, cannot replace the job's
     out = sys.stdout.buffer
     out.write(json.dumps({"ok": True, "ready": True}).encode() + b"\n")
     out.flush()
     for line in sys.stdin.buffer:
         try:
-            reply = handle(json.loads(line))
+            reply = handle(json.loads(line), uids)
         except Exception as exc:
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         out.write(json.dumps(reply).encode() + b"\n")

@@ -15,11 +15,16 @@ from sandbox.docker.cleanup import owner_labels, remove_leftovers
 from sandbox.docker.config import DockerConfig
 from sandbox.docker.pool import WarmPool
 from sandbox.docker.runner import Runner
-from sandbox.errors import BackendUnavailable, SandboxError
+from sandbox.errors import BackendUnavailable, Cancelled, SandboxError
 
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("the job was cancelled")
 
 
 class DockerBackend:
@@ -99,21 +104,31 @@ class DockerBackend:
         return True, f"docker: warm pool of {self.config.pool_size} ({self._pool.idle} idle) from {self.config.image}"
 
     def run(self, job: Job) -> Generator[StepResult, None, None]:
-        """Run ``job`` in a pooled (or fresh) container; SandboxError if the container fails."""
+        """Run ``job`` in a pooled (or fresh) container; SandboxError if the container fails.
+
+        Cancelled once ``job.cancel`` is set: while waiting for a container, between steps
+        (the container goes back to be wiped) or mid-step (the container is discarded, which
+        kills the step).
+        """
         self._connect()
-        runner = self._pool.acquire() if self._pool is not None else self._fresh_runner()
+        cancel = job.cancel
+        runner = self._pool.acquire(cancel) if self._pool is not None else self._fresh_runner()
         # clean: the runner sits between requests and hit no limit, so the pool's wipe makes it reusable
         # (also when the consumer closes the iterator early).
         clean = violated = False
         try:
+            _check(cancel)
             runner.write_files(dict(job.files))
             clean = True
             for step in job.steps:
+                _check(cancel)
                 clean = False
-                result = runner.run_step(step)
+                result = runner.run_step(step, cancel)
                 violated = violated or result.limit is not None
                 clean = not violated
                 yield result
+        except Cancelled:
+            raise
         except SandboxError as exc:
             raise SandboxError(f"{exc}; {runner.death_notice()}") from exc
         finally:

@@ -29,6 +29,7 @@ class DockerConfig:
     memory_margin_mb: int = 128
     work_dir_mb: int = 256
     tmp_dir_mb: int = 256
+    shm_mb: int = 64
     max_open_files: int = 512
     api_timeout_s: float = 30.0
     start_timeout_s: float = 30.0
@@ -36,7 +37,7 @@ class DockerConfig:
     reply_margin_s: float = 10.0
 
     def __post_init__(self) -> None:
-        for name in ("pool_size", "max_jobs_per_container", "pids_limit", "work_dir_mb", "tmp_dir_mb"):
+        for name in ("pool_size", "max_jobs_per_container", "pids_limit", "work_dir_mb", "tmp_dir_mb", "shm_mb"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"DockerConfig.{name} must be positive, got {getattr(self, name)!r}")
         if self.cpus <= 0:

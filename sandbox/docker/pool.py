@@ -15,8 +15,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from sandbox.docker.runner import Runner
-from sandbox.errors import BackendUnavailable, SandboxError
+from sandbox.docker.runner import CANCEL_POLL_S, Runner
+from sandbox.errors import BackendUnavailable, Cancelled, SandboxError
 
 log = logging.getLogger(__name__)
 RETRY_BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0)
@@ -67,11 +67,13 @@ class WarmPool:
         with self._cond:
             return len(self._idle)
 
-    def acquire(self) -> Runner:
-        """A ready runner for one submission; BackendUnavailable if none can be started."""
+    def acquire(self, cancel: threading.Event | None = None) -> Runner:
+        """A ready runner for one submission; BackendUnavailable if none can be started, Cancelled on ``cancel``."""
         deadline = time.monotonic() + self._acquire_timeout_s
         with self._cond:
             while not self._idle:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled("the job was cancelled while waiting for a runner container")
                 if self._closed:
                     raise SandboxError("the docker backend is closed")
                 if self.last_error is not None and self._live == 0:
@@ -79,7 +81,7 @@ class WarmPool:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise SandboxError(f"no runner container free within {self._acquire_timeout_s:.0f}s")
-                self._cond.wait(remaining)
+                self._cond.wait(remaining if cancel is None else min(remaining, CANCEL_POLL_S))
             return self._idle.pop()
 
     def release(self, runner: Runner, reusable: bool) -> None:

@@ -8,6 +8,7 @@ import json
 import math
 import random
 import socket
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -19,19 +20,25 @@ from docker.types import Ulimit
 from sandbox.backend import Step, StepResult
 from sandbox.classify import Outcome, step_result
 from sandbox.docker.config import DockerConfig
-from sandbox.errors import SandboxError
+from sandbox.errors import Cancelled, SandboxError
 from sandbox.policy import DEFAULT_POLICY, Policy
 
-AGENT_SOURCE = Path(__file__).with_name("agent.py").read_text()
-MOUNT_OPTIONS = "rw,exec,nosuid,nodev"
+HERE = Path(__file__).parent
+# The agent's source: the in-container cleanup and counters first, then the agent that uses them.
+AGENT_SOURCE = "\n".join((HERE / name).read_text() for name in ("wipe.py", "gauges.py", "agent.py"))
+# tmpfs mounts are root's and sticky: programs add files, the agent's and each other's stay put.
+MOUNT_OPTIONS = "rw,exec,nosuid,nodev,uid=0,gid=0,mode=1777"
 WORK_DIR = "/box"  # the agent's WORK, and the local sandbox's work dir
 STDOUT_FRAME, STDERR_FRAME = 1, 2
-# Each container runs as its own uid, so RLIMIT_NPROC (counted per uid by the host
-# kernel) of one submission never counts another container's processes.
+# Steps run as a pair of uids of their own per container (program, harness), so RLIMIT_NPROC
+# (counted per uid by the host kernel) of one submission never counts another container's processes.
 UID_RANGE = (200_000, 2_000_000)
-
-
-AGENT_TASKS = 1  # the agent shares the uid, so it counts against RLIMIT_NPROC
+# The agent is root in the container with only what it needs: to become the step's uids
+# and to kill whatever those leave behind. Nothing it runs keeps any of it.
+AGENT_CAPABILITIES = ["SETUID", "SETGID", "KILL"]
+# SysV shared memory nobody is attached to is destroyed at once, not left for the next submission.
+SYSCTLS = {"kernel.shm_rmid_forced": "1"}
+CANCEL_POLL_S = 0.05
 MAX_STACK_BYTES = 256 << 20
 
 
@@ -40,10 +47,13 @@ def step_rlimits(policy: Policy, max_open_files: int) -> list[tuple[str, int, in
 
     Memory is the container's memory cgroup, set to the step's policy before it runs, so
     there is no RLIMIT_DATA (runtimes that reserve address space work); the process limit
-    is RLIMIT_NPROC, exact because every container runs as its own uid.
+    is RLIMIT_NPROC, exact because every container runs its steps as uids of its own. The agent
+    stops the step when all its processes together pass ``cpu_time_s``; RLIMIT_CPU, a second
+    later, is only a backstop (were it first, a child it kills just under the limit would
+    leave its parent waiting until wall time, the step's total CPU not over the limit).
     """
-    cpu = max(1, math.ceil(policy.cpu_time_s))
-    nproc = policy.max_processes + AGENT_TASKS
+    cpu = max(1, math.ceil(policy.cpu_time_s)) + 1
+    nproc = policy.max_processes
     stack = min(policy.memory_mb << 20, MAX_STACK_BYTES)
     return [
         ("RLIMIT_CPU", cpu, cpu + 1),
@@ -72,16 +82,22 @@ class Channel:
         except OSError as exc:
             raise SandboxError(f"cannot write to the container: {exc}") from exc
 
-    def receive(self, timeout_s: float) -> dict[str, Any]:
-        """Read one reply line within ``timeout_s``; SandboxError on EOF, timeout or garbage."""
+    def receive(self, timeout_s: float, cancel: threading.Event | None = None) -> dict[str, Any]:
+        """Read one reply line within ``timeout_s``; SandboxError on EOF, timeout or garbage.
+
+        Cancelled as soon as ``cancel`` is set (checked every CANCEL_POLL_S): the agent is then
+        mid-request, so the caller must discard the container.
+        """
         deadline = time.monotonic() + timeout_s
         while (end := self._out.find(b"\n", self._scanned)) < 0:
             self._scanned = len(self._out)
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("the job was cancelled while the container was running it")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise SandboxError(f"the container's agent did not answer within {timeout_s:.0f}s")
             try:
-                self._sock.settimeout(remaining)
+                self._sock.settimeout(remaining if cancel is None else min(remaining, CANCEL_POLL_S))
                 chunk = self._sock.recv(1 << 16)
             except TimeoutError:
                 continue
@@ -126,14 +142,20 @@ class Runner:
         self._config = config
         self.jobs_done = 0
         self.memory_mb = DEFAULT_POLICY.memory_mb
-        uid = random.randrange(*UID_RANGE)
-        tmpfs = f"{MOUNT_OPTIONS},uid={uid},gid={uid},mode=0700"
+        program_uid = random.randrange(*UID_RANGE) & ~1
+        self.uids = (program_uid, program_uid + 1)  # (program, harness)
         host_config = self._api.create_host_config(
             network_mode="none",
             read_only=True,
-            tmpfs={WORK_DIR: f"{tmpfs},size={config.work_dir_mb}m", "/tmp": f"{tmpfs},size={config.tmp_dir_mb}m"},
+            tmpfs={
+                WORK_DIR: f"{MOUNT_OPTIONS},size={config.work_dir_mb}m",
+                "/tmp": f"{MOUNT_OPTIONS},size={config.tmp_dir_mb}m",
+            },
             cap_drop=["ALL"],
+            cap_add=AGENT_CAPABILITIES,
             security_opt=["no-new-privileges"],
+            sysctls=SYSCTLS,
+            shm_size=config.shm_mb << 20,
             mem_limit=self._memory_bytes(self.memory_mb),
             memswap_limit=self._memory_bytes(self.memory_mb),
             pids_limit=config.pids_limit,
@@ -147,8 +169,8 @@ class Runner:
         )
         created = self._api.create_container(
             config.image,
-            command=["python3", "-I", "-c", AGENT_SOURCE],
-            user=f"{uid}:{uid}",
+            command=["python3", "-I", "-c", AGENT_SOURCE, *map(str, self.uids)],
+            user="0:0",
             working_dir=WORK_DIR,
             stdin_open=True,
             labels=labels,
@@ -171,12 +193,12 @@ class Runner:
     def _memory_bytes(self, policy_mb: int) -> int:
         return (policy_mb + self._config.memory_margin_mb) << 20
 
-    def call(self, message: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+    def call(self, message: dict[str, Any], timeout_s: float, cancel: threading.Event | None = None) -> dict[str, Any]:
         """One request to the agent and its reply; SandboxError if the agent reports a failure."""
         if self._channel is None:
             raise SandboxError("the container is gone")
         self._channel.send(message)
-        reply = self._channel.receive(timeout_s)
+        reply = self._channel.receive(timeout_s, cancel)
         if not reply.get("ok"):
             raise SandboxError(f"the container's agent failed: {reply.get('error', reply)}")
         return reply
@@ -186,8 +208,11 @@ class Runner:
         encoded = {path: base64.b64encode(data).decode() for path, data in files.items()}
         self.call({"op": "files", "files": encoded}, self._config.api_timeout_s)
 
-    def run_step(self, step: Step) -> StepResult:
-        """Run one step in the container and return its result, classified like the local backend's."""
+    def run_step(self, step: Step, cancel: threading.Event | None = None) -> StepResult:
+        """Run one step in the container and return its result, classified like the local backend's.
+
+        Cancelled when ``cancel`` is set before the agent answers (the container is then in doubt).
+        """
         policy = step.policy
         if policy.memory_mb != self.memory_mb:
             memory = self._memory_bytes(policy.memory_mb)
@@ -199,16 +224,22 @@ class Runner:
         message = {
             "op": "step",
             "argv": list(step.argv),
+            "peer": list(step.peer),
             "stdin": base64.b64encode(step.stdin).decode(),
             "wall_time_s": policy.wall_time_s,
+            "cpu_time_s": policy.cpu_time_s,
             "max_output_bytes": policy.max_output_bytes,
             "rlimits": step_rlimits(policy, self._config.max_open_files),
         }
-        report = self.call(message, policy.wall_time_s + self._config.reply_margin_s)["result"]
+        report = self.call(message, policy.wall_time_s + self._config.reply_margin_s, cancel)["result"]
         stdout, stderr = base64.b64decode(report["stdout"]), base64.b64decode(report["stderr"])
         notes: tuple[str, ...] = ()
         if report["survivors"]:
             notes = (f"{report['survivors']} processes outlived the step's cleanup",)
+        if report["peer_exec_error"]:
+            if step.peer[0].startswith("/"):
+                raise SandboxError(f"cannot execute {step.peer[0]} in the runner image: {report['peer_exec_error']}")
+            notes = (*notes, f"peer exec failed: {report['peer_exec_error']}")
         if report["exec_error"]:
             if step.argv[0].startswith("/"):
                 raise SandboxError(f"cannot execute {step.argv[0]} in the runner image: {report['exec_error']}")
@@ -238,7 +269,7 @@ class Runner:
         return step_result(outcome, stdout, stderr, policy, cgroup=False, notes=notes)
 
     def wipe(self) -> bool:
-        """Kill every process and empty the scratch dirs; True if the agent confirms it is clean."""
+        """Kill every process, empty the scratch dirs, remove IPC objects; True if the agent finds nothing left."""
         return bool(self.call({"op": "wipe"}, self._config.api_timeout_s).get("clean"))
 
     def death_notice(self) -> str:

@@ -17,6 +17,7 @@ import builtins
 import contextlib
 import json
 import keyword
+import marshal
 import os
 
 if __name__ != "__main__":  # imported by the judge; in the sandbox wire.py's source precedes this one
@@ -80,7 +81,8 @@ class Link:
 
     def _exchange(self, msg: dict) -> dict:
         try:
-            self.w.write(json.dumps(msg).encode() + b"\n")
+            data = marshal.dumps(msg)  # to the peer: the untrusted side reads what we send, never the reverse
+            self.w.write(len(data).to_bytes(4, "little") + data)
             self.w.flush()
             line = self.r.readline()
         except (BrokenPipeError, OSError):

@@ -124,8 +124,9 @@ def plan(
     if suite.kind == "stdio":
         argv = lang.compile_argv(COMPILE_POLICY)
         build = () if argv is None else (Step(argv, policy=COMPILE_POLICY, name="compile"),)
+        stdins = {c.input: c.input.encode() for c in suite.cases}  # equal inputs share one encoding
         runs = tuple(
-            Step(lang.run_argv(policy), c.input.encode(), policy, f"test {n}") for n, c in enumerate(suite.cases, 1)
+            Step(lang.run_argv(policy), stdins[c.input], policy, f"test {n}") for n, c in enumerate(suite.cases, 1)
         )
         return Planned(Job({lang.source: source.encode()}, build + runs, lang.name, cancel), compiles=bool(build))
     if lang.name != "python":

@@ -18,6 +18,10 @@ if __name__ != "__main__":  # annotations stay strings in the sandbox, where typ
     from typing import Any
 
 
+MAX_NUMBER_TEXT = 10_000  # digits of a Decimal or Fraction (ints stop at Python's own 4,300)
+MAX_DECIMAL_EXPONENT = 10_000
+
+
 class NotData(ValueError):
     """The value is not plain data (or the encoding is malformed)."""
 
@@ -113,11 +117,18 @@ def _decode_tagged(tag: str, v: Any, data: dict, classes: dict[str, type], memo:
     if tag == "Decimal":
         import decimal  # imported on demand: most harness runs never need it
 
-        return decimal.Decimal(str(v))
+        number = decimal.Decimal(str(v)[:MAX_NUMBER_TEXT])
+        if not number.is_finite() or abs(number.as_tuple().exponent) > MAX_DECIMAL_EXPONENT:  # type: ignore[arg-type]
+            raise NotData("Decimal out of range")
+        return number
     if tag == "Fraction":
         import fractions
 
-        return fractions.Fraction(str(v))
+        text = str(v)  # str(Fraction) is "p" or "p/q": an exponent ("1e100000000") would cost 10**n here
+        num, _, den = text.removeprefix("-").partition("/")
+        if len(text) > MAX_NUMBER_TEXT or not all(part.isascii() and part.isdigit() for part in (num, den or "1")):
+            raise NotData("Fraction is not p/q")
+        return fractions.Fraction(text)
     if tag == "ref":
         return memo[int(data["id"])]
     if tag == "obj" and data.get("c") in classes and type(v) is dict:

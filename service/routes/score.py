@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic_core import PydanticSerializationError
 
+from grpo.wire import ErrorResponse, ScoreRequest, ScoreResponse
 from service.auth import ApiKey
 from service.explain import explain_response
 from service.gate import score_guarded
-from service.schemas import ErrorResponse, ScoreRequest, ScoreResponse
 
 router = APIRouter(tags=["scoring"])
 _ERRORS = {code: {"model": ErrorResponse} for code in (401, 413, 422, 429, 503)}
@@ -36,4 +38,12 @@ async def score(
     if explain:
         result = explain_response(request.app.state.scorer.registry, body, result)
     # serialized once here: returning the model would make FastAPI validate and dump it again
-    return Response(result.model_dump_json(), media_type="application/json")
+    return Response(_json(result), media_type="application/json")
+
+
+def _json(result: ScoreResponse) -> str:
+    """The response as JSON; text no UTF-8 encoder takes (a plugin's lone surrogate) goes out escaped, not as a 500."""
+    try:
+        return result.model_dump_json()
+    except PydanticSerializationError:
+        return json.dumps(result.model_dump(mode="json"), ensure_ascii=True)

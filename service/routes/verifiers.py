@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from grpo.wire import VerifierInfo, VerifiersResponse
 from service.auth import ApiKey
 from service.deps import ScorerDep
-from service.schemas import VerifierInfo, VerifiersResponse
 
 router = APIRouter(tags=["verifiers"])
 

@@ -15,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from service.schemas import ItemResult, RewardRequest, ScoreRequest, ScoreResponse, normalize_rewards
+from grpo.wire import ItemResult, RewardRequest, ScoreRequest, ScoreResponse, normalize_rewards
 
 CUT_MARK = "…"
 

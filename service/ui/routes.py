@@ -18,9 +18,9 @@ from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from grpo.wire import ItemResult
 from service.auth import ApiKey
 from service.explain import ItemTrace, trace_item
-from service.schemas import ItemResult
 from service.ui.capture import Sample, SampleCapture, SampleFilter
 from service.ui.score_metric import ScoreMetric
 

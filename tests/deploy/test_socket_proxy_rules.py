@@ -28,9 +28,10 @@ def create_body(**changes: Any) -> bytes:
     api = docker.APIClient(base_url="tcp://127.0.0.1:9", version="1.41")
     host = api.create_host_config(
         network_mode="none", read_only=True, tmpfs={"/work": "rw,size=256m"}, cap_drop=["ALL"],
+        cap_add=["SETUID", "SETGID", "KILL"], sysctls={"kernel.shm_rmid_forced": "1"},
         security_opt=["no-new-privileges"], mem_limit=640 << 20, memswap_limit=640 << 20, pids_limit=256,
         nano_cpus=10**9, ulimits=[Ulimit(name="nproc", soft=256, hard=256)])
-    spec = dict(api.create_container_config(RUNNER, ["python3", "-I", "-c", "..."], user="123456:123456",
+    spec = dict(api.create_container_config(RUNNER, ["python3", "-I", "-c", "..."], user="0:0",
                                             working_dir="/work", stdin_open=True, labels={"rlvr.sandbox": "1"},
                                             host_config=host))
     for key, value in changes.items():
@@ -98,9 +99,6 @@ def test_attach_to_sandbox_container_yields_allowed_hijack() -> None:
     ("POST", "/v1.41/containers/create?platform=linux/arm64", create_body(), "platform"),
     ("POST", "/v1.41/containers/create", create_body(Image="debian:bookworm"), "not an allowed runner image"),
     ("POST", "/v1.41/containers/create", create_body(Labels={}), "must carry the label"),
-    ("POST", "/v1.41/containers/create", create_body(User=""), "non-root"),
-    ("POST", "/v1.41/containers/create", create_body(User="0:0"), "non-root"),
-    ("POST", "/v1.41/containers/create", create_body(User="root"), "non-root"),
     ("POST", "/v1.41/containers/create", create_body(ExposedPorts={"22/tcp": {}}), "may not set ExposedPorts"),
     ("POST", "/v1.41/containers/create", create_body(Volumes={"/data": {}}), "may not set Volumes"),
     ("POST", "/v1.41/containers/create", create_body(HostConfig=None), "HostConfig is missing"),
@@ -109,12 +107,16 @@ def test_attach_to_sandbox_container_yields_allowed_hijack() -> None:
     ("POST", "/v1.41/containers/create",
      create_body(Host_Mounts=[{"Type": "bind", "Source": "/var/run/docker.sock", "Target": "/s"}]), "Mounts"),
     ("POST", "/v1.41/containers/create", create_body(Host_Devices=[{"PathOnHost": "/dev/kmsg"}]), "Devices"),
-    ("POST", "/v1.41/containers/create", create_body(Host_CapAdd=["SYS_ADMIN"]), "may not set CapAdd"),
+    ("POST", "/v1.41/containers/create", create_body(Host_CapAdd=["SYS_ADMIN"]), "CapAdd may only hold"),
+    ("POST", "/v1.41/containers/create", create_body(User="0:0", Host_CapAdd=["KILL", "SYS_PTRACE"]), "CapAdd"),
+    ("POST", "/v1.41/containers/create", create_body(User="root", Host_CapAdd=["CAP_DAC_OVERRIDE"]), "CapAdd"),
     ("POST", "/v1.41/containers/create", create_body(Host_PidMode="host"), "may not set PidMode"),
     ("POST", "/v1.41/containers/create", create_body(Host_IpcMode="host"), "may not set IpcMode"),
     ("POST", "/v1.41/containers/create", create_body(Host_UsernsMode="host"), "may not set UsernsMode"),
     ("POST", "/v1.41/containers/create", create_body(Host_VolumesFrom=["db"]), "may not set VolumesFrom"),
-    ("POST", "/v1.41/containers/create", create_body(Host_Sysctls={"net.ipv4.ip_forward": "1"}), "Sysctls"),
+    ("POST", "/v1.41/containers/create", create_body(Host_Sysctls={"net.ipv4.ip_forward": "1"}), "Sysctls may only"),
+    ("POST", "/v1.41/containers/create", create_body(Host_Sysctls={"kernel.shm_rmid_forced": "1",
+                                                                    "kernel.msgmax": "1"}), "Sysctls may only"),
     ("POST", "/v1.41/containers/create",
      create_body(Host_LogConfig={"Type": "syslog", "Config": {"syslog-address": "udp://10.0.0.1:514"}}), "LogConfig"),
     ("POST", "/v1.41/containers/create", create_body(Host_OomScoreAdj=-1000), "may not set OomScoreAdj"),

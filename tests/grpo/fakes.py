@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import httpx
 
-from service.schemas import BatchSummary, ComponentResult, ItemResult, ScoreRequest, ScoreResponse, normalize_rewards
+from grpo.wire import BatchSummary, ComponentResult, ItemResult, ScoreRequest, ScoreResponse, normalize_rewards
 
 UNJUDGEABLE = "unjudgeable"
 

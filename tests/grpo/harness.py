@@ -1,20 +1,36 @@
 """A stand-in for the part of TRL's GRPOTrainer that calls reward functions (TRL itself is not installed).
 
-It mirrors ``GRPOTrainer._calculate_rewards`` of TRL 1.x: ``reward_kwargs`` from every dataset
+It mirrors ``GRPOTrainer._calculate_rewards`` of TRL 1.16: ``reward_kwargs`` from every dataset
 column but prompt/completion/completion_ids, plus ``trainer_state``, ``log_extra`` and
-``log_metric``; keyword arguments only; functions ``inspect.iscoroutinefunction`` recognises
-are awaited on a daemon event loop; None becomes NaN.
+``log_metric``; keyword arguments only; functions ``is_async_callable`` recognises are
+awaited on a daemon event loop; None becomes NaN. (TRL itself drives the adapter in
+tests/trainers/, ``make test-trainers``.)
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import math
 import threading
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
+
+
+def is_async_callable(func: Callable[..., Any]) -> bool:
+    """TRL 1.16's ``trl.trainer.utils.is_async_callable``: partials unwrapped, an instance's ``__call__`` seen."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(func.__call__)  # type: ignore[operator]
+
+
+def callable_name(func: Callable[..., Any]) -> str:
+    """TRL 1.16's ``get_callable_name``: the name a reward function is logged under (``rewards/<name>/mean``)."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    return getattr(func, "__name__", type(func).__name__)
 
 
 class TrainerLike:
@@ -46,7 +62,7 @@ class TrainerLike:
         reward_kwargs["trainer_state"] = self.state
         reward_kwargs["log_extra"] = self._log_completion_extra
         reward_kwargs["log_metric"] = self._log_metric
-        if inspect.iscoroutinefunction(reward_func):
+        if is_async_callable(reward_func):
 
             async def invoke() -> Any:
                 return await reward_func(

@@ -9,10 +9,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from grpo.wire import ScoreRequest, ScoreResponse
 from service.admission import Admission
 from service.metrics import Metrics
 from service.routes.openrlhf import parse_rewards, response_text, router
-from service.schemas import ScoreRequest, ScoreResponse
 from service.settings import Settings
 from service.stats import RollingStats
 from tests.grpo.fakes import UNJUDGEABLE, fake_score
@@ -24,7 +24,9 @@ class FakeScorer:
     def __init__(self) -> None:
         self.requests: list[ScoreRequest] = []
 
-    async def score(self, request: ScoreRequest, deadline_s: float | None = None) -> ScoreResponse:
+    async def score(
+        self, request: ScoreRequest, deadline_s: float | None = None, *, tenant: object = None
+    ) -> ScoreResponse:
         self.requests.append(request)
         return fake_score(request)
 
@@ -134,11 +136,37 @@ def test_malformed_request_yields_422(client: TestClient, path: str, body: Any) 
         ("math", {"math": 1.0}),
         ("math:2", {"math": 2.0}),
         (" math : 1 , format:0.2 ", {"math": 1.0, "format": 0.2}),
-        ("format:-0.5", {"format": -0.5}),
+        ("math:1+format:0.2", {"math": 1.0, "format": 0.2}),
+        ("math:1;format:0.2", {"math": 1.0, "format": 0.2}),
+        ("math:1 format:0.2", {"math": 1.0, "format": 0.2}),  # '+' in a query string arrives as a space
+        ("math:0+format:1e6", {"math": 0.0, "format": 1e6}),
     ],
 )
 def test_rewards_spec_yields_weights(spec: str, expected: dict[str, float]) -> None:
     assert parse_rewards(spec) == expected
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/openrlhf/math:nan",
+        "/openrlhf/math:inf",
+        "/openrlhf/math:-inf",
+        "/openrlhf/math:1e9",
+        "/openrlhf/format:-0.5",
+        "/openrlhf/math:heavy",
+        "/openrlhf/math:1+math:2",
+        "/openrlhf/math:1++format",
+        "/openrlhf/:1",
+        "/openrlhf?rewards=math:nan",
+        "/openrlhf?rewards=math:1&format:0.2",
+    ],
+)
+def test_unusable_rewards_spec_yields_422_saying_how_to_write_it(client: TestClient, path: str) -> None:
+    for body in (BODY, {"query": []}):
+        response = client.post(path, json=body)
+        assert response.status_code == 422, (path, response.text)
+        assert "math:1+format:0.2" in response.text
 
 
 @pytest.mark.parametrize(

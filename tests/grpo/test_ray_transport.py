@@ -13,7 +13,7 @@ import pytest
 
 from grpo import RetryPolicy, RewardServiceError
 from grpo.ray import async_serve_client, serve_client
-from service.schemas import ScoreRequest
+from grpo.wire import ScoreRequest
 from tests.grpo.fakes import fake_score
 
 NO_WAIT = RetryPolicy(attempts=3, base_backoff_s=0.0, max_backoff_s=0.0, max_retry_after_s=0.0)

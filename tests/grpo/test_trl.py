@@ -1,9 +1,9 @@
-"""The TRL adapter, called exactly as TRL 1.x's GRPOTrainer._calculate_rewards calls reward functions.
+"""The TRL adapter, called exactly as TRL 1.16's GRPOTrainer._calculate_rewards calls reward functions.
 
 TRL builds ``reward_kwargs`` from every dataset column but prompt/completion/completion_ids,
 adds ``trainer_state``, ``log_extra`` and ``log_metric``, calls sync functions with keyword
-arguments only, awaits those ``inspect.iscoroutinefunction`` recognises on a daemon event
-loop, turns None into NaN, and names each function by ``__name__``.
+arguments only, awaits those ``is_async_callable`` recognises on a daemon event loop, turns
+None into NaN, and names each function by ``get_callable_name``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 
 from grpo.trl import AsyncRLVRReward, RLVRReward, message_text, rlvr_reward
 from tests.grpo.fakes import UNJUDGEABLE, score_handler
-from tests.grpo.harness import TrainerLike
+from tests.grpo.harness import TrainerLike, callable_name, is_async_callable
 
 
 @pytest.fixture
@@ -99,14 +99,15 @@ def test_trl_logging_hooks_yield_component_scores_and_unjudged_fraction(trainer:
     [({"math": 1.0, "format": 0.2}, None, "rlvr_math_format"), ("math", None, "rlvr_math"), ("math", "acc", "acc")],
 )
 def test_reward_function_name_yields_what_trl_logs(rewards: Any, name: str | None, expected: str) -> None:
-    assert rlvr_reward(rewards, name=name).__name__ == expected
-    assert rlvr_reward(rewards, name=name, asynchronous=True).__name__ == expected
+    assert callable_name(rlvr_reward(rewards, name=name)) == expected
+    # regression: the async form was a partial over a bound __call__, which TRL logs as "__call__"
+    assert callable_name(rlvr_reward(rewards, name=name, asynchronous=True)) == expected
 
 
 @pytest.mark.parametrize(("asynchronous", "is_async"), [(False, False), (True, True)])
 def test_factory_yields_functions_trl_classifies_correctly(asynchronous: bool, is_async: bool) -> None:
     fn = rlvr_reward("format", asynchronous=asynchronous)
-    assert inspect.iscoroutinefunction(fn) is is_async
+    assert is_async_callable(fn) is is_async
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -115,7 +116,7 @@ def test_reward_function_yields_a_working_copy_through_pickle(trainer: TrainerLi
     trainer.calculate_rewards(fn, INPUTS, STANDARD["prompts"], STANDARD["completions"], IDS)  # opens a client
     restored = pickle.loads(pickle.dumps(fn))
     assert restored.__name__ == fn.__name__
-    assert inspect.iscoroutinefunction(restored) == inspect.iscoroutinefunction(fn)
+    assert is_async_callable(restored) == is_async_callable(fn)
     rewards = trainer.calculate_rewards(restored, INPUTS, STANDARD["prompts"], STANDARD["completions"], IDS)
     assert rewards[0] == 21.0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import pickle
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -18,6 +19,7 @@ import httpx
 import pytest
 
 from grpo import verl
+from grpo._cache import ClientCache
 from grpo.client import AsyncRewardClient, RewardClient
 from tests.grpo.fakes import UNJUDGEABLE, score_handler
 
@@ -34,8 +36,8 @@ KEYS = {"score", "judged", "format_score", "tag_count_score"}
 def seen(monkeypatch: pytest.MonkeyPatch) -> list[httpx.Request]:
     requests: list[httpx.Request] = []
     transport = httpx.MockTransport(score_handler(requests))
-    monkeypatch.setattr(verl, "_sync_client", lambda url: RewardClient(url, transport=transport))
-    monkeypatch.setattr(verl, "_async_client", lambda url: AsyncRewardClient(url, transport=transport))
+    monkeypatch.setattr(verl, "_sync_client", lambda key: RewardClient(list(key[0]), transport=transport))
+    monkeypatch.setattr(verl, "_async_client", lambda key: AsyncRewardClient(list(key[0]), transport=transport))
     return requests
 
 
@@ -51,7 +53,8 @@ def test_every_sample_yields_the_same_keys(seen: list[httpx.Request], fn: Any) -
     results = [call_like_reward_loop(fn, *sample) for sample in SAMPLES]
     assert all(set(r) == KEYS for r in results)
     assert results[0] == {"score": 19 * 1.5, "judged": 1.0, "format_score": 19.0, "tag_count_score": 19.0}
-    assert results[1] == {"score": 0.0, "judged": 0.0, "format_score": 0.0, "tag_count_score": 0.0}
+    # unjudged: a number for veRL's score, None for the components (veRL's means leave None out)
+    assert results[1] == {"score": 0.0, "judged": 0.0, "format_score": None, "tag_count_score": None}
     item = json.loads(seen[0].content)["items"][0]
     assert item["reference"] == "4"
     assert item["prompt"] == "What is 2+2?"
@@ -75,7 +78,9 @@ def test_rewards_by_source_yield_per_source_rewards_and_a_shared_key_set(seen: l
     b = verl.compute_score("code", "abc", "tests", **kwargs)  # type: ignore[arg-type]
     assert set(a) == set(b) == {"score", "judged", "format_score", "code_score"}
     assert [json.loads(r.content)["items"][0]["rewards"] for r in seen] == [{"format": 1.0}, {"code": 1.0}]
-    assert a["code_score"] == 0.0 and b["format_score"] == 0.0
+    # a verifier not applied to a sample is None, so it does not drag that verifier's mean down
+    assert a["code_score"] is None and b["format_score"] is None
+    assert a["format_score"] == 3.0 and b["code_score"] is not None
 
 
 def test_batch_form_yields_one_request_and_one_dict_per_sample(seen: list[httpx.Request]) -> None:
@@ -102,7 +107,7 @@ def test_url_from_kwargs_or_environment_yields_service_urls(
         monkeypatch.delenv(verl.URL_ENV, raising=False)
     else:
         monkeypatch.setenv(verl.URL_ENV, env)
-    assert verl._urls(url) == expected
+    assert verl._key(url, None, None)[0] == expected
 
 
 class HydraLikeMapping(Mapping[str, Any]):
@@ -126,3 +131,31 @@ def test_hydra_config_objects_as_reward_kwargs_yield_scores(seen: list[httpx.Req
     result = verl.compute_score("d", "abc", "x", url="http://rlvr.test", rewards=rewards)  # type: ignore[arg-type]
     assert set(result) == KEYS
     assert json.loads(seen[0].content)["items"][0]["rewards"] == {"format": 1.0, "tag_count": 0.5}
+
+
+def test_used_client_cache_yields_an_empty_cache_when_pickled() -> None:
+    """veRL's remote reward manager pickles the reward function and what it refers to: no lock, no connection."""
+    cache = ClientCache()
+    client = cache.sync(("http://rlvr.test",), lambda: RewardClient("http://rlvr.test"))
+    assert cache.sync(("http://rlvr.test",), lambda: RewardClient("http://other.test")) is client
+    restored = pickle.loads(pickle.dumps(cache))
+    assert restored.sync(("http://rlvr.test",), lambda: RewardClient("http://other.test")) is not client
+    client.close()
+
+
+@pytest.mark.parametrize("fn", [verl.compute_score, verl.compute_score_async, verl.compute_score_batch])
+def test_entry_points_yield_themselves_through_pickle(fn: Any) -> None:
+    assert pickle.loads(pickle.dumps(fn)) is fn
+
+
+@pytest.mark.parametrize(
+    ("window", "timeout", "expected_window", "expected_read"), [(None, None, 60.0, 120.0), (30, 5, 30.0, 5.0)]
+)
+def test_retry_window_and_timeout_kwargs_yield_client_settings(
+    window: float | None, timeout: float | None, expected_window: float, expected_read: float
+) -> None:
+    options = verl._options(verl._key("http://rlvr.test", window, timeout))
+    client = RewardClient("http://rlvr.test", **options)
+    assert client.retry.window_s == expected_window
+    assert client._pools[0].timeout.read == expected_read
+    client.close()

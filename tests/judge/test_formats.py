@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from sandbox.judge import BadTests, TestCase, parse_tests
+from sandbox.judge.bounds import ReferenceBounds
 
 
 def lcb_compressed(tests: list[dict[str, str]]) -> str:
@@ -148,7 +149,7 @@ MALFORMED = [
     ("test_list not a list", {"test_list": "assert x"}, "test_list must be a list"),
     ("check never called", {"test": "def check(candidate):\n    pass\n"}, "never calls it"),
     ("no cases", {"inputs": [], "outputs": []}, "no test cases"),
-    ("stdin input not text", {"inputs": [1], "outputs": ["1"]}, "input must be a string"),
+    ("stdin input not text", {"inputs": [1], "outputs": ["1"]}, "input 1 must be a string"),
     (
         "LiveCodeBench mixed test types",
         {
@@ -168,7 +169,7 @@ MALFORMED = [
     (
         "LiveCodeBench pickle naming a global",
         {"private_test_cases": base64.b64encode(zlib.compress(pickle.dumps(collections.OrderedDict()))).decode()},
-        "compressed form",
+        "not a pickled string",
     ),
     ("checker on call-based tests", {"fn_name": "f", "inputs": [[]], "outputs": [1], "checker": "x"}, "stdin/stdout"),
     ("CodeContests group without lists", {"public_tests": {"input": "1", "output": "2"}}, "input and output lists"),
@@ -179,3 +180,78 @@ MALFORMED = [
 def test_malformed_tests_yield_bad_tests_naming_the_problem(reference: Any, message: str) -> None:
     with pytest.raises(BadTests, match=message):
         parse_tests(reference)
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+@pytest.mark.parametrize("size", [3, 300, 100_000])
+def test_lcb_private_tests_in_any_pickle_protocol_yield_their_tests(protocol: int, size: int) -> None:
+    tests = [{"input": "x" * size, "output": "é", "testtype": "stdin"}]
+    packed = base64.b64encode(zlib.compress(pickle.dumps(json.dumps(tests), protocol))).decode()
+    suite = parse_tests({"public_test_cases": "[]", "private_test_cases": packed, "metadata": "{}"})
+    assert list(suite.cases) == [TestCase("x" * size, "é")]
+
+
+FUNCTIONAL = {"fn_name": "f", "inputs": ["[[[1]]]"], "outputs": [1]}  # arguments nested 3 deep
+STDIO = {"inputs": ["12345", "1"], "outputs": ["12345", "1"]}  # 2 tests, sizes 5 + 5 and 1 + 1
+AS_TEXT = {"input_output": json.dumps({"inputs": ["1"], "outputs": ["1"]})}  # 3 brackets, 1 comma, 2 colons: 7 values
+PACKED = pickle.dumps(json.dumps([{"input": "1", "output": "1", "testtype": "stdin"}]))
+AS_LCB = {"private_test_cases": base64.b64encode(zlib.compress(PACKED)).decode()}
+
+# Each bound, at its value (accepted) and one below what the reference needs (refused, naming the bound).
+BOUNDS = [
+    ("tests", STDIO, ReferenceBounds(tests=2), ReferenceBounds(tests=1)),
+    ("test_size", STDIO, ReferenceBounds(test_size=5), ReferenceBounds(test_size=4)),
+    ("total_size", STDIO, ReferenceBounds(total_size=12), ReferenceBounds(total_size=11)),
+    ("json_values", AS_TEXT, ReferenceBounds(json_values=7), ReferenceBounds(json_values=6)),
+    ("json_containers", AS_TEXT, ReferenceBounds(json_containers=3), ReferenceBounds(json_containers=2)),
+    ("value_depth", FUNCTIONAL, ReferenceBounds(value_depth=3), ReferenceBounds(value_depth=2)),
+    (
+        "decompressed_bytes",
+        AS_LCB,
+        ReferenceBounds(decompressed_bytes=len(PACKED)),
+        ReferenceBounds(decompressed_bytes=len(PACKED) - 1),
+    ),
+]
+
+
+@pytest.mark.parametrize(("reference", "fits", "short"), [b[1:] for b in BOUNDS], ids=[b[0] for b in BOUNDS])
+def test_reference_at_a_bound_yields_suite_and_past_it_bad_tests_naming_it(
+    reference: Any, fits: ReferenceBounds, short: ReferenceBounds, request: pytest.FixtureRequest
+) -> None:
+    name = request.node.callspec.id
+    assert parse_tests(reference, fits).cases
+    with pytest.raises(BadTests, match=rf"over the bound.*\({name}\)|\({name}\)"):
+        parse_tests(reference, short)
+
+
+def lcb_functional(count: int, *, escape_commas: bool = False) -> dict[str, Any]:
+    """A functional LiveCodeBench reference whose one test passes a list of ``count`` ints, as JSON text."""
+    argument = json.dumps(json.dumps(list(range(count))))  # the input line, as a JSON string literal
+    if escape_commas:  # the commas of the inner list hidden from a count of the outer text
+        argument = argument.replace(",", "\\u002c")
+    text = '[{"input": ' + argument + ', "output": "1", "testtype": "functional"}]'
+    return {"public_test_cases": text, "metadata": json.dumps({"func_name": "f"})}
+
+
+INNER_TEXTS = [
+    ("inner values counted once", lcb_functional(1000), ReferenceBounds(json_values=1100), None),
+    (
+        "escaped inner commas still counted",
+        lcb_functional(2000, escape_commas=True),
+        ReferenceBounds(json_values=1100),
+        "json_values",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("reference", "bounds", "bound"), [t[1:] for t in INNER_TEXTS], ids=[t[0] for t in INNER_TEXTS]
+)
+def test_json_inside_json_strings_yields_one_count_per_value(
+    reference: Any, bounds: ReferenceBounds, bound: str | None
+) -> None:
+    if bound is None:
+        assert parse_tests(reference, bounds).cases[0].args == (list(range(1000)),)
+    else:
+        with pytest.raises(BadTests, match=bound):
+            parse_tests(reference, bounds)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,7 +12,7 @@ import pytest
 
 from sandbox.backend import Job, Step, StepResult
 from sandbox.docker import DockerBackend, DockerConfig
-from sandbox.errors import BackendUnavailable, SandboxError
+from sandbox.errors import BackendUnavailable, Cancelled, SandboxError
 from sandbox.policy import Policy
 from tests.sandbox.docker_engine import docker_backend, hostname_of, our_container_ids, require_engine
 
@@ -104,3 +105,52 @@ def test_many_concurrent_submissions_yield_every_answer_and_no_leak() -> None:
         assert results[-1].stdout == f"done {i}\n".encode()
         if i % 3 == 0:
             assert results[1].limit in ("cpu_time", "wall_time")
+
+
+CANCEL_WITHIN_S = 1.0
+SLEEPER = Step(("/bin/sleep", "30"), policy=Policy(wall_time_s=60))
+
+
+@pytest.mark.parametrize(
+    ("when", "steps"),
+    [
+        ("before_start", (Step(("/bin/echo", "never")),)),
+        ("mid_step", (SLEEPER,)),
+        ("between_steps", (Step(("/bin/echo", "first")), SLEEPER, Step(("/bin/echo", "never")))),
+    ],
+)
+def test_cancel_set_yields_cancelled_at_once_and_the_pool_serves_on(when: str, steps: tuple[Step, ...]) -> None:
+    backend = docker_backend(pool_size=1)
+    try:
+        hostname_of(backend)  # a warm container first, so the cancel lands where the row says
+        cancel = threading.Event()
+        if when == "before_start":
+            cancel.set()
+        else:
+            threading.Timer(0.5, cancel.set).start()
+        started = time.monotonic()
+        seen: list[StepResult] = []
+        with pytest.raises(Cancelled):
+            seen.extend(backend.run(Job({}, steps, cancel=cancel)))
+        assert time.monotonic() - started < 0.5 + CANCEL_WITHIN_S
+        assert [r.stdout for r in seen] == ([b"first\n"] if when == "between_steps" else [])
+        assert hostname_of(backend)  # the next job runs (on a wiped or a replacement container)
+    finally:
+        backend.close()
+
+
+def test_cancel_while_waiting_for_a_busy_pool_yields_cancelled() -> None:
+    backend = docker_backend(pool_size=1)
+    try:
+        hostname_of(backend)
+        busy = backend.run(Job({}, (Step(("/bin/echo", "holding")), SLEEPER)))
+        assert next(busy).stdout == b"holding\n"  # the only container is lent out
+        cancel = threading.Event()
+        threading.Timer(0.3, cancel.set).start()
+        started = time.monotonic()
+        with pytest.raises(Cancelled):
+            list(backend.run(Job({}, (Step(("/bin/true",)),), cancel=cancel)))
+        assert time.monotonic() - started < 0.3 + CANCEL_WITHIN_S
+        busy.close()
+    finally:
+        backend.close()

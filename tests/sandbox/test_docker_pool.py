@@ -20,9 +20,10 @@ pytestmark = [pytest.mark.docker, pytest.mark.integration]
 
 SHORT = Policy(wall_time_s=1.0, cpu_time_s=1.0, memory_mb=128)
 # Leaves traces everywhere it can: files in both scratch dirs and a detached process.
-LITTER = Job({"note.txt": b"x"}, (
-    Step(("/bin/sh", "-c", "echo 1 > /tmp/trace; mkdir -p d/e; chmod 0 d; setsid sleep 300 & echo started")),
-))
+LITTER = Job(
+    {"note.txt": b"x"},
+    (Step(("/bin/sh", "-c", "echo 1 > /tmp/trace; mkdir -p d/e; chmod 0 d; setsid sleep 300 & echo started")),),
+)
 INSPECT = Job({}, (Step(("/bin/sh", "-c", "ls -A /box /tmp; cat /proc/[0-9]*/comm")),))
 
 
@@ -81,13 +82,24 @@ def test_runner_container_is_hardened(pooled: DockerBackend) -> None:
     assert host["NetworkMode"] == "none"
     assert host["ReadonlyRootfs"] is True
     assert host["CapDrop"] == ["ALL"]
+    assert {cap.removeprefix("CAP_") for cap in host["CapAdd"]} == {"KILL", "SETGID", "SETUID"}
+    assert host["Sysctls"] == {"kernel.shm_rmid_forced": "1"}
     assert host["SecurityOpt"] == ["no-new-privileges"]
     assert host["Memory"] > 0 and host["MemorySwap"] == host["Memory"]
     assert host["PidsLimit"] > 0 and host["NanoCpus"] > 0
     assert set(host["Tmpfs"]) == {"/box", "/tmp"} and all("size=" in o for o in host["Tmpfs"].values())
     assert ulimits["core"] == (0, 0) and {"nproc", "fsize", "nofile"} <= set(ulimits)
-    assert not config["User"].startswith("0") and config["User"] != "root"
+    assert config["User"] == "0:0"  # the agent only: every step drops to uids of its own, below
     assert config["Labels"][OWNER_PID_LABEL] == str(os.getpid())
+
+
+def test_step_process_yields_an_unprivileged_uid_without_capabilities(pooled: DockerBackend) -> None:
+    (result,) = pooled.run(
+        Job({}, (Step(("/bin/sh", "-c", "id -u; id -G; grep -E '^(Cap(Prm|Eff|Amb)|NoNewPrivs)' /proc/self/status")),))
+    )
+    uid, groups, *status = result.stdout.decode().splitlines()
+    assert int(uid) > 0 and groups == uid
+    assert [line.split()[1] for line in status] == ["0000000000000000"] * 3 + ["1"]
 
 
 def _leftover(pid: int) -> str:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from grpo.wire import ScoreRequest
 from service.dispatch import RequestError, Scorer
-from service.schemas import ScoreRequest
 
 
 def score(scorer: Scorer, items: list[dict[str, Any]], rewards: Any = None) -> list[dict[str, Any]]:

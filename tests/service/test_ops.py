@@ -97,7 +97,7 @@ def test_full_inflight_bound_yields_429_with_retry_after(guarded: TestClient) ->
         assert first.result().status_code == 200
     assert refused.status_code == 429
     assert refused.headers["retry-after"] == "2"
-    assert "3 items in flight (limit 4)" in refused.json()["error"]
+    assert "3 verifier calls in flight (limit 4)" in refused.json()["error"]
     assert guarded.post("/v1/score", json=small, headers=auth).status_code == 200  # bound released
 
 

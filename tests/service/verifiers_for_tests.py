@@ -24,6 +24,13 @@ def _key(item: Item, params: object) -> str:
     return item.completion
 
 
+@verifier("t_nap", heavy=True)
+def nap(item: Item, params: object) -> Verdict:
+    """Runs in the pool (never deduplicated): sleeps ``reference`` seconds, then scores 1."""
+    time.sleep(float(item.reference))
+    return Verdict.ok(1.0, f"slept {item.reference} s")
+
+
 @verifier("t_heavy", heavy=True, cache_key=_key)
 def heavy(item: Item, params: object) -> Verdict:
     """Runs in the pool; 'spin' burns CPU forever, 'sleep' blocks, 'nap' takes a second, 'die' kills its worker."""

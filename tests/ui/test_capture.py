@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from service.schemas import ScoreRequest, ScoreResponse
+from grpo.wire import ScoreRequest, ScoreResponse
 from service.ui.capture import CUT_MARK, SampleCapture, SampleFilter, cut_value
 
 

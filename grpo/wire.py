@@ -1,6 +1,7 @@
 """The wire format of the scoring API, shared by the service and the ``grpo`` client.
 
-Imports nothing but pydantic: the client reuses these models, never a copy.
+Imports nothing but pydantic: the client reuses these models, never a copy. It lives in
+``grpo`` so the client distribution (``rlvr-client``) ships it without the server's packages.
 """
 
 from __future__ import annotations

@@ -1,0 +1,118 @@
+"""Math throughput on distinct pairs (no answer repeats): a cold round, then a warm round.
+
+Every pair has its own numbers, so neither a verdict cache nor a parse cache helps: each
+answer pays the LaTeX parser and sympy. Three contenders, each measured on the same two
+rounds in this run: math-verify called sequentially (TRL's accuracy_reward), a plain
+``multiprocessing.Pool(2)`` of it, and rlvr in-process (its worker pool, started and warmed
+up as the service starts). Round 1 is the first batch after start-up; round 2 is new pairs
+on the same, now warm, processes.
+
+    python -m bench.bench_math_distinct [--pairs 500] [--reasoning-chars 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import time
+
+from bench.bench_math import request_for, trl_accuracy
+from bench.distinct_pairs import distinct_pairs
+from bench.grpo_batch import Sample
+from service.app import build_scorer
+from service.settings import Settings
+
+POOL_WORKERS = 2
+
+
+def _one(sample: Sample) -> float:
+    return trl_accuracy([sample])[0]
+
+
+def _noop(_: int) -> int:
+    return 0
+
+
+def rounds(pairs: int, reasoning_chars: int) -> tuple[list[Sample], list[Sample]]:
+    """Two rounds of distinct pairs, no (answer, gold) shared between them."""
+    both = distinct_pairs(2 * pairs, seed=11, reasoning_chars=reasoning_chars)
+    return both[:pairs], both[pairs:]
+
+
+def pool_rounds(cold: list[Sample], warm: list[Sample]) -> list[float]:
+    """Seconds per round for a Pool(2) of math-verify (processes started before round 1)."""
+    import math_verify  # noqa: F401  (imported before the fork, as a trainer would have it)
+
+    times = []
+    with multiprocessing.get_context("fork").Pool(POOL_WORKERS) as pool:
+        pool.map(_noop, range(POOL_WORKERS))
+        for batch in (cold, warm):
+            started = time.perf_counter()
+            pool.map(_one, batch, chunksize=8)
+            times.append(time.perf_counter() - started)
+    return times
+
+
+def rlvr_rounds(cold: list[Sample], warm: list[Sample]) -> tuple[list[float], list[float | None]]:
+    """Seconds per round for rlvr in-process (workers started and warmed up by one tiny request)."""
+    scorer = build_scorer(Settings())
+    times, rewards = [], []
+    try:
+        asyncio.run(scorer.score(request_for([Sample(0, "The answer is \\boxed{7}.", "7")])))
+        for batch in (cold, warm):
+            started = time.perf_counter()
+            response = asyncio.run(scorer.score(request_for(batch)))
+            times.append(time.perf_counter() - started)
+            rewards += [r.reward for r in response.results]
+    finally:
+        scorer.close()
+    return times, rewards
+
+
+def sequential_rounds(cold: list[Sample], warm: list[Sample]) -> tuple[list[float], list[float]]:
+    times, rewards = [], []
+    for batch in (cold, warm):
+        started = time.perf_counter()
+        rewards += trl_accuracy(batch)
+        times.append(time.perf_counter() - started)
+    return times, rewards
+
+
+def report(title: str, n: int, seq: list[float], pool: list[float], ours: list[float]) -> None:
+    print(title)
+    for i, name in enumerate(("round 1 (cold)", "round 2 (warm)")):
+        print(
+            f"  {name}: math-verify sequential {n / seq[i]:7.1f}/s  Pool({POOL_WORKERS}) {n / pool[i]:7.1f}/s  "
+            f"rlvr {n / ours[i]:7.1f}/s  ->  rlvr/sequential {seq[i] / ours[i]:5.2f}x  "
+            f"rlvr/Pool({POOL_WORKERS}) {pool[i] / ours[i]:5.2f}x"
+        )
+
+
+def compare(pairs: int, reasoning_chars: int, name: str) -> None:
+    """Both rounds for all three contenders, then the report (ratios from this one run)."""
+    cold, warm = rounds(pairs, reasoning_chars)
+    # Pool first and rlvr second: both fork from this process while it has parsed nothing yet
+    pool = pool_rounds(cold, warm)
+    ours, rewards = rlvr_rounds(cold, warm)
+    seq, baseline = sequential_rounds(cold, warm)
+    sizes = sorted(len(s.completion) for s in cold + warm)
+    title = f"{name}: {pairs} per round, completions of {sizes[0]}-{sizes[-1]} chars (median {sizes[len(sizes) // 2]})"
+    report(title, pairs, seq, pool, ours)
+    differ = sum(1 for x, y in zip(baseline, rewards, strict=True) if y is None or x != y)
+    print(
+        f"  verdicts differing from math-verify: {differ}/{len(rewards)}; not judged by rlvr: "
+        f"{sum(r is None for r in rewards)}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=500)
+    parser.add_argument("--reasoning-chars", type=int, default=0)
+    args = parser.parse_args()
+    compare(args.pairs, args.reasoning_chars, "math distinct pairs")
+
+
+if __name__ == "__main__":
+    main()

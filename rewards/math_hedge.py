@@ -1,0 +1,107 @@
+"""Answers that offer several values: hedges ("5 or 6", "5 and also 6", "either 5 or 6") and lists.
+
+A hedge names more than one candidate for a single-valued reference; the verifier then
+requires every candidate to equal the reference (``math_verifier``). Joining words are
+hedges whichever word is used: "or", "either … or", "and", "and also", "as well as",
+"and/or", and their ``\\text{…}`` and logic-symbol spellings. "and" only separates
+*values* ("5 and 6"), never a value and prose ("42 and we are done").
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from rewards.math_words import digits_for_words
+
+_TRAILING_RE = re.compile(
+    r"^[\s$.,;:)\]}\u2013\u2014]{0,12}(?:\\text\s*\{\s*)?\(?\s*(?P<join>or|and\s+also|and/or|as\s+well\s+as|"
+    r"but\s+also|and\s+(?:possibly|maybe|perhaps)|also|and|possibly|maybe|perhaps|probably)\b\s*"
+    r"(?:maybe|possibly|perhaps|else|equivalently)?\s*(?P<alt>.{1,120})",
+    re.IGNORECASE | re.DOTALL,
+)
+_OR_RE = re.compile(
+    r"\\text\s*\{\s*(?:or|either)\s*\}|\\(?:lor|vee)\b|\b(?:or|either)\b|"
+    r"[,(]\s*(?:possibly|maybe|perhaps|probably)\b",  # "7, possibly 8", "7 (maybe 8)"
+    re.IGNORECASE,
+)
+_AND_RE = re.compile(
+    r"\\text\s*\{\s*(?:and(?:\s+also)?|as\s+well\s+as|and/or)\s*\}|,?\s*\b(?:and\s+also|and/or|as\s+well\s+as|"
+    r"and\s+(?:possibly|maybe|perhaps)|and)\b",
+    re.IGNORECASE,
+)
+_NUMBER_RE = re.compile(r"-?(?:\d{1,3}(?:(?:,\\!|\\!,|\{,\}|\\,|\\!|\\ |,| )\d{3})+(?!\d)|\d+)(?:\.\d+)?")
+MIN_LISTED_NUMBERS = 3
+_PAIR_RE = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(?:;\s*|,\s+)(-?\d+(?:\.\d+)?)$")  # "7, 8", "7; 8" (not "1,5")
+_LIST_SEP_RE = re.compile(r"^(?:\s*[,;]\s*|\s+(?:and|or)\s+|\s+|\s*,?\s*\\(?:quad|qquad|,|;)\s*)$")
+_VALUE_START_RE = re.compile(r"^[-+]?(?:\d|\\|\(|\[|\{|[A-Za-z]\s*(?:=|\\in|<|>|\\[lg]eq?\b)|[A-Za-z]$|\.\d)")
+_PROSE_WORD_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
+MAX_VALUE_WORDS = 2
+
+
+def is_value(part: str) -> bool:
+    """Whether ``part`` reads as one value ("6", "x = 5", "\\frac12", "6 apples"), not as prose."""
+    text = unwrap_math(part.strip(" ,;.$"))
+    text = digits_for_words(text) or text
+    text = re.sub(r"\\(?:text|mathrm|mbox)\s*\{[^{}]*\}", "", text).strip()
+    if not text or not _VALUE_START_RE.match(text):
+        return False
+    return len(_PROSE_WORD_RE.findall(text)) <= MAX_VALUE_WORDS
+
+
+def trailing_alternative(after: str) -> str | None:
+    """A second answer offered right after the answer ("\\boxed{3} (or possibly 4)", "3. Or maybe 4", "3 and 4")."""
+    m = _TRAILING_RE.match(after[:200])
+    if m is None:
+        return None
+    alt = re.split(r"\n|\.\s", m.group("alt"), maxsplit=1)[0].lstrip(" $})").rstrip(" $.,;")
+    while alt and alt[-1] in ")}" and alt.count(alt[-1]) > alt.count("(" if alt[-1] == ")" else "{"):
+        alt = alt[:-1].rstrip(" $.,;")
+    start = re.search(r"[\d$\\(\[{-]", alt)
+    if start is None:
+        return None
+    alt = alt[start.start() :].lstrip("$ ")
+    if m.group("join").lower() != "or" and not is_value(alt):
+        return None  # "\\boxed{5} and 6 is the other root of the auxiliary equation"
+    return alt
+
+
+def split_alternatives(answer: str) -> tuple[list[str], bool]:
+    """Values one answer offers: joined by "or" (flag False), by "and" or as a bare list of 3+ numbers (True)."""
+    stripped = unwrap_math(answer)
+    if _OR_RE.search(stripped):
+        parts = [p.strip(" ,;$\\") for p in _OR_RE.split(stripped)]
+        parts = [_balanced(p) for p in parts]
+        parts = [digits_for_words(p) or p for p in parts if p and not p.lower().startswith("equivalently")]
+        if len(parts) > 1:
+            return parts, False
+    numbers = list(_NUMBER_RE.finditer(stripped))
+    if len(numbers) >= MIN_LISTED_NUMBERS:
+        gaps = [stripped[a.end() : b.start()] for a, b in itertools.pairwise(numbers)]
+        if all(_LIST_SEP_RE.match(g) for g in gaps):
+            return [m.group() for m in numbers], True
+    pair = _PAIR_RE.match(stripped)
+    if pair:
+        return [pair.group(1), pair.group(2)], True
+    if _AND_RE.search(stripped):
+        parts = [p.strip(" ,;$\\") for p in _AND_RE.split(stripped)]
+        parts = [p for p in parts if p]
+        if len(parts) > 1 and all(is_value(p) for p in parts):
+            return [digits_for_words(p) or p for p in parts], True
+    return [], False
+
+
+def _balanced(part: str) -> str:
+    """A split part without the bracket its split left unmatched ("8)" of "7 (maybe 8)")."""
+    if part.endswith(")") and part.count(")") > part.count("("):
+        part = part[:-1].rstrip(" ,;$\\")
+    return part
+
+
+def unwrap_math(text: str) -> str:
+    """``text`` without one pair of math delimiters wrapping all of it."""
+    text = text.strip()
+    for left, right in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+        if text.startswith(left) and text.endswith(right) and len(text) > len(left) + len(right):
+            return text[len(left) : -len(right)].strip()
+    return text
