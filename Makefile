@@ -49,11 +49,13 @@ bench: install
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
 
-# Language toolchains for the local sandbox (Debian packages; only the missing ones, only as root),
+# Language toolchains for the local sandbox and the headless Chromium of the /ui browser tests (Debian
+# packages; only the missing ones, only as root),
 # then the precompiled <bits/stdc++.h> the C++ compile step uses (sandbox/pch.py; skipped when up to date).
 TOOLCHAIN_PKGS := /usr/bin/python3:python3 /usr/bin/g++:g++ /usr/bin/javac:default-jdk-headless \
 	/usr/bin/node:nodejs /usr/bin/rustc:rustc /usr/bin/go:golang-go \
-	/usr/lib/python3/dist-packages/pytest:python3-pytest
+	/usr/lib/python3/dist-packages/pytest:python3-pytest \
+	/usr/bin/chromium:chromium /usr/bin/chromedriver:chromium-driver
 toolchains:
 	@missing=""; for pair in $(TOOLCHAIN_PKGS); do \
 	  test -e "$${pair%%:*}" || missing="$$missing $${pair#*:}"; done; \

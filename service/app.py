@@ -29,6 +29,7 @@ from service.routes.run_code import router as run_code_router
 from service.routes.sessions import router as sessions_router
 from service.settings import Settings
 from service.stats import RollingStats
+from service.ui import router as ui_router
 
 log = logging.getLogger("rlvr.service")
 
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(run_code_router)
     app.include_router(run_router)
     app.include_router(sessions_router)
+    app.include_router(ui_router)  # /ui: dashboard, sample browser, playground
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

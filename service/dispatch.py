@@ -65,6 +65,8 @@ class Scorer:
         self._params_cache: dict[tuple[str, str], tuple[Any, Clamped]] = {}
         self.health_checks: dict[str, Callable[[], tuple[bool, str]]] = {}
         self.observers: list[Callable[[str, Verdict, float], None]] = []
+        # whole scored batches (request and response), e.g. the opt-in /ui sample capture (service/ui)
+        self.batch_observers: list[Callable[[ScoreRequest, ScoreResponse], None]] = []
 
     def health(self) -> dict[str, dict[str, Any]]:
         """Each dependency's state, for /readyz: ``{"name": {"ok": bool, "detail": str}}``."""
@@ -134,7 +136,10 @@ class Scorer:
         results = [
             item_result(wire, comps, error) for wire, comps, error in zip(request.items, cells, errors, strict=True)
         ]
-        return ScoreResponse(results=results, summary=batch_summary(results, time.perf_counter() - started))
+        response = ScoreResponse(results=results, summary=batch_summary(results, time.perf_counter() - started))
+        for observe_batch in self.batch_observers:  # the /ui sample capture hook: kept apart from scoring
+            observe_batch(request, response)
+        return response
 
     def _observe(self, comps: list[Component]) -> None:
         for observe in self.observers:

@@ -20,6 +20,8 @@ DEFAULT_MAX_BODY_BYTES = 512 << 20
 DEFAULT_MAX_INFLIGHT_ITEMS = 65_536
 DEFAULT_REQUEST_TIMEOUT_S = 900.0
 DEFAULT_SHUTDOWN_GRACE_S = 60.0
+DEFAULT_UI_CAPTURE_SIZE = 2_000
+DEFAULT_UI_CAPTURE_MAX_CHARS = 4_000
 # operator ceilings on what a request may ask of the sandbox (a request above one is clamped, not refused)
 DEFAULT_CODE_MAX_TIME_LIMIT_S = 10.0
 DEFAULT_CODE_MAX_MEMORY_MB = 1024
@@ -94,6 +96,21 @@ class Settings(BaseSettings):
     )
     shutdown_grace_s: float = Field(
         default=DEFAULT_SHUTDOWN_GRACE_S, ge=0, description="How long a shutdown waits for in-flight batches."
+    )
+    ui_capture: bool = Field(
+        default=False,
+        description="Keep the most recent scored items in memory for the /ui sample browser (off: nothing is kept).",
+    )
+    ui_capture_size: int = Field(
+        default=DEFAULT_UI_CAPTURE_SIZE, ge=1, le=100_000, description="Items the /ui sample capture keeps."
+    )
+    ui_capture_drop_prompts: bool = Field(
+        default=False, description="Never keep prompts in the /ui sample capture (completions only)."
+    )
+    ui_capture_max_chars: int = Field(
+        default=DEFAULT_UI_CAPTURE_MAX_CHARS,
+        ge=1,
+        description="Each captured text (prompt, completion, reference) is cut to this many characters.",
     )
     code_max_time_limit_s: float = Field(
         default=DEFAULT_CODE_MAX_TIME_LIMIT_S, gt=0, description="Ceiling on the code verifier's time_limit_s."
