@@ -30,7 +30,7 @@ class SessionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     language: str = Field(default="python", description="python only")
-    memory_limit_MB: int | None = Field(default=None, description="per cell; null: the service's default")
+    memory_limit_MB: int | None = Field(strict=True, default=None, description="per cell; null: the service's default")
     files: dict[str, str | None] = Field(default_factory=dict, description="relative path → base64, before cell 1")
 
 

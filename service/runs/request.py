@@ -20,7 +20,7 @@ class ProgramRequest(BaseModel):
     )
     compile_timeout: float = Field(default=10.0, allow_inf_nan=False, description="seconds, compiled languages")
     run_timeout: float = Field(default=10.0, allow_inf_nan=False, description="seconds, wall clock (and CPU)")
-    memory_limit_MB: int | None = Field(default=-1, description="-1, 0 or null: the service's default")
+    memory_limit_MB: int | None = Field(strict=True, default=-1, description="-1, 0 or null: the service's default")
     stdin: str | None = Field(default=None, description="null: empty stdin")
     files: dict[str, str | None] = Field(default_factory=dict, description="relative path → base64, written first")
     fetch_files: list[str] = Field(default_factory=list, description="relative paths returned base64 in `files`")

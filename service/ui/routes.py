@@ -18,7 +18,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from grpo.wire import ItemResult
+from grpo.wire import ErrorResponse, ItemResult
 from service.auth import ApiKey
 from service.explain import ItemTrace, trace_item
 from service.ui.capture import Sample, SampleCapture, SampleFilter
@@ -123,7 +123,7 @@ async def asset(name: str) -> Response:
     return Response(_asset(name), media_type=ASSETS[name], headers=PAGE_HEADERS)
 
 
-@router.get("/ui/api/samples", response_model=SampleList)
+@router.get("/ui/api/samples", response_model=SampleList, responses={422: {"model": ErrorResponse}})
 async def samples(
     request: Request,
     _: ApiKey,
@@ -147,7 +147,11 @@ async def samples(
     )
 
 
-@router.get("/ui/api/samples/{seq}", response_model=SampleDetail, responses={404: {"description": "Not captured"}})
+@router.get(
+    "/ui/api/samples/{seq}",
+    response_model=SampleDetail,
+    responses={404: {"description": "Not captured"}, 422: {"model": ErrorResponse}},
+)
 async def sample(request: Request, _: ApiKey, seq: int) -> SampleDetail:
     """One captured item with its full explain trace (extracted answer, deciding rule, per-test verdicts)."""
     capture = _capture(request)

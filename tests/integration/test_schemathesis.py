@@ -21,7 +21,8 @@ def test_fuzzed_requests_yield_no_server_error(tmp_path: Path) -> None:
     with run_server(env=ENV) as url:
         proc = subprocess.run(
             [str(SCHEMATHESIS), "run", f"{url}/openapi.json", "--checks", "all", "--max-examples", str(MAX_EXAMPLES),
-             "--exclude-checks", "positive_data_acceptance", "--workers", "1", "--request-timeout", "60", "--seed", "1", "--report-dir", str(tmp_path)],
+             "--exclude-checks", "positive_data_acceptance", "--workers", "1", "--request-timeout", "60",
+             "--seed", "1", "--report-dir", str(tmp_path)],
             capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
     assert "Server error" not in proc.stdout

@@ -124,8 +124,13 @@ def test_uploaded_files_yield_nothing_of_the_host(url: str) -> None:
         ({"code": "1", "fetch_files": ["/etc/shadow"]}, "relative path"),
         ({"code": "1", "run_timeout": 0}, "run_timeout"),
         ({"code": "1", "run_timeout": "soon"}, "run_timeout"),
+        ({"code": "1", "memory_limit_MB": False}, "memory_limit_MB"),
+        ({"code": "1", "memory_limit_MB": "512"}, "memory_limit_MB"),
     ],
-    ids=["no_code", "language", "abs_file", "dotdot_file", "bad_base64", "source_name", "abs_fetch", "zero", "text"],
+    ids=[
+        "no_code", "language", "abs_file", "dotdot_file", "bad_base64", "source_name", "abs_fetch", "zero", "text",
+        "bool_memory", "text_memory",
+    ],
 )
 def test_malformed_request_yields_422_saying_what_to_fix(local_url: str, body: dict[str, Any], says: str) -> None:
     response = httpx.post(f"{local_url}/run_code", json=body, timeout=30)

@@ -102,7 +102,12 @@ def test_idle_past_ttl_yields_404_and_metrics_drop(tight_url: str) -> None:
 
 @pytest.mark.parametrize(
     ("body", "says"),
-    [({"language": "cpp"}, "Python only"), ({"files": {"/x": b64(b"x")}}, "relative path"), ({"ttl": 5}, "ttl")],
+    [
+        ({"language": "cpp"}, "Python only"),
+        ({"files": {"/x": b64(b"x")}}, "relative path"),
+        ({"ttl": 5}, "ttl"),
+        ({"memory_limit_MB": True}, "memory_limit_MB"),
+    ],
 )
 def test_bad_session_request_yields_422(tight_url: str, body: dict[str, Any], says: str) -> None:
     response = httpx.post(f"{tight_url}/v1/sessions", json=body, headers=MINE, timeout=10)
