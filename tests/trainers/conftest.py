@@ -24,6 +24,10 @@ SERVER_ENV = {
     "RLVR_PLUGIN_MODULES": '["tests.service.verifiers_for_tests"]',
 }
 
+# A trainer's own local ray.init() (veRL) would otherwise turn Ray's token auth on and write
+# ~/.ray/auth_token, which later `ray start --head` runs on this machine then pick up.
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+
 
 def repository_module(name: str) -> ModuleType:
     """A module of tests/ loaded from its file: the repository itself is not on this environment's path."""
