@@ -51,7 +51,6 @@ READ_CHUNK = 1 << 16
 MARSHAL_VERSION = 4  # plain dicts of str/int/float/list: readable by any Python 3.4+
 # imported once per space by its first forked python (fork_python): what the judge harness and its solution use
 WARM_MODULES = ("json", "ast", "collections", "keyword", "math", "importlib", "types")
-WARMED = []
 COMPILED = {}
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -140,8 +139,8 @@ def fork_python(source, fds):
     judge harness and its solution side start ~15 ms sooner); the child keeps nothing of
     ours but memory holding no secret: its fds are the step's, its signals Python's own.
     """
-    if not WARMED:
-        WARMED.append([__import__(name) for name in WARM_MODULES])
+    for name in WARM_MODULES:  # imported by the first call; a sys.modules lookup after that
+        __import__(name)
     code = COMPILED.get(source) or COMPILED.setdefault(source, compile(source, "<string>", "exec"))
     pid = os.fork()
     if pid:
