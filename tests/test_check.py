@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from grpo.wire import ComponentResult, ItemResult
-from service.check import compare, parse_case, summarize
-from service.rundiff import diff_runs
+from service.cli.cases import compare, parse_case, summarize
+from service.cli.rundiff import diff_runs
 from tests.server import REPO, run_server
 
 GOLDEN = REPO / "tests" / "golden"
@@ -296,7 +296,7 @@ def test_diff_without_ids_yields_matching_by_line() -> None:
 
 
 def test_batches_yield_whole_groups_and_one_file_per_request() -> None:
-    from service.cli_check import _batches
+    from service.cli.check import _batches
 
     def c(file: str, n: int, group: str | None) -> Any:
         return parse_case(file, n, json.dumps({"completion": "x", "group": group, "expected": {"reward": 1}}))

@@ -15,9 +15,9 @@ from rich.markup import escape
 from rich.tree import Tree
 
 from grpo.wire import RewardsField, ScoreItem, ScoreRequest
-from service.check import compare, describe, parse_case
-from service.cli import _HttpRunner, err
-from service.cli_check import stdout
+from service.cli.cases import compare, describe, parse_case
+from service.cli.commands import _HttpRunner, err
+from service.cli.check import stdout
 from service.explain import ExplainedResponse, ItemTrace, explain_response
 from service.settings import Settings
 

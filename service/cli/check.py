@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from grpo.wire import ItemResult, ScoreRequest
-from service.check import Case, Outcome, case_files, compare, fmt, junit_xml, parse_cases, summarize
-from service.cli import _HttpRunner, _LocalRunner, _progress, err
-from service.rundiff import diff_runs, read_results
+from service.cli.cases import Case, Outcome, case_files, compare, fmt, junit_xml, parse_cases, summarize
+from service.cli.commands import _HttpRunner, _LocalRunner, _progress, err
+from service.cli.rundiff import diff_runs, read_results
 
 MAX_REASON_CHARS = 240
 

@@ -252,7 +252,7 @@ def check(
     batch_size: Annotated[int, typer.Option(min=1, help="Items per request/batch.")] = DEFAULT_BATCH,
 ) -> None:
     """Check golden cases (items plus their expected reward); exit 1 on any mismatch."""
-    from service.cli_check import run_check, run_diff
+    from service.cli.check import run_check, run_diff
 
     if diff:
         if len(cases) != 2:
@@ -272,7 +272,7 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON.")] = False,
 ) -> None:
     """Score one item and print the full trace: extracted answer, comparison, deciding rule, details."""
-    from service.cli_explain import run_explain
+    from service.cli.explain import run_explain
 
     run_explain(item, url, _parse_rewards(rewards), id, as_json)
 
