@@ -13,9 +13,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from rewards import __version__, default_registry
 from rewards.lang_model import MODEL_PATH_ENV
-from sandbox.judge.current import use_backend
 from service.admission import Admission
-from service.backends import open_backend
+from service.backends import sandbox_in_use
 from service.ceilings import ceilings_of
 from service.dispatch import Scorer
 from service.errors import install_error_handlers
@@ -86,27 +85,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scorer = build_scorer(settings)
-        sandbox = open_backend(settings)
-        previous = use_backend(sandbox.backend) if sandbox.backend is not None else None
-        scorer.health_checks["sandbox"] = sandbox.health
-        scorer.observers += [metrics.observe, lambda name, verdict, _: app.state.stats.record(name, verdict)]
-        app.state.scorer = scorer
-        log.info(
-            "rlvr %s ready: verifiers %s; %d workers; sandbox backend %s; auth %s",
-            __version__,
-            ", ".join(scorer.registry.names()),
-            settings.workers,
-            settings.sandbox_backend,
-            "on" if app.state.api_keys else "off",
-        )
-        try:
-            yield
-        finally:
-            app.state.draining = True
-            scorer.close()
-            if sandbox.backend is not None:
-                use_backend(previous)
-            sandbox.close()
+        with sandbox_in_use(settings) as sandbox:  # closed after the scorer, which may still be using it
+            scorer.health_checks["sandbox"] = sandbox.health
+            scorer.observers += [metrics.observe, lambda name, verdict, _: app.state.stats.record(name, verdict)]
+            app.state.scorer = scorer
+            log.info(
+                "rlvr %s ready: verifiers %s; %d workers; sandbox backend %s; auth %s",
+                __version__,
+                ", ".join(scorer.registry.names()),
+                settings.workers,
+                settings.sandbox_backend,
+                "on" if app.state.api_keys else "off",
+            )
+            try:
+                yield
+            finally:
+                app.state.draining = True
+                scorer.close()
 
     app = FastAPI(title="rlvr", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings

@@ -1,5 +1,8 @@
 """The sandbox backend the settings name, opened once at start-up, with its health check.
 
+The service's start-up and the CLI's in-process commands both use :func:`sandbox_in_use`,
+so ``RLVR_SANDBOX_BACKEND`` and the ``RLVR_DOCKER_*`` settings mean the same in both.
+
 There is no unsandboxed backend: code runs in bubblewrap (``local``) or in hardened
 containers (``docker``), or it does not run and code items get ``sandbox_error``.
 """
@@ -8,11 +11,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sandbox.backend import Backend, Job, Step
 from sandbox.errors import SandboxError
+from sandbox.judge.current import use_backend
 from sandbox.policy import Policy
 from service.settings import Settings
 
@@ -40,6 +45,19 @@ def open_backend(settings: Settings) -> OpenedBackend:
         log.error("sandbox backend %s unavailable: %s", settings.sandbox_backend, exc)
         message = f"{settings.sandbox_backend} sandbox unavailable: {exc}"
         return OpenedBackend(None, lambda: (False, message))
+
+
+@contextmanager
+def sandbox_in_use(settings: Settings) -> Iterator[OpenedBackend]:
+    """The configured backend, made this process's backend until the block ends, then closed."""
+    sandbox = open_backend(settings)
+    previous = use_backend(sandbox.backend) if sandbox.backend is not None else None
+    try:
+        yield sandbox
+    finally:
+        if sandbox.backend is not None:
+            use_backend(previous)
+        sandbox.close()
 
 
 def _docker(settings: Settings) -> OpenedBackend:

@@ -296,14 +296,16 @@ def test_diff_without_ids_yields_matching_by_line() -> None:
 
 
 def test_batches_yield_whole_groups_and_one_file_per_request() -> None:
-    from service.cli.check import _batches
+    from service.cli.batches import request_batches
 
     def c(file: str, n: int, group: str | None) -> Any:
         return parse_case(file, n, json.dumps({"completion": "x", "group": group, "expected": {"reward": 1}}))
 
     cases = [c("a", 1, "g"), c("a", 2, None), c("a", 3, "g"), c("a", 4, None), c("b", 1, "g"), c("b", 2, "g")]
-    assert _batches(cases, 3) == [[0, 2, 1], [3], [4, 5]]
-    assert _batches(cases, 1) == [[0, 2], [1], [3], [4, 5]]
+    items, files = [c.item for c in cases], [c.file for c in cases]
+    assert request_batches(items, 3, files) == [[0, 2, 1], [3], [4, 5]]
+    assert request_batches(items, 1, files) == [[0, 2], [1], [3], [4, 5]]
+    assert request_batches([*items[:3], None], 3) == [[0, 2, 1]]  # None: an invalid line, not sent
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,7 @@
-"""The ``rlvr`` command line (``rlvr = "service.cli:app"``; ``python -m service`` runs ``main``)."""
+"""The ``rlvr`` command line: serve the API; score, check and explain in-process or against a server.
+
+``app`` is the console entry point (``rlvr = "service.cli:app"``); ``python -m service`` runs ``main``.
+"""
 
 from service.cli.commands import app, main
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -9,26 +10,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from grpo.wire import ItemResult, ScoreRequest
+from grpo.wire import ItemResult
+from service.cli.batches import request_batches, score_batches
 from service.cli.cases import Case, Outcome, case_files, compare, fmt, junit_xml, parse_cases, summarize
-from service.cli.commands import _HttpRunner, _LocalRunner, _progress, err
+from service.cli.output import MAX_REASON_CHARS, err, progress, shorten, stdout
 from service.cli.rundiff import diff_runs, read_results
-
-MAX_REASON_CHARS = 240
-
-
-def stdout() -> Console:
-    """A console for tables; wide when not a terminal so CI logs keep one row per line."""
-    probe = Console()
-    return probe if probe.is_terminal else Console(width=200)
-
-
-def shorten(text: str, limit: int = MAX_REASON_CHARS) -> str:
-    """``text`` cut in the middle to ``limit`` characters: the end of a reason often holds the verdict."""
-    if len(text) <= limit:
-        return text
-    half = (limit - 3) // 2
-    return f"{text[:half]} … {text[-half:]}"
+from service.cli.runners import runner_for
 
 
 def run_check(paths: list[Path], url: str | None, junit: Path | None, batch_size: int) -> None:
@@ -53,42 +40,24 @@ def run_check(paths: list[Path], url: str | None, junit: Path | None, batch_size
 
 
 def score_cases(cases: list[Case], url: str | None, batch_size: int) -> list[Outcome]:
-    """Each case compared with its result, in file order; invalid cases are not sent."""
-    runner = _HttpRunner(url) if url else _LocalRunner()
-    results: dict[int, ItemResult] = {}
-    batches = _batches(cases, batch_size)
-    try:
-        with _progress(sum(map(len, batches))) as progress:
-            task = progress.add_task("checking", total=sum(map(len, batches)))
-            for batch in batches:
-                request = ScoreRequest(items=[item for n in batch if (item := cases[n].item) is not None])
-                for n, result in zip(batch, runner.score(request).results, strict=True):
-                    results[n] = result
-                progress.advance(task, len(batch))
-    finally:
-        runner.close()
-    return [compare(c, results.get(n)) for n, c in enumerate(cases)]
+    """Each case compared with its result, in file order; invalid cases are not sent.
 
-
-def _batches(cases: list[Case], batch_size: int) -> list[list[int]]:
-    """Indexes of valid cases in requests of about ``batch_size``; one file per request, groups never split.
-
-    Group verifiers (length_penalty…) see the items of one group in one request, so a
-    group's cases stay together, and a group id in one file never meets its namesake in another.
+    One file per request and a group's cases in one request (group verifiers see the whole group).
     """
-    units: dict[tuple[str, str], list[int]] = {}
-    for n, c in enumerate(cases):
-        if c.item is not None:
-            key = (c.file, f"group:{c.item.group}" if c.item.group is not None else f"line:{n}")
-            units.setdefault(key, []).append(n)
-    batches: list[list[int]] = []
-    last_file = None
-    for (file, _), members in units.items():
-        if not batches or file != last_file or len(batches[-1]) + len(members) > batch_size:
-            batches.append([])
-        batches[-1].extend(members)
-        last_file = file
-    return batches
+    return asyncio.run(_score_cases(cases, url, batch_size))
+
+
+async def _score_cases(cases: list[Case], url: str | None, batch_size: int) -> list[Outcome]:
+    items = [c.item for c in cases]
+    batches = request_batches(items, batch_size, files=[c.file for c in cases])
+    results: dict[int, ItemResult] = {}
+    async with runner_for(url) as runner:
+        total = sum(map(len, batches))
+        with progress(total) as bar:
+            task = bar.add_task("checking", total=total)
+            async for scored in score_batches(runner, items, batches, None, lambda n: bar.advance(task, n)):
+                results.update(scored)
+    return [compare(c, results.get(n)) for n, c in enumerate(cases)]
 
 
 def print_report(console: Console, outcomes: list[Outcome], seconds: float) -> None:

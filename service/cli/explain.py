@@ -16,10 +16,10 @@ from rich.tree import Tree
 
 from grpo.wire import RewardsField, ScoreItem, ScoreRequest
 from service.cli.cases import compare, describe, parse_case
-from service.cli.commands import _HttpRunner, err
-from service.cli.check import stdout
+from service.cli.output import err, stdout
+from service.cli.runners import http_runner, load_settings, local_runner
+from service.cli.score import NO_REWARDS
 from service.explain import ExplainedResponse, ItemTrace, explain_response
-from service.settings import Settings
 
 
 def run_explain(source: str, url: str | None, rewards: RewardsField | None, item_id: str | None, as_json: bool) -> None:
@@ -31,8 +31,11 @@ def run_explain(source: str, url: str | None, rewards: RewardsField | None, item
     except ValidationError as exc:
         err.print(f"[red]not a valid item:[/red] {exc}")
         raise typer.Exit(2) from None
+    if not (rewards or item.rewards):
+        err.print(NO_REWARDS, markup=False, highlight=False)
+        raise typer.Exit(2)
     request = ScoreRequest(items=[item], rewards=rewards)
-    explained = _remote(url, request) if url else _local(request)
+    explained = asyncio.run(_remote(url, request) if url else _local(request))
     trace = explained.explanations[0]
     if as_json:
         typer.echo(trace.model_dump_json(indent=2))
@@ -76,27 +79,19 @@ def _select(text: str, item_id: str | None) -> dict[str, Any]:
     return dict(objects[0])
 
 
-def _local(request: ScoreRequest) -> ExplainedResponse:
-    from service.app import build_scorer
-    from service.dispatch import RequestError
-
-    scorer = build_scorer(Settings(workers=1))
-    try:
-        response = asyncio.run(scorer.score(request))
-    except RequestError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    finally:
-        scorer.close()
-    return explain_response(scorer.registry, request, response)
+async def _local(request: ScoreRequest) -> ExplainedResponse:
+    """Scored in this process on the RLVR_* settings (one worker unless RLVR_WORKERS says otherwise)."""
+    settings = load_settings()
+    if "workers" not in settings.model_fields_set:
+        settings = load_settings(workers=1)  # one item: one worker process starts faster than a CPU's worth
+    async with local_runner(settings) as runner:
+        response = await runner.score(request)
+        return explain_response(runner.registry, request, response)
 
 
-def _remote(url: str, request: ScoreRequest) -> ExplainedResponse:
-    runner = _HttpRunner(url)
-    try:
-        return ExplainedResponse.model_validate_json(runner.post(request, explain="true"))
-    finally:
-        runner.close()
+async def _remote(url: str, request: ScoreRequest) -> ExplainedResponse:
+    async with http_runner(url) as runner:
+        return ExplainedResponse.model_validate_json(await runner.post(request, explain="true"))
 
 
 def _print_trace(console: Console, trace: ItemTrace) -> None:

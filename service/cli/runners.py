@@ -1,0 +1,132 @@
+"""Who scores for the CLI: this process (as the service would) or a running service over HTTP.
+
+Both are async so a batch can go out as several concurrent requests and the progress bar
+moves as each comes back. A runner that cannot go on prints why and exits (typer.Exit).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, Protocol
+
+import typer
+from pydantic import ValidationError
+
+from grpo.wire import ScoreRequest, ScoreResponse
+from rewards import Registry
+from service.cli.output import err
+from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.dispatch import Scorer
+
+API_KEY_ENV = "RLVR_API_KEY"
+HTTP_TIMEOUT_S = 600.0
+
+
+class Runner(Protocol):
+    """Scores one request (runners come from :func:`runner_for`, which also closes them)."""
+
+    async def score(self, request: ScoreRequest) -> ScoreResponse: ...
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the RLVR_ environment plus ``overrides``, or a message and exit 2."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"RLVR_{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors(include_url=False)
+        )
+        err.print(f"[red]invalid settings:[/red] {problems}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+
+
+class LocalRunner:
+    """Scores in this process exactly as the service does: its scorer and its configured sandbox backend."""
+
+    def __init__(self, scorer: Scorer) -> None:
+        self.scorer = scorer
+
+    @property
+    def registry(self) -> Registry:
+        """The verifiers this process loaded (plugins included)."""
+        return self.scorer.registry
+
+    async def score(self, request: ScoreRequest) -> ScoreResponse:
+        from service.dispatch import RequestError
+
+        try:
+            response: ScoreResponse = await self.scorer.score(request)
+        except RequestError as exc:
+            err.print(f"[red]{exc}[/red]", highlight=False)
+            raise typer.Exit(2) from None
+        return response
+
+
+@asynccontextmanager
+async def local_runner(settings: Settings) -> AsyncIterator[LocalRunner]:
+    """A LocalRunner for the block: logging, scorer and sandbox backend set up as the service's start-up does."""
+    from service.app import build_scorer
+    from service.backends import sandbox_in_use
+    from service.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    with sandbox_in_use(settings) as sandbox:
+        if sandbox.backend is None:
+            err.print(f"[yellow]warning:[/yellow] {sandbox.health()[1]}; code items will get sandbox_error")
+        scorer = build_scorer(settings)
+        try:
+            yield LocalRunner(scorer)
+        finally:
+            scorer.close()
+
+
+class HttpRunner:
+    """Scores against a running service, with the API key from ``RLVR_API_KEY`` when set."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    async def score(self, request: ScoreRequest) -> ScoreResponse:
+        return ScoreResponse.model_validate_json(await self.post(request))
+
+    async def post(self, request: ScoreRequest, **params: str) -> bytes:
+        """The body of POST /v1/score, or a message and exit 1 when the service cannot answer."""
+        import httpx
+
+        try:
+            body = request.model_dump_json(exclude_none=True)
+            response = await self._client.post("/v1/score", params=params, content=body)
+        except httpx.HTTPError as exc:
+            err.print(f"[red]cannot reach {self._client.base_url}:[/red] {exc or type(exc).__name__}")
+            raise typer.Exit(1) from None
+        if response.status_code != 200:
+            err.print(f"[red]{response.status_code} from the service:[/red] {response.text[:500]}", highlight=False)
+            raise typer.Exit(1)
+        content: bytes = response.content
+        return content
+
+
+@asynccontextmanager
+async def http_runner(url: str) -> AsyncIterator[HttpRunner]:
+    """An HttpRunner for the block, on one connection pool to ``url``."""
+    import httpx
+
+    key = os.environ.get(API_KEY_ENV)
+    headers = {"content-type": "application/json", **({"authorization": f"Bearer {key}"} if key else {})}
+    async with httpx.AsyncClient(base_url=url.rstrip("/"), timeout=HTTP_TIMEOUT_S, headers=headers) as client:
+        yield HttpRunner(client)
+
+
+@asynccontextmanager
+async def runner_for(url: str | None, settings: Settings | None = None) -> AsyncIterator[Runner]:
+    """The HTTP runner when ``url`` is given, else the in-process one (on ``settings``, default the environment's)."""
+    if url:
+        async with http_runner(url) as remote:
+            yield remote
+    else:
+        async with local_runner(settings or load_settings()) as local:
+            yield local

@@ -1,0 +1,161 @@
+"""``rlvr score``: a JSONL file of items in, one API result per line out, and a summary on stderr."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+import typer
+from pydantic import TypeAdapter, ValidationError
+
+from grpo.wire import ItemResult, RewardsField, ScoreItem
+from service.cli.batches import request_batches, score_batches
+from service.cli.output import err, progress
+from service.cli.runners import runner_for
+
+REWARDS_EXAMPLE = '{"math": 1.0} or [{"name": "math", "weight": 1.0, "params": {}}]'
+NO_REWARDS = (
+    "no rewards named: give --rewards '{\"math\": 1.0}' (a default for every item) "
+    'or a "rewards" field on the items (see `rlvr score --help`)'
+)
+
+
+def parse_rewards(raw: str | None) -> RewardsField | None:
+    """``--rewards`` as the API's rewards field, or one line saying what is wrong and exit 2."""
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        _bad_rewards(f"not JSON ({exc})")
+    try:
+        rewards: RewardsField = TypeAdapter(RewardsField).validate_python(value)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        _bad_rewards(_first_problem(exc, value))
+    if not rewards:
+        _bad_rewards("it names no reward")
+    return rewards
+
+
+def _bad_rewards(problem: str) -> None:
+    err.print(f"--rewards must be JSON like {REWARDS_EXAMPLE}: {problem}", markup=False, highlight=False)
+    raise typer.Exit(2)
+
+
+def _first_problem(exc: ValidationError, value: object) -> str:
+    """The one error of the union's many that fits the shape given (an object: the short form, a list: the full)."""
+    if not isinstance(value, (dict, list)):
+        return f"not an object or a list (got {json.dumps(value)[:60]})"
+    shape = "dict" if isinstance(value, dict) else "list"
+    errors = exc.errors(include_url=False)
+    first = next((e for e in errors if e["loc"] and str(e["loc"][0]).startswith(shape)), errors[0])
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"][1:]).lstrip(".")
+    got = json.dumps(first.get("input"), default=str)[:60]
+    return f"{where + ': ' if where else ''}{first['msg'].lower()} (got {got})"
+
+
+def read_lines(path: Path) -> list[tuple[int, str]]:
+    """The file's non-blank lines with their own line numbers (blank lines count, but are not items)."""
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text()
+    except OSError as exc:
+        err.print(f"[red]cannot read {path}:[/red] {exc.strerror}")
+        raise typer.Exit(2) from None
+    return [(number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+def parse_line(number: int, line: str) -> ScoreItem | ItemResult:
+    """The item on line ``number``, or its own ``invalid_item`` result saying where the line is wrong."""
+    try:
+        return ScoreItem.model_validate_json(line)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "line"
+        return ItemResult(
+            id=_id_of(line, number),
+            reward=None,
+            status="invalid_item",
+            components=[],
+            error=f"line {number}: {where}: {first['msg']}",
+        )
+
+
+def _id_of(line: str, number: int) -> str | int:
+    try:
+        value = json.loads(line).get("id")
+    except (ValueError, AttributeError):
+        return f"line-{number}"
+    return value if isinstance(value, (str, int)) and not isinstance(value, bool) else f"line-{number}"
+
+
+def names_a_reward(parsed: list[ScoreItem | ItemResult], default: RewardsField | None) -> bool:
+    """Whether any reward is named: by ``--rewards`` or by one valid item at least (or no item is valid)."""
+    items = [p for p in parsed if isinstance(p, ScoreItem)]
+    return bool(default) or not items or any(i.rewards for i in items)
+
+
+def run_score(input: Path, output: Path | None, url: str | None, default: RewardsField | None, batch_size: int) -> None:
+    """Score every line of ``input`` and write the results in input order; exit 2 when no reward is named."""
+    lines = read_lines(input)
+    parsed = [parse_line(number, line) for number, line in lines]
+    if not names_a_reward(parsed, default):
+        err.print(NO_REWARDS, markup=False, highlight=False)
+        raise typer.Exit(2)
+    started = time.perf_counter()
+    statuses: Counter[str] = Counter()
+    rewards: list[float] = []
+
+    def write(result: ItemResult) -> None:
+        out.write(result.model_dump_json() + "\n")
+        statuses[result.status] += 1
+        if result.reward is not None:
+            rewards.append(result.reward)
+
+    out: TextIO = output.open("w") if output else sys.stdout
+    try:
+        asyncio.run(_score(parsed, url, default, batch_size, write))
+    finally:
+        if output:
+            out.close()
+    seconds = time.perf_counter() - started
+    judged = len(rewards)
+    mean = f"{sum(rewards) / judged:.4f}" if judged else "n/a"
+    rate = f"{len(parsed) / seconds:.1f}" if seconds > 0 else "n/a"
+    err.print(
+        f"{len(parsed)} items in {seconds:.1f}s ({rate} items/s); judged {judged}, mean reward {mean}; "
+        f"statuses: {', '.join(f'{k} {v}' for k, v in statuses.most_common())}",
+        markup=False,
+        highlight=False,
+    )
+
+
+async def _score(
+    parsed: list[ScoreItem | ItemResult],
+    url: str | None,
+    default: RewardsField | None,
+    batch_size: int,
+    write: Callable[[ItemResult], None],
+) -> None:
+    """``write`` each result in input order, as soon as the ones before it are in; invalid lines are not sent."""
+    items = [p if isinstance(p, ScoreItem) else None for p in parsed]
+    ready: dict[int, ItemResult] = {n: p for n, p in enumerate(parsed) if isinstance(p, ItemResult)}
+    written = 0
+    sent = len(parsed) - len(ready)
+    async with runner_for(url) as runner:
+        with progress(sent) as bar:
+            task = bar.add_task("scoring", total=sent)
+            batches = request_batches(items, batch_size)
+            async for scored in score_batches(runner, items, batches, default, lambda n: bar.advance(task, n)):
+                ready.update(scored)
+                while written in ready:
+                    write(ready.pop(written))
+                    written += 1
+    while written in ready:  # invalid lines after the last item sent
+        write(ready.pop(written))
+        written += 1
