@@ -10,14 +10,16 @@ from typing import Any
 import docker
 import docker.errors
 
-from sandbox.docker.config import OWNER_HOST_LABEL, OWNER_PID_LABEL, SANDBOX_LABEL
+from sandbox.docker.config import OWNER_HOST_LABEL, OWNER_PID_LABEL, OWNER_SESSION_LABEL, SANDBOX_LABEL, SESSION_ENV
 
 log = logging.getLogger(__name__)
 
 
 def owner_labels() -> dict[str, str]:
-    """Labels naming this process as the owner of the containers it starts."""
-    return {SANDBOX_LABEL: "1", OWNER_HOST_LABEL: socket.gethostname(), OWNER_PID_LABEL: str(os.getpid())}
+    """Labels naming this process (and the session of ``RLVR_SANDBOX_SESSION``, if set) as the containers' owner."""
+    labels = {SANDBOX_LABEL: "1", OWNER_HOST_LABEL: socket.gethostname(), OWNER_PID_LABEL: str(os.getpid())}
+    session = os.environ.get(SESSION_ENV)
+    return {**labels, OWNER_SESSION_LABEL: session} if session else labels
 
 
 def _pid_alive(pid: int) -> bool:
@@ -30,9 +32,10 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def sandbox_containers(client: docker.DockerClient) -> list[dict[str, Any]]:
-    """Every runner container on the daemon (any owner, any state), as the API lists them."""
-    found: list[dict[str, Any]] = client.api.containers(all=True, filters={"label": f"{SANDBOX_LABEL}=1"})
+def sandbox_containers(client: docker.DockerClient, session: str | None = None) -> list[dict[str, Any]]:
+    """Every runner container on the daemon (any state) as the API lists them; of one ``session`` only, if given."""
+    labels = [f"{SANDBOX_LABEL}=1", *([f"{OWNER_SESSION_LABEL}={session}"] if session else [])]
+    found: list[dict[str, Any]] = client.api.containers(all=True, filters={"label": labels})
     return found
 
 

@@ -8,6 +8,8 @@ DEFAULT_IMAGE = "rlvr-runner:latest"
 SANDBOX_LABEL = "rlvr.sandbox"
 OWNER_HOST_LABEL = "rlvr.owner.host"
 OWNER_PID_LABEL = "rlvr.owner.pid"
+OWNER_SESSION_LABEL = "rlvr.owner.session"
+SESSION_ENV = "RLVR_SANDBOX_SESSION"  # set: its value labels the containers of this process and its children
 
 
 @dataclass(frozen=True)

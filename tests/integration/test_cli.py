@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
+from typing import Any
 
+import docker
 import pytest
 
+from sandbox.docker.config import OWNER_SESSION_LABEL, SESSION_ENV
+from tests.sandbox.docker_engine import require_engine, session_container_ids
 from tests.server import REPO, free_port, run_server
 
 pytestmark = pytest.mark.integration
@@ -98,3 +106,183 @@ def test_score_against_keyed_server_yields_results_only_with_key(rollouts: Path,
         _check(proc.stdout.splitlines())
     else:
         assert "401" in proc.stderr
+
+
+def on_terminal(*args: str) -> str:
+    """What `rlvr` writes to stderr when stderr is a terminal (a pty): the progress bar shows there."""
+    master, slave = pty.openpty()
+    try:
+        env = {**os.environ, "PYTHONPATH": str(REPO), **ENV}
+        proc = subprocess.run(
+            [sys.executable, "-m", "service", *args],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            timeout=180,
+        )
+    finally:
+        os.close(slave)
+    seen = b""
+    while chunk := _read(master):
+        seen += chunk
+    os.close(master)
+    assert proc.returncode == 0, seen.decode(errors="replace")
+    return seen.decode(errors="replace")
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # EIO once the child side is closed and drained
+        return b""
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("\n".join(LINES), {"line-2": 2}),
+        ("\n\n" + "\n".join(LINES), {"line-4": 4}),  # blank lines count as lines of the file
+        ("\n".join(LINES).replace("\n", "\n\n", 1), {"line-3": 3}),
+        ("\n".join(LINES) + "\n   \n{also bad\n", {"line-2": 2, "line-7": 7}),
+    ],
+)
+def test_invalid_line_yields_error_with_its_line_number_in_file(
+    tmp_path: Path, text: str, numbers: dict[str, int]
+) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(text)
+    proc = rlvr("score", str(path), "--rewards", '{"t_len": 1.0}')
+    assert proc.returncode == 0, proc.stderr
+    errors = {r["id"]: r["error"] for line in proc.stdout.splitlines() if (r := json.loads(line))["error"]}
+    for item_id, number in numbers.items():
+        assert errors[item_id].startswith(f"line {number}: "), errors
+    assert errors["c"].startswith(f"line {text.splitlines().index(LINES[3]) + 1}: "), errors
+
+
+@pytest.mark.parametrize(
+    ("lines", "args", "says"),
+    [
+        ([{"id": "a", "completion": "x"}, {"id": "b", "completion": "y"}], [], "no rewards named: give --rewards"),
+        (
+            [{"id": "a", "completion": "x", "rewards": {}}, {"id": "b", "completion": "y", "rewards": []}, "{bad"],
+            [],
+            "no rewards named: give --rewards",
+        ),
+        ([{"id": "a", "completion": "x"}], ["--rewards", "{}"], "it names no reward"),
+        ([{"id": "a", "completion": "x"}], ["--rewards", "[]"], "it names no reward"),
+    ],
+)
+def test_no_reward_named_anywhere_yields_exit_two(
+    tmp_path: Path, lines: list[dict[str, Any] | str], args: list[str], says: str
+) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
+    proc = rlvr("score", str(path), *args)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert says in proc.stderr
+
+
+def test_reward_named_by_some_items_yields_results_and_own_error_for_the_others(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps({"id": "a", "completion": "ab", "rewards": {"t_len": 1}}) + '\n{"id": "b"}\n')
+    proc = rlvr("score", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line)["reward"] for line in proc.stdout.splitlines()] == [2.0, None]
+
+
+def test_explain_without_reward_named_yields_exit_two() -> None:
+    proc = rlvr("explain", json.dumps({"completion": "x"}))
+    assert proc.returncode == 2
+    assert "no rewards named" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("rewards", "says"),
+    [
+        ("{bad", "not JSON"),
+        ('{"t_len": "high"}', 't_len: input should be a valid number (got "high")'),
+        ('[{"nam": "t_len"}]', "[0].name: field required"),
+        ('[{"name": "t_len", "weight": "x"}]', "[0].weight: input should be a valid number"),
+        ("5", "not an object or a list (got 5)"),
+        ('"t_len"', "not an object or a list"),
+        ("{}", "it names no reward"),
+    ],
+)
+@pytest.mark.parametrize("command", ["score", "explain"])
+def test_malformed_rewards_yields_one_line_saying_what_to_fix(
+    rollouts: Path, command: str, rewards: str, says: str
+) -> None:
+    target = str(rollouts) if command == "score" else json.dumps({"completion": "x"})
+    proc = rlvr(command, target, "--rewards", rewards, env={"COLUMNS": "60"})
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith('--rewards must be JSON like {"math": 1.0}')
+    assert says in proc.stderr
+    assert "pydantic" not in proc.stderr and "http" not in proc.stderr
+
+
+def test_summary_yields_items_per_second(rollouts: Path) -> None:
+    proc = rlvr("score", str(rollouts), "--rewards", '{"t_len": 1.0}')
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"^5 items in [\d.]+s \([\d.]+ items/s\); judged 3, mean reward", proc.stderr, re.M), proc.stderr
+
+
+@pytest.mark.parametrize("command", ["score", "check"])
+def test_small_batch_on_terminal_yields_progress_that_moves(tmp_path: Path, command: str) -> None:
+    """8 items of 0.3 s each in one batch (one worker): the bar passes through counts between 0 and 8."""
+    path = tmp_path / "in.jsonl"
+    expected = {"expected": {"reward": 1.0}} if command == "check" else {}
+    items = [{"id": n, "completion": "x", "reference": "0.3", "rewards": {"t_nap": 1}, **expected} for n in range(8)]
+    path.write_text("".join(json.dumps(item) + "\n" for item in items))
+    seen = on_terminal(command, str(path), *(["-o", str(tmp_path / "out.jsonl")] if command == "score" else []))
+    counts = {int(m) for m in re.findall(r"(\d+)/8", seen)}
+    assert counts & set(range(1, 8)), seen
+
+
+SUM = "```python\na, b = map(int, input().split())\nprint(a + b)\n```"
+CODE_ITEM = {"id": "sum", "completion": SUM, "reference": {"inputs": ["1 2\n"], "outputs": ["3\n"]}}
+
+
+def containers_created(session: str, since: float) -> list[str]:
+    """Ids of the runner containers labelled with ``session`` created since ``since`` (docker's event log)."""
+    client = docker.from_env(timeout=10)
+    events = client.events(
+        since=int(since) - 1,
+        until=int(time.time()) + 1,
+        filters={"type": "container", "event": "create", "label": f"{OWNER_SESSION_LABEL}={session}"},
+        decode=True,
+    )
+    return [e["id"] for e in events]
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize(
+    ("command", "backend", "in_containers"),
+    [
+        ("score", "docker", True),
+        ("check", "docker", True),
+        ("explain", "docker", True),
+        ("score", "local", False),
+    ],
+)
+def test_in_process_command_yields_code_run_in_configured_backend(
+    tmp_path: Path, command: str, backend: str, in_containers: bool
+) -> None:
+    """RLVR_SANDBOX_BACKEND=docker in-process: the code runs in our labelled containers, removed at exit."""
+    require_engine()
+    session = f"cli-test-{uuid.uuid4().hex[:12]}"
+    path = tmp_path / "item.jsonl"
+    path.write_text(json.dumps({**CODE_ITEM, "rewards": {"code": 1.0}, "expected": {"reward": 1.0}}) + "\n")
+    started = time.time()
+    proc = rlvr(
+        command,
+        str(path),
+        env={"RLVR_SANDBOX_BACKEND": backend, "RLVR_DOCKER_POOL_SIZE": "1", SESSION_ENV: session},
+    )
+    assert proc.returncode == 0, proc.stderr
+    if command == "score":
+        assert json.loads(proc.stdout)["reward"] == 1.0
+    assert bool(containers_created(session, started)) is in_containers
+    assert session_container_ids(session) == set()  # the backend was closed: no container outlives the command

@@ -50,6 +50,14 @@ def our_container_ids() -> set[str]:
     return {c["Id"] for c in sandbox_containers(client) if (c.get("Labels") or {}).get(OWNER_PID_LABEL) == mine}
 
 
+def session_container_ids(session: str) -> set[str] | None:
+    """The runner containers labelled with ``session`` (RLVR_SANDBOX_SESSION), in any state; None: no engine here."""
+    try:
+        return {c["Id"] for c in sandbox_containers(docker.from_env(timeout=10), session)}
+    except Exception:  # no engine here: the docker tests themselves say so (and fail under CI=true)
+        return None
+
+
 HOSTNAME_JOB = Job({}, (Step(("/bin/cat", "/etc/hostname")),))
 
 
