@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -22,13 +23,14 @@ GOLDEN = REPO / "tests" / "golden"
 ENV = {"RLVR_PLUGIN_MODULES": json.dumps(["tests.service.verifiers_for_tests"]), "RLVR_WORKERS": "1"}
 
 
-def rlvr(*args: str, stderr: int | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), **ENV}
+def rlvr(
+    *args: str, stdout: int | None = None, stderr: int | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "service", *args],
-        env=env,
+        env={**os.environ, "PYTHONPATH": str(REPO), **ENV, **(env or {})},
         cwd=REPO,
-        stdout=subprocess.PIPE,
+        stdout=stdout if stdout is not None else subprocess.PIPE,
         stderr=stderr if stderr is not None else subprocess.PIPE,
         text=True,
         timeout=300,
@@ -118,21 +120,72 @@ def test_correct_cases_yield_exit_zero_and_summary(good: Path) -> None:
     assert "│ t_len    │     4 │      4 │      0 │" in proc.stdout
 
 
-def test_wrong_expectations_yield_exit_one_and_table(mixed_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+def test_wrong_expectations_yield_exit_one_and_report(mixed_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     proc, _ = mixed_run
     assert proc.returncode == 1
-    rows = [line for line in proc.stdout.splitlines() if line.startswith("│ mixed.jsonl:")]
-    cells = [[c.strip() for c in row.strip("│").split("│")] for row in rows]
-    assert [c[:6] for c in cells] == [
-        ["mixed.jsonl:6", "wrong-reward", "(reward)", "reward", "4", "5"],
-        ["mixed.jsonl:7", "wrong-status", "(item)", "status", "ok", "bad_params"],
-        ["mixed.jsonl:8", "wrong-component", "t_len", "score", "7", "2"],
-        ["mixed.jsonl:9", "line-9", "(case)", "case", "a valid case", "invalid"],
-    ]
-    assert cells[0][6] == "t_len: 5 characters"
-    assert "must be a number" in cells[1][6]
-    assert cells[3][6].startswith("not JSON")
+    assert report_of(proc.stdout) == {
+        "mixed.jsonl:6 wrong-reward": ["reward: expected 4, got 5 (t_len: 5 characters)"],
+        "mixed.jsonl:7 wrong-status": [
+            "status: expected ok, got bad_params (verifier 't_len': parameter 'scale': must be a number, got 'x')"
+        ],
+        "mixed.jsonl:8 wrong-component": ["t_len score: expected 7, got 2 (2 characters)"],
+        "mixed.jsonl:9 line-9": [
+            "invalid case: not JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+        ],
+    }
     assert f"FAILED: 4 of {len(GOOD) + 4} cases did not match" in proc.stdout
+
+
+def report_of(stdout: str) -> dict[str, list[str]]:
+    """The mismatch report as {case: its lines}, wrapped lines joined back (on whitespace only)."""
+    cases: dict[str, list[str]] = {}
+    lines: list[str] = []
+    for line in stdout.split("Per verifier")[0].splitlines()[1:]:
+        if line.startswith("✗ "):
+            lines = cases.setdefault(line[2:], [])
+        elif line.startswith("  ") and not line.startswith("    ") and not lines:  # a case header wrapped
+            key = next(reversed(cases))
+            cases[f"{key} {line.strip()}"] = cases.pop(key)
+        elif line.startswith("      "):
+            lines[-1] += " " + line.strip()
+        else:
+            lines.append(line.strip())
+    return cases
+
+
+LONG_ID = "a-case-id-long-enough-to-need-a-line-of-its-own-at-eighty-columns-of-text"
+NARROW = [
+    case(LONG_ID, "abcde", [{"name": "t_len", "params": {"scale": "x"}}], reward=4.0, status="ok"),
+    case("two-fields", "abc", {"t_len": 1.0}, reward=4.0, components={"t_len": {"score": 7, "reason_contains": "x y"}}),
+]
+
+
+@pytest.mark.parametrize(
+    ("terminal", "columns"), [(True, "80"), (False, "80"), (False, None)], ids=["tty-80", "pipe-80", "pipe"]
+)
+def test_narrow_or_piped_output_yields_report_without_cut_words_or_repeats(
+    tmp_path: Path, terminal: bool, columns: str | None
+) -> None:
+    path = tmp_path / "narrow.jsonl"
+    path.write_text("\n".join(NARROW) + "\n")
+    env = {"COLUMNS": columns} if columns else {}
+    stdout = on_terminal("check", str(path), env=env) if terminal else rlvr("check", str(path), env=env).stdout
+    lines = stdout.splitlines()
+    if columns:
+        assert max(map(len, lines)) <= int(columns), stdout
+    assert report_of(stdout) == {
+        f"narrow.jsonl:1 {LONG_ID}": [
+            "reward: expected 4, got null (verifier 't_len': parameter 'scale': must be a number, got 'x')",
+            "status: expected ok, got bad_params",
+        ],
+        "narrow.jsonl:2 two-fields": [
+            "reward: expected 4, got 3 (t_len: 3 characters)",
+            "t_len score: expected 7, got 3 (3 characters)",
+            "t_len reason: expected to contain 'x y', got '3 characters'",
+        ],
+    }
+    rows = [line for line in lines if line.startswith("│ t_len")]
+    assert len(rows) == 1 and [c.strip() for c in rows[0].split("│")[2:5]] == ["2", "0", "2"], stdout
 
 
 def test_junit_report_yields_parseable_counts(mixed_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
@@ -163,10 +216,12 @@ def test_check_against_server_yields_same_outcome(mixed: Path) -> None:
     assert f"FAILED: 4 of {len(GOOD) + 4} cases did not match" in proc.stdout
 
 
-def test_terminal_yields_progress_bar(good: Path) -> None:
+def on_terminal(*args: str, stream: str = "stdout", env: dict[str, str] | None = None) -> str:
+    """What `rlvr` writes to ``stream`` ("stdout": the report, "stderr": the progress bar) when it is a terminal."""
     master, slave = pty.openpty()
     try:
-        proc = rlvr("check", str(good), "--batch-size", "1", stderr=slave)
+        on_pty = {"stdout": slave if stream == "stdout" else None, "stderr": slave if stream == "stderr" else None}
+        proc = rlvr(*args, **on_pty, env=env)
     finally:
         os.close(slave)
     seen = b""
@@ -179,8 +234,13 @@ def test_terminal_yields_progress_bar(good: Path) -> None:
             break
         seen += chunk
     os.close(master)
-    assert proc.returncode == 0, proc.stdout
-    text = seen.decode(errors="replace")
+    text = seen.decode(errors="replace").replace("\r\n", "\n")
+    assert proc.returncode in (0, 1), text
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)  # colours and cursor moves
+
+
+def test_terminal_yields_progress_bar(good: Path) -> None:
+    text = on_terminal("check", str(good), "--batch-size", "1", stream="stderr")
     assert "checking" in text
     assert f"/{len(GOOD)}" in text
 
@@ -275,9 +335,9 @@ def test_diff_of_two_score_runs_yields_changes_and_reasons(tmp_path: Path) -> No
     proc = rlvr("check", "--diff", str(a), str(b))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "3 items compared, 2 changed; mean reward 0.333333 → 0.666667" in proc.stdout
-    rows = [[c.strip() for c in line.strip("│").split("│")] for line in proc.stdout.splitlines() if "│ phrase" in line]
-    assert [r[:5] for r in rows] == [["phrase", "(reward)", "reward", "0", "1"], ["phrase", "math", "score", "0", "1"]]
-    assert "was “no answer extracted" in rows[1][5]
+    phrase = proc.stdout.split("~ phrase\n")[1].split("\n~ ")[0].splitlines()
+    assert phrase[0].startswith("    reward: 0 → 1 (math: was “no answer extracted"), proc.stdout
+    assert phrase[-1] == "    math score: 0 → 1"  # its reason was said once, on the reward line
 
 
 def test_diff_without_ids_yields_matching_by_line() -> None:

@@ -9,13 +9,16 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from grpo.wire import ItemResult
 from service.cli.batches import request_batches, score_batches
-from service.cli.cases import Case, Outcome, case_files, compare, fmt, junit_xml, parse_cases, summarize
-from service.cli.output import MAX_REASON_CHARS, err, progress, shorten, stdout
-from service.cli.rundiff import diff_runs, read_results
+from service.cli.cases import Case, Mismatch, Outcome, case_files, compare, fmt, junit_xml, parse_cases, summarize
+from service.cli.output import MAX_REASON_CHARS, err, print_wrapped, progress, shorten, stdout
+from service.cli.rundiff import Change, diff_runs, read_results
 from service.cli.runners import runner_for
+
+INDENT = 4
 
 
 def run_check(paths: list[Path], url: str | None, junit: Path | None, batch_size: int) -> None:
@@ -61,36 +64,47 @@ async def _score_cases(cases: list[Case], url: str | None, batch_size: int) -> l
 
 
 def print_report(console: Console, outcomes: list[Outcome], seconds: float) -> None:
-    """The mismatch table (if any), the per-verifier summary and a one-line verdict."""
+    """The mismatches case by case (if any), the per-verifier summary and a one-line verdict.
+
+    A case's mismatches are one line each under the case, with the verdict's reason once;
+    lines wrap between words at any width and never repeat a case or a reason.
+    """
     failed = [o for o in outcomes if not o.passed]
     if failed:
-        table = Table(title="Mismatches", title_justify="left", show_lines=False)
-        for col in ("case", "item", "component", "field", "expected", "got", "reason"):
-            table.add_column(col, overflow="fold")
+        console.print(Text(f"Mismatches ({len(failed)} of {len(outcomes)} cases)", style="bold"))
         for o in failed:
+            print_wrapped(console, f"✗ {Path(o.case.file).name}:{o.case.line} {o.case.id}", style="red")
+            reasons: set[str] = set()
             for m in o.mismatches:
+                line = mismatch_line(m)
                 reason = shorten(m.reason)
-                table.add_row(
-                    f"{Path(o.case.file).name}:{o.case.line}",
-                    o.case.id,
-                    m.component,
-                    m.field,
-                    fmt(m.expected),
-                    fmt(m.got),
-                    reason,
-                    style="red",
-                )
-        console.print(table)
+                if reason and reason not in reasons and m.field not in ("reason", "case"):
+                    line += f" ({reason})"
+                    reasons.add(reason)
+                print_wrapped(console, line, INDENT)
     summary = Table(title="Per verifier", title_justify="left")
-    for col in ("verifier", "cases", "passed", "failed"):
-        summary.add_column(col, justify="left" if col == "verifier" else "right")
-    for s in summarize(outcomes):
-        summary.add_row(s.name, str(s.cases), str(s.passed), str(s.failed), style="red" if s.failed else None)
+    summary.add_column("verifier", overflow="fold")
+    for col in ("cases", "passed", "failed"):
+        summary.add_column(col, justify="right", no_wrap=True)
+    for v in summarize(outcomes):
+        summary.add_row(v.name, str(v.cases), str(v.passed), str(v.failed), style="red" if v.failed else None)
     console.print(summary)
     if failed:
         console.print(f"[red]FAILED[/red]: {len(failed)} of {len(outcomes)} cases did not match ({seconds:.1f}s)")
     else:
         console.print(f"[green]OK[/green]: all {len(outcomes)} cases match ({seconds:.1f}s)")
+
+
+def mismatch_line(m: Mismatch) -> str:
+    """What was checked, what was expected and what came back, e.g. ``t_len score: expected 7, got 2``."""
+    if m.component == "(case)":
+        return f"invalid case: {m.reason}"
+    what = {"(reward)": "reward", "(item)": "status"}.get(m.component, f"{m.component} {m.field}")
+    if m.field == "reason":
+        return f"{what}: expected to contain {fmt(m.expected)!r}, got {fmt(m.got)!r}"
+    if m.field == "component":
+        return f"{m.component}: expected a component, none came back"
+    return f"{what}: expected {fmt(m.expected)}, got {fmt(m.got)}"
 
 
 def run_diff(a_path: Path, b_path: Path) -> None:
@@ -102,12 +116,21 @@ def run_diff(a_path: Path, b_path: Path) -> None:
         raise typer.Exit(2) from None
     console = stdout()
     if diff.changes:
-        table = Table(title=f"Changes from {a_path.name} to {b_path.name}", title_justify="left")
-        for col in ("item", "component", "field", "before", "after", "why"):
-            table.add_column(col, overflow="fold")
+        console.print(Text(f"Changes from {a_path.name} to {b_path.name}", style="bold"))
+        by_item: dict[str, list[Change]] = {}
         for c in diff.changes:
-            table.add_row(c.id, c.component, c.field, fmt(c.before), fmt(c.after), shorten(c.why, MAX_REASON_CHARS * 2))
-        console.print(table)
+            by_item.setdefault(c.id, []).append(c)
+        for item, changes in by_item.items():
+            print_wrapped(console, f"~ {item}", style="yellow")
+            reasons: set[str] = set()
+            for c in changes:
+                what = {"(reward)": "reward", "(item)": "status"}.get(c.component, f"{c.component} {c.field}")
+                line = f"{what}: {fmt(c.before)} → {fmt(c.after)}"
+                why = shorten(c.why, MAX_REASON_CHARS * 2)
+                if why and not any(why in seen for seen in reasons):
+                    line += f" ({why})"
+                    reasons.add(why)
+                print_wrapped(console, line, INDENT)
     for label, keys in (("only in A", diff.only_a), ("only in B", diff.only_b)):
         if keys:
             console.print(f"{len(keys)} items {label}: {', '.join(keys[:20])}{' …' if len(keys) > 20 else ''}")
