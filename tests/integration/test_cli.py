@@ -274,7 +274,8 @@ def test_in_process_command_yields_code_run_in_configured_backend(
     require_engine()
     session = f"cli-test-{uuid.uuid4().hex[:12]}"
     path = tmp_path / "item.jsonl"
-    path.write_text(json.dumps({**CODE_ITEM, "rewards": {"code": 1.0}, "expected": {"reward": 1.0}}) + "\n")
+    expected = {} if command == "score" else {"expected": {"reward": 1.0}}  # a golden case for check and explain
+    path.write_text(json.dumps({**CODE_ITEM, "rewards": {"code": 1.0}, **expected}) + "\n")
     started = time.time()
     proc = rlvr(
         command,
