@@ -12,14 +12,16 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
-from grpo.wire import ComponentResult, ItemResult
-from service.cli.cases import compare, parse_case, summarize
+from grpo.wire import ComponentResult, ItemResult, ScoreItem
+from service.cli.cases import COMPONENT_KEYS, DEFAULT_TOLERANCE, EXPECTED_KEYS, compare, parse_case, summarize
 from service.cli.rundiff import diff_runs
 from tests.server import REPO, run_server
 
 GOLDEN = REPO / "tests" / "golden"
+SCHEMA = jsonschema.Draft202012Validator(json.loads((REPO / "docs" / "golden-case.schema.json").read_text()))
 ENV = {"RLVR_PLUGIN_MODULES": json.dumps(["tests.service.verifiers_for_tests"]), "RLVR_WORKERS": "1"}
 
 
@@ -264,6 +266,7 @@ def test_terminal_yields_progress_bar(good: Path) -> None:
     ],
 )
 def test_malformed_case_yields_problem(line: str, problem: str) -> None:
+    assert not SCHEMA.is_valid(json.loads(line)), "the published schema must reject it too"
     parsed = parse_case("f.jsonl", 3, line)
     assert parsed.problem is not None and problem in parsed.problem
 
@@ -381,3 +384,50 @@ def test_bad_invocation_yields_exit_two_and_message(args: list[str], message: st
     proc = rlvr("check", *args)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert message in proc.stderr
+
+
+@pytest.mark.parametrize("path", sorted(GOLDEN.rglob("*.jsonl")), ids=lambda p: str(p.relative_to(GOLDEN)))
+def test_golden_case_files_yield_valid_under_published_schema(path: Path) -> None:
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if line.strip():
+            errors = [e.message for e in SCHEMA.iter_errors(json.loads(line))]
+            assert errors == [], f"{path.name}:{number}: {errors}"
+
+
+def test_published_schema_yields_the_keys_check_accepts() -> None:
+    expected = SCHEMA.schema["properties"]["expected"]
+    component = expected["properties"]["components"]["additionalProperties"]["oneOf"][1]
+    assert set(expected["properties"]) == EXPECTED_KEYS
+    assert set(component["properties"]) == COMPONENT_KEYS
+    assert set(SCHEMA.schema["properties"]) - {"expected"} == set(ScoreItem.model_fields)
+    assert expected["properties"]["tolerance"]["default"] == DEFAULT_TOLERANCE
+    SCHEMA.validate(SCHEMA.schema["examples"][0])
+
+
+@pytest.mark.parametrize(
+    ("doc", "links"),
+    [
+        ("docs/writing-a-verifier.md", ["golden-cases.md", "golden-case.schema.json"]),
+        ("docs/golden-cases.md", ["golden-case.schema.json"]),
+        ("README.md", ["docs/golden-cases.md"]),
+    ],
+)
+def test_guides_yield_links_to_case_schema(doc: str, links: list[str]) -> None:
+    text = (REPO / doc).read_text()
+    for link in links:
+        assert f"]({link})" in text, f"{doc} does not link {link}"
+        assert ((REPO / doc).parent / link).is_file()
+
+
+@pytest.mark.parametrize(
+    "says",
+    [
+        "Exit codes: 0 every case matches, 1 a case did not match",
+        "With --diff A B: 0 the two runs are identical, 1 a reward, status or component changed",
+        "docs/golden-cases.md",
+    ],
+)
+def test_check_help_yields_exit_codes(says: str) -> None:
+    proc = rlvr("check", "--help", env={"COLUMNS": "300"})
+    assert proc.returncode == 0
+    assert says in " ".join(proc.stdout.replace("│", " ").split()), proc.stdout

@@ -9,6 +9,7 @@ A case file is JSONL; each line is an item exactly as in ``POST /v1/score`` plus
 
 Every key of ``expected`` is optional; a component may also be given as a bare number
 (its expected score). ``"reward": null`` expects an item that could not be judged.
+The format is documented in docs/golden-cases.md, with a JSON Schema (docs/golden-case.schema.json).
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from pydantic import ValidationError
 from grpo.wire import ItemResult, ScoreItem
 
 DEFAULT_TOLERANCE = 1e-6
-_EXPECTED_KEYS = {"reward", "status", "tolerance", "components"}
-_COMPONENT_KEYS = {"score", "status", "reason_contains"}
+EXPECTED_KEYS = {"reward", "status", "tolerance", "components"}
+COMPONENT_KEYS = {"score", "status", "reason_contains"}
 _MISSING = object()
 
 
@@ -122,9 +123,9 @@ def parse_case(file: str, number: int, line: str) -> Case:
 def _expected_problem(expected: Any) -> str | None:
     if not isinstance(expected, dict) or not expected:
         return "no 'expected' object (give reward, status and/or components)"
-    unknown = set(expected) - _EXPECTED_KEYS
+    unknown = set(expected) - EXPECTED_KEYS
     if unknown:
-        return f"unknown key(s) in expected: {', '.join(sorted(unknown))}; valid: {', '.join(sorted(_EXPECTED_KEYS))}"
+        return f"unknown key(s) in expected: {', '.join(sorted(unknown))}; valid: {', '.join(sorted(EXPECTED_KEYS))}"
     problem = _type_problem("reward", expected.get("reward"), number_or_null=True)
     problem = problem or _type_problem("status", expected.get("status", ""), text=True)
     tolerance = expected.get("tolerance", 0)
@@ -133,9 +134,9 @@ def _expected_problem(expected: Any) -> str | None:
     if problem or not isinstance(components, dict):
         return problem or "expected components must be an object {verifier name: expectation}"
     for name, comp in components.items():
-        if isinstance(comp, dict) and set(comp) - _COMPONENT_KEYS:
-            bad = ", ".join(sorted(set(comp) - _COMPONENT_KEYS))
-            return f"unknown key(s) in expected component {name!r}: {bad}; valid: {', '.join(sorted(_COMPONENT_KEYS))}"
+        if isinstance(comp, dict) and set(comp) - COMPONENT_KEYS:
+            bad = ", ".join(sorted(set(comp) - COMPONENT_KEYS))
+            return f"unknown key(s) in expected component {name!r}: {bad}; valid: {', '.join(sorted(COMPONENT_KEYS))}"
         if not isinstance(comp, dict):
             comp = {"score": comp}
         problem = (

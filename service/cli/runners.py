@@ -73,10 +73,11 @@ async def local_runner(settings: Settings) -> AsyncIterator[LocalRunner]:
     from service.backends import sandbox_in_use
     from service.logs import configure_logging
 
-    configure_logging(settings.log_level, settings.log_format)
+    fmt = settings.log_format if "log_format" in settings.model_fields_set else "text"  # stderr a person reads
+    configure_logging(settings.log_level, fmt)
     with sandbox_in_use(settings) as sandbox:
         if sandbox.backend is None:
-            err.print(f"[yellow]warning:[/yellow] {sandbox.health()[1]}; code items will get sandbox_error")
+            err.print(f"warning: {sandbox.health()[1]}; code items will get sandbox_error", markup=False)
         scorer = build_scorer(settings)
         try:
             yield LocalRunner(scorer)
