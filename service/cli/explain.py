@@ -29,7 +29,8 @@ def run_explain(source: str, url: str | None, rewards: RewardsField | None, item
     try:
         item = ScoreItem.model_validate(raw)
     except ValidationError as exc:
-        err.print(f"[red]not a valid item:[/red] {exc}")
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
+        err.print(f"not a valid item: {problems}", style="red", markup=False, highlight=False)
         raise typer.Exit(2) from None
     if not (rewards or item.rewards):
         err.print(NO_REWARDS, markup=False, highlight=False)

@@ -20,6 +20,8 @@ from service.cli.output import err
 from service.settings import Settings
 
 if TYPE_CHECKING:
+    import httpx
+
     from service.dispatch import Scorer
 
 API_KEY_ENV = "RLVR_API_KEY"
@@ -40,7 +42,7 @@ def load_settings(**overrides: Any) -> Settings:
         problems = "; ".join(
             f"RLVR_{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors(include_url=False)
         )
-        err.print(f"[red]invalid settings:[/red] {problems}", markup=True, highlight=False)
+        err.print(f"invalid settings: {problems}", style="red", markup=False, highlight=False)
         raise typer.Exit(2) from None
 
 
@@ -61,7 +63,7 @@ class LocalRunner:
         try:
             response: ScoreResponse = await self.scorer.score(request)
         except RequestError as exc:
-            err.print(f"[red]{exc}[/red]", highlight=False)
+            err.print(str(exc), style="red", markup=False, highlight=False)
             raise typer.Exit(2) from None
         return response
 
@@ -88,7 +90,7 @@ async def local_runner(settings: Settings) -> AsyncIterator[LocalRunner]:
 class HttpRunner:
     """Scores against a running service, with the API key from ``RLVR_API_KEY`` when set."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: httpx.AsyncClient) -> None:
         self._client = client
 
     async def score(self, request: ScoreRequest) -> ScoreResponse:
@@ -102,13 +104,13 @@ class HttpRunner:
             body = request.model_dump_json(exclude_none=True)
             response = await self._client.post("/v1/score", params=params, content=body)
         except httpx.HTTPError as exc:
-            err.print(f"[red]cannot reach {self._client.base_url}:[/red] {exc or type(exc).__name__}")
+            err.print(f"cannot reach {self._client.base_url}: {exc or type(exc).__name__}", style="red", markup=False)
             raise typer.Exit(1) from None
         if response.status_code != 200:
-            err.print(f"[red]{response.status_code} from the service:[/red] {response.text[:500]}", highlight=False)
+            message = f"{response.status_code} from the service: {response.text[:500]}"
+            err.print(message, style="red", markup=False, highlight=False)
             raise typer.Exit(1)
-        content: bytes = response.content
-        return content
+        return response.content
 
 
 @asynccontextmanager
@@ -123,11 +125,11 @@ async def http_runner(url: str) -> AsyncIterator[HttpRunner]:
 
 
 @asynccontextmanager
-async def runner_for(url: str | None, settings: Settings | None = None) -> AsyncIterator[Runner]:
-    """The HTTP runner when ``url`` is given, else the in-process one (on ``settings``, default the environment's)."""
+async def runner_for(url: str | None) -> AsyncIterator[Runner]:
+    """The HTTP runner when ``url`` is given, else the in-process one on the RLVR_* settings."""
     if url:
         async with http_runner(url) as remote:
             yield remote
     else:
-        async with local_runner(settings or load_settings()) as local:
+        async with local_runner(load_settings()) as local:
             yield local

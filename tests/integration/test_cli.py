@@ -192,12 +192,6 @@ def test_reward_named_by_some_items_yields_results_and_own_error_for_the_others(
     assert [json.loads(line)["reward"] for line in proc.stdout.splitlines()] == [2.0, None]
 
 
-def test_explain_without_reward_named_yields_exit_two() -> None:
-    proc = rlvr("explain", json.dumps({"completion": "x"}))
-    assert proc.returncode == 2
-    assert "no rewards named" in proc.stderr
-
-
 @pytest.mark.parametrize(
     ("rewards", "says"),
     [
@@ -287,3 +281,17 @@ def test_in_process_command_yields_code_run_in_configured_backend(
         assert json.loads(proc.stdout)["reward"] == 1.0
     assert bool(containers_created(session, started)) is in_containers
     assert session_container_ids(session) == set()  # the backend was closed: no container outlives the command
+
+
+@pytest.mark.parametrize(
+    ("item", "says"),
+    [
+        ({"completion": 5, "rewards": {"t_len": 1}}, "not a valid item: completion: Input should be a valid string"),
+        ({"completion": "x", "rewards": {"t_len": 1}, "extra": 1}, "not a valid item: extra: Extra inputs"),
+        ({"completion": "x"}, "no rewards named"),
+    ],
+)
+def test_explain_of_bad_item_yields_one_line_and_exit_two(item: dict[str, Any], says: str) -> None:
+    proc = rlvr("explain", json.dumps(item), env={"COLUMNS": "60"})
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and says in proc.stderr, proc.stderr
