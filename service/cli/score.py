@@ -110,6 +110,7 @@ def run_score(input: Path, output: Path | None, url: str | None, default: Reward
     started = time.perf_counter()
     statuses: Counter[str] = Counter()
     rewards: list[float] = []
+    out: TextIO = output.open("w") if output else sys.stdout
 
     def write(result: ItemResult) -> None:
         out.write(result.model_dump_json() + "\n")
@@ -117,7 +118,6 @@ def run_score(input: Path, output: Path | None, url: str | None, default: Reward
         if result.reward is not None:
             rewards.append(result.reward)
 
-    out: TextIO = output.open("w") if output else sys.stdout
     try:
         asyncio.run(_score(parsed, url, default, batch_size, write))
     finally:
@@ -145,17 +145,20 @@ async def _score(
     """``write`` each result in input order, as soon as the ones before it are in; invalid lines are not sent."""
     items = [p if isinstance(p, ScoreItem) else None for p in parsed]
     ready: dict[int, ItemResult] = {n: p for n, p in enumerate(parsed) if isinstance(p, ItemResult)}
-    written = 0
     sent = len(parsed) - len(ready)
+    written = 0
+
+    def flush() -> None:
+        nonlocal written
+        while written in ready:
+            write(ready.pop(written))
+            written += 1
+
+    flush()  # invalid lines before the first item sent
     async with runner_for(url) as runner:
         with progress(sent) as bar:
             task = bar.add_task("scoring", total=sent)
             batches = request_batches(items, batch_size)
             async for scored in score_batches(runner, items, batches, default, lambda n: bar.advance(task, n)):
                 ready.update(scored)
-                while written in ready:
-                    write(ready.pop(written))
-                    written += 1
-    while written in ready:  # invalid lines after the last item sent
-        write(ready.pop(written))
-        written += 1
+                flush()
