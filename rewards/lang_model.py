@@ -172,6 +172,7 @@ def chunk_language(
     gives the target the benefit of the doubt (see :func:`short_chunk_language`).
     """
     allowed = allowed if allowed is not None else SCRIPT_LANGUAGES.get(script)
+    text = text.replace("\n", " ")  # fastText predicts one line
     doubt = target is not None and words < SURE_WORDS and _fits(target, allowed)
     if doubt:
         return short_chunk_language(model, script, text, words, str(target), allowed)

@@ -64,19 +64,20 @@ def count_words(text: str, model: Any, min_chunk_words: int, target: str | None 
     With a ``target``, short chunks of a shared script give it the benefit of the doubt
     (:func:`rewards.lang_model.target_weight`), and so does Han text without any Kana when
     the target is Japanese or Chinese: kanji-only Japanese ("証明終了") and Chinese share
-    the script, and only fastText's reading of the text tells them apart.
+    the script, and only fastText's reading of the text (and characters only one of them
+    writes, :mod:`rewards.lang_evidence`) tells them apart.
     """
     seg = segment(text, min_chunk_words)
     counts = Counter(seg.decided)
     for script, chunks in seg.chunks.items():
         counts.update(classify_chunks(model, script, chunks, target))
-    if target in HAN_LANGUAGES and seg.han_words and not seg.kana:
-        other = "zh" if target == "ja" else "ja"
-        if (
-            counts[other]
-            and chunk_language(model, "han", neutralize(text), seg.han_words, target, allowed=HAN_LANGUAGES) == target
-        ):
-            counts[target] += counts.pop(other)
+    if (  # without Kana, all Han words were counted as zh
+        target in HAN_LANGUAGES
+        and seg.han_words
+        and not seg.kana
+        and chunk_language(model, "han", neutralize(text), seg.han_words, target, allowed=HAN_LANGUAGES) == "ja"
+    ):
+        counts["ja"] += counts.pop("zh")
     return counts
 
 
