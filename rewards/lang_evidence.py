@@ -34,8 +34,7 @@ ALPHABETS: dict[str, str] = {
     "pt": "abcdefghijklmnopqrstuvwxyzáâãàéêíóôõúüç",
     "ca": "abcdefghijklmnopqrstuvwxyzàéèíïóòúüç",
 }
-CYRILLIC_LETTERS = frozenset("".join(ALPHABETS[lang] for lang in ("ru", "uk", "bg", "be", "mk", "sr")))
-LATIN_LETTERS = frozenset("".join(ALPHABETS[lang] for lang in ("es", "pt", "ca")))
+CYRILLIC = ("ru", "uk", "bg", "be", "mk", "sr")
 # Letters (or marks) that only some languages of their script use: letter -> languages it rules out.
 MARKS: dict[str, frozenset[str]] = {
     "\u0933": frozenset(["hi"]),  # ळ
@@ -90,14 +89,24 @@ def ruled_out(text: str) -> frozenset[str]:
     lower = text.lower()
     letters = set(lower)
     out: set[str] = set()
-    for lang, alphabet in ALPHABETS.items():
-        script = CYRILLIC_LETTERS if lang in ("ru", "uk", "bg", "be", "mk", "sr") else LATIN_LETTERS
-        if (letters & script).difference(alphabet):
-            out.add(lang)
+    for letter in letters.intersection(LETTERS):
+        out.update(LETTERS[letter])
     if "ъ" in letters and BULGARIAN_HARD_SIGN.search(lower):
         out.add("ru")
-    for mark in letters.intersection(MARKS):
-        out.update(MARKS[mark])
     for word in lower.split():
         out.update(WORDS.get(word, ()))
     return frozenset(out)
+
+
+def _letters() -> dict[str, frozenset[str]]:
+    """Letter -> languages it rules out: the alphabets of its script that lack it, and :data:`MARKS`."""
+    table = dict(MARKS)
+    for group in (CYRILLIC, tuple(lang for lang in ALPHABETS if lang not in CYRILLIC)):
+        for letter in set("".join(ALPHABETS[lang] for lang in group)):
+            lacking = frozenset(lang for lang in group if letter not in ALPHABETS[lang])
+            if lacking:
+                table[letter] = lacking
+    return table
+
+
+LETTERS = _letters()

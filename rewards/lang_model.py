@@ -142,13 +142,18 @@ def _load(path: str) -> Any:
 def classify_chunks(model: Any, script: str, chunks: list[Chunk], target: str | None = None) -> Counter[str]:
     """Word counts per language: each chunk's words all get the chunk's language of ``script`` (see chunk_language).
 
-    fastText reads a short chunk with its one-letter words ("Logo a soma é dez"), a longer one
-    with its counted words only.
+    The target weighs only in a chain of thought with a single chunk of the script (a short one,
+    or a short aside in another script): a long CoT's chunks are fastText's argmax, as before.
+    fastText reads that chunk with its one-letter words ("Logo a soma é dez").
     """
     counts: Counter[str] = Counter()
-    for words, text in chunks:
-        short = target is not None and len(words) < SURE_WORDS
-        counts[chunk_language(model, script, text if short else " ".join(words), len(words), target)] += len(words)
+    alone = target is not None and len(chunks) == 1 and len(chunks[0].words) < SURE_WORDS
+    for chunk in chunks:
+        n = len(chunk.words)
+        if alone:
+            counts[chunk_language(model, script, chunk.text(script), n, target)] += n
+        else:
+            counts[chunk_language(model, script, " ".join(chunk.words), n)] += n
     return counts
 
 
@@ -200,6 +205,12 @@ def short_chunk_language(
     (English for a Spanish target) gets no doubt: its argmax stands.
     """
     out = ruled_out(text)
+    labels, _probs = model.predict(text, k=1)  # k=1 decides most chunks; all 176 probabilities cost 3x
+    top = labels[0][len(LABEL_PREFIX) :] if labels else ""
+    if top == target and target not in out:
+        return target
+    if _fits(top, allowed) and top not in out and not close(top, target) and not any(close(o, target) for o in out):
+        return str(top)  # a distant argmax stands
     labels, probs = model.predict(text, k=-1)
     scores = {label[len(LABEL_PREFIX) :]: float(p) for label, p in zip(labels, probs, strict=True)}
     fitting = [(p, lang) for lang, p in scores.items() if _fits(lang, allowed)]

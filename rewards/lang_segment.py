@@ -145,10 +145,15 @@ TOKENS = {script: _word_pattern(script, 1) for script in SHARED_SCRIPTS}  # word
 
 
 class Chunk(NamedTuple):
-    """Counted words of a shared script classified together, and ``text``: them with the one-letter words."""
+    """Counted words of a shared script classified together, and the sentences they come from."""
 
     words: list[str]
-    text: str
+    sentences: list[str]
+
+    def text(self, script: str) -> str:
+        """The chunk's words with its one-letter words ("a", "y", "е", "в"), which count for no language."""
+        tokens = [t for s in self.sentences for t in TOKENS[script].findall(s)]
+        return " ".join(t for t in tokens if t.lower() not in MATH_WORDS) if script == "latin" else " ".join(tokens)
 
 
 def _range_table() -> list[tuple[int, int, str]]:
@@ -224,22 +229,21 @@ def segment(text: str, min_chunk_words: int) -> Segmented:
     decided = [s for s in present if s not in SHARED_SCRIPTS and s not in ("han", "kana")]
     han, kana = "han" in present, "kana" in present
     pending: dict[str, list[str]] = {s: [] for s in shared}
-    pending_tokens: dict[str, list[str]] = {s: [] for s in shared}
+    pending_sentences: dict[str, list[str]] = {s: [] for s in shared}
     chunks: dict[str, list[Chunk]] = {s: [] for s in shared}
     han_counts: list[int] = []
     kana_flags: list[bool] = []
     for sentence in sentences:
         for script in shared:
-            tokens = TOKENS[script].findall(sentence)
+            words = WORDS[script].findall(sentence)
             if script == "latin":
-                tokens = [t for t in tokens if t.lower() not in MATH_WORDS]
-            words = [t for t in tokens if len(t) > 1]
+                words = [w for w in words if w.lower() not in MATH_WORDS]
             if words:
                 pending[script].extend(words)
-            pending_tokens[script].extend(tokens)
-            if len(pending[script]) >= min_chunk_words:
-                chunks[script].append(Chunk(pending[script], " ".join(pending_tokens[script])))
-                pending[script], pending_tokens[script] = [], []
+                pending_sentences[script].append(sentence)
+                if len(pending[script]) >= min_chunk_words:
+                    chunks[script].append(Chunk(pending[script], pending_sentences[script]))
+                    pending[script], pending_sentences[script] = [], []
         for script in decided:
             runs = WORDS[script].findall(sentence)
             kind, lang = SCRIPTS[script][1], SCRIPTS[script][2]
@@ -255,10 +259,9 @@ def segment(text: str, min_chunk_words: int) -> Segmented:
         if pending[script]:
             if chunks[script]:
                 last = chunks[script][-1]
-                words, text = last.words + pending[script], " ".join([last.text, *pending_tokens[script]])
-                chunks[script][-1] = Chunk(words, text)
+                chunks[script][-1] = Chunk(last.words + pending[script], last.sentences + pending_sentences[script])
             else:
-                chunks[script].append(Chunk(pending[script], " ".join(pending_tokens[script])))
+                chunks[script].append(Chunk(pending[script], pending_sentences[script]))
     out.chunks = {s: c for s, c in chunks.items() if c}
     out.han_words, out.kana = sum(han_counts), kana
     for i, n in enumerate(han_counts):
