@@ -13,8 +13,9 @@ import pytest
 from rewards.item import Item
 from rewards.lang_evidence import ruled_out
 from rewards.lang_model import SURE_WORDS, chunk_language, doubt_ratio, load_model
-from rewards.language import LanguageParams, language
+from rewards.language import LanguageParams, count_words, language
 from rewards.verdict import Verdict
+from tests.test_language import SENTENCES
 
 
 def short(cot: str, target: str) -> Verdict:
@@ -330,3 +331,11 @@ def test_ruled_out_yields_languages_the_letters_and_words_exclude(text: str, out
 def test_han_only_cot_yields_zh_or_ja_by_fasttext_and_characters(cot: str, target: str, score: float) -> None:
     verdict = short(cot, target)
     assert verdict.score == score, verdict.reason
+
+
+@pytest.mark.parametrize(("lang", "target"), [("ru", "bg"), ("ru", "uk"), ("es", "pt"), ("es", "ca"), ("fr", "es")])
+def test_long_cot_chunks_yield_same_counts_whatever_the_target(lang: str, target: str) -> None:
+    """A CoT with several chunks of a script is counted by fastText's argmax: the target weighs nothing."""
+    cot = " ".join(SENTENCES[lang])
+    model = load_model()
+    assert count_words(cot, model, 5, target) == count_words(cot, model, 5)
