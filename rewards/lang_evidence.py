@@ -21,6 +21,7 @@ use ("tidak", "salah", "número") proves nothing and stays out.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 # Lower-case letters of each alphabet; a letter of the same script outside it rules the language out.
 ALPHABETS: dict[str, str] = {
@@ -35,6 +36,14 @@ ALPHABETS: dict[str, str] = {
     "ca": "abcdefghijklmnopqrstuvwxyzàéèíïóòúüç",
 }
 CYRILLIC = ("ru", "uk", "bg", "be", "mk", "sr")
+# The sets within which a letter or word tells languages apart (see :func:`evidence`).
+EVIDENCE_SETS = (
+    frozenset(CYRILLIC),
+    frozenset(["es", "pt", "ca"]),
+    frozenset(["id", "ms"]),
+    frozenset(["hi", "mr"]),
+    frozenset(["zh", "ja"]),
+)
 # Letters (or marks) that only some languages of their script use: letter -> languages it rules out.
 MARKS: dict[str, frozenset[str]] = {
     "\u0933": frozenset(["hi"]),  # ळ
@@ -84,18 +93,35 @@ def close(a: str, b: str) -> bool:
     return any(a in group and b in group for group in CLOSE_GROUPS)
 
 
-def ruled_out(text: str) -> frozenset[str]:
-    """Languages the letters or words of ``text`` (a short chunk) prove it is not written in."""
+class Evidence(NamedTuple):
+    """What a short chunk's letters and words prove: languages it is not in, and languages it points to."""
+
+    ruled_out: frozenset[str]
+    points_to: frozenset[str]
+
+
+def evidence(text: str) -> Evidence:
+    """Languages the letters or words of ``text`` (a short chunk) rule out, and those they leave of their set.
+
+    A letter or word that rules out some languages of its set (:data:`EVIDENCE_SETS`) points to
+    the others: Portuguese ``ã`` rules out es and ca and points to pt. Words of fewer than four
+    letters rule out but point nowhere: "do", "um", "per" are English words too.
+    """
     lower = text.lower()
     letters = set(lower)
-    out: set[str] = set()
-    for letter in letters.intersection(LETTERS):
-        out.update(LETTERS[letter])
+    found = [LETTERS[letter] for letter in letters.intersection(LETTERS)]
     if "ъ" in letters and BULGARIAN_HARD_SIGN.search(lower):
-        out.add("ru")
+        found.append(frozenset(["ru"]))
+    out = set().union(*found)
+    points: set[str] = set()
     for word in lower.split():
-        out.update(WORDS.get(word, ()))
-    return frozenset(out)
+        if word in WORDS:
+            out.update(WORDS[word])
+            if len(word) >= 4:
+                found.append(WORDS[word])
+    for excluded in found:
+        points.update(*(s - excluded for s in EVIDENCE_SETS if excluded <= s))
+    return Evidence(frozenset(out), frozenset(points - out))
 
 
 def _letters() -> dict[str, frozenset[str]]:

@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from rewards.lang_evidence import close, ruled_out
+from rewards.lang_evidence import close, evidence
 from rewards.lang_segment import Chunk
 
 TOP_K = 5
@@ -196,20 +196,22 @@ def short_chunk_language(
 ) -> str:
     """The language of a short chunk, weighing ``target`` (which ``script`` can write).
 
-    Languages the chunk's letters or words rule out (:func:`rewards.lang_evidence.ruled_out`:
+    Languages the chunk's letters or words rule out (:func:`rewards.lang_evidence.evidence`:
     Ukrainian і for Russian, Portuguese ã for Spanish…) are dropped, and a target among them is
     never credited; the probability of ruled-out languages close to the target is the target's
     (fastText misread it as its neighbour). Of the rest, the target wins if it is the most
     likely, or if the most likely is a close language (:data:`rewards.lang_evidence.CLOSE_GROUPS`)
     and the target's probability reaches ``doubt_ratio(words)`` of it. A distant language
-    (English for a Spanish target) gets no doubt: its argmax stands.
+    (English for a Spanish target) gets no doubt, its argmax stands, unless the text's own
+    letters or words point to the target ("Agora somamos": ``agora`` is Portuguese).
     """
-    out = ruled_out(text)
+    out, points_to = evidence(text)
     labels, _probs = model.predict(text, k=1)  # k=1 decides most chunks; all 176 probabilities cost 3x
     top = labels[0][len(LABEL_PREFIX) :] if labels else ""
     if top == target and target not in out:
         return target
-    if _fits(top, allowed) and top not in out and not close(top, target) and not any(close(o, target) for o in out):
+    weighed = target in points_to or any(close(o, target) for o in out)
+    if _fits(top, allowed) and top not in out and not close(top, target) and not weighed:
         return str(top)  # a distant argmax stands
     labels, probs = model.predict(text, k=-1)
     scores = {label[len(LABEL_PREFIX) :]: float(p) for label, p in zip(labels, probs, strict=True)}
@@ -222,7 +224,7 @@ def short_chunk_language(
     # what fastText gave close languages the text rules out was the target's, misread
     mass = scores.get(target, 0.0) + sum(p for lang, p in scores.items() if lang in out and close(lang, target))
     best_p, best = max((mass if lang == target else p, lang) for p, lang in [*possible, (mass, target)])
-    if best == target or (close(best, target) and mass >= doubt_ratio(words) * best_p):
+    if best == target or ((close(best, target) or target in points_to) and mass >= doubt_ratio(words) * best_p):
         return target
     return str(best)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from rewards.item import Item
-from rewards.lang_evidence import ruled_out
+from rewards.lang_evidence import evidence
 from rewards.lang_model import SURE_WORDS, chunk_language, doubt_ratio, load_model
 from rewards.language import LanguageParams, count_words, language
 from rewards.verdict import Verdict
@@ -68,6 +68,7 @@ OWN = {
         "Tomamos a derivada da função", "Logo a soma é dez", "Não, isso não funciona", "Hmm, deixa eu pensar",
         "Primeiro calculamos a soma", "Então a resposta é", "Vamos verificar isso", "Bem, agora somamos",
         "Obtemos a equação", "Isto está errado", "Agora precisamos somar todos os valores obtidos",
+        "Agora somamos", "Isso funciona", "Não",  # fastText: English at 0.17 for the first; "agora" is Portuguese
     ],
     "ca": [
         "Correcte", "Espera", "Anem a comprovar-ho", "Sumem els dos nombres", "La resposta és set",
@@ -250,6 +251,9 @@ ENGLISH = [
     "No",
     "Actually, no",
     "Divide by three",
+    "Let me do this",  # "do", "um", "per" rule out Spanish or Catalan but are English words too: they point nowhere
+    "Um, let me think",
+    "The cost per unit is five",
 ]
 
 
@@ -310,10 +314,11 @@ def test_chunk_of_sure_words_yields_fasttext_argmax_whatever_the_target(lang: st
         ("tidak salah", set(), {"id", "ms"}),
     ],
 )
-def test_ruled_out_yields_languages_the_letters_and_words_exclude(text: str, out: set[str], kept: set[str]) -> None:
-    excluded = ruled_out(text)
+def test_evidence_yields_languages_the_letters_and_words_exclude(text: str, out: set[str], kept: set[str]) -> None:
+    excluded, points_to = evidence(text)
     assert out <= excluded
     assert not kept & excluded
+    assert not points_to & excluded
 
 
 @pytest.mark.parametrize(
@@ -339,3 +344,21 @@ def test_long_cot_chunks_yield_same_counts_whatever_the_target(lang: str, target
     cot = " ".join(SENTENCES[lang])
     model = load_model()
     assert count_words(cot, model, 5, target) == count_words(cot, model, 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "points_to"),
+    [
+        ("Então", {"pt"}),
+        ("agora somamos", {"pt"}),
+        ("отговорът", {"bg"}),
+        ("Перевіримо", {"uk"}),  # и: not Belarusian
+        ("jawapan", {"ms"}),
+        ("वर्तुळाचे", {"mr"}),
+        ("这是", {"zh"}),
+        ("let me do this", set()),  # short words rule out but point nowhere
+        ("um per com", set()),
+    ],
+)
+def test_evidence_yields_languages_the_text_points_to(text: str, points_to: set[str]) -> None:
+    assert evidence(text).points_to == points_to
