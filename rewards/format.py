@@ -1,13 +1,18 @@
 """Format verifiers: is the completion shaped as the training recipe asks?
 
-``format`` checks one shape, chosen by ``style``:
+``format`` checks one shape, chosen by ``style``; in both, a completion has **one** think
+block and at most one answer block (two answers are a hedge, a nested think is not a think
+block), and only the four exact tags: a tag-like variant of them (``<Think>``, ``< answer >``,
+``<answer id=1>``, ``<think/>``) is a malformed tag, never a way around the count.
 
 - ``"r1"`` (DeepSeek-R1): exactly one non-empty ``<think>…</think>`` block first (leading
-  whitespace allowed), then a non-empty answer, and no other think tag anywhere.
+  whitespace allowed), then a non-empty answer, and no other think tag anywhere. The answer
+  may be wrapped in one ``<answer>…</answer>`` block (R1-Zero's template): then the block is
+  non-empty, comes after ``</think>``, and only whitespace follows it.
 - ``"strict"`` (open-r1's ``format_reward``): the whole completion matches
   ``^<think>\\n.*?\\n</think>\\n<answer>\\n.*?\\n</answer>$`` with DOTALL, *and* each of
-  ``<think>``, ``</think>``, ``<answer>``, ``</answer>`` occurs exactly once. The regex alone
-  accepts two think blocks, a nested one or two answer blocks (two answers are a hedge).
+  ``<think>``, ``</think>``, ``<answer>``, ``</answer>`` occurs exactly once, with no malformed
+  tag. The regex alone accepts two think blocks, a nested one or two answer blocks.
   ``open_r1_exact=True`` gives open-r1's behaviour to the letter instead: the regex only,
   with its MULTILINE flag too (which lets any text follow the ``</answer>`` line).
 
@@ -16,7 +21,8 @@
 block, so a ``<think>`` in it is a stray second one.
 
 ``tag_count`` is open-r1's ``tag_count_reward``: 0.25 for each of ``<think>\\n``,
-``\\n</think>\\n``, ``\\n<answer>\\n`` and ``\\n</answer>`` found exactly once.
+``\\n</think>\\n``, ``\\n<answer>\\n`` and ``\\n</answer>`` found exactly once (kept to the
+letter: it is a partial-credit shaping term, and a repeated tag already loses its 0.25).
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ RULES = {
     "open_r1_exact": "open-r1: ^<think>\\n.*?\\n</think>\\n<answer>\\n.*?\\n</answer>$ (DOTALL | MULTILINE)",
 }
 ONCE = ("<think>", "</think>", "<answer>", "</answer>")
+# Anything a reader (or a lenient parser) would take for a think/answer tag: any case, spaces, attributes.
+TAG_LIKE = re.compile(r"<\s*/?\s*(?:think|answer)\b[^<>]*>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,21 @@ def tag_count(item: Item, params: TagCountParams) -> Verdict:
     return Verdict.ok(0.25 * len(good), reason, counts=counts, rule="0.25 per tag found exactly once")
 
 
+def _tags(text: str) -> list[tuple[int, str]]:
+    """(position, tag) of every think/answer tag and tag-like variant, in order (one linear scan)."""
+    if "<" not in text:
+        return []
+    return [(m.start(), m.group(0)) for m in TAG_LIKE.finditer(text)]
+
+
+def _malformed(tags: list[tuple[int, str]], shift: int = 0) -> str:
+    """The first tag-like variant of the four exact tags, as a problem, or ""."""
+    for pos, tag in tags:
+        if tag not in ONCE:
+            return f"malformed tag {tag!r} at char {pos - shift}: only <think>, </think>, <answer>, </answer> are tags"
+    return ""
+
+
 def _r1_problem(text: str, prefilled: bool) -> str:
     """What breaks the R1 shape, or "" when it holds."""
     if prefilled:
@@ -108,27 +131,57 @@ def _r1_problem(text: str, prefilled: bool) -> str:
         if not text.startswith(OPEN, stripped):
             where = text.find(OPEN)
             if where < 0:
-                return "no <think> tag" if CLOSE not in text else "</think> without an opening <think>"
+                if CLOSE in text:
+                    return "</think> without an opening <think>"
+                return _malformed(_tags(text)) or "no <think> tag"
             return f"text before the opening <think> (found at char {where})"
         body_start = stripped + len(OPEN)
     close = text.find(CLOSE, body_start)
     if close < 0:
         return "unclosed <think>: no </think>"
-    second_open = text.find(OPEN, body_start, close)
-    if second_open >= 0:
-        first = " (the prompt pre-fills the opening one)" if prefilled else ""
-        return f"second <think> at char {second_open}{first}"
+    tags = _tags(text)
+    inside = [(pos, tag) for pos, tag in tags if body_start <= pos < close]
+    for pos, tag in inside:
+        if tag == OPEN:
+            first = " (the prompt pre-fills the opening one)" if prefilled else ""
+            return f"second <think> at char {pos}{first}"
+    if inside:
+        pos, tag = inside[0]
+        return _malformed(inside) or f"{tag} at char {pos} inside the think block"
     if not text[body_start:close].strip():
         return "empty <think> block"
     answer_start = close + len(CLOSE)
-    stray_close = text.find(CLOSE, answer_start)
-    if stray_close >= 0:
-        return f"second </think> at char {stray_close}"
-    stray_open = text.find(OPEN, answer_start)
-    if stray_open >= 0:
-        return f"stray <think> at char {stray_open} after </think>"
+    after = [(pos, tag) for pos, tag in tags if pos >= answer_start]
+    for pos, tag in after:
+        if tag == CLOSE:
+            return f"second </think> at char {pos}"
+    for pos, tag in after:
+        if tag == OPEN:
+            return f"stray <think> at char {pos} after </think>"
+    problem = _malformed(after)
+    if problem:
+        return problem
     if not text[answer_start:].strip():
         return "empty answer after </think>"
+    return _answer_block_problem(text, after)
+
+
+def _answer_block_problem(text: str, tags: list[tuple[int, str]]) -> str:
+    """With answer tags after </think>: exactly one non-empty ``<answer>…</answer>`` ending the text, or a problem."""
+    if not tags:
+        return ""
+    names = [tag for _, tag in tags]
+    if names != ["<answer>", "</answer>"]:
+        opened = names.count("<answer>")
+        if opened > 1:
+            return f"{opened} <answer> blocks: one answer, not several"
+        return f"unbalanced answer tags: {' '.join(names)}"
+    (start, _), (end, _) = tags
+    if not text[start + len("<answer>") : end].strip():
+        return "empty <answer> block"
+    rest = end + len("</answer>")
+    if text[rest:].strip():
+        return f"text after </answer> (char {rest}): the answer block ends the completion"
     return ""
 
 
@@ -173,10 +226,13 @@ def _strict_problem(text: str, prefilled: bool, exact: bool) -> str:
     full = (STRICT_PREFIX + text) if prefilled else text
     if exact:
         return "" if multiline_match(full) else "does not match open-r1's pattern (DOTALL | MULTILINE)"
-    if strict_match(full):
-        repeated = [f"{tag} x{full.count(tag)}" for tag in ONCE if full.count(tag) != 1]
-        return f"each tag must occur once: {', '.join(repeated)}" if repeated else ""
     shift = len(STRICT_PREFIX) if prefilled else 0
+    if strict_match(full):
+        tags = _tags(full)
+        repeated = [f"{tag} x{n}" for tag in ONCE if (n := sum(t == tag for _, t in tags)) != 1]
+        if repeated:
+            return f"each tag must occur once: {', '.join(repeated)}"
+        return _malformed(tags, shift)
     if not full.startswith(STRICT_PREFIX):
         return "does not start with '<think>\\n'"
     middle = full.find(STRICT_MIDDLE, len(STRICT_PREFIX))

@@ -17,8 +17,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from rewards.lang_evidence import close, evidence
+from rewards.lang_segment import Chunk
+
 TOP_K = 5
-TARGET_DOUBT_WORDS = 4
+SURE_WORDS = 7
 LABEL_PREFIX = "__label__"
 # Languages written in each shared script (lid.176 labels); Latin is everything written in no other script.
 SCRIPT_LANGUAGES: dict[str, frozenset[str]] = {
@@ -136,23 +139,33 @@ def _load(path: str) -> Any:
         raise ModelUnavailable(f"cannot load language model {path}: {exc}") from exc
 
 
-def classify_chunks(model: Any, script: str, chunks: list[list[str]], target: str | None = None) -> Counter[str]:
-    """Word counts per language: each chunk's words all get the chunk's language of ``script`` (see chunk_language)."""
+def classify_chunks(model: Any, script: str, chunks: list[Chunk], target: str | None = None) -> Counter[str]:
+    """Word counts per language: each chunk's words all get the chunk's language of ``script`` (see chunk_language).
+
+    The target weighs only in a chain of thought with a single chunk of the script (a short one,
+    or a short aside in another script): a long CoT's chunks are fastText's argmax, as before.
+    fastText reads that chunk with its one-letter words ("Logo a soma é dez").
+    """
     counts: Counter[str] = Counter()
-    for words in chunks:
-        counts[chunk_language(model, script, " ".join(words), len(words), target)] += len(words)
+    alone = target is not None and len(chunks) == 1 and len(chunks[0].words) < SURE_WORDS
+    for chunk in chunks:
+        n = len(chunk.words)
+        if alone:
+            counts[chunk_language(model, script, chunk.text(script), n, target)] += n
+        else:
+            counts[chunk_language(model, script, " ".join(chunk.words), n)] += n
     return counts
 
 
-def target_weight(words: int) -> float:
-    """Benefit of the doubt a chunk of ``words`` words gives the target language: 4 at 2 words, 2 at 3, 1 from 4.
+def doubt_ratio(words: int) -> float:
+    """Share of the most likely close language's probability the target needs in a chunk of ``words`` words.
 
-    fastText's probabilities on two or three words of close languages (ru/bg/uk, es/pt/ca,
-    id/ms, hi/mr) are noise around the argmax; each further word halves the doubt. The
-    tables of ``tests/test_language.py`` chose the rate: it turns no clear text of one language
-    into its neighbour, and from four words on the decision is fastText's argmax.
+    1/64 for one word, doubling with each word, 1/2 at six words; from seven words on (1.0)
+    the decision is fastText's argmax. fastText's probabilities on a few words of close
+    languages (ru/bg/uk, es/pt/ca, id/ms, hi/mr) are noise around the argmax; the tables of
+    ``tests/test_language_short.py`` chose the rate.
     """
-    return 2.0 ** max(0, TARGET_DOUBT_WORDS - words)
+    return 2.0 ** min(0, words - SURE_WORDS)
 
 
 def chunk_language(
@@ -160,22 +173,58 @@ def chunk_language(
 ) -> str:
     """The language of ``text`` among those written in ``script`` (or ``allowed``).
 
-    The most likely one, unless the target's probability times ``target_weight(words)``
-    reaches it; the script's default when fastText names no language of the script.
+    fastText's most likely one. A chunk shorter than ``SURE_WORDS`` words with a target
+    gives the target the benefit of the doubt (see :func:`short_chunk_language`).
     """
     allowed = allowed if allowed is not None else SCRIPT_LANGUAGES.get(script)
+    text = text.replace("\n", " ")  # fastText predicts one line
+    doubt = target is not None and words < SURE_WORDS and _fits(target, allowed)
+    if doubt:
+        return short_chunk_language(model, script, text, words, str(target), allowed)
     labels, _probs = model.predict(text, k=1)  # k=1 costs half of k=5; widen only when needed
     top = labels[0][len(LABEL_PREFIX) :] if labels else ""
-    weight = target_weight(words) if target is not None and target != top and _fits(target, allowed) else 1.0
-    if labels and _fits(top, allowed) and weight == 1.0:
+    if labels and _fits(top, allowed):
         return str(top)
-    labels, probs = model.predict(text, k=-1 if weight > 1.0 else TOP_K)
+    labels, probs = model.predict(text, k=TOP_K)
+    fitting = [(float(p), label[len(LABEL_PREFIX) :]) for label, p in zip(labels, probs, strict=True)]
+    fitting = [(p, lang) for p, lang in fitting if _fits(lang, allowed)]
+    return max(fitting)[1] if fitting else SCRIPT_DEFAULT.get(script, script)
+
+
+def short_chunk_language(
+    model: Any, script: str, text: str, words: int, target: str, allowed: frozenset[str] | None
+) -> str:
+    """The language of a short chunk, weighing ``target`` (which ``script`` can write).
+
+    Languages the chunk's letters or words rule out (:func:`rewards.lang_evidence.evidence`:
+    Ukrainian і for Russian, Portuguese ã for Spanish…) are dropped, and a target among them is
+    never credited; the probability of ruled-out languages close to the target is the target's
+    (fastText misread it as its neighbour). Of the rest, the target wins if it is the most
+    likely, or if the most likely is a close language (:data:`rewards.lang_evidence.CLOSE_GROUPS`)
+    and the target's probability reaches ``doubt_ratio(words)`` of it. A distant language
+    (English for a Spanish target) gets no doubt, its argmax stands, unless the text's own
+    letters or words point to the target ("Agora somamos": ``agora`` is Portuguese).
+    """
+    out, points_to = evidence(text)
+    labels, _probs = model.predict(text, k=1)  # k=1 decides most chunks; all 176 probabilities cost 3x
+    top = labels[0][len(LABEL_PREFIX) :] if labels else ""
+    if top == target and target not in out:
+        return target
+    weighed = target in points_to or any(close(o, target) for o in out)
+    if _fits(top, allowed) and top not in out and not close(top, target) and not weighed:
+        return str(top)  # a distant argmax stands
+    labels, probs = model.predict(text, k=-1)
     scores = {label[len(LABEL_PREFIX) :]: float(p) for label, p in zip(labels, probs, strict=True)}
     fitting = [(p, lang) for lang, p in scores.items() if _fits(lang, allowed)]
-    if not fitting:
-        return target if weight > 1.0 and target is not None else SCRIPT_DEFAULT.get(script, script)
-    best_p, best = max(fitting)
-    if target is not None and weight > 1.0 and scores.get(target, 0.0) * weight >= best_p:
+    possible = [(p, lang) for p, lang in fitting if lang not in out] or fitting
+    if not possible:
+        return target
+    if target in out:
+        return str(max(possible)[1])
+    # what fastText gave close languages the text rules out was the target's, misread
+    mass = scores.get(target, 0.0) + sum(p for lang, p in scores.items() if lang in out and close(lang, target))
+    best_p, best = max((mass if lang == target else p, lang) for p, lang in [*possible, (mass, target)])
+    if best == target or ((close(best, target) or target in points_to) and mass >= doubt_ratio(words) * best_p):
         return target
     return str(best)
 

@@ -28,7 +28,9 @@ The steps, each a regex pass (no per-character Python loop, so 100k-character Co
    Scripts shared by several languages (Latin, Cyrillic, Arabic, Devanagari) are
    classified by fastText in chunks: consecutive sentences' words of that script are
    joined until a chunk has at least ``min_chunk_words`` words, and every word of a chunk
-   gets the chunk's language (see :mod:`rewards.lang_model`).
+   gets the chunk's language (see :mod:`rewards.lang_model`). A chunk also keeps its one-letter
+   words (Spanish "a", "y", Bulgarian "е", Russian "в"): they count for no language, but
+   fastText reads them with a short chunk's words, where they are much of the evidence.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 SENTENCE = re.compile(r"[^\n.!?;。！？；।॥؟؛]+")
 # (trigger substring, pattern, replacement). An opener without its closer blanks the rest of
@@ -126,18 +129,31 @@ HAN_CHARS_PER_WORD = 2  # Chinese words average 1.5-2 characters (jieba); a run 
 SHORT_HAN_SENTENCE = 4  # a Han-only sentence this short next to Kana is Japanese (a heading, 解答)
 
 
-def _word_pattern(script: str) -> re.Pattern[str]:
+def _word_pattern(script: str, shortest: int = 2) -> re.Pattern[str]:
     letters, kind, _ = SCRIPTS[script]
     if script == "latin":
-        return re.compile(f"(?<![0-9_{letters}])[{letters}]{{2,}}(?![0-9_{letters}])")
+        return re.compile(f"(?<![0-9_{letters}])[{letters}]{{{shortest},}}(?![0-9_{letters}])")
     if kind == "alpha":
-        return re.compile(f"[{letters}]{{2,}}")
+        return re.compile(f"[{letters}]{{{shortest},}}")
     if kind == "pairs":
         return re.compile(f"[{letters}]{{1,{HAN_CHARS_PER_WORD}}}")
     return re.compile(f"[{letters}]+")
 
 
 WORDS = {script: _word_pattern(script) for script in SCRIPTS}
+TOKENS = {script: _word_pattern(script, 1) for script in SHARED_SCRIPTS}  # words and one-letter words
+
+
+class Chunk(NamedTuple):
+    """Counted words of a shared script classified together, and the sentences they come from."""
+
+    words: list[str]
+    sentences: list[str]
+
+    def text(self, script: str) -> str:
+        """The chunk's words with its one-letter words ("a", "y", "е", "в"), which count for no language."""
+        tokens = [t for s in self.sentences for t in TOKENS[script].findall(s)]
+        return " ".join(t for t in tokens if t.lower() not in MATH_WORDS) if script == "latin" else " ".join(tokens)
 
 
 def _range_table() -> list[tuple[int, int, str]]:
@@ -159,7 +175,7 @@ class Segmented:
     """Word counts of one text: decided by script, and chunks of shared-script words for fastText."""
 
     decided: Counter[str] = field(default_factory=Counter)
-    chunks: dict[str, list[list[str]]] = field(default_factory=dict)
+    chunks: dict[str, list[Chunk]] = field(default_factory=dict)
     sentences: int = 0
     han_words: int = 0
     kana: bool = False
@@ -213,7 +229,8 @@ def segment(text: str, min_chunk_words: int) -> Segmented:
     decided = [s for s in present if s not in SHARED_SCRIPTS and s not in ("han", "kana")]
     han, kana = "han" in present, "kana" in present
     pending: dict[str, list[str]] = {s: [] for s in shared}
-    chunks: dict[str, list[list[str]]] = {s: [] for s in shared}
+    pending_sentences: dict[str, list[str]] = {s: [] for s in shared}
+    chunks: dict[str, list[Chunk]] = {s: [] for s in shared}
     han_counts: list[int] = []
     kana_flags: list[bool] = []
     for sentence in sentences:
@@ -223,9 +240,10 @@ def segment(text: str, min_chunk_words: int) -> Segmented:
                 words = [w for w in words if w.lower() not in MATH_WORDS]
             if words:
                 pending[script].extend(words)
+                pending_sentences[script].append(sentence)
                 if len(pending[script]) >= min_chunk_words:
-                    chunks[script].append(pending[script])
-                    pending[script] = []
+                    chunks[script].append(Chunk(pending[script], pending_sentences[script]))
+                    pending[script], pending_sentences[script] = [], []
         for script in decided:
             runs = WORDS[script].findall(sentence)
             kind, lang = SCRIPTS[script][1], SCRIPTS[script][2]
@@ -240,9 +258,10 @@ def segment(text: str, min_chunk_words: int) -> Segmented:
     for script in shared:
         if pending[script]:
             if chunks[script]:
-                chunks[script][-1].extend(pending[script])
+                last = chunks[script][-1]
+                chunks[script][-1] = Chunk(last.words + pending[script], last.sentences + pending_sentences[script])
             else:
-                chunks[script].append(pending[script])
+                chunks[script].append(Chunk(pending[script], pending_sentences[script]))
     out.chunks = {s: c for s, c in chunks.items() if c}
     out.han_words, out.kana = sum(han_counts), kana
     for i, n in enumerate(han_counts):

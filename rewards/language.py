@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rewards.item import Item
-from rewards.lang_model import ModelUnavailable, chunk_language, classify_chunks, load_model
+from rewards.lang_model import SURE_WORDS, ModelUnavailable, chunk_language, classify_chunks, load_model
 from rewards.lang_segment import chain_of_thought, neutralize, segment
 from rewards.registry import verifier
 from rewards.verdict import Status, Verdict
@@ -61,22 +61,24 @@ def normalize_language(tag: str) -> str:
 def count_words(text: str, model: Any, min_chunk_words: int, target: str | None = None) -> Counter[str]:
     """Words of ``text`` per language (segmentation in :mod:`rewards.lang_segment`).
 
-    With a ``target``, short chunks of a shared script give it the benefit of the doubt
-    (:func:`rewards.lang_model.target_weight`), and so does Han text without any Kana when
-    the target is Japanese or Chinese: kanji-only Japanese ("証明終了") and Chinese share
-    the script, and only fastText's reading of the text tells them apart.
+    With a ``target``, a short CoT's only chunk of a shared script gives it the benefit of the
+    doubt against close languages (:func:`rewards.lang_model.short_chunk_language`), and so
+    does Han text without any Kana when the target is Japanese or Chinese: kanji-only
+    Japanese ("証明終了") and Chinese share the script, and only fastText's reading of the
+    text (and characters only one of them writes, :mod:`rewards.lang_evidence`) tells them apart.
     """
     seg = segment(text, min_chunk_words)
     counts = Counter(seg.decided)
     for script, chunks in seg.chunks.items():
         counts.update(classify_chunks(model, script, chunks, target))
-    if target in HAN_LANGUAGES and seg.han_words and not seg.kana:
-        other = "zh" if target == "ja" else "ja"
-        if (
-            counts[other]
-            and chunk_language(model, "han", neutralize(text), seg.han_words, target, allowed=HAN_LANGUAGES) == target
-        ):
-            counts[target] += counts.pop(other)
+    if (  # without Kana, all Han words were counted as zh; a long Chinese CoT stays so (one predict less)
+        target in HAN_LANGUAGES
+        and seg.han_words
+        and not seg.kana
+        and (target == "ja" or seg.han_words < SURE_WORDS)
+        and chunk_language(model, "han", neutralize(text), seg.han_words, target, allowed=HAN_LANGUAGES) == "ja"
+    ):
+        counts["ja"] += counts.pop("zh")
     return counts
 
 

@@ -177,3 +177,137 @@ def test_strict_match_yields_same_as_open_r1_regex_on_random_shapes() -> None:
 def test_adversarial_repeated_tags_yield_zero(completion: str, style: str) -> None:
     params = spec_of(format_reward).parse_params({"style": style})
     assert format_reward(Item(completion), params).score == 0.0
+
+
+T, A = "Ten threes are 30, seven threes are 21, and 30 + 21 = 51.", "51"
+OPEN_R1 = re.compile(r"^<think>\n.*?\n</think>\n<answer>\n.*?\n</answer>$", re.DOTALL | re.MULTILINE)
+STRICT_TABLE = [
+    # (completion, strict score): one think block, one answer block, the four exact tags, nothing around them
+    (f"<think>\n{T}\n</think>\n<answer>\n{A}\n</answer>", 1.0),
+    (f"<think>\n{T}\n</think>\n<answer>\n{A}\n</answer>\n", 1.0),  # "$" also matches before one final newline
+    (f"<think>\n{T}\nSo x < 3 and y > 2.\n</think>\n<answer>\n{A}\n</answer>", 1.0),  # comparisons are not tags
+    (f"<think>\n\n{T}\n\n</think>\n<answer>\n\n{A}\n\n</answer>", 1.0),  # blank lines inside blocks
+    (f"<think>\nFirst,\n{T}\nThinking more, yes.\n</think>\n<answer>\n```\n{A}\n```\n</answer>", 1.0),
+    ("<think>\n\n</think>\n<answer>\n\n</answer>", 1.0),  # empty blocks: open-r1's pattern allows them
+    # repeated, nested or misplaced tags
+    (f"<think>\n{T}\n</think>\n<think>\nCheck.\n</think>\n<answer>\n{A}\n</answer>", 0.0),
+    (f"<think>\n<think>\n{T}\n</think>\n</think>\n<answer>\n{A}\n</answer>", 0.0),
+    (f"<think>\nHmm <think>\n{T}\n</think>\n<answer>\n{A}\n</answer>", 0.0),
+    (f"<think>\n{T}\n</think>\n<answer>\n{A}\n</answer>\n<answer>\n52\n</answer>", 0.0),
+    (f"<think>\n{T}\n</think>\n<answer>\n{A}\n</answer>\n<answer>\n{A}\n</answer>", 0.0),  # even the same answer
+    (f"<think>\n{T}\n</think>\n<answer>\n{A} <answer> 52\n</answer>", 0.0),
+    (f"<think>\n{T} <answer>52</answer>\n</think>\n<answer>\n{A}\n</answer>", 0.0),  # an answer inside the think
+    (f"<think>\n{T} so </answer>\n</think>\n<answer>\n{A}\n</answer>", 0.0),
+    (f"<think>\n{T}\n</think>\n<answer>\n{A} </think>\n</answer>", 0.0),
+    (f"<answer>\n{A}\n</answer>\n<think>\n{T}\n</think>", 0.0),  # out of order
+    (f"</think>\n{T}\n<think>\n<answer>\n{A}\n</answer>", 0.0),
+    (f"<think>\n{T}\n<answer>\n{A}\n</answer>\n</think>", 0.0),
+    # tag-like variants: case, spaces, attributes, self-closing
+    (f"<THINK>\n{T}\n</THINK>\n<ANSWER>\n{A}\n</ANSWER>", 0.0),
+    (f"<Think>\n{T}\n</Think>\n<Answer>\n{A}\n</Answer>", 0.0),
+    (f"<think>\n{T} <ANSWER>52</ANSWER>\n</think>\n<answer>\n{A}\n</answer>", 0.0),
+    (f"<think>\n{T}\n</think>\n<answer>\n{A} <Answer>52</Answer>\n</answer>", 0.0),
+    (f"<think>\n{T} <Think>again\n</think>\n<answer>\n{A}\n</answer>", 0.0),
+    (f"<think>\n{T}\n</think>\n<answer>\n{A}\n</answer>\n< answer >52</ answer >", 0.0),
+    (f"< think >\n{T}\n</ think >\n<answer>\n{A}\n</answer>", 0.0),
+    (f"<think>\n{T}\n</think>\n<answer type='final'>\n{A}\n</answer>", 0.0),
+    (f"<think>\n{T} <answer id=2>52</answer>\n</think>\n<answer>\n{A}\n</answer>", 0.0),
+    (f"<think>\n{T} <think/>\n</think>\n<answer>\n{A}\n</answer>", 0.0),
+    # whitespace and newlines around the tags
+    (f" <think>\n{T}\n</think>\n<answer>\n{A}\n</answer>", 0.0),
+    (f"\n<think>\n{T}\n</think>\n<answer>\n{A}\n</answer>", 0.0),
+    (f"<think> \n{T}\n</think>\n<answer>\n{A}\n</answer>", 0.0),
+    (f"<think>{T}\n</think>\n<answer>\n{A}\n</answer>", 0.0),
+    (f"<think>\n{T}</think>\n<answer>\n{A}\n</answer>", 0.0),
+    (f"<think>\n{T}\n</think><answer>\n{A}\n</answer>", 0.0),
+    (f"<think>\n{T}\n</think>\n\n<answer>\n{A}\n</answer>", 0.0),
+    (f"<think>\n{T}\n</think> <answer>\n{A}\n</answer>", 0.0),
+    (f"<think>\n{T}\n</think>\n<answer>{A}\n</answer>", 0.0),
+    (f"<think>\n{T}\n</think>\n<answer>\n{A}</answer>", 0.0),
+    (f"<think>\n{T}\n</think>\n<answer>\n{A}\n</answer>\n\n", 0.0),
+    (f"<think>\n{T}\n</think>\n<answer>\n{A}\n</answer> ", 0.0),
+    (f"<think>\r\n{T}\r\n</think>\r\n<answer>\r\n{A}\r\n</answer>", 0.0),
+    # text outside the blocks, missing blocks
+    (f"<think>\n{T}\n</think>\n<answer>\n{A}\n</answer>\nHope this helps!", 0.0),
+    (f"Sure!\n<think>\n{T}\n</think>\n<answer>\n{A}\n</answer>", 0.0),
+    (f"<think>\n{T}\n</think>\nSo:\n<answer>\n{A}\n</answer>", 0.0),
+    (f"<think>\n{T}\n</think>\n{A}", 0.0),
+    (f"<answer>\n{A}\n</answer>", 0.0),
+    (f"<think>\n{T}\n</think>\n<answer>\n{A}", 0.0),
+    (f"<think>\n{T}\n<answer>\n{A}\n</answer>", 0.0),
+    ("", 0.0),
+]
+
+
+@pytest.mark.parametrize(("completion", "strict"), STRICT_TABLE)
+def test_strict_table_yields_one_of_each_tag_and_open_r1_exact_yields_its_regex(completion: str, strict: float) -> None:
+    ours = format_reward(Item(completion), FormatParams(style="strict"))
+    assert ours.score == strict, ours.reason
+    exact = format_reward(Item(completion), FormatParams(style="strict", open_r1_exact=True))
+    assert exact.score == float(bool(OPEN_R1.match(completion))), exact.reason
+
+
+PREFILLED_STRICT_TABLE = [
+    (f"{T}\n</think>\n<answer>\n{A}\n</answer>", 1.0),
+    (f"{T}\n</think>\n<answer>\n{A}\n</answer>\n", 1.0),
+    (f"<think>\n{T}\n</think>\n<answer>\n{A}\n</answer>", 0.0),  # a second <think>: the prompt opened one
+    (f"{T} <think>\n</think>\n<answer>\n{A}\n</answer>", 0.0),
+    (f"{T}\n</think>\n<answer>\n{A}\n</answer>\n<answer>\n52\n</answer>", 0.0),
+    (f"{T} <answer>52</answer>\n</think>\n<answer>\n{A}\n</answer>", 0.0),
+    (f"{T} <Answer>52</Answer>\n</think>\n<answer>\n{A}\n</answer>", 0.0),
+    (f"{T}\n</think>\n\n<answer>\n{A}\n</answer>", 0.0),
+    (f"{T}\n</think>\n{A}", 0.0),
+]
+
+
+@pytest.mark.parametrize(("completion", "score"), PREFILLED_STRICT_TABLE)
+def test_prefilled_strict_table_yields_one_of_each_tag(completion: str, score: float) -> None:
+    verdict = format_reward(Item(completion), FormatParams(style="strict", think_prefilled=True))
+    assert verdict.score == score, verdict.reason
+
+
+R1_TABLE = [
+    # (completion, think_prefilled, score): one think block, then one answer (optionally one <answer> block)
+    (f"<think>{T}</think>{A}", False, 1.0),
+    (f"\n\n<think>\n{T}\n</think>\n\nThe answer is {A}.", False, 1.0),
+    (f"<think>{T} So x < 3 and y > 2.</think>{A}", False, 1.0),
+    (f"<think>{T}</think> <answer>{A}</answer>", False, 1.0),  # R1-Zero's template
+    (f"<think>\n{T}\n</think>\n<answer>\n{A}\n</answer>\n", False, 1.0),
+    (f"<think>{T}</think>So the final answer is <answer>{A}</answer>", False, 1.0),
+    (f"{T}</think>{A}", True, 1.0),
+    (f"{T}</think><answer>{A}</answer>", True, 1.0),
+    # two answers, misplaced or malformed answer tags
+    (f"<think>{T}</think><answer>{A}</answer><answer>52</answer>", False, 0.0),
+    (f"<think>{T}</think><answer>{A}</answer> or <answer>52</answer>", False, 0.0),
+    (f"<think>{T}</think><answer>{A} <answer>52</answer></answer>", False, 0.0),
+    (f"<think>{T}</think><answer>{A}", False, 0.0),
+    (f"<think>{T}</think>{A}</answer>", False, 0.0),
+    (f"<think>{T}</think></answer>{A}<answer>", False, 0.0),
+    (f"<think>{T}</think><answer>  </answer>", False, 0.0),
+    (f"<think>{T}</think><answer>{A}</answer> Hope this helps!", False, 0.0),
+    (f"<think>{T} <answer>52</answer></think>{A}", False, 0.0),
+    (f"<think>{T} </answer></think>{A}", False, 0.0),
+    (f"<think>{T}</think><Answer>{A}</Answer>", False, 0.0),
+    (f"<think>{T}</think><answer type='final'>{A}</answer>", False, 0.0),
+    (f"{T} <answer>52</answer></think>{A}", True, 0.0),
+    (f"{T}</think><answer>{A}</answer><answer>52</answer>", True, 0.0),
+    # think tags: repeated, nested, variants
+    (f"<think>{T}</think><think>Check.</think>{A}", False, 0.0),
+    (f"<think><think>{T}</think></think>{A}", False, 0.0),
+    (f"<think>{T} <Think>more</Think></think>{A}", False, 0.0),
+    (f"<think>{T} <think/></think>{A}", False, 0.0),
+    (f"<think>{T}</think>{A} <THINK>", False, 0.0),
+    (f"<THINK>{T}</THINK>{A}", False, 0.0),
+    (f"<Think>{T}</Think>{A}", False, 0.0),
+    (f"<think >{T}</think>{A}", False, 0.0),
+    (f"<think type='cot'>{T}</think>{A}", False, 0.0),
+    (f"{T} <Think></think>{A}", True, 0.0),
+]
+
+
+@pytest.mark.parametrize(("completion", "prefilled", "score"), R1_TABLE)
+def test_r1_table_yields_one_think_block_and_at_most_one_answer_block(
+    completion: str, prefilled: bool, score: float
+) -> None:
+    verdict = format_reward(Item(completion), FormatParams(style="r1", think_prefilled=prefilled))
+    assert verdict.score == score, verdict.reason
