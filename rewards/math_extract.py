@@ -177,6 +177,7 @@ def extract(completion: str, mode: ExtractMode = "any") -> Extraction:
     answer, why = bare_answer(tail)
     if answer is None:
         return Extraction("none", note=why)
+    answer = _words_as_digits(answer)
     alternatives, listed = split_alternatives(answer)
     return Extraction("bare", (answer,), tuple(alternatives), context=answer, listed=listed)
 

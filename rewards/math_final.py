@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from rewards.math_words import NUMBER_WORDS
+
 MAX_TRAILING_WORDS = 3
 # words that bound a value instead of stating it ("at least 5", "between 5 and 6")
 BOUND_WORDS = (
@@ -39,11 +41,16 @@ _MATH_SPAN_RE = re.compile(
     re.DOTALL,
 )
 _BOUNDARY_RE = re.compile(r"[.!?](?=\s|$)|\n")
-_NUMBER_RE = re.compile(r"(?<![\w.])-?(?:\d[\d,.]*|\.\d+)(?:/\d+)?(?:\s*\\?%)?|-?\\(?:[dt]?frac|sqrt|pi)(?![a-zA-Z])")
+_NUMBER_RE = re.compile(
+    r"(?<![\w.])-?(?:\d+(?:[,.]\d+)*|\.\d+)(?:/\d+)?(?:\s*\\?%)?|-?\\(?:[dt]?frac|sqrt|pi)(?![a-zA-Z])"
+)
+_NUMBER_WORDS_RE = re.compile(NUMBER_WORDS)
+# "the one", "each one", "one of": number words that are no value
+_DETERMINER_RE = re.compile(r"\b(?:the|a|an|this|that|each|every|any|no|which|some|one|other)\s+$", re.IGNORECASE)
 _CLAUSE_RE = re.compile(r"[,;:]|\b(?:but|however|though|although|whereas|while|since|because|which)\b", re.IGNORECASE)
 # Where an explanation of a stated value starts: "10 (4 + 3 + 2 + 1)", "10, as computed", "10 for d = 1, 2".
 _EXPLANATION_RE = re.compile(
-    r"\s+\(|\s*\b(?:as|since|because|for|with|when|where|from|using|by|after|once|via|so\s+that)\b",
+    r"\s+\(|\s*\b(?:as(?!\s+well\s+as\b)(?<!\bwell\sas)|since|because|for|with|when|where|from|using|by|after|once|via|so\s+that)\b",
     re.IGNORECASE,
 )
 _NEGATED_RE = re.compile(r"\b(?:not|rather\s+than|instead\s+of|never)\s*$", re.IGNORECASE)
@@ -56,19 +63,27 @@ _CHAIN_RE = re.compile(
 _ASIDE_RE = re.compile(r"\s\(")  # "10 (4 + 3 + 2 + 1)": a parenthetical aside, not one expression
 _ASSIGNED_RE = re.compile(r"(?<![A-Za-z])[A-Za-z](?:_\{?\w+\}?)?\s*=\s*$")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*")
+# A closer skipped after the answer is prose ("That settles it."), not code such as "print(x)".
+_PROSE_RE = re.compile(r"^[\sA-Za-z'\",;:!.*\u2013\u2014-]*$")
 # A value is not asserted when its clause questions, rejects, supposes or quotes it.
 _DOUBT_BEFORE_RE = re.compile(
     r"\b(?:not|no|never|isn't|wasn't|aren't|is\s+it|could\s+it|would\s+it|whether|if|suppose|supposing|assume|"
-    r"assuming|guess(?:ed)?|maybe|perhaps|possibly|might|try|trying|tried|test|testing|check(?:ing)?|"
-    + BOUND_WORDS + r"|"
+    r"assuming|maybe|perhaps|possibly|might|" + BOUND_WORDS + r"|"
     r"instead\s+of|rather\s+than|other\s+than|except|says|said|states|stated|claims?|claimed|"
     r"according\s+to|supposedly|allegedly|wrong|incorrect|rejected?|discard(?:ed)?)\b",
+    re.IGNORECASE,
+)
+# Trying a candidate doubts it ("let me try 7"), unless a result follows the trial ("checking it, I get 7").
+_TRIAL_RE = re.compile(r"\b(?:guess(?:ed)?|try|trying|tried|test|testing|check(?:ing)?)\b", re.IGNORECASE)
+_RESULT_RE = re.compile(
+    r"\b(?:get|gets|got|find|finds|found|obtain|obtains|obtained|gives?|gave|yields?|confirms?|confirmed|shows?)\b",
     re.IGNORECASE,
 )
 _DOUBT_AFTER_RE = re.compile(
     r"\?|\b(?:fails?|failed|doesn't|does\s+not|isn't|is\s+not|wasn't|was\s+not|can't|cannot|won't|is\s+wrong|"
     r"was\s+wrong|is\s+incorrect|was\s+incorrect|is\s+impossible|contradicts?|violates?|too\s+(?:big|small|large)|"
-    r"not\s+(?:the|an?|correct|right|valid|possible)|is\s+ruled\s+out|must\s+be\s+rejected)\b",
+    r"not\s+(?:the|an?|correct|right|valid|possible)|(?:is|are|was|were|gets?|got|must\s+be|should\s+be)\s+"
+    r"(?:rejected|discarded|eliminated|excluded|invalid|extraneous|ruled\s+out|impossible|no\s+good))\b",
     re.IGNORECASE,
 )
 _CONCLUSION_RE = re.compile(
@@ -84,7 +99,9 @@ _ASSERTION_RE = re.compile(
     r"=|'s\b",
     re.IGNORECASE,
 )
-MIN_UNSTATED_WORDS = 2
+MIN_UNSTATED_WORDS = 1
+# Numbers side by side with only spaces between ("7 7 7"; "1 000" is one number) are no stated value.
+_JUXTAPOSED_RE = re.compile(r"\d\s+(?!\d{3}(?!\d))\d")
 # Reported answers (a speech verb anywhere in the phrase's sentence before "the answer is"), and
 # supposed or asked ones (a hypothetical right before it).
 _QUOTED_RE = re.compile(
@@ -102,9 +119,12 @@ _NEGATED_ANSWER_RE = re.compile(
     r"\s*(?:not|never|no\s+longer|maybe|perhaps|possibly|probably|" + BOUND_WORDS + r")\b", re.IGNORECASE
 )
 _CORRECTION_RE = re.compile(
-    r"\b(?:I|we)\s+(?:have\s+|had\s+)?made\s+(?:an?\s+|a\s+small\s+)?(?:error|mistake|slip)|"
-    r"\b(?:that|this|it|my\s+(?:earlier|previous|first|initial)\s+(?:answer|result|calculation))\s+"
-    r"(?:was|is)\s+(?:wrong|incorrect|a\s+mistake|an\s+error|not\s+right)|"
+    r"\b(?:I|we)(?:\s+(?:have|had)|'ve|'d)?\s+made\s+(?:an?\s+)?(?:[a-z-]+\s+){0,2}?(?:error|mistake|slip)|"
+    r"\bthere\s+(?:is|was)\s+an?\s+(?:[a-z-]+\s+){0,2}?(?:error|mistake)\s+(?:in|above)|"
+    r"\b(?:I\s+(?:see|found|spotted)\s+(?:the|my)|my)\s+(?:[a-z-]+\s+)?(?:error|mistake)\b|"
+    r"\b(?:that|this|it|(?:my|the)\s+(?:earlier|previous|first|initial|above)\s+(?:answer|result|calculation|value))"
+    r"(?:'s|\s+(?:was|is))\s+(?:(?:definitely|clearly|actually)\s+)?"
+    r"(?:wrong|incorrect|a\s+mistake|an\s+error|not\s+(?:right|correct))|"
     r"\bI\s+was\s+wrong\b|\bcorrection\s*:|\bmiscalculated\b|\bscratch\s+that\b|\bdisregard\s+(?:that|the\s+above)\b|"
     r"\blet\s+me\s+(?:correct|fix)\s+(?:this|that|it|my)",
     re.IGNORECASE,
@@ -148,6 +168,10 @@ def _values(sentence: str) -> list[tuple[int, int]]:
     masked = _masked(sentence)
     tokens = [
         (m.start(), m.end()) for m in _NUMBER_RE.finditer(masked) if not any(a <= m.start() < b for a, b in spans)
+    ] + [
+        (m.start(), m.end())
+        for m in _NUMBER_WORDS_RE.finditer(masked)
+        if not _DETERMINER_RE.search(masked, 0, m.start()) and not any(a <= m.start() < b for a, b in spans)
     ]
     groups: list[list[int]] = []
     for start, end in sorted(spans + tokens):
@@ -177,7 +201,12 @@ def bare_answer(region: str) -> tuple[str | None, str]:
         sentence = text[start:end]
         if _values(sentence):
             break
-        if skipped >= MAX_SKIPPED_SENTENCES or len(_WORD_RE.findall(sentence)) > MAX_SKIPPED_WORDS:
+        closer = _MATH_SPAN_RE.sub("", sentence)
+        if (
+            skipped >= MAX_SKIPPED_SENTENCES
+            or len(_WORD_RE.findall(closer)) > MAX_SKIPPED_WORDS
+            or not _PROSE_RE.match(closer)
+        ):
             return None, "the final sentence states no value"
         sentences.pop()
         skipped += 1
@@ -209,10 +238,12 @@ def _stated_value(sentence: str) -> tuple[str | None, str]:
         if not kept:
             continue
         before = sentence[scope:v_start]
-        if _DOUBT_AFTER_RE.search(sentence[v_end:]) or _DOUBT_BEFORE_RE.search(before):
+        if _DOUBT_AFTER_RE.search(sentence[v_end:]) or _DOUBT_BEFORE_RE.search(before) or _tried(before):
             return None, "the final value is questioned, doubted or quoted, not stated"
-        lead = masked[c_start:kept[0][0]]
-        if len(_WORD_RE.findall(lead)) >= MIN_UNSTATED_WORDS and not _ASSERTION_RE.search(masked[:kept[0][0]]):
+        if _JUXTAPOSED_RE.search(masked, kept[0][0], v_end):
+            return None, "hack guard: the final values stand side by side (a spray), none is stated"
+        lead = masked[c_start : kept[0][0]]
+        if len(_WORD_RE.findall(lead)) >= MIN_UNSTATED_WORDS and not _ASSERTION_RE.search(masked[: kept[0][0]]):
             return None, "the final sentence states no value (no 'is', '=', 'we get', 'therefore'...)"
         trailing = sentence[v_end:cut] + " ".join(
             sentence[a:b] for a, b in clauses if a > v_end and not _EXPLANATION_RE.match(masked, a)
@@ -224,6 +255,12 @@ def _stated_value(sentence: str) -> tuple[str | None, str]:
             first -= 1  # "x = -1 or x = 5", "x = 2 and y = 3": the values offered together
         return sentence[kept[first][0] : v_end].strip(), ""
     return None, "the final sentence only rejects values"
+
+
+def _tried(before: str) -> bool:
+    """Whether ``before`` tries the value as a candidate ("let me check 7") without a result ("checking, I get 7")."""
+    trials = list(_TRIAL_RE.finditer(before))
+    return bool(trials) and not _RESULT_RE.search(before, trials[-1].end())
 
 
 def quoted_phrase(text: str, begin: int, answer: str, after: str) -> bool:
@@ -246,4 +283,4 @@ def explicit_correction(text: str) -> bool:
 
 def marked_final(prefix: str) -> bool:
     """Whether the text just before an answer marks it as the final one ("Final answer:")."""
-    return _FINAL_MARK_RE.search(prefix[-80:]) is not None
+    return _FINAL_MARK_RE.search(prefix[-80:].rstrip(" \t\n*#:$\\([")) is not None

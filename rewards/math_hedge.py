@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from rewards.math_words import digits_for_words
+from rewards.math_words import NUMBER_WORD, digits_for_words
 
 _TRAILING_RE = re.compile(
     r"^[\s$.,;:)\]}\u2013\u2014]{0,12}(?:\\text\s*\{\s*)?\(?\s*(?P<join>or|and\s+also|and/or|as\s+well\s+as|"
@@ -22,7 +22,9 @@ _TRAILING_RE = re.compile(
 )
 _OR_RE = re.compile(
     r"\\text\s*\{\s*(?:or|either)\s*\}|\\(?:lor|vee)\b|\b(?:or|either)\b|"
-    r"[,(]\s*(?:possibly|maybe|perhaps|probably)\b",  # "7, possibly 8", "7 (maybe 8)"
+    # "7, possibly 8", "7 (maybe 8)", "7 — perhaps 8", "7; also 8": a hedge word after a pause, then a value
+    r"(?:[,;(\u2013\u2014]|\s-{1,2}(?=\s))\s*(?:possibly|maybe|perhaps|probably|alternatively|also)\b"
+    r"(?=\s*(?:[-+$\\(\d.]|" + NUMBER_WORD + r"))",
     re.IGNORECASE,
 )
 _AND_RE = re.compile(
