@@ -62,13 +62,14 @@ _CHAIN_RE = re.compile(
 )
 _ASIDE_RE = re.compile(r"\s\(")  # "10 (4 + 3 + 2 + 1)": a parenthetical aside, not one expression
 _ASSIGNED_RE = re.compile(r"(?<![A-Za-z])[A-Za-z](?:_\{?\w+\}?)?\s*=\s*$")
+_LIST_COMMA_RE = re.compile(r"\s*[,;]\s*")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*")
 # A closer skipped after the answer is prose ("That settles it."), not code such as "print(x)".
 _PROSE_RE = re.compile(r"^[\sA-Za-z'\",;:!.*\u2013\u2014-]*$")
 # A value is not asserted when its clause questions, rejects, supposes or quotes it.
 _DOUBT_BEFORE_RE = re.compile(
     r"\b(?:not|no|never|isn't|wasn't|aren't|is\s+it|could\s+it|would\s+it|whether|if|suppose|supposing|assume|"
-    r"assuming|maybe|perhaps|possibly|might|" + BOUND_WORDS + r"|"
+    r"assuming|maybe|perhaps|possibly|might|could|may|" + BOUND_WORDS + r"|"
     r"instead\s+of|rather\s+than|other\s+than|except|says|said|states|stated|claims?|claimed|"
     r"according\s+to|supposedly|allegedly|wrong|incorrect|rejected?|discard(?:ed)?)\b",
     re.IGNORECASE,
@@ -79,6 +80,7 @@ _RESULT_RE = re.compile(
     r"\b(?:get|gets|got|find|finds|found|obtain|obtains|obtained|gives?|gave|yields?|confirms?|confirmed|shows?)\b",
     re.IGNORECASE,
 )
+_UNEQUAL_RE = re.compile(r"\u2260|\\neq?(?![a-zA-Z])|!=")  # "11 ≠ 10" rejects 10
 _DOUBT_AFTER_RE = re.compile(
     r"\?|\b(?:fails?|failed|doesn't|does\s+not|isn't|is\s+not|wasn't|was\s+not|can't|cannot|won't|is\s+wrong|"
     r"was\s+wrong|is\s+incorrect|was\s+incorrect|is\s+impossible|contradicts?|violates?|too\s+(?:big|small|large)|"
@@ -95,11 +97,14 @@ _CONCLUSION_RE = re.compile(
 # Words that state a value: a value after two or more prose words needs one of them ("qwe asd 42" states nothing).
 _ASSERTION_RE = re.compile(
     r"\b(?:is|are|was|were|be|it's|that's|equals?|gives?|gave|get|gets|got|obtain|obtained|find|found|have|has|"
-    r"makes?|becomes?|yields?|comes\s+to|totals?|answer|result|solution|therefore|thus|hence|so|then|finally)\b|"
-    r"=|'s\b",
+    r"makes?|becomes?|yields?|comes\s+to|totals?|leaves|leaving|left|remains?|answer|result|solution|therefore|thus|hence|so|then|finally)\b|"
+    r"=|\\in(?![a-zA-Z])|\\approx|'s\b",
     re.IGNORECASE,
 )
 MIN_UNSTATED_WORDS = 1
+STATEMENT_WINDOW_WORDS = 4  # "we get a total of 10": the statement word is among the last four words before the value
+# A value right after an article, a conjunction or a preposition ends no statement ("lorem the 7", "ipsum and 7")
+_DANGLING_RE = re.compile(r"\b(?:the|a|an|and|or|in|on|at|by|into|these|those|its|their|my|his|her)\s*$", re.I)
 # Numbers side by side with only spaces between ("7 7 7"; "1 000" is one number) are no stated value.
 _JUXTAPOSED_RE = re.compile(r"\d\s+(?!\d{3}(?!\d))\d")
 # Reported answers (a speech verb anywhere in the phrase's sentence before "the answer is"), and
@@ -125,6 +130,7 @@ _CORRECTION_RE = re.compile(
     r"\b(?:that|this|it|(?:my|the)\s+(?:earlier|previous|first|initial|above)\s+(?:answer|result|calculation|value))"
     r"(?:'s|\s+(?:was|is))\s+(?:(?:definitely|clearly|actually)\s+)?"
     r"(?:wrong|incorrect|a\s+mistake|an\s+error|not\s+(?:right|correct))|"
+    r"\b(?:that|this|it)\s+(?:can't|cannot|can\s+not)\s+be\s+(?:right|correct)|\b(?:I|we)\s+messed\s+up\b|"
     r"\bI\s+was\s+wrong\b|\bcorrection\s*:|\bmiscalculated\b|\bscratch\s+that\b|\bdisregard\s+(?:that|the\s+above)\b|"
     r"\blet\s+me\s+(?:correct|fix)\s+(?:this|that|it|my)",
     re.IGNORECASE,
@@ -176,10 +182,12 @@ def _values(sentence: str) -> list[tuple[int, int]]:
     groups: list[list[int]] = []
     for start, end in sorted(spans + tokens):
         gap = masked[groups[-1][1] : start] if groups else ""
+        lead = _ASSIGNED_RE.search(masked, 0, start)
         if groups and _JOIN_RE.fullmatch(gap) and not _ASIDE_RE.search(gap):
             groups[-1][1] = end
+        elif groups and lead and _LIST_COMMA_RE.fullmatch(masked, groups[-1][1], lead.start()):
+            groups[-1][1] = end  # "x = -1, x = 5": a list of assignments
         else:
-            lead = _ASSIGNED_RE.search(masked, 0, start)
             groups.append([lead.start() if lead else start, end])
     for group in groups:  # "\\frac{10}{9}": close what the group opened
         while group[1] < len(masked) and masked[group[1]] in ")}]" and _opens(masked[group[0] : group[1]]) > 0:
@@ -240,11 +248,12 @@ def _stated_value(sentence: str) -> tuple[str | None, str]:
         before = sentence[scope:v_start]
         if _DOUBT_AFTER_RE.search(sentence[v_end:]) or _DOUBT_BEFORE_RE.search(before) or _tried(before):
             return None, "the final value is questioned, doubted or quoted, not stated"
+        if _UNEQUAL_RE.search(masked, kept[0][0], v_end) or _UNEQUAL_RE.search(before):
+            return None, "the final value is questioned, doubted or quoted, not stated"
         if _JUXTAPOSED_RE.search(masked, kept[0][0], v_end):
             return None, "hack guard: the final values stand side by side (a spray), none is stated"
-        lead = masked[c_start : kept[0][0]]
-        if len(_WORD_RE.findall(lead)) >= MIN_UNSTATED_WORDS and not _ASSERTION_RE.search(masked[: kept[0][0]]):
-            return None, "the final sentence states no value (no 'is', '=', 'we get', 'therefore'...)"
+        if not _stated(masked[c_start : kept[0][0]]):
+            return None, "the final sentence states no value (no 'is', '=', 'we get', 'therefore'... right before it)"
         trailing = sentence[v_end:cut] + " ".join(
             sentence[a:b] for a, b in clauses if a > v_end and not _EXPLANATION_RE.match(masked, a)
         )
@@ -255,6 +264,17 @@ def _stated_value(sentence: str) -> tuple[str | None, str]:
             first -= 1  # "x = -1 or x = 5", "x = 2 and y = 3": the values offered together
         return sentence[kept[first][0] : v_end].strip(), ""
     return None, "the final sentence only rejects values"
+
+
+def _stated(lead: str) -> bool:
+    """Whether the clause text before a value states it: nothing, or a statement word among its last few words."""
+    words = list(_WORD_RE.finditer(lead))
+    if len(words) < MIN_UNSTATED_WORDS:
+        return True
+    if _DANGLING_RE.search(lead):
+        return False
+    window = lead[words[-STATEMENT_WINDOW_WORDS].start() :] if len(words) >= STATEMENT_WINDOW_WORDS else lead
+    return _ASSERTION_RE.search(window) is not None
 
 
 def _tried(before: str) -> bool:

@@ -32,9 +32,14 @@ _AND_RE = re.compile(
     r"and\s+(?:possibly|maybe|perhaps)|and)\b",
     re.IGNORECASE,
 )
+_BOTH_RE = re.compile(r"^\s*both\s+", re.IGNORECASE)  # "both 5 and 6"
 _NUMBER_RE = re.compile(r"-?(?:\d{1,3}(?:(?:,\\!|\\!,|\{,\}|\\,|\\!|\\ |,| )\d{3})+(?!\d)|\d+)(?:\.\d+)?")
 MIN_LISTED_NUMBERS = 3
-_PAIR_RE = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(?:;\s*|,\s+)(-?\d+(?:\.\d+)?)$")  # "7, 8", "7; 8" (not "1,5")
+# Items of a written list: "7, 8", "7; 8", "x = -1, x = 5", "x = -1, 5" (not "1,5", which may be 1.5 or 15)
+_ITEM_SEP_RE = re.compile(r"\s*;\s*|,\s+|,(?=-)")
+_ITEM_RE = re.compile(
+    r"^(?:[A-Za-z](?:_\{?\w+\}?)?\s*=\s*)?-?(?:\d+(?:\.\d+)?|\\[dt]?frac\{-?\d+\}\{\d+\}|\\sqrt\{\d+\})$"
+)
 _LIST_SEP_RE = re.compile(r"^(?:\s*[,;]\s*|\s+(?:and|or)\s+|\s+|\s*,?\s*\\(?:quad|qquad|,|;)\s*)$")
 _VALUE_START_RE = re.compile(r"^[-+]?(?:\d|\\|\(|\[|\{|[A-Za-z]\s*(?:=|\\in|<|>|\\[lg]eq?\b)|[A-Za-z]$|\.\d)")
 _PROSE_WORD_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
@@ -82,11 +87,11 @@ def split_alternatives(answer: str) -> tuple[list[str], bool]:
         gaps = [stripped[a.end() : b.start()] for a, b in itertools.pairwise(numbers)]
         if all(_LIST_SEP_RE.match(g) for g in gaps):
             return [m.group() for m in numbers], True
-    pair = _PAIR_RE.match(stripped)
-    if pair:
-        return [pair.group(1), pair.group(2)], True
+    items = _ITEM_SEP_RE.split(stripped)
+    if len(items) > 1 and all(_ITEM_RE.match(item) for item in items):
+        return items, True
     if _AND_RE.search(stripped):
-        parts = [p.strip(" ,;$\\") for p in _AND_RE.split(stripped)]
+        parts = [p.strip(" ,;$\\") for p in _AND_RE.split(_BOTH_RE.sub("", stripped))]
         parts = [p for p in parts if p]
         if len(parts) > 1 and all(is_value(p) for p in parts):
             return [digits_for_words(p) or p for p in parts], True
