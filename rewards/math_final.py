@@ -40,6 +40,7 @@ _MATH_SPAN_RE = re.compile(
     r"(?<!\\)\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|(?<!\\)\$(?:[^$\\]|\\.)*\$|\\begin\{(\w+\*?)\}.*?\\end\{\1\}",
     re.DOTALL,
 )
+_CAPITAL_NEXT_RE = re.compile(r"\s+[A-Z][a-z]")  # math followed by a capitalised word ends a sentence
 _BOUNDARY_RE = re.compile(r"[.!?](?=\s|$)|\n")
 _NUMBER_RE = re.compile(
     r"(?<![\w.])-?(?:\d+(?:[,.]\d+)*|\.\d+)(?:/\d+)?(?:\s*\\?%)?|-?\\(?:[dt]?frac|sqrt|pi)(?![a-zA-Z])"
@@ -88,6 +89,10 @@ _DOUBT_AFTER_RE = re.compile(
     r"(?:rejected|discarded|eliminated|excluded|invalid|extraneous|ruled\s+out|impossible|no\s+good))\b",
     re.IGNORECASE,
 )
+# A sentence that opens with a conclusion states its value however it is worded ("Therefore, ... increases by 100%").
+_OPENER_RE = re.compile(
+    r"^[\s*#>-]*(?:therefore|thus|hence|so|consequently|finally|in\s+conclusion|overall|altogether)\b", re.I
+)
 _CONCLUSION_RE = re.compile(
     r"\b(?:therefore|thus|hence|so|consequently|in\s+total|in\s+conclusion|altogether|finally|overall|"
     r"we\s+(?:get|find|obtain|have|conclude)|the\s+(?:result|solution|total|value|number|count|sum|product|"
@@ -104,7 +109,7 @@ _ASSERTION_RE = re.compile(
 MIN_UNSTATED_WORDS = 1
 STATEMENT_WINDOW_WORDS = 4  # "we get a total of 10": the statement word is among the last four words before the value
 # A value right after an article, a conjunction or a preposition ends no statement ("lorem the 7", "ipsum and 7")
-_DANGLING_RE = re.compile(r"\b(?:the|a|an|and|or|in|on|at|by|into|these|those|its|their|my|his|her)\s*$", re.I)
+_DANGLING_RE = re.compile(r"\b(?:the|a|an|and|or|in|on|at|into|these|those|its|their|my|his|her)\s*$", re.I)
 # Numbers side by side with only spaces between ("7 7 7"; "1 000" is one number) are no stated value.
 _JUXTAPOSED_RE = re.compile(r"\d\s+(?!\d{3}(?!\d))\d")
 # Reported answers (a speech verb anywhere in the phrase's sentence before "the answer is"), and
@@ -154,17 +159,22 @@ def _masked(text: str) -> str:
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each non-empty sentence of ``text``, math spans kept whole."""
+    """(start, end) of each non-empty sentence of ``text``, math spans kept whole.
+
+    A math span followed by a capitalised word also ends one ("... $x = 7$ Now, substitute"): run-on traces.
+    """
     masked = _masked(text)
+    cuts = [
+        m.end()
+        for m in _BOUNDARY_RE.finditer(masked)
+        if not (masked[m.start() - 1 : m.start()].isdigit() and masked[m.end() : m.end() + 1].isdigit())
+    ]
+    cuts += [m.end() for m in _MATH_SPAN_RE.finditer(text) if _CAPITAL_NEXT_RE.match(text, m.end())]
     out, start = [], 0
-    for m in _BOUNDARY_RE.finditer(masked):
-        if masked[m.start() - 1 : m.start()].isdigit() and masked[m.end() : m.end() + 1].isdigit():
-            continue
-        if text[start : m.end()].strip():
-            out.append((start, m.end()))
-        start = m.end()
-    if text[start:].strip():
-        out.append((start, len(text)))
+    for cut in [*sorted(set(cuts)), len(text)]:
+        if cut > start and text[start:cut].strip():
+            out.append((start, cut))
+        start = max(start, cut)
     return out
 
 
@@ -252,22 +262,24 @@ def _stated_value(sentence: str) -> tuple[str | None, str]:
             return None, "the final value is questioned, doubted or quoted, not stated"
         if _JUXTAPOSED_RE.search(masked, kept[0][0], v_end):
             return None, "hack guard: the final values stand side by side (a spray), none is stated"
-        if not _stated(masked[c_start : kept[0][0]]):
+        first = len(kept) - 1
+        while first > 0 and _CHAIN_RE.fullmatch(masked, kept[first - 1][1], kept[first][0]):
+            first -= 1  # "x = -1 or x = 5", "x = 2 and y = 3": the values offered together
+        lead = masked[kept[first - 1][1] if first else c_start : kept[first][0]]
+        if not _OPENER_RE.match(masked) and not _stated(lead):
             return None, "the final sentence states no value (no 'is', '=', 'we get', 'therefore'... right before it)"
         trailing = sentence[v_end:cut] + " ".join(
             sentence[a:b] for a, b in clauses if a > v_end and not _EXPLANATION_RE.match(masked, a)
         )
         if len(_WORD_RE.findall(trailing)) > MAX_TRAILING_WORDS and not _CONCLUSION_RE.search(masked[:v_start]):
             return None, "the final sentence does not end with a value or state a conclusion"
-        first = len(kept) - 1
-        while first > 0 and _CHAIN_RE.fullmatch(masked, kept[first - 1][1], kept[first][0]):
-            first -= 1  # "x = -1 or x = 5", "x = 2 and y = 3": the values offered together
         return sentence[kept[first][0] : v_end].strip(), ""
     return None, "the final sentence only rejects values"
 
 
 def _stated(lead: str) -> bool:
-    """Whether the clause text before a value states it: nothing, or a statement word among its last few words."""
+    """Whether the text between a value and the clause's start (or the previous value) states it:
+    nothing, or a statement word among its last few words, and no article or conjunction right before it."""
     words = list(_WORD_RE.finditer(lead))
     if len(words) < MIN_UNSTATED_WORDS:
         return True
