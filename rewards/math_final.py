@@ -71,7 +71,8 @@ _PROSE_RE = re.compile(r"^[\sA-Za-z'\",;:!.*\u2013\u2014-]*$")
 _DOUBT_BEFORE_RE = re.compile(
     r"\b(?:not|no|never|isn't|wasn't|aren't|is\s+it|could\s+it|would\s+it|whether|if|suppose|supposing|assume|"
     r"assuming|maybe|perhaps|possibly|might|could|may|" + BOUND_WORDS + r"|"
-    r"instead\s+of|rather\s+than|other\s+than|except|says|said|states|stated|claims?|claimed|"
+    r"instead\s+of|rather\s+than|other\s+than|except|says|said|states|stated|claims?|claimed|tells?|told|"
+    r"hints?|hinted|(?:expected|given|provided|official|claimed)\s+answer|"
     r"according\s+to|supposedly|allegedly|wrong|incorrect|rejected?|discard(?:ed)?)\b",
     re.IGNORECASE,
 )
@@ -115,7 +116,7 @@ _JUXTAPOSED_RE = re.compile(r"\d\s+(?!\d{3}(?!\d))\d")
 # Reported answers (a speech verb anywhere in the phrase's sentence before "the answer is"), and
 # supposed or asked ones (a hypothetical right before it).
 _QUOTED_RE = re.compile(
-    r"\b(?:says|said|states|stated|claims?|claimed|suggests|suggested|according\s+to\s+(?:the|them|him|her)|"
+    r"\b(?:says|said|states|stated|claims?|claimed|suggests|suggested|tells?|told|hints?|hinted|according\s+to\s+(?:the|them|him|her)|"
     r"supposedly|allegedly|reportedly)\b|\b(?:if|suppose|supposing|assume|assuming|whether|maybe|perhaps|check)"
     r"(?:\s+that)?\s*$",
     re.IGNORECASE,
