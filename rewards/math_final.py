@@ -48,6 +48,7 @@ _NUMBER_RE = re.compile(
 _NUMBER_WORDS_RE = re.compile(NUMBER_WORDS)
 # "the one", "each one", "one of": number words that are no value
 _DETERMINER_RE = re.compile(r"\b(?:the|a|an|this|that|each|every|any|no|which|some|one|other)\s+$", re.IGNORECASE)
+_EITHER_RE = re.compile(r"\b(?:either|both)\s*$", re.IGNORECASE)  # "either 7 or 8" opens the values it joins
 _CLAUSE_RE = re.compile(r"[,;:]|\b(?:but|however|though|although|whereas|while|since|because|which)\b", re.IGNORECASE)
 # Where an explanation of a stated value starts: "10 (4 + 3 + 2 + 1)", "10, as computed", "10 for d = 1, 2".
 _EXPLANATION_RE = re.compile(
@@ -266,7 +267,7 @@ def _stated_value(sentence: str) -> tuple[str | None, str]:
         first = len(kept) - 1
         while first > 0 and _CHAIN_RE.fullmatch(masked, kept[first - 1][1], kept[first][0]):
             first -= 1  # "x = -1 or x = 5", "x = 2 and y = 3": the values offered together
-        lead = masked[kept[first - 1][1] if first else c_start : kept[first][0]]
+        lead = _EITHER_RE.sub("", masked[kept[first - 1][1] if first else c_start : kept[first][0]])
         if not _OPENER_RE.match(masked) and not _stated(lead):
             return None, "the final sentence states no value (no 'is', '=', 'we get', 'therefore'... right before it)"
         trailing = sentence[v_end:cut] + " ".join(

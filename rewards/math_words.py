@@ -57,7 +57,7 @@ _PLAIN = "|".join(sorted([*_UNITS, *_TENS, *_SCALES], key=len, reverse=True))
 # A run of number words with an optional sign and fraction ("twenty-one", "minus two thirds", "one half").
 NUMBER_WORDS = (
     rf"(?i:\b(?:(?:minus|negative)\s+)?(?:{_PLAIN})(?:[\s-]+(?:{_PLAIN}))*"
-    rf"(?:[\s-]+(?:{'|'.join(_DENOMINATORS)})s?)?\b)"
+    rf"(?:(?:\s+and\s+an?)?[\s-]+(?:{'|'.join(_DENOMINATORS)})s?)?\b)"
 )
 _LEAD_RE = re.compile(
     rf"^(?P<sign>(?:minus|negative)\s+)?(?P<words>(?:{_WORD})(?:[\s-]+(?:{_WORD}))*)\b(?P<rest>.*)$",
