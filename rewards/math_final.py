@@ -5,9 +5,11 @@ Pure string rules, shared by the extraction paths of :mod:`rewards.math_extract`
 - A **bare** value (no box, no answer phrase) counts only in the completion's final sentence
   (R1-style traces end with their answer), which is not a question: the last value of its
   last clause that neither explains ("as computed above", "(4 + 3 + 2 + 1)") nor rejects
-  ("10, not 20") — provided nothing doubts, supposes or quotes it, the sentence states it
-  ("is", "=", "we get", "therefore"... once two or more words precede it), and it ends the
-  sentence (a few unit words may follow) or the sentence is a conclusion.
+  ("10, not 20") — provided nothing doubts, supposes, tries or quotes it, it is stated ("is",
+  "=", "we get"... among the four words before it, or a sentence opening with "Therefore"),
+  it is no spray of side-by-side numbers, and it ends the sentence (a few unit words may
+  follow) or the sentence is a conclusion. A garbage text that merely contains a number
+  states nothing.
 - An **answer phrase** ("the answer is N") does not count when its sentence reports someone
   else's answer ("the statement says the answer is N"), supposes it, asks it, or doubts it right
   after ("..., but checking it I get ...").
@@ -108,7 +110,7 @@ _ASSERTION_RE = re.compile(
     r"=|\\in(?![a-zA-Z])|\\approx|'s\b",
     re.IGNORECASE,
 )
-MIN_UNSTATED_WORDS = 1
+MIN_UNSTATED_WORDS = 1  # a value after even one prose word needs a statement word ("lorem 7" states nothing)
 STATEMENT_WINDOW_WORDS = 4  # "we get a total of 10": the statement word is among the last four words before the value
 # A value right after an article, a conjunction or a preposition ends no statement ("lorem the 7", "ipsum and 7")
 _DANGLING_RE = re.compile(r"\b(?:the|a|an|and|or|in|on|at|into|these|those|its|their|my|his|her)\s*$", re.I)

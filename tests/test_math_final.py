@@ -302,6 +302,10 @@ CORRECTIONS = [
     (COT_ALGEBRA, "The answer is -15. Wait, that's wrong. Final answer: \\boxed{7}", "7", 1.0),
     (COT_ALGEBRA, "The answer is -15.\n\nWait, I made an error. Final answer: 7", "7", 1.0),
     (COT_ALGEBRA, "So \\boxed{-15}. I made an error. Final answer: \\boxed{-15}", "7", 0.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. My mistake: 22 is still to be added. Final answer: \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. I see the error now. Final answer: \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. There is an error in the last step. Final answer: \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. I've made an arithmetic slip. Final answer: \\boxed{7}", "7", 1.0),
 ]
 
 HEDGED_CORRECTIONS = [
