@@ -105,8 +105,11 @@ _CONCLUSION_RE = re.compile(
 )
 # Words that state a value: a value after two or more prose words needs one of them ("qwe asd 42" states nothing).
 _ASSERTION_RE = re.compile(
-    r"\b(?:is|are|was|were|be|it's|that's|equals?|gives?|gave|get|gets|got|obtain|obtained|find|found|have|has|"
-    r"makes?|becomes?|yields?|comes\s+to|totals?|leaves|leaving|left|remains?|answer|result|solution|therefore|thus|hence|so|then|finally)\b|"
+    r"\b(?:is|are|was|were|be|it's|that's|equals?|gives?|gave|get|gets|got|obtain|obtained|find|found|have|has|had|"
+    r"makes?|made|becomes?|became|yields?|comes\s+to|totals?|leaves|leaving|left|remains?|answer|result|solution|"
+    r"therefore|thus|hence|so|then|finally|end(?:s|ed)?\s+up|arrive\s+at|reach(?:es|ed)?|amounts?\s+to|"
+    r"works?\s+out|takes?|took|costs?|needs?|needed|spends?|spent|pays?|paid|earns?|earned|sells?|sold|buys?|bought|"
+    r"counts?|counted|compute[sd]?|calculated?|sum|product|difference|area|perimeter|volume|probability|value)\b|"
     r"=|\\in(?![a-zA-Z])|\\approx|'s\b",
     re.IGNORECASE,
 )

@@ -98,6 +98,12 @@ FINAL_BARE = [
     (COT_COUNT, "So there are ten.", "10"),
     (COT_COUNT, "Ten.", "10"),
     (COT_COUNT, "The count is $4+3+2+1 = 10$ Now nothing is left to check.", "10"),
+    (COT_COUNT, "We end up with 10 ways.", "10"),
+    (COT_COUNT, "It takes 10 minutes.", "10"),
+    (COT_COUNT, "John pays 10 dollars.", "10"),
+    (COT_COUNT, "Total 10", "10"),
+    (COT_COUNT, "The area works out to 10.", "10"),
+    (COT_COUNT, "The number of sequences that satisfy all the conditions given in the problem is thus 10", "10"),
 ]
 
 
