@@ -61,7 +61,7 @@ _NEGATED_RE = re.compile(r"\b(?:not|rather\s+than|instead\s+of|never)\s*$", re.I
 # Between two tokens of one value: operators, brackets, list commas ("4 + 3 = 7", "\\frac{10}{9}", "1, 2, 3").
 _JOIN_RE = re.compile(r"(?:[\s+\-*/=^<>(){}\[\],]|\\(?:cdot|times|div|pm|le|ge|leq|geq)(?![a-zA-Z]))*")
 _CHAIN_RE = re.compile(
-    r"\s*[,;]?\s*(?:\b(?:or|and|either|and\s+also|as\s+well\s+as|and/or)\b|\\text\s*\{\s*(?:or|and)\s*\})\s*",
+    r"[\s*_]*[,;]?\s*(?:\b(?:or|and|either|and\s+also|as\s+well\s+as|and/or)\b|\\text\s*\{\s*(?:or|and)\s*\})[\s*_]*",
     re.IGNORECASE,
 )
 _ASIDE_RE = re.compile(r"\s\(")  # "10 (4 + 3 + 2 + 1)": a parenthetical aside, not one expression
@@ -150,6 +150,7 @@ _CORRECTION_RE = re.compile(
 _TENTATIVE_RE = re.compile(
     r"\b(?:if|maybe|perhaps|possibly|might|may|could|unless|in\s+case)\b[^.]{0,40}$", re.IGNORECASE
 )
+_ASKED_RE = re.compile(r"[^.!?\n]{0,80}\?")  # "Have I made a mistake?" asks, it does not retract
 _FINAL_MARK_RE = re.compile(
     r"\b(?:final\s+answer|correct(?:ed)?\s+answer|(?:the\s+)?answer\s+is\s+actually)\b[^.\n]{0,40}$", re.IGNORECASE
 )
@@ -316,8 +317,10 @@ def quoted_phrase(text: str, begin: int, answer: str, after: str) -> bool:
 
 def explicit_correction(text: str) -> bool:
     """Whether ``text`` retracts what came before it explicitly and without hedging ("I made an error")."""
-    starts = [m.start() for m in _CORRECTION_RE.finditer(text)]
-    return any(not _TENTATIVE_RE.search(text[max(0, i - 60) : i]) for i in starts)
+    return any(
+        not _TENTATIVE_RE.search(text[max(0, m.start() - 60) : m.start()]) and not _ASKED_RE.match(text, m.end())
+        for m in _CORRECTION_RE.finditer(text)
+    )
 
 
 def marked_final(prefix: str) -> bool:

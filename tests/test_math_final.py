@@ -223,6 +223,8 @@ HEDGES = [
     (COT_ALGEBRA, "The answer is $7$ and $8$.", "7"),
     (COT_ALGEBRA, "\\boxed{7} \u2014 perhaps 8", "7"),
     (COT_ALGEBRA, "The roots are 7, -1.", "7"),
+    (COT_ALGEBRA, "So it's **8** or **7**.", "7"),
+    (COT_ALGEBRA, "The answer is 7. Or is it 8?", "7"),
 ]
 
 
@@ -334,6 +336,7 @@ HEDGED_CORRECTIONS = [
     (COT_ALGEBRA, "So \\boxed{-15}. Wait, that's wrong. Final answer: \\boxed{7}. Hmm, or \\boxed{-15}.", "7"),
     (COT_ALGEBRA, "So \\boxed{-15}. Wait, that's wrong. Final answer: \\boxed{7}, or maybe 8.", "7"),
     (COT_ALGEBRA, "So \\boxed{-15}. Wait, I made an error. Final answer: 7 or 8", "7"),
+    (COT_ALGEBRA, "So \\boxed{-15}. Have I made a mistake? Final answer: \\boxed{7}", "7"),
 ]
 
 
@@ -408,6 +411,7 @@ RETRACTED = [
     (COT_ALGEBRA, "Final answer: \\boxed{7}. Hmm, that was wrong.", "7", 0.0),
     (COT_ALGEBRA, "Final answer: \\boxed{8}. Wait, I made an error.\n\nFinal answer: 7", "7", 1.0),
     (COT_ALGEBRA, "Final answer: \\boxed{7}. If I made an error, it is in the sign.", "7", 1.0),
+    (COT_ALGEBRA, "Final answer: \\boxed{7}. Have I made a mistake? No, it checks out.", "7", 1.0),
 ]
 
 
