@@ -45,7 +45,8 @@ _MATH_SPAN_RE = re.compile(
 _CAPITAL_NEXT_RE = re.compile(r"\s+[A-Z][a-z]")  # math followed by a capitalised word ends a sentence
 _BOUNDARY_RE = re.compile(r"[.!?](?=\s|$)|\n")
 _NUMBER_RE = re.compile(
-    r"(?<![\w.])-?(?:\d+(?:[,.]\d+)*|\.\d+)(?:/\d+)?(?:\s*\\?%)?|-?\\(?:[dt]?frac|sqrt|pi)(?![a-zA-Z])"
+    r"(?<![\w.])(?:-|\\pm\s*|\u00b1\s*)?(?:\d+(?:[,.]\d+)*|\.\d+)(?:/\d+)?(?:\s*\\?%)?|"
+    r"(?:-|\\pm\s*|\u00b1\s*)?\\(?:[dt]?frac|sqrt|pi)(?![a-zA-Z])"
 )
 _NUMBER_WORDS_RE = re.compile(NUMBER_WORDS)
 # "the one", "each one", "one of": number words that are no value

@@ -87,7 +87,7 @@ def split_alternatives(answer: str) -> tuple[list[str], bool]:
         gaps = [stripped[a.end() : b.start()] for a, b in itertools.pairwise(numbers)]
         if all(_LIST_SEP_RE.match(g) for g in gaps):
             return [m.group() for m in numbers], True
-    items = _ITEM_SEP_RE.split(stripped)
+    items = [digits_for_words(item) or item for item in _ITEM_SEP_RE.split(stripped)]
     if len(items) > 1 and all(_ITEM_RE.match(item) for item in items):
         return items, True
     if _AND_RE.search(stripped):

@@ -32,6 +32,7 @@ DEFAULT_TIMEOUT_S = 5.0
 MAX_ALTERNATIVES = 8
 MAX_REFERENCE_CHARS = 20_000
 _HEDGE_WORD_RE = re.compile(r"\b(?:or|either)\b", re.IGNORECASE)
+_PLUS_MINUS_RE = re.compile(r"\\pm(?![a-zA-Z])|\u00b1|\+/-")
 _CONTAINERS = (sympy.Tuple, sympy.Set, sympy.MatrixBase)
 
 
@@ -329,7 +330,8 @@ def _answer_side(ex: Extraction, distinct: list[str]) -> Side:
         if len(distinct) == 1:
             return Side(distinct[0], mv_parse(boxed(distinct[0])))
         return Side(", ".join(distinct), mv_parse(" , ".join(boxed(b) for b in distinct)))
-    parsed = mv_parse(ex.context or ex.answers[0])
+    plus_minus = _PLUS_MINUS_RE.search(ex.answers[0])  # "the answer is ±7": math-verify would read the 7 alone
+    parsed = mv_parse(boxed(ex.answers[0]) if plus_minus else ex.context or ex.answers[0])
     latex = parsed[-1] if parsed and isinstance(parsed[-1], str) else ex.answers[0]
     return Side(latex, parsed)
 

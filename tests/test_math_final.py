@@ -225,6 +225,11 @@ HEDGES = [
     (COT_ALGEBRA, "The roots are 7, -1.", "7"),
     (COT_ALGEBRA, "So it's **8** or **7**.", "7"),
     (COT_ALGEBRA, "The answer is 7. Or is it 8?", "7"),
+    (COT_ALGEBRA, "The answer is seven, eight.", "7"),
+    (COT_ALGEBRA, "The answer is \\pm 7.", "7"),
+    (COT_ALGEBRA, "The answer is \u00b17.", "7"),
+    (COT_ALGEBRA, "Final answer: 7\nFinal answer: 8", "8"),
+    (COT_ALGEBRA, "Final answer: 7. Hmm, wait, let me re-read the problem. So the answer is 8.", "8"),
 ]
 
 
@@ -251,6 +256,8 @@ NOT_HEDGES = [
     (COT_ALGEBRA, "$x \\in \\{-1, 5\\}$", "-1, 5"),
     (COT_ALGEBRA, "So x = -1 or x = 5.", "x=-1 \\text{ or } x=5"),
     (COT_ALGEBRA, "The answer is 5 or -1.", "-1, 5"),
+    (COT_ALGEBRA, "So x = \\pm 7.", "-7, 7"),
+    (COT_ALGEBRA, "So x = 3 \\pm 2.", "1, 5"),
 ]
 
 
@@ -314,6 +321,12 @@ CORRECTIONS = [
     (COT_ALGEBRA, "So \\boxed{-15}. I see the error now. Final answer: \\boxed{7}", "7", 1.0),
     (COT_ALGEBRA, "So \\boxed{-15}. There is an error in the last step. Final answer: \\boxed{7}", "7", 1.0),
     (COT_ALGEBRA, "So \\boxed{-15}. I've made an arithmetic slip. Final answer: \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "Final answer: 8. Wait, I made an error. Final answer: 7", "7", 1.0),
+    (COT_ALGEBRA, "Final answer: -15. That's wrong, I forgot 22. The correct answer is 7.", "7", 1.0),
+    (COT_ALGEBRA, "Final answer: -15\n\nWait, that's incorrect.\n\n**Final Answer**\n7", "7", 1.0),
+    (COT_ALGEBRA, "Final answer: 7. Double-check: 3(-5)+22 = 7. Final answer: 7", "7", 1.0),
+    (COT_ALGEBRA, "Final answer: seven. Final answer: 7", "7", 1.0),
+    (COT_ALGEBRA, "The problem's final answer is said to be 10. The answer is 7.", "7", 1.0),
 ]
 
 HEDGED_CORRECTIONS = [
@@ -337,6 +350,7 @@ HEDGED_CORRECTIONS = [
     (COT_ALGEBRA, "So \\boxed{-15}. Wait, that's wrong. Final answer: \\boxed{7}, or maybe 8.", "7"),
     (COT_ALGEBRA, "So \\boxed{-15}. Wait, I made an error. Final answer: 7 or 8", "7"),
     (COT_ALGEBRA, "So \\boxed{-15}. Have I made a mistake? Final answer: \\boxed{7}", "7"),
+    (COT_ALGEBRA, "Final answer: 8. Wait, I made an error. So the answer is 7", "7"),
 ]
 
 
