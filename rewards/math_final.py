@@ -226,14 +226,10 @@ def bare_answer(region: str) -> tuple[str | None, str]:
     while sentences:
         start, end = sentences[-1]
         sentence = text[start:end]
-        if _values(sentence):
-            break
-        closer = _MATH_SPAN_RE.sub("", sentence)
-        if (
-            skipped >= MAX_SKIPPED_SENTENCES
-            or len(_WORD_RE.findall(closer)) > MAX_SKIPPED_WORDS
-            or not _PROSE_RE.match(closer)
-        ):
+        values = _values(sentence)
+        if values and not (_worded(sentence, values) and _closer(sentence) and _stated_value(sentence)[0] is None):
+            break  # a closer may name a count in words: "That covers all three cases."
+        if skipped >= MAX_SKIPPED_SENTENCES or not _closer(sentence):
             return None, "the final sentence states no value"
         sentences.pop()
         skipped += 1
@@ -242,6 +238,17 @@ def bare_answer(region: str) -> tuple[str | None, str]:
     if sentence.rstrip().endswith("?"):
         return None, "the final sentence is a question"
     return _stated_value(sentence)
+
+
+def _closer(sentence: str) -> bool:
+    """Whether ``sentence`` may be skipped after the answer: short prose ("That settles it."), not code."""
+    prose = _MATH_SPAN_RE.sub("", sentence)
+    return len(_WORD_RE.findall(prose)) <= MAX_SKIPPED_WORDS and _PROSE_RE.match(prose) is not None
+
+
+def _worded(sentence: str, values: list[tuple[int, int]]) -> bool:
+    """Whether every value of ``sentence`` is written in number words."""
+    return all(_NUMBER_WORDS_RE.fullmatch(sentence, a, b) for a, b in values)
 
 
 def _stated_value(sentence: str) -> tuple[str | None, str]:

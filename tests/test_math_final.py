@@ -104,6 +104,8 @@ FINAL_BARE = [
     (COT_COUNT, "Total 10", "10"),
     (COT_COUNT, "The area works out to 10.", "10"),
     (COT_COUNT, "The number of sequences that satisfy all the conditions given in the problem is thus 10", "10"),
+    (COT_COUNT, "So the count is 10.\n\nThat covers all three cases.", "10"),
+    (COT_COUNT, "So the count is 10. I checked it two ways.", "10"),
 ]
 
 
