@@ -332,6 +332,8 @@ def _answer_side(ex: Extraction, distinct: list[str]) -> Side:
         return Side(", ".join(distinct), mv_parse(" , ".join(boxed(b) for b in distinct)))
     plus_minus = _PLUS_MINUS_RE.search(ex.answers[0])  # "the answer is ±7": math-verify would read the 7 alone
     parsed = mv_parse(boxed(ex.answers[0]) if plus_minus else ex.context or ex.answers[0])
+    if not parsed:  # LaTeX written without delimiters ("the answer is e^{i\\pi}"): the answer alone
+        parsed = mv_parse(boxed(ex.answers[0]))
     latex = parsed[-1] if parsed and isinstance(parsed[-1], str) else ex.answers[0]
     return Side(latex, parsed)
 

@@ -412,6 +412,8 @@ FORMS = [
     ("\\boxed{\\cos\\pi + i\\sin\\pi}", "-1", 1.0),
     ("\\boxed{-1}", "e^{i\\pi}", 1.0),
     ("The answer is 7 \u2014 perhaps 8.", "7", 0.0),
+    ("The answer is e^{i\\pi}.", "-1", 1.0),
+    ("The answer is e^{i\\pi}.", "1", 0.0),
 ]
 
 
