@@ -144,6 +144,7 @@ _CORRECTION_RE = re.compile(
     r"(?:'s|\s+(?:was|is))\s+(?:(?:definitely|clearly|actually)\s+)?"
     r"(?:wrong|incorrect|a\s+mistake|an\s+error|not\s+(?:right|correct))|"
     r"\b(?:that|this|it)\s+(?:can't|cannot|can\s+not)\s+be\s+(?:right|correct)|\b(?:I|we)\s+messed\s+up\b|"
+    r"\b(?:oops|whoops)\b|\bI\s+was\s+mistaken\b|\bI\s+(?:incorrectly|wrongly|mistakenly|forgot\s+to)\b|"
     r"\bI\s+was\s+wrong\b|\bcorrection\s*:|\bmiscalculated\b|\bscratch\s+that\b|\bdisregard\s+(?:that|the\s+above)\b|"
     r"\blet\s+me\s+(?:correct|fix)\s+(?:this|that|it|my)",
     re.IGNORECASE,

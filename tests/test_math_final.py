@@ -329,6 +329,9 @@ CORRECTIONS = [
     (COT_ALGEBRA, "Final answer: 7. Double-check: 3(-5)+22 = 7. Final answer: 7", "7", 1.0),
     (COT_ALGEBRA, "Final answer: seven. Final answer: 7", "7", 1.0),
     (COT_ALGEBRA, "The problem's final answer is said to be 10. The answer is 7.", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. Oops: the 22 is missing. Final answer: \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. I forgot to add 22. Final answer: \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. I was mistaken. Final answer: \\boxed{7}", "7", 1.0),
 ]
 
 HEDGED_CORRECTIONS = [
@@ -353,6 +356,7 @@ HEDGED_CORRECTIONS = [
     (COT_ALGEBRA, "So \\boxed{-15}. Wait, I made an error. Final answer: 7 or 8", "7"),
     (COT_ALGEBRA, "So \\boxed{-15}. Have I made a mistake? Final answer: \\boxed{7}", "7"),
     (COT_ALGEBRA, "Final answer: 8. Wait, I made an error. So the answer is 7", "7"),
+    (COT_ALGEBRA, "So \\boxed{-15}. If I forgot to add 22, final answer: \\boxed{7}", "7"),
 ]
 
 
