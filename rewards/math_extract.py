@@ -202,7 +202,7 @@ def _phrase(region: str) -> Extraction | None:
 
 def _earlier_final(region: str, begin: int, answer_at: int, answer: str) -> str | None:
     """A different earlier "final answer" that no explicit correction retracts: two finals are a hedge."""
-    finals = [m for m in _FINAL_RE.finditer(region, 0, begin)]
+    finals = list(_FINAL_RE.finditer(region, 0, begin))
     if not finals:
         return None
     start = finals[-1].start()
@@ -219,6 +219,7 @@ def _earlier_final(region: str, begin: int, answer_at: int, answer: str) -> str 
 
 
 def _plain(answer: str) -> str:
+    """``answer`` without spaces, dollars and bold marks, to tell a repeated answer from a different one."""
     return "".join(c for c in answer if c not in " $*")
 
 

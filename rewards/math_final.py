@@ -104,7 +104,7 @@ _CONCLUSION_RE = re.compile(
     r"probability|area|volume|length|answer)\s+(?:is|are|equals|will\s+be))\b",
     re.IGNORECASE,
 )
-# Words that state a value: a value after two or more prose words needs one of them ("qwe asd 42" states nothing).
+# Words that state a value: a value after prose needs one among the words right before it ("qwe asd 42" states nothing).
 _ASSERTION_RE = re.compile(
     r"\b(?:is|are|was|were|be|it's|that's|equals?|gives?|gave|get|gets|got|obtain|obtained|find|found|have|has|had|"
     r"makes?|made|becomes?|became|yields?|comes\s+to|totals?|leaves|leaving|left|remains?|answer|result|solution|"
@@ -276,7 +276,7 @@ def _stated_value(sentence: str) -> tuple[str | None, str]:
         if _DOUBT_AFTER_RE.search(sentence[v_end:]) or _DOUBT_BEFORE_RE.search(before) or _tried(before):
             return None, "the final value is questioned, doubted or quoted, not stated"
         if _UNEQUAL_RE.search(masked, kept[0][0], v_end) or _UNEQUAL_RE.search(before):
-            return None, "the final value is questioned, doubted or quoted, not stated"
+            return None, "the final value is rejected ('\u2260'), not stated"
         if _JUXTAPOSED_RE.search(masked, kept[0][0], v_end):
             return None, "hack guard: the final values stand side by side (a spray), none is stated"
         first = len(kept) - 1

@@ -34,7 +34,6 @@ _UNITS = {
 }
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
-_SIGN = {"minus": -1, "negative": -1}
 _WORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES, "and", "an", "a"], key=len, reverse=True))
 # A number word starting a value ("five", "Twenty-one", "minus three"), for lookaheads elsewhere.
 NUMBER_WORD = rf"(?i:(?:minus|negative|{'|'.join(sorted([*_UNITS, *_TENS], key=len, reverse=True))})\b)"
