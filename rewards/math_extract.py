@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from rewards.math_final import bare_answer, explicit_correction, marked_final, quoted_phrase
+from rewards.math_final import bare_answer, explicit_correction, marked_final, quoted_box, quoted_phrase
 from rewards.math_hedge import is_value, split_alternatives, trailing_alternative
 from rewards.math_words import digits_for_words
 
@@ -152,6 +152,8 @@ def extract(completion: str, mode: ExtractMode = "any") -> Extraction:
     if region is None:
         return Extraction("none", note=note)
     scanned = _scan_boxes(region, MAX_BOXES + 1)
+    if len(scanned) <= MAX_BOXES:  # a quoted or asked box is no answer ("the key says \\boxed{5}, but ...")
+        scanned = [box for box in scanned if not quoted_box(region, box[1], box[2])]
     if scanned:
         if len(scanned) > MAX_BOXES:
             return Extraction("boxed", tuple(c for c, _, _ in scanned), note=f"more than {MAX_BOXES} boxed answers")

@@ -152,6 +152,8 @@ _CORRECTION_RE = re.compile(
 _TENTATIVE_RE = re.compile(
     r"\b(?:if|maybe|perhaps|possibly|might|may|could|unless|in\s+case)\b[^.]{0,40}$", re.IGNORECASE
 )
+# "if the answer is \\boxed{5}": the phrase before a box, so that "if" stands right before it
+_LEAD_PHRASE_RE = re.compile(r"\s*(?:the\s+(?:final\s+)?answer\s+(?:is|was|were|would\s+be)|=)\s*$", re.IGNORECASE)
 _ASKED_RE = re.compile(r"[^.!?\n]{0,80}\?")  # "Have I made a mistake?" asks, it does not retract
 _FINAL_MARK_RE = re.compile(
     r"\b(?:final\s+answer|correct(?:ed)?\s+answer|(?:the\s+)?answer\s+is\s+actually)\b[^.\n]{0,40}$", re.IGNORECASE
@@ -322,6 +324,14 @@ def quoted_phrase(text: str, begin: int, answer: str, after: str) -> bool:
         return True
     sentence_rest = re.split(r"(?<=[.!])\s|\n", after, maxsplit=1)[0]
     return bool(_DOUBT_AFTER_PHRASE_RE.search(sentence_rest) or _DOUBT_AFTER_PHRASE_RE.search(answer))
+
+
+def quoted_box(text: str, start: int, end: int) -> bool:
+    """Whether the box at ``text[start:end]`` reports someone else's answer ("the statement says the answer is
+    \\boxed{5}"), supposes it ("if the answer is \\boxed{5}") or asks it ("\\boxed{5}?")."""
+    before = _LEAD_PHRASE_RE.sub("", text[max(0, start - CONTEXT_CHARS) : start].rstrip(" $(\\"))
+    cut = max((m.end() for m in _BOUNDARY_RE.finditer(_masked(before))), default=0)
+    return bool(_QUOTED_RE.search(before[cut:])) or text[end : end + 4].lstrip(" $)").startswith("?")
 
 
 def explicit_correction(text: str) -> bool:

@@ -106,6 +106,8 @@ FINAL_BARE = [
     (COT_COUNT, "The number of sequences that satisfy all the conditions given in the problem is thus 10", "10"),
     (COT_COUNT, "So the count is 10.\n\nThat covers all three cases.", "10"),
     (COT_COUNT, "So the count is 10. I checked it two ways.", "10"),
+    (COT_COUNT, "The problem says the answer is \\boxed{12}, but I get 10.", "10"),
+    (COT_COUNT, "If the answer is \\boxed{12}, the parity fails. So the answer is \\boxed{10}.", "10"),
 ]
 
 
@@ -163,6 +165,9 @@ NOT_FINAL = [
     (COT_ALGEBRA, "Let's test 5: 2*5 - 3 = 7 \u2260 10.", "10"),
     (COT_ALGEBRA, "Let's test 5: $2 \\cdot 5 - 3 = 7 \\neq 10$.", "10"),
     (COT_ALGEBRA, "The answer is 8 but it could also be 7.", "7"),
+    (COT_COUNT, "The problem says the answer is \\boxed{10}, but I get 12.", "10"),
+    (COT_COUNT, "Is the answer $\\boxed{10}$? No, it is \\boxed{12}.", "10"),
+    (COT_COUNT, "Suppose the answer is \\boxed{10}. Then the parity fails.", "10"),
 ]
 
 
