@@ -120,13 +120,29 @@ STATEMENT_WINDOW_WORDS = 4  # "we get a total of 10": the statement word is amon
 _DANGLING_RE = re.compile(r"\b(?:the|a|an|and|or|in|on|at|into|these|those|its|their|my|his|her)\s*$", re.I)
 # Numbers side by side with only spaces between ("7 7 7"; "1 000" is one number) are no stated value.
 _JUXTAPOSED_RE = re.compile(r"\d\s+(?!\d{3}(?!\d))\d")
-# Reported answers (a speech verb anywhere in the phrase's sentence before "the answer is"), and
-# supposed or asked ones (a hypothetical right before it).
-_QUOTED_RE = re.compile(
-    r"\b(?:says|said|states|stated|claims?|claimed|suggests|suggested|tells?|told|hints?|hinted|according\s+to\s+(?:the|them|him|her)|"
-    r"supposedly|allegedly|reportedly)\b|\b(?:if|suppose|supposing|assume|assuming|whether|maybe|perhaps|check)"
-    r"(?:\s+that)?\s*$",
+# Reported answers (a speech verb anywhere in the phrase's sentence before "the answer is"; the stems
+# are a cheap filter before the regex), and supposed or asked ones (a hypothetical right before it).
+_REPORTED_RE = re.compile(
+    r"\b(?:says|said|states|stated|claims?|claimed|suggests|suggested|tells?|told|hints?|hinted|"
+    r"according\s+to\s+(?:the|them|him|her)|supposedly|allegedly|reportedly)\b",
     re.IGNORECASE,
+)
+_REPORTED_STEMS = (
+    "says",
+    "said",
+    "stat",
+    "claim",
+    "sugg",
+    "tell",
+    "told",
+    "hint",
+    "accord",
+    "suppos",
+    "alleg",
+    "report",
+)
+_SUPPOSED_RE = re.compile(
+    r"\b(?:if|suppose|supposing|assume|assuming|whether|maybe|perhaps|check)(?:\s+that)?\s*$", re.IGNORECASE
 )
 _DOUBT_AFTER_PHRASE_RE = re.compile(
     r"\?|\b(?:but|however|though|although|yet|unless|except)\b|\b(?:is|was|seems|looks)\s+(?:wrong|incorrect|not)\b",
@@ -318,7 +334,7 @@ def quoted_phrase(text: str, begin: int, answer: str, after: str) -> bool:
     """Whether the answer phrase at ``text[begin:]`` reports, supposes, asks or doubts its value."""
     before = text[max(0, begin - CONTEXT_CHARS) : begin]
     cut = max((m.end() for m in _BOUNDARY_RE.finditer(_masked(before))), default=0)
-    if _QUOTED_RE.search(before[cut:]):
+    if _reported_or_supposed(before[cut:]):
         return True
     if answer.rstrip().endswith("?") or _NEGATED_ANSWER_RE.match(answer):
         return True
@@ -326,12 +342,26 @@ def quoted_phrase(text: str, begin: int, answer: str, after: str) -> bool:
     return bool(_DOUBT_AFTER_PHRASE_RE.search(sentence_rest) or _DOUBT_AFTER_PHRASE_RE.search(answer))
 
 
+def _reported_or_supposed(before: str) -> bool:
+    """Whether ``before`` (an answer's sentence up to it) reports someone else's answer or supposes it."""
+    if _SUPPOSED_RE.search(before[-40:]):
+        return True
+    lower = before.lower()
+    return any(stem in lower for stem in _REPORTED_STEMS) and _REPORTED_RE.search(before) is not None
+
+
 def quoted_box(text: str, start: int, end: int) -> bool:
     """Whether the box at ``text[start:end]`` reports someone else's answer ("the statement says the answer is
     \\boxed{5}"), supposes it ("if the answer is \\boxed{5}") or asks it ("\\boxed{5}?")."""
-    before = _LEAD_PHRASE_RE.sub("", text[max(0, start - CONTEXT_CHARS) : start].rstrip(" $(\\"))
+    if text[end : end + 4].lstrip(" $)").startswith("?"):
+        return True
+    before = text[max(0, start - CONTEXT_CHARS) : start].rstrip(" $(\\")
+    phrase = _LEAD_PHRASE_RE.search(before, max(0, len(before) - 40))
+    before = before[: phrase.start()] if phrase else before
+    if not _reported_or_supposed(before):  # cheap first: most boxes have no speech verb anywhere near
+        return False
     cut = max((m.end() for m in _BOUNDARY_RE.finditer(_masked(before))), default=0)
-    return bool(_QUOTED_RE.search(before[cut:])) or text[end : end + 4].lstrip(" $)").startswith("?")
+    return _reported_or_supposed(before[cut:])
 
 
 def explicit_correction(text: str) -> bool:
