@@ -226,6 +226,12 @@ def _judge(ex: Extraction, ref: str, params: MathParams, stage: list[str]) -> Ve
                 shown, joined = " or ".join(ex.alternatives), "and" if ex.listed else "or"
                 rule = f"values joined by '{joined}' read as the set of solutions"
                 return _verdict(True, rule, ex, shown, gold.latex, Side(str(roots), [roots]), gold)
+    listed_sets = solution_sets(ex.alternatives) if ex.listed and ex.kind != "boxed" else []
+    if listed_sets and isinstance(value_of(gold.parsed), sympy.FiniteSet):
+        # "-1 and 5" against {5}: the listed values are one set, never the one math-verify happens to read
+        equal = any(mv_equal(gold.parsed, [r], params.float_rounding, params.numeric_precision) for r in listed_sets)
+        shown = ", ".join(ex.alternatives)
+        return _verdict(equal, "the listed values read as a set", ex, shown, gold.latex, Side(shown, listed_sets), gold)
     alternatives = _alternatives(ex, distinct, gold, multi)
     if alternatives:
         return _judge_alternatives(alternatives, ex, gold, params)

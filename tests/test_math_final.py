@@ -423,6 +423,9 @@ FORMS = [
     ("The answer is 7 \u2014 perhaps 8.", "7", 0.0),
     ("The answer is e^{i\\pi}.", "-1", 1.0),
     ("The answer is e^{i\\pi}.", "1", 0.0),
+    ("The solutions are -1 and 5.", "\\{5\\}", 0.0),
+    ("The solutions are -1 and 5.", "\\{-1, 5\\}", 1.0),
+    ("The roots are 5, -1.", "-1", 0.0),
 ]
 
 
