@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from rewards.math_final import bare_answer, explicit_correction, marked_final, quoted_phrase
-from rewards.math_hedge import split_alternatives, trailing_alternative
+from rewards.math_final import bare_answer, explicit_correction, marked_final, quoted_box, quoted_phrase
+from rewards.math_hedge import is_value, split_alternatives, trailing_alternative
 from rewards.math_words import digits_for_words
 
 Kind = Literal["boxed", "phrase", "bare", "none"]
@@ -27,6 +27,7 @@ _PHRASE_RE = re.compile(
     r"answer\s{0,3}:)",
     re.IGNORECASE,
 )
+_FINAL_RE = re.compile(r"final\s{1,3}answer", re.IGNORECASE)
 _SENTENCE_END_RE = re.compile(r"\.(?:\s+(?=[A-Z<])|\s*$)|\n")
 _HOPE_RE = re.compile(r"\s*I hope it is correct\.?.*$", re.IGNORECASE | re.DOTALL)
 
@@ -151,6 +152,8 @@ def extract(completion: str, mode: ExtractMode = "any") -> Extraction:
     if region is None:
         return Extraction("none", note=note)
     scanned = _scan_boxes(region, MAX_BOXES + 1)
+    if len(scanned) <= MAX_BOXES:  # a quoted or asked box is no answer ("the key says \\boxed{5}, but ...")
+        scanned = [box for box in scanned if not quoted_box(region, box[1], box[2])]
     if scanned:
         if len(scanned) > MAX_BOXES:
             return Extraction("boxed", tuple(c for c, _, _ in scanned), note=f"more than {MAX_BOXES} boxed answers")
@@ -177,6 +180,7 @@ def extract(completion: str, mode: ExtractMode = "any") -> Extraction:
     answer, why = bare_answer(tail)
     if answer is None:
         return Extraction("none", note=why)
+    answer = _words_as_digits(answer)
     alternatives, listed = split_alternatives(answer)
     return Extraction("bare", (answer,), tuple(alternatives), context=answer, listed=listed)
 
@@ -192,10 +196,33 @@ def _phrase(region: str) -> Extraction | None:
     digits = _words_as_digits(phrase)
     sentence = sentence.replace(phrase, digits)
     alternatives, listed = split_alternatives(digits)
-    extra = trailing_alternative(after)
+    extra = trailing_alternative(after) or _earlier_final(region, begin, region.find(phrase, begin), digits)
     if extra is not None and not alternatives:
-        alternatives, listed = [digits, extra], False
+        alternatives, listed = [extra, digits], False
     return Extraction("phrase", (digits,), tuple(alternatives), context=sentence, listed=listed)
+
+
+def _earlier_final(region: str, begin: int, answer_at: int, answer: str) -> str | None:
+    """A different earlier "final answer" that no explicit correction retracts: two finals are a hedge."""
+    finals = list(_FINAL_RE.finditer(region, 0, begin))
+    if not finals:
+        return None
+    start = finals[-1].start()
+    following = _PHRASE_RE.search(region, finals[-1].end(), begin)
+    found = last_phrase(region[start : following.start() if following else begin])
+    if found is None or quoted_phrase(region, start, found[0], found[2]):
+        return None
+    earlier = _words_as_digits(found[0])
+    if not is_value(earlier) or _plain(earlier) == _plain(answer):
+        return None
+    if explicit_correction(region[start + len(found[1]) : answer_at]) and marked_final(region[:answer_at]):
+        return None
+    return earlier
+
+
+def _plain(answer: str) -> str:
+    """``answer`` without spaces, dollars and bold marks, to tell a repeated answer from a different one."""
+    return "".join(c for c in answer if c not in " $*")
 
 
 def _after_last_correction(region: str, scanned: list[tuple[str, int, int]]) -> tuple[list[tuple[str, int, int]], str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from rewards.math_words import digits_for_words
+from rewards.math_words import NUMBER_WORD, digits_for_words
 
 _TRAILING_RE = re.compile(
     r"^[\s$.,;:)\]}\u2013\u2014]{0,12}(?:\\text\s*\{\s*)?\(?\s*(?P<join>or|and\s+also|and/or|as\s+well\s+as|"
@@ -22,7 +22,9 @@ _TRAILING_RE = re.compile(
 )
 _OR_RE = re.compile(
     r"\\text\s*\{\s*(?:or|either)\s*\}|\\(?:lor|vee)\b|\b(?:or|either)\b|"
-    r"[,(]\s*(?:possibly|maybe|perhaps|probably)\b",  # "7, possibly 8", "7 (maybe 8)"
+    # "7, possibly 8", "7 (maybe 8)", "7 — perhaps 8", "7; also 8": a hedge word after a pause, then a value
+    r"(?:[,;(\u2013\u2014]|\s-{1,2}(?=\s))\s*(?:possibly|maybe|perhaps|probably|alternatively|also)\b"
+    r"(?=\s*(?:[-+$\\(\d.]|" + NUMBER_WORD + r"))",
     re.IGNORECASE,
 )
 _AND_RE = re.compile(
@@ -30,9 +32,14 @@ _AND_RE = re.compile(
     r"and\s+(?:possibly|maybe|perhaps)|and)\b",
     re.IGNORECASE,
 )
+_BOTH_RE = re.compile(r"^\s*both\s+", re.IGNORECASE)  # "both 5 and 6"
 _NUMBER_RE = re.compile(r"-?(?:\d{1,3}(?:(?:,\\!|\\!,|\{,\}|\\,|\\!|\\ |,| )\d{3})+(?!\d)|\d+)(?:\.\d+)?")
 MIN_LISTED_NUMBERS = 3
-_PAIR_RE = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(?:;\s*|,\s+)(-?\d+(?:\.\d+)?)$")  # "7, 8", "7; 8" (not "1,5")
+# Items of a written list: "7, 8", "7; 8", "x = -1, x = 5", "x = -1, 5" (not "1,5", which may be 1.5 or 15)
+_ITEM_SEP_RE = re.compile(r"\s*;\s*|,\s+|,(?=-)")
+_ITEM_RE = re.compile(
+    r"^(?:[A-Za-z](?:_\{?\w+\}?)?\s*=\s*)?-?(?:\d+(?:\.\d+)?|\\[dt]?frac\{-?\d+\}\{\d+\}|\\sqrt\{\d+\})$"
+)
 _LIST_SEP_RE = re.compile(r"^(?:\s*[,;]\s*|\s+(?:and|or)\s+|\s+|\s*,?\s*\\(?:quad|qquad|,|;)\s*)$")
 _VALUE_START_RE = re.compile(r"^[-+]?(?:\d|\\|\(|\[|\{|[A-Za-z]\s*(?:=|\\in|<|>|\\[lg]eq?\b)|[A-Za-z]$|\.\d)")
 _PROSE_WORD_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
@@ -80,11 +87,11 @@ def split_alternatives(answer: str) -> tuple[list[str], bool]:
         gaps = [stripped[a.end() : b.start()] for a, b in itertools.pairwise(numbers)]
         if all(_LIST_SEP_RE.match(g) for g in gaps):
             return [m.group() for m in numbers], True
-    pair = _PAIR_RE.match(stripped)
-    if pair:
-        return [pair.group(1), pair.group(2)], True
+    items = [digits_for_words(item) or item for item in _ITEM_SEP_RE.split(stripped)]
+    if len(items) > 1 and all(_ITEM_RE.match(item) for item in items):
+        return items, True
     if _AND_RE.search(stripped):
-        parts = [p.strip(" ,;$\\") for p in _AND_RE.split(stripped)]
+        parts = [p.strip(" ,;$\\") for p in _AND_RE.split(_BOTH_RE.sub("", stripped))]
         parts = [p for p in parts if p]
         if len(parts) > 1 and all(is_value(p) for p in parts):
             return [digits_for_words(p) or p for p in parts], True

@@ -32,6 +32,7 @@ DEFAULT_TIMEOUT_S = 5.0
 MAX_ALTERNATIVES = 8
 MAX_REFERENCE_CHARS = 20_000
 _HEDGE_WORD_RE = re.compile(r"\b(?:or|either)\b", re.IGNORECASE)
+_PLUS_MINUS_RE = re.compile(r"\\pm(?![a-zA-Z])|\u00b1|\+/-")
 _CONTAINERS = (sympy.Tuple, sympy.Set, sympy.MatrixBase)
 
 
@@ -225,6 +226,12 @@ def _judge(ex: Extraction, ref: str, params: MathParams, stage: list[str]) -> Ve
                 shown, joined = " or ".join(ex.alternatives), "and" if ex.listed else "or"
                 rule = f"values joined by '{joined}' read as the set of solutions"
                 return _verdict(True, rule, ex, shown, gold.latex, Side(str(roots), [roots]), gold)
+    listed_sets = solution_sets(ex.alternatives) if ex.listed and ex.kind != "boxed" else []
+    if listed_sets and isinstance(value_of(gold.parsed), sympy.FiniteSet):
+        # "-1 and 5" against {5}: the listed values are one set, never the one math-verify happens to read
+        equal = any(mv_equal(gold.parsed, [r], params.float_rounding, params.numeric_precision) for r in listed_sets)
+        shown = ", ".join(ex.alternatives)
+        return _verdict(equal, "the listed values read as a set", ex, shown, gold.latex, Side(shown, listed_sets), gold)
     alternatives = _alternatives(ex, distinct, gold, multi)
     if alternatives:
         return _judge_alternatives(alternatives, ex, gold, params)
@@ -329,7 +336,10 @@ def _answer_side(ex: Extraction, distinct: list[str]) -> Side:
         if len(distinct) == 1:
             return Side(distinct[0], mv_parse(boxed(distinct[0])))
         return Side(", ".join(distinct), mv_parse(" , ".join(boxed(b) for b in distinct)))
-    parsed = mv_parse(ex.context or ex.answers[0])
+    plus_minus = _PLUS_MINUS_RE.search(ex.answers[0])  # "the answer is ±7": math-verify would read the 7 alone
+    parsed = mv_parse(boxed(ex.answers[0]) if plus_minus else ex.context or ex.answers[0])
+    if not parsed:  # LaTeX written without delimiters ("the answer is e^{i\\pi}"): the answer alone
+        parsed = mv_parse(boxed(ex.answers[0]))
     latex = parsed[-1] if parsed and isinstance(parsed[-1], str) else ex.answers[0]
     return Side(latex, parsed)
 

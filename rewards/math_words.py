@@ -1,4 +1,4 @@
-"""English number words as digits: "five" → "5", "twenty-one apples" → "21 apples", "minus three" → "-3".
+"""English number words as digits: "five" → "5", "twenty-one apples" → "21 apples", "two thirds" → "\\frac{2}{3}".
 
 Models often state a count in words ("The answer is five."); math-verify reads no words, so an
 extracted answer that *starts* with a number in words is rewritten with digits before parsing.
@@ -34,11 +34,36 @@ _UNITS = {
 }
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
-_SIGN = {"minus": -1, "negative": -1}
-_WORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES, "and", "a"], key=len, reverse=True))
+_WORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES, "and", "an", "a"], key=len, reverse=True))
+# A number word starting a value ("five", "Twenty-one", "minus three"), for lookaheads elsewhere.
+NUMBER_WORD = rf"(?i:(?:minus|negative|{'|'.join(sorted([*_UNITS, *_TENS], key=len, reverse=True))})\b)"
+_DENOMINATORS = {
+    "half": 2,
+    "halve": 2,
+    "third": 3,
+    "quarter": 4,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "twelfth": 12,
+    "hundredth": 100,
+}
+_PLAIN = "|".join(sorted([*_UNITS, *_TENS, *_SCALES], key=len, reverse=True))
+# A run of number words with an optional sign and fraction ("twenty-one", "minus two thirds", "one half").
+NUMBER_WORDS = (
+    rf"(?i:\b(?:(?:minus|negative)\s+)?(?:{_PLAIN})(?:[\s-]+(?:{_PLAIN}))*"
+    rf"(?:(?:\s+and\s+an?)?[\s-]+(?:{'|'.join(_DENOMINATORS)})s?)?\b)"
+)
 _LEAD_RE = re.compile(
     rf"^(?P<sign>(?:minus|negative)\s+)?(?P<words>(?:{_WORD})(?:[\s-]+(?:{_WORD}))*)\b(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
+)
+_FRACTION_RE = re.compile(
+    rf"^(?P<mixed>\s+and\s+an?)?[\s-]+(?P<den>{'|'.join(_DENOMINATORS)})s?\b(?P<rest>.*)$", re.IGNORECASE | re.DOTALL
 )
 _TEXT_RE = re.compile(r"^\\(?:text|textbf|mathrm|mbox)\s*\{([^{}]*)\}(.*)$", re.DOTALL)
 
@@ -62,7 +87,7 @@ def words_value(words: str) -> int | None:
         elif token == "a" and i + 1 < len(tokens) and tokens[i + 1] in _SCALES:
             current += 1
             continue
-        elif token == "and" and seen_number and i + 1 < len(tokens):
+        elif token == "and" and i > 0 and tokens[i - 1] in _SCALES and i + 1 < len(tokens):
             continue
         else:
             return None
@@ -80,13 +105,19 @@ def digits_for_words(answer: str) -> str | None:
     if m is None:
         return None
     words = m.group("words")
-    while words.lower().endswith((" and", " a", "-and")):  # "five and" + "a half" is not ours to read
+    while words.lower().endswith((" and", " a", "-and")):  # "five and" + "a half": read below
         words = words[: words.rfind(" ") if " " in words else 0]
-    value = words_value(words)
+    rest = text[m.start("words") + len(words) :]
+    fraction = _FRACTION_RE.match(rest)
+    value = 1 if words.lower() in ("a", "an") and fraction else words_value(words)
     if value is None or not words:
         return None
-    rest = text[m.start("words") + len(words) :]
-    if re.match(r"^\s*(?:[/-]|and\s+a\s+half|halves|thirds|quarters|fourths|fifths)", rest, re.IGNORECASE):
-        return None  # fractions in words ("two thirds") are not integers
-    sign = -1 if m.group("sign") else 1
-    return f"{sign * value}{rest}".strip()
+    sign = "-" if m.group("sign") else ""
+    if fraction:  # "two thirds", "one-half", "three and a half"
+        numerator, denominator = value, _DENOMINATORS[fraction.group("den").lower().rstrip("s")]
+        if fraction.group("mixed"):
+            numerator = value * denominator + 1
+        return f"{sign}\\frac{{{numerator}}}{{{denominator}}}{fraction.group('rest')}".strip()
+    if re.match(r"^\s*(?:[/-]|and\s+an?\s)", rest, re.IGNORECASE):
+        return None  # "five-ish", "five and a bit"
+    return f"{sign}{value}{rest}".strip()

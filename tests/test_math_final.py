@@ -86,6 +86,28 @@ FINAL_BARE = [
     (COT_COUNT, "10", "10"),
     (COT_COUNT, "Count: 10", "10"),
     (COT_COUNT, "That makes 10 sequences.", "10"),
+    (COT_COUNT, "The problem says the answer is 12, but checking it I get 10.", "10"),
+    (COT_COUNT, "The statement says the answer is 10, and checking it I get 10 as well.", "10"),
+    (COT_COUNT, "Checking gives 10 as the count.", "10"),
+    (COT_COUNT, "Is the answer 12? No: 12 counts 2, 4, 6 twice. The answer is 10.", "10"),
+    (COT_COUNT, "The problem tells us the answer is 12. Checking it, I get 10.", "10"),
+    (COT_COUNT, "So, the ordered count $(a, d)$ that we need is $10$.", "10"),
+    (COT_COUNT, "Therefore, the number of sequences with an even sum increases to 10.", "10"),
+    (COT_COUNT, "So we get a total of 10.", "10"),
+    (COT_COUNT, "That leaves only 10.", "10"),
+    (COT_COUNT, "So there are ten.", "10"),
+    (COT_COUNT, "Ten.", "10"),
+    (COT_COUNT, "The count is $4+3+2+1 = 10$ Now nothing is left to check.", "10"),
+    (COT_COUNT, "We end up with 10 ways.", "10"),
+    (COT_COUNT, "It takes 10 minutes.", "10"),
+    (COT_COUNT, "John pays 10 dollars.", "10"),
+    (COT_COUNT, "Total 10", "10"),
+    (COT_COUNT, "The area works out to 10.", "10"),
+    (COT_COUNT, "The number of sequences that satisfy all the conditions given in the problem is thus 10", "10"),
+    (COT_COUNT, "So the count is 10.\n\nThat covers all three cases.", "10"),
+    (COT_COUNT, "So the count is 10. I checked it two ways.", "10"),
+    (COT_COUNT, "The problem says the answer is \\boxed{12}, but I get 10.", "10"),
+    (COT_COUNT, "If the answer is \\boxed{12}, the parity fails. So the answer is \\boxed{10}.", "10"),
 ]
 
 
@@ -123,7 +145,53 @@ NOT_FINAL = [
     (COT_COUNT, "The book's key claims that the answer is 10.", "10"),
     (COT_COUNT, "The answer is at least 10.", "10"),
     (COT_COUNT, "The answer is between 10 and 12.", "10"),
+    (COT_COUNT, "The problem statement says the answer is 10. However, when I check it, I get 12.", "10"),
+    (COT_COUNT, "We are told that the answer is 10. Let me check: I get 12 instead.", "10"),
+    (COT_COUNT, "The problem tells us the answer is 10. Checking it, I get 12.", "10"),
+    (COT_COUNT, "The expected answer is 10, but checking it I get something else.", "10"),
+    (COT_COUNT, "The hint says 10. My count gives 12.", "10"),
+    (COT_COUNT, "Is the answer 10? No, 10 fails the second condition.", "10"),
+    (COT_COUNT, "Is it 10? No. 10 fails the parity check.", "10"),
+    (COT_COUNT, "10? No.", "10"),
+    (COT_COUNT, "Could the answer be 10?", "10"),
+    (COT_COUNT, "It could be 10.", "10"),
+    (COT_COUNT, "I guess 10.", "10"),
+    (COT_COUNT, "Initially I thought 10, but 10 fails.", "10"),
+    (COT_COUNT, "Candidate 10 is rejected.", "10"),
+    (COT_COUNT, "Thus 10 must be discarded.", "10"),
+    (COT_COUNT, "So 10 cannot be right.", "10"),
+    (COT_ALGEBRA, "Could x be 7? No, 7 does not satisfy the second equation.", "7"),
+    (COT_ALGEBRA, "Plugging in 7 gives 3 on the left but 4 on the right, so 7 is not a solution.", "7"),
+    (COT_ALGEBRA, "Let's test 5: 2*5 - 3 = 7 \u2260 10.", "10"),
+    (COT_ALGEBRA, "Let's test 5: $2 \\cdot 5 - 3 = 7 \\neq 10$.", "10"),
+    (COT_ALGEBRA, "The answer is 8 but it could also be 7.", "7"),
+    (COT_COUNT, "The problem says the answer is \\boxed{10}, but I get 12.", "10"),
+    (COT_COUNT, "Is the answer $\\boxed{10}$? No, it is \\boxed{12}.", "10"),
+    (COT_COUNT, "Suppose the answer is \\boxed{10}. Then the parity fails.", "10"),
 ]
+
+
+GARBAGE = [
+    # text that merely contains the reference number (7) states no answer: random-model output, code
+    "asdf 7 qwer",
+    "the 7",
+    "vert 7",
+    "xq 7 is",
+    "jjj 7 = kkk",
+    "7 7 7 7 7",
+    "the of is to and 7 in",
+    "qwe rty is uiop asd fgh jkl 7",
+    "ountyoffee MR rugby 7 Sources Kinnikuman",
+    "Random tokens: foo bar 7 baz qux.",
+    "import numpy as np\nx = 7\nprint(x)",
+    "lorem 7. ipsum dolor.",
+]
+
+
+@pytest.mark.parametrize("completion", GARBAGE)
+def test_garbage_containing_the_reference_yields_0(completion: str) -> None:
+    status, score, reason = judge(completion, "7")
+    assert (status, score) == (Status.OK, 0.0), reason
 
 
 @pytest.mark.parametrize(("cot", "ending", "reference"), NOT_FINAL)
@@ -149,6 +217,26 @@ HEDGES = [
     (COT_ALGEBRA, "The answer is 7 (maybe 8).", "7"),
     (COT_ALGEBRA, "The answer is 7, 8.", "7"),
     (COT_ALGEBRA, "The answer is 7; 8.", "7"),
+    (COT_ALGEBRA, "The answer is 7 \u2014 perhaps 8.", "7"),
+    (COT_ALGEBRA, "The answer is 7 - perhaps 8.", "7"),
+    (COT_ALGEBRA, "The answer is 7 -- or maybe 8.", "7"),
+    (COT_ALGEBRA, "The answer is 7; perhaps 8.", "7"),
+    (COT_ALGEBRA, "The answer is 7, also 8.", "7"),
+    (COT_ALGEBRA, "The answer is both 7 and 8.", "7"),
+    (COT_ALGEBRA, "So the result is 7 as well as 8.", "7"),
+    (COT_ALGEBRA, "7 and also 8.", "7"),
+    (COT_ALGEBRA, "Either 7 or 8.", "7"),
+    (COT_ALGEBRA, "Final answer: $\\boxed{7}$ or 8", "7"),
+    (COT_ALGEBRA, "The answer is $7$ and $8$.", "7"),
+    (COT_ALGEBRA, "\\boxed{7} \u2014 perhaps 8", "7"),
+    (COT_ALGEBRA, "The roots are 7, -1.", "7"),
+    (COT_ALGEBRA, "So it's **8** or **7**.", "7"),
+    (COT_ALGEBRA, "The answer is 7. Or is it 8?", "7"),
+    (COT_ALGEBRA, "The answer is seven, eight.", "7"),
+    (COT_ALGEBRA, "The answer is \\pm 7.", "7"),
+    (COT_ALGEBRA, "The answer is \u00b17.", "7"),
+    (COT_ALGEBRA, "Final answer: 7\nFinal answer: 8", "8"),
+    (COT_ALGEBRA, "Final answer: 7. Hmm, wait, let me re-read the problem. So the answer is 8.", "8"),
 ]
 
 
@@ -166,6 +254,17 @@ NOT_HEDGES = [
     (COT_ALGEBRA, "The roots are $\\boxed{-1 \\text{ and } 5}$.", "\\{-1, 5\\}"),
     (COT_ALGEBRA, "The answer is $\\boxed{x = -1 \\text{ or } x = 5}$.", "-1, 5"),
     (COT_ALGEBRA, "So $\\boxed{7}$ and this agrees with Vieta.", "7"),
+    (COT_ALGEBRA, "The roots are 5, -1.", "-1, 5"),
+    (COT_ALGEBRA, "The roots are 5,-1.", "-1, 5"),
+    (COT_ALGEBRA, "The roots are -1 and 5.", "-1, 5"),
+    (COT_ALGEBRA, "The roots are x = -1, x = 5.", "\\{-1, 5\\}"),
+    (COT_ALGEBRA, "x = -1, 5", "-1, 5"),
+    (COT_ALGEBRA, "So x = -1 and x = 5.", "5, -1"),
+    (COT_ALGEBRA, "$x \\in \\{-1, 5\\}$", "-1, 5"),
+    (COT_ALGEBRA, "So x = -1 or x = 5.", "x=-1 \\text{ or } x=5"),
+    (COT_ALGEBRA, "The answer is 5 or -1.", "-1, 5"),
+    (COT_ALGEBRA, "So x = \\pm 7.", "-7, 7"),
+    (COT_ALGEBRA, "So x = 3 \\pm 2.", "1, 5"),
 ]
 
 
@@ -204,6 +303,40 @@ CORRECTIONS = [
         "4\\pi",
         1.0,
     ),
+    (
+        COT_ALGEBRA,
+        "So $\\boxed{-15}$.\n\nWait, that's wrong: I forgot to add 22.\n\nFinal answer: $\\boxed{7}$",
+        "7",
+        1.0,
+    ),
+    (
+        COT_ALGEBRA,
+        "So $\\boxed{-15}$.\n\nHmm, I made an error in the last step.\n\n**Final Answer**\n\n$\\boxed{7}$",
+        "7",
+        1.0,
+    ),
+    (COT_ALGEBRA, "So \\boxed{-15}. That's incorrect; I forgot the 22. Final answer: \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. Wait, that's wrong. The correct answer is \\boxed{7}.", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. I realize I made a sign error. **Final Answer:** \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. Oh no, I messed up the sign. Final answer: \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. Hmm, that can't be right: 22 is missing. Final answer: \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. My previous answer was wrong. Final answer: \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "The answer is -15. Wait, that's wrong. Final answer: \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "The answer is -15.\n\nWait, I made an error. Final answer: 7", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. I made an error. Final answer: \\boxed{-15}", "7", 0.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. My mistake: 22 is still to be added. Final answer: \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. I see the error now. Final answer: \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. There is an error in the last step. Final answer: \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. I've made an arithmetic slip. Final answer: \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "Final answer: 8. Wait, I made an error. Final answer: 7", "7", 1.0),
+    (COT_ALGEBRA, "Final answer: -15. That's wrong, I forgot 22. The correct answer is 7.", "7", 1.0),
+    (COT_ALGEBRA, "Final answer: -15\n\nWait, that's incorrect.\n\n**Final Answer**\n7", "7", 1.0),
+    (COT_ALGEBRA, "Final answer: 7. Double-check: 3(-5)+22 = 7. Final answer: 7", "7", 1.0),
+    (COT_ALGEBRA, "Final answer: seven. Final answer: 7", "7", 1.0),
+    (COT_ALGEBRA, "The problem's final answer is said to be 10. The answer is 7.", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. Oops: the 22 is missing. Final answer: \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. I forgot to add 22. Final answer: \\boxed{7}", "7", 1.0),
+    (COT_ALGEBRA, "So \\boxed{-15}. I was mistaken. Final answer: \\boxed{7}", "7", 1.0),
 ]
 
 HEDGED_CORRECTIONS = [
@@ -215,6 +348,20 @@ HEDGED_CORRECTIONS = [
     (COT_ALGEBRA, "So $\\boxed{-15}$. Wait, I made an error. Final answer: $\\boxed{7}$ or $\\boxed{8}$", "7"),
     (COT_ALGEBRA, "Final answer: \\boxed{7} (or \\boxed{-15} if I made an error)", "7"),
     (COT_ALGEBRA, "\\boxed{7}. I made an error. \\boxed{8}. Final answer: \\boxed{7}", "7"),
+    (COT_ALGEBRA, "So $\\boxed{-15}$. Or maybe $\\boxed{7}$.", "7"),
+    (COT_ALGEBRA, "So $\\boxed{-15}$. Hmm. $\\boxed{7}$", "7"),
+    (COT_ALGEBRA, "So $\\boxed{-15}$. Perhaps that's wrong. Final answer: $\\boxed{7}$", "7"),
+    (COT_ALGEBRA, "So $\\boxed{-15}$. Hmm, I might have made a mistake. Final answer: $\\boxed{7}$", "7"),
+    (COT_ALGEBRA, "So \\boxed{-15}. That doesn't seem right. Final answer: \\boxed{7}", "7"),
+    (COT_ALGEBRA, "So \\boxed{-15}. Actually, the correct answer is \\boxed{7}.", "7"),
+    (COT_ALGEBRA, "Final answer: \\boxed{7}. Final answer: \\boxed{8}", "7"),
+    (COT_ALGEBRA, "The answer is \\boxed{7}. Alternatively, the answer is \\boxed{8}.", "7"),
+    (COT_ALGEBRA, "So \\boxed{-15}. Wait, that's wrong. Final answer: \\boxed{7}. Hmm, or \\boxed{-15}.", "7"),
+    (COT_ALGEBRA, "So \\boxed{-15}. Wait, that's wrong. Final answer: \\boxed{7}, or maybe 8.", "7"),
+    (COT_ALGEBRA, "So \\boxed{-15}. Wait, I made an error. Final answer: 7 or 8", "7"),
+    (COT_ALGEBRA, "So \\boxed{-15}. Have I made a mistake? Final answer: \\boxed{7}", "7"),
+    (COT_ALGEBRA, "Final answer: 8. Wait, I made an error. So the answer is 7", "7"),
+    (COT_ALGEBRA, "So \\boxed{-15}. If I forgot to add 22, final answer: \\boxed{7}", "7"),
 ]
 
 
@@ -241,6 +388,7 @@ FORMS = [
     ("So $\\boxed{\\text{five}}$.", "5", 1.0),
     ("The answer is six.", "5", 0.0),
     ("The answer is two thirds.", "2", 0.0),
+    ("The answer is two thirds.", "\\frac{2}{3}", 1.0),
     ("So x = -1 or x = 5.", "-1, 5", 1.0),
     ("The solutions are $x = -1$ or $x = 5$.", "-1, 5", 1.0),
     ("So $\\boxed{x = -1 \\text{ or } x = 5}$.", "\\{-1, 5\\}", 1.0),
@@ -255,6 +403,29 @@ FORMS = [
     ("Thus, the total is $\\$7$.", "7", 1.0),
     ("#### 7", "7", 1.0),
     ("So the value is $-\\frac{10}{9}$.", "-10/9", 1.0),
+    ("So there are five.", "5", 1.0),
+    ("There are twenty one such numbers.", "21", 1.0),
+    ("**Answer:** five", "5", 1.0),
+    ("\\boxed{\\text{twenty-one}}", "21", 1.0),
+    ("The answer is one half.", "1/2", 1.0),
+    ("The answer is one half.", "1", 0.0),
+    ("The answer is one-half.", "\\frac{1}{2}", 1.0),
+    ("The answer is a half.", "0.5", 1.0),
+    ("The probability is three quarters.", "3/4", 1.0),
+    ("The probability is one third.", "3", 0.0),
+    ("So it is three and a half.", "7/2", 1.0),
+    ("The answer is negative five.", "-5", 1.0),
+    ("The answer is $e^{\\pi i}$.", "-1", 1.0),
+    ("\\boxed{-e^{i\\pi}}", "1", 1.0),
+    ("\\boxed{e^{i\\pi}+1}", "0", 1.0),
+    ("\\boxed{\\cos\\pi + i\\sin\\pi}", "-1", 1.0),
+    ("\\boxed{-1}", "e^{i\\pi}", 1.0),
+    ("The answer is 7 \u2014 perhaps 8.", "7", 0.0),
+    ("The answer is e^{i\\pi}.", "-1", 1.0),
+    ("The answer is e^{i\\pi}.", "1", 0.0),
+    ("The solutions are -1 and 5.", "\\{5\\}", 0.0),
+    ("The solutions are -1 and 5.", "\\{-1, 5\\}", 1.0),
+    ("The roots are 5, -1.", "-1", 0.0),
 ]
 
 
@@ -270,6 +441,7 @@ RETRACTED = [
     (COT_ALGEBRA, "Final answer: \\boxed{7}. Hmm, that was wrong.", "7", 0.0),
     (COT_ALGEBRA, "Final answer: \\boxed{8}. Wait, I made an error.\n\nFinal answer: 7", "7", 1.0),
     (COT_ALGEBRA, "Final answer: \\boxed{7}. If I made an error, it is in the sign.", "7", 1.0),
+    (COT_ALGEBRA, "Final answer: \\boxed{7}. Have I made a mistake? No, it checks out.", "7", 1.0),
 ]
 
 
