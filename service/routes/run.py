@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service.runs.auth import RunCaller
-from service.runs.gate import QueueTimeout
+from service.fair import QueueTimeout
 from service.runs.models import CommandRunResult
 from service.runs.request import ProgramRequest
 from service.runs.runner import Runs, runs_of, unless_disconnected
@@ -62,7 +62,7 @@ def _invalid(raw: Any, message: str) -> RunBatchResult:
     return RunBatchResult(id=item_id if isinstance(item_id, str | int) else None, status="Invalid", message=message)
 
 
-async def _one(runs: Runs, raw: Any, caller: str) -> RunBatchResult:
+async def _one(runs: Runs, raw: Any, caller: str, request: int) -> RunBatchResult:
     try:
         item = RunItem.model_validate(raw)
         spec = item.spec(runs.ceilings)
@@ -73,7 +73,7 @@ async def _one(runs: Runs, raw: Any, caller: str) -> RunBatchResult:
     except SpecError as exc:
         return _invalid(raw, str(exc))
     try:
-        result = await runs.run(spec, caller)
+        result = await runs.run(spec, caller, request)
     except QueueTimeout as exc:
         return RunBatchResult(id=item.id, status="SandboxError", message=f"busy: {exc}; retry this item")
     return RunBatchResult(id=item.id, **result.model_dump(exclude={"executor_pod_name"}))
@@ -87,7 +87,8 @@ async def run_batch(request: Request, body: RunBatchRequest, caller: RunCaller) 
         raise HTTPException(413, f"{len(body.runs)} runs in one request; the limit is {runs.max_batch}: split it")
 
     async def all_of_them() -> list[RunBatchResult]:
-        return list(await asyncio.gather(*(_one(runs, raw, caller) for raw in body.runs)))
+        request_key = runs.request_key()
+        return list(await asyncio.gather(*(_one(runs, raw, caller, request_key) for raw in body.runs)))
 
     results = await unless_disconnected(request, all_of_them)
     return RunBatchResponse(results=results) if results is not None else Response(status_code=CLIENT_CLOSED)

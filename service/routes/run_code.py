@@ -18,7 +18,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from service.runs.auth import RunCaller
-from service.runs.gate import QueueTimeout
+from service.fair import QueueTimeout
 from service.runs.models import RunCodeResponse
 from service.runs.request import ProgramRequest
 from service.runs.runner import runs_of, unless_disconnected

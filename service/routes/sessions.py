@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.runs.auth import RunCaller
-from service.runs.gate import QueueTimeout
+from service.fair import QueueTimeout
 from service.runs.kernel import cell_outcome, cell_spec
 from service.runs.runner import runs_of, unless_disconnected
 from service.runs.sessions import SessionLimit
