@@ -24,7 +24,7 @@ from sandbox.judge import current_backend
 from service.fair import FairSlots
 from service.runs.execute import execute
 from service.runs.models import RunCodeResponse
-from service.runs.sessions import Sessions
+from service.runs.sessions import LocalSessionStore, Sessions, SessionStore
 from service.runs.spec import Ceilings, RunSpec
 
 DISCONNECT_POLL_S = 0.5
@@ -41,7 +41,10 @@ class Runs:
         self.max_batch: int = settings.run_max_batch
         self.slots = FairSlots(settings.run_max_concurrency)
         self._requests = itertools.count()
-        self.sessions = Sessions(settings.run_session_ttl_s, settings.run_max_sessions_per_caller)
+        shared: SessionStore | None = getattr(app.state, "session_store", None)  # replicas' (service.ray_app)
+        self.sessions = shared or LocalSessionStore(
+            Sessions(settings.run_session_ttl_s, settings.run_max_sessions_per_caller)
+        )
         self.threads = ThreadPoolExecutor(settings.run_max_concurrency, thread_name_prefix="rlvr-run")
         registry = app.state.metrics.registry
         self.finished = Counter(
@@ -55,7 +58,7 @@ class Runs:
         queued = Gauge("rlvr_runs_queued", "Programs waiting for a run slot", registry=registry)
         queued.set_function(lambda: self.slots.queued)
         sessions = Gauge("rlvr_sessions", "Python sessions open (idle ones past their TTL ended)", registry=registry)
-        sessions.set_function(lambda: len(self.sessions))
+        sessions.set_function(self.sessions.open_count)
 
     def request_key(self) -> int:
         """A fresh request key: the programs of one HTTP request share one queue of their caller's."""
