@@ -11,15 +11,15 @@ gets ``SandboxError`` ("busy"), never a silent failure.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from service.runs.auth import RunCaller
+from grpo.run_wire import RunBatchResponse, RunBatchResult
 from service.fair import QueueTimeout
-from service.runs.models import CommandRunResult
+from service.runs.auth import RunCaller
 from service.runs.request import ProgramRequest
 from service.runs.runner import Runs, runs_of, unless_disconnected
 from service.runs.spec import SpecError
@@ -40,21 +40,6 @@ class RunBatchRequest(BaseModel):
     """The programs; each is checked on its own, so one bad item gets an Invalid result."""
 
     runs: list[Any] = Field(description="RunItem objects")
-
-
-class RunBatchResult(BaseModel):
-    """One program's outcome: /run_code's fields, the item's id, and Invalid for a malformed item."""
-
-    id: str | int | None = None
-    status: Literal["Success", "Failed", "SandboxError", "Invalid"]
-    message: str = ""
-    compile_result: CommandRunResult | None = None
-    run_result: CommandRunResult | None = None
-    files: dict[str, str] = Field(default_factory=dict)
-
-
-class RunBatchResponse(BaseModel):
-    results: list[RunBatchResult] = Field(description="in the order of the request's runs")
 
 
 def _invalid(raw: Any, message: str) -> RunBatchResult:

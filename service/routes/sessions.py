@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.runs.auth import RunCaller
+from grpo.run_wire import CellResponse, SessionCreated
 from service.fair import QueueTimeout
+from service.runs.auth import RunCaller
 from service.runs.kernel import cell_outcome, cell_spec
 from service.runs.runner import runs_of, unless_disconnected
 from service.runs.sessions import Session, SessionBusy, SessionLimit, SessionStore
@@ -39,34 +40,11 @@ class SessionRequest(BaseModel):
     files: dict[str, str | None] = Field(default_factory=dict, description="relative path → base64, before cell 1")
 
 
-class SessionCreated(BaseModel):
-    id: str
-    language: Literal["python"] = "python"
-    ttl_s: float = Field(description="idle seconds after which the session is ended")
-
-
 class CellRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str
     timeout: float = Field(default=10.0, allow_inf_nan=False, description="seconds (wall and CPU), ceiling applies")
-
-
-class CellResponse(BaseModel):
-    status: Literal["ok", "error", "timeout", "crashed", "sandbox_error"] = Field(
-        description="ok; error: the cell raised (its changes up to the error are kept); timeout, crashed: its changes "
-        "are dropped; sandbox_error: ours, state unchanged"
-    )
-    stdout: str
-    stderr: str
-    result: str | None = Field(description="repr of the cell's last expression, if it is one and not None")
-    error: dict[str, str] | None = Field(description="type and message of the exception the cell raised")
-    files: list[str] = Field(description="files the cell wrote or changed")
-    not_kept: list[str] = Field(description="variables that cannot be carried to the next cell (not picklable)")
-    state: Literal["updated", "unchanged"] = Field(description="whether the cell's changes carry to the next cell")
-    survived: bool = Field(description="whether the session goes on (it always does; its state says from where)")
-    execution_time: float | None
-    message: str = ""
 
 
 _NOT_FOUND = "no such session (never made, deleted, idle past its TTL, someone else's, or the service restarted)"

@@ -12,11 +12,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
+from grpo.run_wire import CommandRunResult, RunCodeResponse
 from sandbox.backend import Backend, Job, Step, StepResult
 from sandbox.errors import Cancelled, SandboxError
 from sandbox.languages import resolve
 from service.runs.fetch import fetch_step, read_fetched
-from service.runs.models import CommandRunResult, RunCodeResponse
 from service.runs.spec import RunSpec
 
 TIME_LIMITS = ("wall_time", "cpu_time")

@@ -22,7 +22,7 @@ import binascii
 import json
 from dataclasses import dataclass
 
-from service.runs.models import RunCodeResponse
+from grpo.run_wire import RunCodeResponse
 from service.runs.spec import Ceilings, RunSpec, run_spec
 
 STATE_FILE = ".rlvr/state"

@@ -20,10 +20,10 @@ from typing import TypeVar
 from fastapi import FastAPI, Request
 from prometheus_client import Counter, Gauge
 
+from grpo.run_wire import RunCodeResponse
 from sandbox.judge import current_backend
 from service.fair import FairSlots
 from service.runs.execute import execute
-from service.runs.models import RunCodeResponse
 from service.runs.sessions import LocalSessionStore, Sessions, SessionStore
 from service.runs.spec import Ceilings, RunSpec
 

@@ -99,7 +99,7 @@ class Sessions:
         return session, session.turn
 
     def end(self, session_id: str, turn: str, state: bytes | None) -> None:
-        """Give the turn back, keeping ``state`` (None: the state from before the cell); a lapsed turn changes nothing."""
+        """Give the turn back with ``state`` (None: keep the state from before); a lapsed turn changes nothing."""
         session = self._by_id.get(session_id)
         if session is None or session.turn != turn:
             return
