@@ -82,9 +82,8 @@ def test_session_cells_yield_state_carried(url: str) -> None:
 
 def test_async_session_cells_yield_state_carried(url: str) -> None:
     async def scenario() -> list[tuple[str, str, str | None, str]]:
-        async with AsyncToolClient(url) as tools:
-            async with await tools.session(files={"seed.txt": b"seed"}) as py:
-                return [(code, *_cell(await py.exec(code, timeout=1))) for code, *_ in CELLS]
+        async with AsyncToolClient(url) as tools, await tools.session(files={"seed.txt": b"seed"}) as py:
+            return [(code, *_cell(await py.exec(code, timeout=1))) for code, *_ in CELLS]
 
     assert asyncio.run(scenario()) == CELLS
 
@@ -116,20 +115,19 @@ def _cell(cell: Any) -> tuple[str, str | None, str]:
     ],
 )
 def test_misuse_yields_error_saying_what(keyed_url: str, action: str, error: type[Exception], says: str) -> None:
-    with ToolClient(keyed_url, api_key=KEY, retry=FAST_RETRY) as tools:
-        with pytest.raises(error, match=says) as raised:
-            if action == "exec_after_close":
-                py = tools.session()
-                py.close()
-                py.exec("1")
-            elif action == "unknown_language":
-                tools.run("<?php echo 1;", "php")
-            elif action == "second_session_over_cap":
-                with tools.session():
-                    tools.session()
-            else:
-                with ToolClient(keyed_url, retry=FAST_RETRY) as bare:
-                    bare.run("1")
+    with ToolClient(keyed_url, api_key=KEY, retry=FAST_RETRY) as tools, pytest.raises(error, match=says) as raised:
+        if action == "exec_after_close":
+            py = tools.session()
+            py.close()
+            py.exec("1")
+        elif action == "unknown_language":
+            tools.run("<?php echo 1;", "php")
+        elif action == "second_session_over_cap":
+            with tools.session():
+                tools.session()
+        else:
+            with ToolClient(keyed_url, retry=FAST_RETRY) as bare:
+                bare.run("1")
     if isinstance(raised.value, RewardServiceError):
         assert raised.value.status_code in (401, 404, 422, 429)
 
@@ -168,7 +166,9 @@ def test_service_lost_mid_call_yields_resend_only_if_idempotent(call: str, sent:
 
 def test_nothing_listening_yields_unavailable_after_the_retry_policy() -> None:
     started = time.monotonic()
-    with ToolClient(f"http://127.0.0.1:{free_port()}", retry=FAST_RETRY) as tools:
-        with pytest.raises(ServiceUnavailableError, match="ConnectError"):
-            tools.run("print(1)")
+    with (
+        ToolClient(f"http://127.0.0.1:{free_port()}", retry=FAST_RETRY) as tools,
+        pytest.raises(ServiceUnavailableError, match="ConnectError"),
+    ):
+        tools.run("print(1)")
     assert time.monotonic() - started < 5
