@@ -20,32 +20,6 @@ from service.runs.fetch import fetch_step, read_fetched
 from service.runs.spec import RunSpec
 
 TIME_LIMITS = ("wall_time", "cpu_time")
-PYTHON_MAIN = r"""
-import sys, types
-main = types.ModuleType("__main__"); main.__file__ = "main.py"
-sys.modules["__main__"] = main; sys.argv[:] = ["main.py"]
-failed = False
-try:
-    exec(compile(open("main.py", "rb").read(), "main.py", "exec"), main.__dict__)
-except SystemExit:
-    raise
-except BaseException as exc:
-    import traceback
-    traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next)  # from main.py's frame, as python prints
-    failed = True
-finally:
-    if "threading" in sys.modules:
-        sys.modules["threading"]._shutdown()  # non-daemon threads are joined, then atexit runs: as at exit
-    import atexit
-    atexit._run_exitfuncs()
-if failed:
-    raise SystemExit(1)
-"""
-"""A Python program runs as ``python3 -I -S -B -c PYTHON_MAIN``, which the sandbox forks from its warm
-interpreter (a fresh interpreter's start is most of a small program's time). It runs ``main.py`` as
-``python3 main.py`` would: its own ``__main__`` module (pickling and multiprocessing find its classes),
-``__file__`` and ``sys.argv``, the traceback from main.py's frame with exit code 1, ``sys.exit`` codes,
-non-daemon threads joined, then ``atexit`` handlers."""
 KILLED = -9
 """The return code of a program the sandbox stopped at a limit without an exit status (as ``kill -9``)."""
 
@@ -93,8 +67,8 @@ def execute(backend: Backend, spec: RunSpec, cancel: threading.Event | None = No
         return _sandbox_error(str(exc), "run")
     compile_argv = lang.compile_argv(spec.compile_policy)
     run_argv = lang.run_argv(spec.run_policy)
-    if lang.name == "python":  # python3 -I -S -B main.py → python3 -I -S -B -c <code or launcher>
-        run_argv = (*run_argv[:-1], "-c", spec.code.decode() if spec.inline else PYTHON_MAIN)
+    if spec.inline:  # python3 -I -S -B main.py → python3 -I -S -B -c <code>
+        run_argv = (*run_argv[:-1], "-c", spec.code.decode())
     steps = [Step(run_argv, spec.stdin, spec.run_policy, "run")]
     if compile_argv is not None:
         steps.insert(0, Step(compile_argv, b"", spec.compile_policy, "compile"))
