@@ -1,4 +1,4 @@
-"""Client library for the rlvr reward service: scoring, advantages, trainer adapters.
+"""Client library for the rlvr reward service: scoring, advantages, code tools for rollouts, trainer adapters.
 
 Imports httpx and pydantic only (the wire schema, ``grpo.wire``, is shared with the
 service); the adapters
@@ -15,9 +15,11 @@ from grpo.errors import (
     ServiceTimeoutError,
     ServiceUnavailableError,
 )
+from grpo.tools import AsyncToolClient, SessionGoneError, ToolClient
 
 __all__ = [
     "AsyncRewardClient",
+    "AsyncToolClient",
     "ProtocolError",
     "RetryPolicy",
     "RewardClient",
@@ -25,5 +27,7 @@ __all__ = [
     "RewardServiceError",
     "ServiceTimeoutError",
     "ServiceUnavailableError",
+    "SessionGoneError",
+    "ToolClient",
     "compute_advantages",
 ]

@@ -11,7 +11,9 @@ starts at once instead of waiting for someone else's to end.
 A job is either a blocking call run on one of the slots' threads (``run``: it keeps its
 slot until the thread returns, even if its caller gave up) or a coroutine (``run_async``:
 cancelled with its caller, e.g. a worker-pool submission that then kills its worker).
-All bookkeeping happens on the event loop.
+A job may also bound its wait (``wait_s``): one not started by then leaves the queue with
+:class:`QueueTimeout`, e.g. a busy run API's 504, which the caller retries. All bookkeeping
+happens on the event loop.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ class _Tenant(_Queue):
     requests: dict[Hashable, _Queue] = field(default_factory=dict)
 
 
+class QueueTimeout(Exception):
+    """A job was not given a slot within its ``wait_s``."""
+
+
 class FairSlots:
     """Hands ``slots`` slots out fairly (see the module doc)."""
 
@@ -57,6 +63,13 @@ class FairSlots:
         self._thread_name_prefix = thread_name_prefix
         self._executor: ThreadPoolExecutor | None = None
 
+    @property
+    def queued(self) -> int:
+        """Jobs waiting for a slot (their callers still waiting)."""
+        return sum(
+            1 for t in self._tenants.values() for q in t.requests.values() for job in q.jobs if not job[0].done()
+        )
+
     async def run(self, tenant: Hashable, request: Hashable, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` on one of the slots' threads once fairness gives this tenant and request a slot.
 
@@ -66,10 +79,19 @@ class FairSlots:
         loop = asyncio.get_running_loop()
         return await self._queue(loop, tenant, request, lambda: loop.run_in_executor(self._threads(), fn, *args), False)
 
-    async def run_async(self, tenant: Hashable, request: Hashable, start: Callable[[], Awaitable[Any]]) -> Any:
-        """``await start()`` once fairness gives this tenant and request a slot; cancelled with its caller."""
+    async def run_async(
+        self,
+        tenant: Hashable,
+        request: Hashable,
+        start: Callable[[], Awaitable[Any]],
+        wait_s: float | None = None,
+    ) -> Any:
+        """``await start()`` once fairness gives this tenant and request a slot; cancelled with its caller.
+
+        With ``wait_s``, a job not started within that many seconds leaves the queue with QueueTimeout.
+        """
         loop = asyncio.get_running_loop()
-        return await self._queue(loop, tenant, request, lambda: asyncio.ensure_future(start()), True)
+        return await self._queue(loop, tenant, request, lambda: asyncio.ensure_future(start()), True, wait_s)
 
     def close(self) -> None:
         if self._executor is not None:
@@ -87,8 +109,17 @@ class FairSlots:
         request: Hashable,
         start: Callable[[], asyncio.Future[Any]],
         cancel_with_caller: bool,
+        wait_s: float | None = None,
     ) -> Any:
         waiter: asyncio.Future[Any] = loop.create_future()
+        if wait_s is not None:
+            timer = loop.call_later(wait_s, _expire, waiter, wait_s, self.slots)
+            unbounded = start
+
+            def start() -> asyncio.Future[Any]:
+                timer.cancel()
+                return unbounded()
+
         owner = self._tenants.setdefault(tenant, _Tenant())
         owner.requests.setdefault(request, _Queue()).jobs.append((waiter, start, cancel_with_caller))
         self._dispatch(loop)
@@ -153,6 +184,12 @@ class FairSlots:
             else:
                 waiter.set_result(done.result())
         self._dispatch(loop)
+
+
+def _expire(waiter: asyncio.Future[Any], wait_s: float, slots: int) -> None:
+    """A job still waiting at its deadline leaves the queue (``_pick`` drops jobs whose caller is done)."""
+    if not waiter.done():
+        waiter.set_exception(QueueTimeout(f"no slot free within {wait_s:g} s ({slots} slots, all busy)"))
 
 
 def _cancel_if_cancelled(work: asyncio.Future[Any], caller: asyncio.Future[Any]) -> None:

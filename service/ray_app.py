@@ -5,6 +5,8 @@ sandbox backend (Serve runs the ASGI lifespan of an ingress app at replica start
 Besides HTTP, a trainer already on Ray can call a replica through a deployment handle:
 ``handle.score.remote(request_dict)``, or ``handle.call.remote(...)`` (what ``grpo.ray`` uses),
 which pass through the same app in process: auth, admission, validation and errors included.
+Python sessions are shared by the replicas (``service.ray_sessions``): a session's cells
+may land on any replica, and a session outlives the loss of the replica that made it.
 
     serve run deploy/ray/serve.yaml        # or: serve run service.ray_app:builder workers=2
 """
@@ -20,6 +22,7 @@ from ray import serve
 from ray.serve import Application
 
 from service.app import create_app
+from service.ray_sessions import RaySessionStore
 from service.settings import Settings
 
 APP_NAME = "rlvr"
@@ -57,6 +60,11 @@ class RLVRDeployment:
     def __serve_build_asgi_app__(self) -> FastAPI:
         """Called by Serve after ``__init__``; Serve then runs the app's lifespan."""
         app = create_app(self.settings)  # exactly what `rlvr serve` runs
+        app.state.session_store = RaySessionStore(
+            serve.get_replica_context().app_name,
+            self.settings.run_session_ttl_s,
+            self.settings.run_max_sessions_per_caller,
+        )
         self._client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url=IN_PROCESS_URL, timeout=IN_PROCESS_TIMEOUT
         )

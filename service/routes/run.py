@@ -11,15 +11,15 @@ gets ``SandboxError`` ("busy"), never a silent failure.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from grpo.run_wire import RunBatchResponse, RunBatchResult
+from service.fair import QueueTimeout
 from service.runs.auth import RunCaller
-from service.runs.gate import QueueTimeout
-from service.runs.models import CommandRunResult
 from service.runs.request import ProgramRequest
 from service.runs.runner import Runs, runs_of, unless_disconnected
 from service.runs.spec import SpecError
@@ -42,27 +42,12 @@ class RunBatchRequest(BaseModel):
     runs: list[Any] = Field(description="RunItem objects")
 
 
-class RunBatchResult(BaseModel):
-    """One program's outcome: /run_code's fields, the item's id, and Invalid for a malformed item."""
-
-    id: str | int | None = None
-    status: Literal["Success", "Failed", "SandboxError", "Invalid"]
-    message: str = ""
-    compile_result: CommandRunResult | None = None
-    run_result: CommandRunResult | None = None
-    files: dict[str, str] = Field(default_factory=dict)
-
-
-class RunBatchResponse(BaseModel):
-    results: list[RunBatchResult] = Field(description="in the order of the request's runs")
-
-
 def _invalid(raw: Any, message: str) -> RunBatchResult:
     item_id = raw.get("id") if isinstance(raw, dict) else None
     return RunBatchResult(id=item_id if isinstance(item_id, str | int) else None, status="Invalid", message=message)
 
 
-async def _one(runs: Runs, raw: Any, caller: str) -> RunBatchResult:
+async def _one(runs: Runs, raw: Any, caller: str, request: int) -> RunBatchResult:
     try:
         item = RunItem.model_validate(raw)
         spec = item.spec(runs.ceilings)
@@ -73,7 +58,7 @@ async def _one(runs: Runs, raw: Any, caller: str) -> RunBatchResult:
     except SpecError as exc:
         return _invalid(raw, str(exc))
     try:
-        result = await runs.run(spec, caller)
+        result = await runs.run(spec, caller, request)
     except QueueTimeout as exc:
         return RunBatchResult(id=item.id, status="SandboxError", message=f"busy: {exc}; retry this item")
     return RunBatchResult(id=item.id, **result.model_dump(exclude={"executor_pod_name"}))
@@ -87,7 +72,8 @@ async def run_batch(request: Request, body: RunBatchRequest, caller: RunCaller) 
         raise HTTPException(413, f"{len(body.runs)} runs in one request; the limit is {runs.max_batch}: split it")
 
     async def all_of_them() -> list[RunBatchResult]:
-        return list(await asyncio.gather(*(_one(runs, raw, caller) for raw in body.runs)))
+        request_key = runs.request_key()
+        return list(await asyncio.gather(*(_one(runs, raw, caller, request_key) for raw in body.runs)))
 
     results = await unless_disconnected(request, all_of_them)
     return RunBatchResponse(results=results) if results is not None else Response(status_code=CLIENT_CLOSED)

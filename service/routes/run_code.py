@@ -17,9 +17,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
+from grpo.run_wire import RunCodeResponse
+from service.fair import QueueTimeout
 from service.runs.auth import RunCaller
-from service.runs.gate import QueueTimeout
-from service.runs.models import RunCodeResponse
 from service.runs.request import ProgramRequest
 from service.runs.runner import runs_of, unless_disconnected
 from service.runs.spec import SpecError

@@ -8,22 +8,28 @@ Python's own pickling, which other languages have no equivalent of here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import asyncio
+import time
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from grpo.run_wire import CellResponse, SessionCreated
+from service.fair import QueueTimeout
 from service.runs.auth import RunCaller
-from service.runs.gate import QueueTimeout
 from service.runs.kernel import cell_outcome, cell_spec
 from service.runs.runner import runs_of, unless_disconnected
-from service.runs.sessions import SessionLimit
+from service.runs.sessions import Session, SessionBusy, SessionLimit, SessionStore
 from service.runs.spec import SpecError, decode_files, language_name
 
 router = APIRouter(tags=["sessions"])
 CLIENT_CLOSED = 499
 RETRY_AFTER_S = 5
+TURN_POLL_S = 0.01
+LEASE_MARGIN_S = 60.0
+"""A cell's turn lapses this long after its queue wait and run could have ended (its process died)."""
 
 
 class SessionRequest(BaseModel):
@@ -34,34 +40,11 @@ class SessionRequest(BaseModel):
     files: dict[str, str | None] = Field(default_factory=dict, description="relative path → base64, before cell 1")
 
 
-class SessionCreated(BaseModel):
-    id: str
-    language: Literal["python"] = "python"
-    ttl_s: float = Field(description="idle seconds after which the session is ended")
-
-
 class CellRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str
     timeout: float = Field(default=10.0, allow_inf_nan=False, description="seconds (wall and CPU), ceiling applies")
-
-
-class CellResponse(BaseModel):
-    status: Literal["ok", "error", "timeout", "crashed", "sandbox_error"] = Field(
-        description="ok; error: the cell raised (its changes up to the error are kept); timeout, crashed: its changes "
-        "are dropped; sandbox_error: ours, state unchanged"
-    )
-    stdout: str
-    stderr: str
-    result: str | None = Field(description="repr of the cell's last expression, if it is one and not None")
-    error: dict[str, str] | None = Field(description="type and message of the exception the cell raised")
-    files: list[str] = Field(description="files the cell wrote or changed")
-    not_kept: list[str] = Field(description="variables that cannot be carried to the next cell (not picklable)")
-    state: Literal["updated", "unchanged"] = Field(description="whether the cell's changes carry to the next cell")
-    survived: bool = Field(description="whether the session goes on (it always does; its state says from where)")
-    execution_time: float | None
-    message: str = ""
 
 
 _NOT_FOUND = "no such session (never made, deleted, idle past its TTL, someone else's, or the service restarted)"
@@ -79,20 +62,40 @@ async def create_session(request: Request, body: SessionRequest, caller: RunCall
     except SpecError as exc:
         raise HTTPException(422, str(exc)) from None
     try:
-        session = runs.sessions.create(caller, body.memory_limit_MB, body.files)
+        session = await runs.sessions.create(caller, body.memory_limit_MB, body.files)
     except SessionLimit as exc:
         raise HTTPException(429, str(exc)) from None
     return SessionCreated(id=session.id, ttl_s=runs.sessions.ttl_s)
+
+
+async def _take_turn(
+    store: SessionStore, session_id: str, caller: str, lease_s: float, wait_s: float
+) -> tuple[Session, str] | None:
+    """The session's turn for one cell, waiting behind its running cell up to ``wait_s`` (QueueTimeout)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return await store.begin(session_id, caller, lease_s)
+        except SessionBusy:
+            if time.monotonic() > deadline:
+                raise QueueTimeout(f"another cell of this session ran for more than {wait_s:g} s") from None
+            await asyncio.sleep(TURN_POLL_S)
 
 
 @router.post("/v1/sessions/{session_id}/exec", response_model=CellResponse, responses=_RESPONSES)
 async def exec_cell(request: Request, session_id: str, body: CellRequest, caller: RunCaller) -> CellResponse | Response:
     """Run one cell in the session; cells of one session run one at a time, in order."""
     runs = runs_of(request.app)
-    session = runs.sessions.get(session_id, caller)
-    if session is None:
+    lease_s = runs.queue_timeout_s + runs.ceilings.max_run_timeout_s + LEASE_MARGIN_S
+    try:
+        turn = await _take_turn(runs.sessions, session_id, caller, lease_s, runs.queue_timeout_s)
+    except QueueTimeout as exc:
+        raise HTTPException(504, f"busy: {exc}; retry", headers={"Retry-After": str(RETRY_AFTER_S)}) from None
+    if turn is None:
         raise HTTPException(404, _NOT_FOUND)
-    async with session.lock:
+    session, token = turn
+    new_state: bytes | None = None
+    try:
         try:
             spec = cell_spec(body.code, session.state, session.files, body.timeout, session.memory_mb, runs.ceilings)
         except SpecError as exc:
@@ -104,9 +107,9 @@ async def exec_cell(request: Request, session_id: str, body: CellRequest, caller
         if response is None:
             return Response(status_code=CLIENT_CLOSED)
         outcome = cell_outcome(response, runs.ceilings.max_fetch_bytes)
-        if outcome.state is not None:
-            session.state = outcome.state
-        session.cells += 1
+        new_state = outcome.state
+    finally:
+        await asyncio.shield(runs.sessions.end(session_id, token, new_state))
     return CellResponse(
         status=outcome.status,  # type: ignore[arg-type]
         stdout=outcome.stdout,
@@ -125,6 +128,6 @@ async def exec_cell(request: Request, session_id: str, body: CellRequest, caller
 @router.delete("/v1/sessions/{session_id}", status_code=204, responses=_RESPONSES)
 async def delete_session(request: Request, session_id: str, caller: RunCaller) -> Response:
     """End the session and drop its state."""
-    if not runs_of(request.app).sessions.delete(session_id, caller):
+    if not await runs_of(request.app).sessions.delete(session_id, caller):
         raise HTTPException(404, _NOT_FOUND)
     return Response(status_code=204)

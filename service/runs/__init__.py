@@ -2,5 +2,5 @@
 
 ``spec`` turns a request into a checked, clamped :class:`~service.runs.spec.RunSpec`;
 ``execute`` runs one spec through the configured sandbox backend (never a host process);
-``gate`` shares the run slots fairly between callers; ``runner`` ties them to the app.
+``runner`` shares the run slots fairly between callers (``service.fair``) and ties them to the app.
 """

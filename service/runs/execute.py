@@ -12,11 +12,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
+from grpo.run_wire import CommandRunResult, RunCodeResponse
 from sandbox.backend import Backend, Job, Step, StepResult
 from sandbox.errors import Cancelled, SandboxError
 from sandbox.languages import resolve
 from service.runs.fetch import fetch_step, read_fetched
-from service.runs.models import CommandRunResult, RunCodeResponse
 from service.runs.spec import RunSpec
 
 TIME_LIMITS = ("wall_time", "cpu_time")
@@ -66,7 +66,10 @@ def execute(backend: Backend, spec: RunSpec, cancel: threading.Event | None = No
     except SandboxError as exc:  # ToolchainMissing: this service cannot run the language now
         return _sandbox_error(str(exc), "run")
     compile_argv = lang.compile_argv(spec.compile_policy)
-    steps = [Step(lang.run_argv(spec.run_policy), spec.stdin, spec.run_policy, "run")]
+    run_argv = lang.run_argv(spec.run_policy)
+    if spec.inline:  # python3 -I -S -B main.py → python3 -I -S -B -c <code>
+        run_argv = (*run_argv[:-1], "-c", spec.code.decode())
+    steps = [Step(run_argv, spec.stdin, spec.run_policy, "run")]
     if compile_argv is not None:
         steps.insert(0, Step(compile_argv, b"", spec.compile_policy, "compile"))
     if spec.fetch:

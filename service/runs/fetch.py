@@ -24,8 +24,8 @@ FETCH_WALL_S = 10.0
 FETCH_MEMORY_MB = 256
 SCRIPT = r"""
 import base64, json, os, stat, sys
-budget = int(sys.argv[1]); out = {}; skipped = []
-for name in sys.argv[2:]:
+out = {}; skipped = []
+for name in names:
     try:
         fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
@@ -55,8 +55,10 @@ class Fetched:
 def fetch_step(names: tuple[str, ...], budget_bytes: int, host_toolchains: bool) -> Step:
     """The step that prints ``names`` (relative to the work dir) as JSON, at most ``budget_bytes`` in all."""
     python = resolve("python", check_host=host_toolchains).run_argv()
-    # the table's command ends with the program file; the flags before it (-I -S -B) are what isolate
-    argv = (*python[:-1], "-c", SCRIPT, str(budget_bytes), *names)
+    # the table's command ends with the program file; the flags before it (-I -S -B) are what isolate.
+    # The source comes last, its arguments written into it: the sandbox then forks it from its warm
+    # interpreter instead of starting one. The names are checked relative paths, spelt as literals.
+    argv = (*python[:-1], "-c", f"budget, names = {budget_bytes!r}, {list(names)!r}\n{SCRIPT}")
     output = budget_bytes * 4 // 3 + 4 * sum(len(n) + 8 for n in names) + 4096
     policy = Policy(
         wall_time_s=FETCH_WALL_S,

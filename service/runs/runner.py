@@ -1,7 +1,7 @@
 """The app's run service: fair slots, the threads that drive the backend, metrics, and cancellation.
 
-Made on first use and kept on ``app.state.runs``. A program waits for a slot (round-robin
-across callers, see :mod:`service.runs.gate`), then runs on one of the service's run threads
+Made on first use and kept on ``app.state.runs``. A program waits for a slot (shared fairly
+across callers and their requests, see :mod:`service.fair`), then runs on one of the service's run threads
 (as many as slots, so the thread pool never queues), on the backend the service opened at
 start-up (the one the code verifier uses). A client that goes away stops its programs:
 waiting ones leave the queue, running ones are cancelled in the sandbox.
@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from fastapi import FastAPI, Request
 from prometheus_client import Counter, Gauge
 
+from grpo.run_wire import RunCodeResponse
 from sandbox.judge import current_backend
+from service.fair import FairSlots
 from service.runs.execute import execute
-from service.runs.gate import FairGate
-from service.runs.models import RunCodeResponse
-from service.runs.sessions import Sessions
+from service.runs.sessions import LocalSessionStore, Sessions, SessionStore
 from service.runs.spec import Ceilings, RunSpec
 
 DISCONNECT_POLL_S = 0.5
@@ -38,8 +39,12 @@ class Runs:
         self.ceilings = Ceilings.from_settings(settings)
         self.queue_timeout_s: float = settings.run_queue_timeout_s
         self.max_batch: int = settings.run_max_batch
-        self.gate = FairGate(settings.run_max_concurrency)
-        self.sessions = Sessions(settings.run_session_ttl_s, settings.run_max_sessions_per_caller)
+        self.slots = FairSlots(settings.run_max_concurrency)
+        self._requests = itertools.count()
+        shared: SessionStore | None = getattr(app.state, "session_store", None)  # replicas' (service.ray_app)
+        self.sessions = shared or LocalSessionStore(
+            Sessions(settings.run_session_ttl_s, settings.run_max_sessions_per_caller)
+        )
         self.threads = ThreadPoolExecutor(settings.run_max_concurrency, thread_name_prefix="rlvr-run")
         registry = app.state.metrics.registry
         self.finished = Counter(
@@ -49,29 +54,36 @@ class Runs:
             registry=registry,
         )
         running = Gauge("rlvr_runs_running", "Programs running in the sandbox now", registry=registry)
-        running.set_function(lambda: self.gate.busy)
+        running.set_function(lambda: self.slots.running)
         queued = Gauge("rlvr_runs_queued", "Programs waiting for a run slot", registry=registry)
-        queued.set_function(lambda: self.gate.queued)
+        queued.set_function(lambda: self.slots.queued)
         sessions = Gauge("rlvr_sessions", "Python sessions open (idle ones past their TTL ended)", registry=registry)
-        sessions.set_function(lambda: len(self.sessions))
+        sessions.set_function(self.sessions.open_count)
 
-    async def run(self, spec: RunSpec, caller: str) -> RunCodeResponse:
+    def request_key(self) -> int:
+        """A fresh request key: the programs of one HTTP request share one queue of their caller's."""
+        return next(self._requests)
+
+    async def run(self, spec: RunSpec, caller: str, request: Hashable | None = None) -> RunCodeResponse:
         """Wait for a slot (QueueTimeout past the deadline), run ``spec``, count it."""
-        await self.gate.acquire(caller, self.queue_timeout_s)
-        cancel = threading.Event()
-        try:
-            job = asyncio.get_running_loop().run_in_executor(self.threads, execute, current_backend(), spec, cancel)
-            try:
-                result = await asyncio.shield(job)
-            except asyncio.CancelledError:
-                cancel.set()  # the sandbox tears the job down; its slot is free only once it has
-                await asyncio.wait([job])
-                job.exception()  # Cancelled, most likely: retrieved, nobody waits for it
-                raise
-        finally:
-            self.gate.release()
+        key = self.request_key() if request is None else request
+        result: RunCodeResponse = await self.slots.run_async(
+            caller, key, lambda: self._execute(spec), wait_s=self.queue_timeout_s
+        )
         self.finished.labels(spec.language, result.status).inc()
         return result
+
+    async def _execute(self, spec: RunSpec) -> RunCodeResponse:
+        """``spec`` on a run thread; cancelled, it stops the sandbox and keeps its slot until the job is gone."""
+        cancel = threading.Event()
+        job = asyncio.get_running_loop().run_in_executor(self.threads, execute, current_backend(), spec, cancel)
+        try:
+            return await asyncio.shield(job)
+        except asyncio.CancelledError:
+            cancel.set()  # the sandbox tears the job down; its slot is free only once it has
+            await asyncio.wait([job])
+            job.exception()  # Cancelled, most likely: retrieved, nobody waits for it
+            raise
 
 
 def runs_of(app: FastAPI) -> Runs:

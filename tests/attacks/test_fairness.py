@@ -20,7 +20,7 @@ import pytest
 
 from grpo.wire import ScoreRequest
 from service.admission import work_units
-from service.fair import FairSlots
+from service.fair import FairSlots, QueueTimeout
 from tests.judge.conftest import local_backend  # noqa: F401  (the real local sandbox, or a skip/CI failure)
 from tests.server import run_server
 
@@ -105,6 +105,42 @@ async def cancelled_while_queued() -> list[str]:
 
 def test_request_gone_while_queued_yields_job_never_started() -> None:
     assert asyncio.run(cancelled_while_queued()) == ["a0", "c0"]
+
+
+async def bounded_waits(hold_s: float, wait_s: float) -> tuple[list[str], int, int]:
+    """A job holds the only slot for ``hold_s``; B waits at most ``wait_s``; C (unbounded) comes after.
+
+    What B got (its name or "timeout"), C's name, and the slots running and jobs queued at the end.
+    """
+    fair = FairSlots(1)
+    outcome: list[str] = []
+
+    async def job(name: str, seconds: float) -> str:
+        await asyncio.sleep(seconds)
+        return name
+
+    holder = asyncio.ensure_future(fair.run_async("A", "ra", lambda: job("a", hold_s), wait_s=wait_s))
+    await asyncio.sleep(0.01)
+    try:
+        outcome.append(await fair.run_async("B", "rb", lambda: job("b", 0.01), wait_s=wait_s))
+    except QueueTimeout:
+        outcome.append("timeout")
+    outcome.append(await holder)  # a started job is never cut short by its wait deadline
+    outcome.append(await fair.run_async("C", "rc", lambda: job("c", 0.01)))
+    return outcome, fair.running, fair.queued
+
+
+@pytest.mark.parametrize(
+    ("hold_s", "wait_s", "expected"),
+    [
+        (0.3, 0.05, ["timeout", "a", "c"]),  # the slot stays busy past B's deadline
+        (0.05, 1.0, ["b", "a", "c"]),  # the slot frees within B's deadline
+        (0.3, 0.1, ["timeout", "a", "c"]),  # A's own deadline (0.1) is shorter than its run: it still ends
+    ],
+    ids=["deadline_passed", "served_in_time", "running_job_outlives_deadline"],
+)
+def test_wait_deadline_yields_queue_timeout_and_no_lost_slot(hold_s: float, wait_s: float, expected: list[str]) -> None:
+    assert asyncio.run(bounded_waits(hold_s, wait_s)) == (expected, 0, 0)
 
 
 @pytest.mark.parametrize(

@@ -152,3 +152,32 @@ def _wait_for_two_replicas(cluster: Any, gone: int) -> None:
             return
         time.sleep(2)
     raise AssertionError(f"the killed replica was not replaced in {REPLICA_RESTART_S}s: {replicas}")
+
+
+def _cell(url: str, sid: str, code: str) -> dict[str, Any]:
+    """One cell through the proxy, resent while the replica that took it is lost (503) or the proxy is busy."""
+    deadline = time.monotonic() + REPLICA_RESTART_S
+    while True:
+        response = httpx.post(f"{url}/v1/sessions/{sid}/exec", json={"code": code}, timeout=120)
+        if response.status_code not in (500, 503) or time.monotonic() > deadline:
+            assert response.status_code == 200, response.text
+            return response.json()  # type: ignore[no-any-return]
+        time.sleep(1)
+
+
+def test_replica_killed_between_cells_yields_session_state_carried(serve_url: tuple[Any, str]) -> None:
+    cluster, url = serve_url
+    # the proxy prefers the replica on its own node (the head): that one makes the session
+    (victim,) = [r for r in cluster.replicas() if r["head"]]
+    made = httpx.post(f"{url}/v1/sessions", json={}, timeout=60)
+    assert made.status_code == 201, made.text
+    sid = made.json()["id"]
+    first = _cell(url, sid, "import math\nx = 41\nopen('f.txt', 'w').write('kept')")
+    assert (first["status"], first["state"]) == ("ok", "updated"), first
+    os.kill(int(victim["pid"]), signal.SIGKILL)
+    # the next cells reach the other replica (or the victim's replacement): neither has seen this session
+    after = [_cell(url, sid, code)["result"] for code in ("x + 1", "open('f.txt').read()", "math.floor(2.5)")]
+    assert after == ["42", "'kept'", "2"]
+    assert httpx.delete(f"{url}/v1/sessions/{sid}", timeout=60).status_code == 204
+    assert httpx.post(f"{url}/v1/sessions/{sid}/exec", json={"code": "1"}, timeout=60).status_code == 404
+    _wait_for_two_replicas(cluster, gone=int(victim["pid"]))

@@ -92,12 +92,18 @@ def test_sessions_past_cap_yield_429_and_delete_frees_one(tight_url: str) -> Non
         httpx.delete(f"{tight_url}/v1/sessions/{second}", headers=MINE, timeout=10)
 
 
+def _readyz_sessions(url: str) -> int:
+    return int(httpx.get(f"{url}/readyz", timeout=10).json()["runs"]["sessions"])
+
+
 def test_idle_past_ttl_yields_404_and_metrics_drop(tight_url: str) -> None:
     sid = _open(tight_url, headers=THEIRS)
     assert "rlvr_sessions 1.0" in httpx.get(f"{tight_url}/metrics", timeout=10).text
+    assert _readyz_sessions(tight_url) == 1
     time.sleep(5)  # the TTL is 4 s
     assert _exec(tight_url, sid, "1", headers=THEIRS).status_code == 404
     assert "rlvr_sessions 0.0" in httpx.get(f"{tight_url}/metrics", timeout=10).text
+    assert _readyz_sessions(tight_url) == 0
 
 
 @pytest.mark.parametrize(
