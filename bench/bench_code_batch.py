@@ -39,7 +39,8 @@ STDIO = [  # (source, input maker): the expected output is what the source print
     ("print(input()[::-1])\n", lambda i: "abc" * (i + 1) + "x\n"),
     ("import sys\nprint(*sorted(map(int, sys.stdin.read().split())))\n",
      lambda i: " ".join(str((i * 37 + k * 11) % 101) for k in range(50)) + "\n"),
-    ("n = int(input())\na, b = 0, 1\nfor _ in range(n):\n    a, b = b, a + b\nprint(a)\n", lambda i: f"{50 * (i + 1)}\n"),
+    ("n = int(input())\na, b = 0, 1\nfor _ in range(n):\n    a, b = b, a + b\nprint(a)\n",
+     lambda i: f"{50 * (i + 1)}\n"),
     ("s = input()\nprint(sum(c in 'aeiou' for c in s))\n", lambda i: "programming" * (i + 1) + "\n"),
     ("n = int(input())\nprint(sum(i * i for i in range(n)))\n", lambda i: f"{1000 * (i + 1)}\n"),
 ]  # fmt: skip
@@ -86,7 +87,9 @@ def mbpp_problems() -> list[Problem]:
         tests = row["tests"]
         setup = tests.get("test_setup_code", "") + "\n" + "\n".join(tests.get("test_imports", []))
         name = tests["test_list"][0].split("assert", 1)[1].strip().split("(")[0].strip()
-        out.append(Problem(row["id"], row["solution"], tests, name, "\n" + setup + "\n" + "\n".join(tests["test_list"])))
+        out.append(
+            Problem(row["id"], row["solution"], tests, name, "\n" + setup + "\n" + "\n".join(tests["test_list"]))
+        )
     return out
 
 
@@ -94,7 +97,9 @@ def stdio_problems() -> list[Problem]:
     out = []
     for n, (source, make) in enumerate(STDIO):
         stdins = tuple(make(i) for i in range(STDIO_TESTS))
-        outputs = [subprocess.run([PYTHON, "-c", source], input=s, capture_output=True, text=True).stdout for s in stdins]
+        outputs = [
+            subprocess.run([PYTHON, "-c", source], input=s, capture_output=True, text=True).stdout for s in stdins
+        ]
         out.append(Problem(f"stdio-{n}", source, {"inputs": list(stdins), "outputs": outputs}, None, "", stdins))
     return out
 

@@ -146,7 +146,8 @@ class _JobRun:
 
     def _start(self) -> bwrap.Sandbox:
         attach = self.cgroup.attach if self.cgroup is not None else None
-        return bwrap.start(self.backend._bwrap, self.backend._python, self.job.files, self.tmpfs_bytes, attach)
+        harness = any(step.peer for step in self.job.steps)
+        return bwrap.start(self.backend._bwrap, self.backend._python, self.job.files, self.tmpfs_bytes, attach, harness)
 
     @property
     def tmpfs_bytes(self) -> int:
