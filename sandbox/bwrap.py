@@ -129,7 +129,8 @@ def _system_binds() -> tuple[str, ...]:
     return tuple(args)
 
 
-def _checked_relpath(name: str) -> PurePosixPath:
+def checked_relpath(name: str) -> PurePosixPath:
+    """``name`` as a path inside the work dir; ValueError if it is absolute or climbs out."""
     rel = PurePosixPath(name)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts:
         raise ValueError(f"job file path must be relative and inside the work dir: {name!r}")
@@ -237,7 +238,7 @@ def start(
     ]
     made = {PurePosixPath(WORK_DIR)}
     for name, data in files.items():
-        target = PurePosixPath(WORK_DIR) / _checked_relpath(name)
+        target = PurePosixPath(WORK_DIR) / checked_relpath(name)
         for parent in reversed(target.parents):
             if parent not in made and parent != PurePosixPath("/"):
                 args += ["--dir", str(parent)]
