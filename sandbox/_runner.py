@@ -178,7 +178,7 @@ def fork_python(source, fds):
 
 
 def serve_step(sock, spec, fds, wakeup):
-    """Run one program in this space; say started, its exit status, then (the rest killed and reaped) its CPU.
+    """Run one program in this space; say started, then (the rest killed and reaped) its exit status and CPU.
 
     Signals only write their number to ``wakeup``: SIGCHLD wakes us to reap, SIGTERM from
     the runner ends the step. No handler raises, so the clean-up always runs.
@@ -211,10 +211,11 @@ def serve_step(sock, spec, fds, wakeup):
     finally:
         for fd in fds:
             os.close(fd)
+    ended = {}  # the program's exit status, said with the CPU time: one message fewer per step
     while pid is not None:  # reap orphans as they come back to us, until the program exits or we are stopped
         for done, status in reaped():
             if done == pid:
-                send(sock, {"status": status})
+                ended["status"] = status
                 pid = None
         if pid is not None:
             select.select([wakeup], [], [])
@@ -230,7 +231,7 @@ def serve_step(sock, spec, fds, wakeup):
     except ChildProcessError:
         pass
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # every process of the step, each reaped here
-    send(sock, {"cpu_time_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime})
+    send(sock, {**ended, "cpu_time_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime})
 
 
 def init(sock, tmp_bytes, peer):
