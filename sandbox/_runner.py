@@ -52,7 +52,7 @@ FD_BYTES = 4  # an fd in SCM_RIGHTS is a C int
 READ_CHUNK = 1 << 16
 MARSHAL_VERSION = 4  # plain dicts of str/int/float/list: readable by any Python 3.4+
 # imported once per space by its first forked python (fork_python): what the judge harness and its solution use
-WARM_MODULES = ("json", "ast", "collections", "keyword", "math", "importlib", "types")
+WARM_MODULES = ("_json", "_ast", "collections", "keyword", "math", "importlib", "types")
 COMPILED = {}
 libc = ctypes.CDLL(None, use_errno=True)
 
