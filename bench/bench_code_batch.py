@@ -8,12 +8,15 @@ one with a syntax error, and now and then one that never ends (a timeout at
 TIME_LIMIT_S). The batch is scored by a real ``rlvr serve`` (uvicorn, verdict cache off)
 in one request; the baseline runs the same programs as bare subprocesses (no sandbox),
 HumanEval's way (solution + tests + check in one interpreter; one process per stdin
-test), with as many at once as there are cores. Prints programs/s per core and the ratio.
+test), with as many at once as there are cores. Prints programs/s per core and the ratio,
+and, where this process may make a cpuacct cgroup (root, cgroup v1), the CPU time per
+program of each side: the figure that holds on a machine shared with other work.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -31,6 +34,7 @@ from tests.judge.mutants import mutate
 from tests.server import run_server
 
 PYTHON = "/usr/bin/python3"
+CPUACCT = Path("/sys/fs/cgroup/cpuacct")
 TIME_LIMIT_S = 1.0
 TIMEOUT_EVERY = 64  # one sample in this many loops forever
 DEV_CASES = Path(__file__).resolve().parent.parent / "tests" / "judge" / "dev_cases.jsonl"
@@ -171,8 +175,30 @@ def _bare(argv: list[str], stdin: str, cwd: str) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
+class CpuMeter:
+    """CPU seconds used by this process and all it starts from now on (a cpuacct cgroup of its own), if allowed."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = CPUACCT / f"rlvr-bench-{os.getpid()}"
+        try:
+            self.path.mkdir()
+            (self.path / "cgroup.procs").write_text(str(os.getpid()))
+        except OSError:
+            self.path = None
+
+    def seconds(self) -> float | None:
+        return None if self.path is None else int((self.path / "cpuacct.usage").read_text()) / 1e9
+
+    def close(self) -> None:
+        if self.path is not None:
+            (CPUACCT / "cgroup.procs").write_text(str(os.getpid()))
+            with contextlib.suppress(OSError):  # a straggler still exiting: the cgroup is left, empty soon
+                self.path.rmdir()
+
+
 def request(items: list[tuple[Problem, str]]) -> dict[str, Any]:
-    rewards = [{"name": "code", "weight": 1.0, "params": {"time_limit_s": TIME_LIMIT_S}}]
+    params = {"time_limit_s": TIME_LIMIT_S, "score_mode": "all_or_nothing"}  # pass or fail, as a bare run tells
+    rewards = [{"name": "code", "weight": 1.0, "params": params}]
     return {
         "rewards": rewards,
         "items": [
@@ -196,17 +222,21 @@ def main() -> None:
     env = {"RLVR_CACHE_SIZE": "0", "RLVR_SANDBOX_BACKEND": args.backend}
     print(f"{len(items)} programs ({args.problems} problems x {args.samples} samples), {cores} cores, "
           f"backend {args.backend}, load {Path('/proc/loadavg').read_text().split()[:3]}")  # fmt: skip
-    with run_server(env=env) as url, httpx.Client(base_url=url, timeout=3600) as client:
-        warm = request(items[: min(len(items), 2 * cores)])
-        client.post("/v1/score", json=warm).raise_for_status()
-        started = time.perf_counter()
-        with ThreadPoolExecutor(cores) as pool:
-            bare_scores = list(pool.map(run_bare, items))
-        bare_s = time.perf_counter() - started
-        started = time.perf_counter()
-        response = client.post("/v1/score", json=request(items))
-        judged_s = time.perf_counter() - started
-        response.raise_for_status()
+    meter = CpuMeter()
+    try:
+        with run_server(env=env) as url, httpx.Client(base_url=url, timeout=3600) as client:
+            warm = request(items[: min(len(items), 2 * cores)])
+            client.post("/v1/score", json=warm).raise_for_status()
+            cpu0, started = meter.seconds(), time.perf_counter()
+            with ThreadPoolExecutor(cores) as pool:
+                bare_scores = list(pool.map(run_bare, items))
+            cpu1, bare_s = meter.seconds(), time.perf_counter() - started
+            started = time.perf_counter()
+            response = client.post("/v1/score", json=request(items))
+            judged_s, cpu2 = time.perf_counter() - started, meter.seconds()
+            response.raise_for_status()
+    finally:
+        meter.close()
     results = response.json()["results"]
     rewards = [r.get("reward") for r in results]
     unjudged = sum(r is None for r in rewards)
@@ -220,6 +250,10 @@ def main() -> None:
         print(f"{name:<28}{seconds:>9.2f}{rate:>12.1f}{rate / cores:>10.1f}{passed:>8}")
     print(f"ratio (bare rate / judged rate): {judged_s / bare_s:.2f}x; rewards equal to bare's: {agree}/{len(items)}"
           f"; unjudged: {unjudged}; load after {Path('/proc/loadavg').read_text().split()[:3]}")  # fmt: skip
+    if cpu0 is not None and cpu1 is not None and cpu2 is not None:
+        bare_cpu, judged_cpu = (cpu1 - cpu0) / len(items), (cpu2 - cpu1) / len(items)
+        print(f"CPU per program (all processes): bare {bare_cpu * 1e3:.1f} ms, /v1/score {judged_cpu * 1e3:.1f} ms, "
+              f"ratio {judged_cpu / bare_cpu:.2f}x")  # fmt: skip
 
 
 if __name__ == "__main__":
