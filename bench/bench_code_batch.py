@@ -8,7 +8,8 @@ one with a syntax error, and now and then one that never ends (a timeout at
 TIME_LIMIT_S). The batch is scored by a real ``rlvr serve`` (uvicorn, verdict cache off)
 in one request; the baseline runs the same programs as bare subprocesses (no sandbox),
 HumanEval's way (solution + tests + check in one interpreter; one process per stdin
-test), with as many at once as there are cores. Prints programs/s per core and the ratio,
+test), as many at once as the server runs sandbox jobs at once (its slots), so that on a
+shared machine neither side gets a larger share of it. Prints programs/s per core and the ratio,
 and, where this process may make a cpuacct cgroup (root, cgroup v1), the CPU time per
 program of each side: the figure that holds on a machine shared with other work.
 """
@@ -19,7 +20,9 @@ import argparse
 import contextlib
 import gzip
 import json
+import math
 import os
+import resource
 import subprocess
 import tempfile
 import time
@@ -30,6 +33,8 @@ from typing import Any
 
 import httpx
 
+from service.app import sandbox_slots
+from service.settings import Settings
 from tests.judge.mutants import mutate
 from tests.server import run_server
 
@@ -168,11 +173,19 @@ def run_bare(item: tuple[Problem, str]) -> float:
 
 
 def _bare(argv: list[str], stdin: str, cwd: str) -> str | None:
-    try:
-        done = subprocess.run(argv, input=stdin, capture_output=True, text=True, cwd=cwd, timeout=TIME_LIMIT_S)
-    except subprocess.TimeoutExpired:
-        return None
-    return done.stdout if done.returncode == 0 else None
+    """Run with the judge's limits: TIME_LIMIT_S of CPU (set as it starts), twice that plus a second of wall."""
+    with subprocess.Popen(
+        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd
+    ) as proc:
+        with contextlib.suppress(ProcessLookupError):  # already gone: it needed no limit
+            cpu = math.ceil(TIME_LIMIT_S)
+            resource.prlimit(proc.pid, resource.RLIMIT_CPU, (cpu, cpu + 1))
+        try:
+            out, _ = proc.communicate(stdin, timeout=TIME_LIMIT_S * 2 + 1)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return None
+    return out if proc.returncode == 0 else None
 
 
 class CpuMeter:
@@ -220,15 +233,16 @@ def main() -> None:
     cores = os.cpu_count() or 1
     items = batch(args.problems, args.samples)
     env = {"RLVR_CACHE_SIZE": "0", "RLVR_SANDBOX_BACKEND": args.backend}
+    slots, _ = sandbox_slots(Settings(sandbox_backend=args.backend))
     print(f"{len(items)} programs ({args.problems} problems x {args.samples} samples), {cores} cores, "
-          f"backend {args.backend}, load {Path('/proc/loadavg').read_text().split()[:3]}")  # fmt: skip
+          f"{slots} at once, backend {args.backend}, load {Path('/proc/loadavg').read_text().split()[:3]}")  # fmt: skip
     meter = CpuMeter()
     try:
         with run_server(env=env) as url, httpx.Client(base_url=url, timeout=3600) as client:
             warm = request(items[: min(len(items), 2 * cores)])
             client.post("/v1/score", json=warm).raise_for_status()
             cpu0, started = meter.seconds(), time.perf_counter()
-            with ThreadPoolExecutor(cores) as pool:
+            with ThreadPoolExecutor(slots) as pool:
                 bare_scores = list(pool.map(run_bare, items))
             cpu1, bare_s = meter.seconds(), time.perf_counter() - started
             started = time.perf_counter()
