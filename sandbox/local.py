@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from sandbox import bwrap
 from sandbox.backend import Job, Step, StepResult
@@ -48,7 +48,7 @@ DRAIN_LIMIT_S = 60.0
 CLOSE_WAIT_S = 2.0  # for the killed processes of a cgroup to exit, when the backend closes
 MARSHAL_VERSION = 4  # what the runner speaks: see sandbox/_runner.py
 FILES_PER_MESSAGE = 8  # the runner takes at most 8 fds per message
-DEFAULT_SPARES = min(os.cpu_count() or 1, 4)  # per kind of sandbox (plain, harness) that jobs asked for
+DEFAULT_SPARES = min(os.cpu_count() or 1, 4)  # per kind of sandbox (harness or not, tmpfs size) jobs asked for
 
 
 def rlimits(policy: Policy, cgroup: bool) -> list[tuple[str, int, int]]:
@@ -124,12 +124,13 @@ class LocalBackend:
             log.warning("local sandbox degraded: %s", self._cgroup_problem)
             return None
 
-    def _start_spare(self, harness: Hashable) -> Ready:
-        """A sandbox for a job not yet known: no files, the default tmpfs size, its own fresh cgroup."""
+    def _start_spare(self, kind: Hashable) -> Ready:
+        """A sandbox for a job not yet known, of ``kind`` (harness or not, tmpfs size): no files, a fresh cgroup."""
+        harness, tmpfs_bytes = cast(tuple[bool, int], kind)
         cgroup = self._cgroup()
         try:
             attach = cgroup.attach if cgroup is not None else None
-            box = bwrap.start(self._bwrap, self._python, {}, MIN_TMPFS_BYTES, attach, bool(harness))
+            box = bwrap.start(self._bwrap, self._python, {}, tmpfs_bytes, attach, harness)
         except BaseException:
             if cgroup is not None:
                 self._release(cgroup)
@@ -184,7 +185,7 @@ class _JobRun:
         self.box: bwrap.Sandbox | None = None
         self.files_due = False  # a spare sandbox that has not got the job's files yet
         harness = any(step.peer for step in job.steps)
-        spare = backend._spares.take(harness) if self.tmpfs_bytes == MIN_TMPFS_BYTES and job.steps else None
+        spare = backend._spares.take((harness, self.tmpfs_bytes)) if job.steps else None
         if spare is not None:
             self.box, self.cgroup, self.files_due = spare.box, spare.cgroup, bool(job.files)
         else:
