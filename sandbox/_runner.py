@@ -1,8 +1,9 @@
 """In-sandbox runner: PID 1 of a job's sandbox; it runs the job's programs in namespaces of their own.
 
 Runs *inside* bubblewrap (``--as-pid-1``) with the sandbox's own python3 (``python3 -I
--S -c <this file> FD TMP_BYTES``), so it must import nothing of ours. One runner serves
-all steps of a job, which saves a bubblewrap start per test.
+-S -B -c <bootstrap> FD TMP_BYTES KIND CODE_FD``: the bootstrap runs this file, compiled
+ahead when the versions match; see sandbox/bwrap.py), so it must import nothing of
+ours. One runner serves all steps of a job, which saves a bubblewrap start per test.
 
 The job's programs run in a *space*: a user and pid namespace (a peer's also has mount
 and IPC namespaces, with its own /tmp, /dev/shm and /box and an empty /proc) whose PID 1
@@ -23,14 +24,14 @@ the host's memfds, and stops a step at the output cap or the wall deadline by SI
 the init (which kills and reaps the step), SIGKILL if the init does not answer.
 
 Protocol on the control socket FD (SOCK_SEQPACKET): the host sends a step (a marshal'd
-dict) with its stdin/stdout/stderr fds (SCM_RIGHTS); the runner answers one marshal'd
-dict. marshal, _socket and _signal, not json, socket and signal: they import nothing,
-and every import is paid by every job.
+dict) with its stdin/stdout/stderr fds (SCM_RIGHTS), or, to a sandbox started before its
+job came, the job's files (names, and memfds); the runner answers one marshal'd dict.
+marshal, _socket and _signal, not json, socket and signal: they import nothing, and
+every import is paid by every job.
 """
 
 import _signal as signal  # the C module: `signal` would import enum, paid by every job
 import _socket
-import array
 import ctypes
 import fcntl
 import marshal
@@ -47,10 +48,11 @@ STOP_GRACE_S = 2.0
 HIGH_FD = 64  # where a step's fds are moved before they are dup'd onto 0..4, so no source is clobbered
 MAX_MESSAGE = 1 << 20
 MAX_FDS = 8  # a step sends at most five: stdin, stdout, stderr and the two peer pipes
+FD_BYTES = 4  # an fd in SCM_RIGHTS is a C int
 READ_CHUNK = 1 << 16
 MARSHAL_VERSION = 4  # plain dicts of str/int/float/list: readable by any Python 3.4+
 # imported once per space by its first forked python (fork_python): what the judge harness and its solution use
-WARM_MODULES = ("json", "ast", "collections", "keyword", "math", "importlib", "types")
+WARM_MODULES = ("_json", "_ast", "collections", "keyword", "math", "importlib", "types")
 COMPILED = {}
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -105,7 +107,8 @@ def ignore(_signum, _frame):
 def send(sock, message, fds=()):
     """One marshal'd message on a SOCK_SEQPACKET socket, with fds if any."""
     data = marshal.dumps(message, MARSHAL_VERSION)
-    sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, array.array("i", fds))] if fds else [])
+    rights = b"".join(fd.to_bytes(FD_BYTES, sys.byteorder) for fd in fds)  # C ints: `array` costs ~2 ms to import
+    sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)] if fds else [])
 
 
 def lower_limits(current, wanted):
@@ -135,8 +138,9 @@ def reaped():
 def fork_python(source, fds):
     """Run ``python3 -I -S -B -c source`` as a fork of this init: the interpreter this runner already is.
 
-    The same interpreter and flags, already started and with WARM_MODULES imported (the
-    judge harness and its solution side start ~15 ms sooner); the child keeps nothing of
+    The same interpreter and flags, already started and with WARM_MODULES imported (by the
+    runner of a harness sandbox, else by the first call: the judge harness and its solution
+    side start ~15 ms sooner); the child keeps nothing of
     ours but memory holding no secret: its fds are the step's, its signals Python's own.
     """
     for name in WARM_MODULES:  # imported by the first call; a sys.modules lookup after that
@@ -174,7 +178,7 @@ def fork_python(source, fds):
 
 
 def serve_step(sock, spec, fds, wakeup):
-    """Run one program in this space; say started, its exit status, then (the rest killed and reaped) its CPU.
+    """Run one program in this space; say started, then (the rest killed and reaped) its exit status and CPU.
 
     Signals only write their number to ``wakeup``: SIGCHLD wakes us to reap, SIGTERM from
     the runner ends the step. No handler raises, so the clean-up always runs.
@@ -207,10 +211,11 @@ def serve_step(sock, spec, fds, wakeup):
     finally:
         for fd in fds:
             os.close(fd)
+    ended = {}  # the program's exit status, said with the CPU time: one message fewer per step
     while pid is not None:  # reap orphans as they come back to us, until the program exits or we are stopped
         for done, status in reaped():
             if done == pid:
-                send(sock, {"status": status})
+                ended["status"] = status
                 pid = None
         if pid is not None:
             select.select([wakeup], [], [])
@@ -226,7 +231,7 @@ def serve_step(sock, spec, fds, wakeup):
     except ChildProcessError:
         pass
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # every process of the step, each reaped here
-    send(sock, {"cpu_time_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime})
+    send(sock, {**ended, "cpu_time_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime})
 
 
 def init(sock, tmp_bytes, peer):
@@ -462,31 +467,66 @@ def run_step(spec, fds, spaces, tmp_bytes):
 
 def recv_step(sock):
     """The next message and its fds, or (None, []) when the sender is gone."""
-    fds = array.array("i")
+    fds = []
     # close-on-exec: the host's memfds must not leak into the program (it gets pipes, or a dup2'd stdin)
-    data, ancdata, _, _ = sock.recvmsg(
-        MAX_MESSAGE, _socket.CMSG_SPACE(MAX_FDS * fds.itemsize), _socket.MSG_CMSG_CLOEXEC
-    )
+    data, ancdata, _, _ = sock.recvmsg(MAX_MESSAGE, _socket.CMSG_SPACE(MAX_FDS * FD_BYTES), _socket.MSG_CMSG_CLOEXEC)
     for level, kind, payload in ancdata:
         if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
-            fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
-    return (data or None), list(fds)
+            fds += [
+                int.from_bytes(payload[i : i + FD_BYTES], sys.byteorder)
+                for i in range(0, len(payload) - FD_BYTES + 1, FD_BYTES)
+            ]
+    return (data or None), fds
 
 
-def main(control_fd, tmp_bytes):
-    """Serve steps until the host closes the control socket."""
+def write_files(names, fds):
+    """Copy the job's files (memfds from the host, paths it checked) into the work dir: a sandbox started ahead."""
+    try:
+        for name, fd in zip(names, fds, strict=True):
+            parent = name.rpartition("/")[0]
+            if parent:
+                os.makedirs(parent, 0o755, exist_ok=True)
+            out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+            try:
+                while os.sendfile(out, fd, None, READ_CHUNK):
+                    pass
+            finally:
+                os.close(out)
+        return {"files": len(names)}
+    except (OSError, ValueError) as exc:
+        return {"setup_error": f"cannot write the job's files: {type(exc).__name__}: {exc}"}
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def main(control_fd, tmp_bytes, harness):
+    """Serve steps until the host closes the control socket.
+
+    A ``harness`` sandbox (its job runs the judge harness) imports WARM_MODULES here, once
+    for both spaces, and makes the peer's space before the first step comes too.
+    """
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     os.set_inheritable(control_fd, False)
     sock = _socket.socket(fileno=control_fd)
+    if harness:
+        for name in WARM_MODULES:
+            __import__(name)
     spaces = {False: Space(tmp_bytes, False)}  # made before the first step comes
+    if harness:
+        spaces[True] = Space(tmp_bytes, True)
     sock.sendall(marshal.dumps({"pid": os.getpid()}, MARSHAL_VERSION))
     while True:
         data, fds = recv_step(sock)
         if data is None:
             return
-        sock.sendall(marshal.dumps(run_step(marshal.loads(data), fds, spaces, tmp_bytes), MARSHAL_VERSION))
+        message = marshal.loads(data)
+        if "files" in message:
+            sock.sendall(marshal.dumps(write_files(message["files"], fds), MARSHAL_VERSION))
+            continue
+        sock.sendall(marshal.dumps(run_step(message, fds, spaces, tmp_bytes), MARSHAL_VERSION))
         reap_keepers()
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]))
+    main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "harness")

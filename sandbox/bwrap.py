@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from sandbox.errors import BackendUnavailable, SandboxError
+from sandbox.precompile import precompiled
 
 WORK_DIR = "/box"
 SANDBOX_UID = 1000
@@ -45,6 +46,14 @@ START_TIMEOUT_S = 20.0
 PCH_DIR = Path("/var/cache/rlvr-sandbox/pch")  # built by `python -m sandbox.pch` (make toolchains)
 SANDBOX_PCH_DIR = "/opt/rlvr-pch"
 _RUNNER_SOURCE = Path(__file__).with_name("_runner.py").read_text()
+# Runs the runner from the memfd named by its 4th argument (sandbox/precompile.py's format), closing it first.
+RUNNER_BOOTSTRAP = (
+    "import marshal, sys\n"
+    "with open(int(sys.argv[4]), 'rb') as _f:\n"
+    "    _v, _n, _m = _f.readline().decode().rsplit(' ', 2)\n"
+    "    _b, _s = _f.read(int(_n)), _f.read(int(_m))\n"
+    "exec(marshal.loads(_b) if _v == repr(sys.version) else compile(_s, '<runner>', 'exec'))\n"
+)
 
 
 def find_bwrap() -> str:
@@ -120,7 +129,8 @@ def _system_binds() -> tuple[str, ...]:
     return tuple(args)
 
 
-def _checked_relpath(name: str) -> PurePosixPath:
+def checked_relpath(name: str) -> PurePosixPath:
+    """``name`` as a path inside the work dir; ValueError if it is absolute or climbs out."""
     rel = PurePosixPath(name)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts:
         raise ValueError(f"job file path must be relative and inside the work dir: {name!r}")
@@ -172,9 +182,15 @@ def start(
     files: Mapping[str, bytes],
     tmpfs_bytes: int,
     attach: Callable[[tuple[int, ...]], None] | None = None,
+    harness: bool = False,
 ) -> Sandbox:
-    """Start bwrap with the runner; ``attach(pids)`` gets the namespace's init before anything runs in it."""
+    """Start bwrap with the runner; ``attach(pids)`` gets the namespace's init before anything runs in it.
+
+    A ``harness`` sandbox (for a job that runs the judge harness) has the harness's
+    modules imported and the peer's space made before its first step (see sandbox/_runner.py).
+    """
     control, inner = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    code_fd = memfd("runner", precompiled(python, _RUNNER_SOURCE, "<runner>"))  # one per sandbox: it reads it
     status_r, status_w = os.pipe()
     block_r, block_w = os.pipe()
     stderr_fd = memfd("bwrap-stderr")
@@ -222,7 +238,7 @@ def start(
     ]
     made = {PurePosixPath(WORK_DIR)}
     for name, data in files.items():
-        target = PurePosixPath(WORK_DIR) / _checked_relpath(name)
+        target = PurePosixPath(WORK_DIR) / checked_relpath(name)
         for parent in reversed(target.parents):
             if parent not in made and parent != PurePosixPath("/"):
                 args += ["--dir", str(parent)]
@@ -243,9 +259,11 @@ def start(
         "-S",
         "-B",
         "-c",
-        _RUNNER_SOURCE,
+        RUNNER_BOOTSTRAP,
         str(inner.fileno()),
         str(tmpfs_bytes),
+        "harness" if harness else "plain",
+        str(code_fd),
     ]
     if os.geteuid() == 0:
         # setpriv drops to the host uid instead of Popen(user=, group=), which would make Python
@@ -259,7 +277,7 @@ def start(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=stderr_fd,
-            pass_fds=(status_w, block_r, inner.fileno(), *file_fds),
+            pass_fds=(status_w, block_r, inner.fileno(), code_fd, *file_fds),
             start_new_session=True,
             env=BWRAP_ENV,  # bwrap's own environment: nothing of the service's (keys, paths) enters the sandbox
         )
@@ -269,7 +287,7 @@ def start(
         control.close()
         raise SandboxError(f"cannot start bwrap: {exc}") from exc
     finally:
-        for fd in (status_w, block_r, *file_fds):
+        for fd in (status_w, block_r, code_fd, *file_fds):
             os.close(fd)
         inner.close()
     box = Sandbox(process, control, 0, stderr_fd)

@@ -21,9 +21,9 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import replace
-from typing import Any
+from collections.abc import Hashable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any, cast
 
 from sandbox import bwrap
 from sandbox.backend import Job, Step, StepResult
@@ -31,6 +31,7 @@ from sandbox.cgroups import JobCgroup, Usage
 from sandbox.classify import Outcome, step_result
 from sandbox.errors import BackendUnavailable, Cancelled, SandboxError
 from sandbox.policy import Policy
+from sandbox.spares import Spares
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,10 @@ MIN_TMPFS_BYTES = 64 << 20
 HOST_GRACE_S = 5.0
 CANCEL_POLL_S = 0.05
 DRAIN_LIMIT_S = 60.0
+CLOSE_WAIT_S = 2.0  # for the killed processes of a cgroup to exit, when the backend closes
 MARSHAL_VERSION = 4  # what the runner speaks: see sandbox/_runner.py
+FILES_PER_MESSAGE = 8  # the runner takes at most 8 fds per message
+DEFAULT_SPARES = min(os.cpu_count() or 1, 4)  # per kind of sandbox (harness or not, tmpfs size) jobs asked for
 
 
 def rlimits(policy: Policy, cgroup: bool) -> list[tuple[str, int, int]]:
@@ -79,7 +83,8 @@ class LocalBackend:
     name = "local"
     host_toolchains = True
 
-    def __init__(self, python: str = DEFAULT_PYTHON, use_cgroups: bool = True) -> None:
+    def __init__(self, python: str = DEFAULT_PYTHON, use_cgroups: bool = True, spares: int = DEFAULT_SPARES) -> None:
+        """``spares``: sandboxes of each kind kept started ahead of demand (sandbox/spares.py), 0 for none."""
         self._bwrap = bwrap.find_bwrap()
         if not os.access(python, os.X_OK):
             raise BackendUnavailable(f"the local sandbox needs {python} (the runner and Python both use it)")
@@ -88,6 +93,16 @@ class LocalBackend:
         self._cgroup_problem: str | None = None if use_cgroups else "cgroups disabled by configuration"
         self._draining: list[JobCgroup] = []  # cgroups whose processes were still exiting at job end
         self._lock = threading.Lock()
+        self._spares: Spares[Ready] = Spares(self._start_spare, self._discard_spare, Ready.alive, spares)
+
+    def close(self) -> None:
+        """Tear down the spare sandboxes and remove their cgroups (jobs still running keep theirs until they end)."""
+        self._spares.close()
+        with self._lock:
+            pending, self._draining = self._draining, []
+        for cgroup in pending:
+            with contextlib.suppress(OSError):
+                cgroup.close(timeout_s=CLOSE_WAIT_S)
 
     def run(self, job: Job) -> Iterator[StepResult]:
         """Run ``job``'s steps in one fresh sandbox; closing the iterator early tears it down."""
@@ -108,6 +123,24 @@ class LocalBackend:
             self._cgroup_problem = f"cgroups unavailable ({exc}): memory and process limits are rlimits only"
             log.warning("local sandbox degraded: %s", self._cgroup_problem)
             return None
+
+    def _start_spare(self, kind: Hashable) -> Ready:
+        """A sandbox for a job not yet known, of ``kind`` (harness or not, tmpfs size): no files, a fresh cgroup."""
+        harness, tmpfs_bytes = cast(tuple[bool, int], kind)
+        cgroup = self._cgroup()
+        try:
+            attach = cgroup.attach if cgroup is not None else None
+            box = bwrap.start(self._bwrap, self._python, {}, tmpfs_bytes, attach, harness)
+        except BaseException:
+            if cgroup is not None:
+                self._release(cgroup)
+            raise
+        return Ready(box, cgroup)
+
+    def _discard_spare(self, ready: Ready) -> None:
+        ready.box.kill()
+        if ready.cgroup is not None:
+            self._release(ready.cgroup)
 
     def _release(self, cgroup: JobCgroup) -> None:
         """Remove a finished job's cgroup now, or later if its killed processes are still exiting."""
@@ -131,22 +164,63 @@ class LocalBackend:
                         self._draining.append(cgroup)
 
 
+@dataclass
+class Ready:
+    """A sandbox started ahead of its job, and its cgroup (None where the host has none for us)."""
+
+    box: bwrap.Sandbox
+    cgroup: JobCgroup | None
+
+    def alive(self) -> bool:
+        """Its bwrap still runs (a spare is never lent dead)."""
+        return self.box.process.poll() is None
+
+
 class _JobRun:
     """The state of one job: its sandbox, its cgroup and whether an earlier step broke it."""
 
     def __init__(self, backend: LocalBackend, job: Job) -> None:
         self.backend = backend
         self.job = job
-        self.cgroup = backend._cgroup()
-        self.notes = () if self.cgroup is not None or backend._cgroup_problem is None else (backend._cgroup_problem,)
         self.box: bwrap.Sandbox | None = None
+        self.files_due = False  # a spare sandbox that has not got the job's files yet
+        harness = any(step.peer for step in job.steps)
+        spare = backend._spares.take((harness, self.tmpfs_bytes)) if job.steps else None
+        if spare is not None:
+            self.box, self.cgroup, self.files_due = spare.box, spare.cgroup, bool(job.files)
+        else:
+            self.cgroup = backend._cgroup()
+        self.notes = () if self.cgroup is not None or backend._cgroup_problem is None else (backend._cgroup_problem,)
         self.broken: StepResult | None = None
         self.limits: tuple[int, int] | None = None
         self.usage = Usage(0, 0) if self.cgroup is None else self.cgroup.usage()
 
+    def _send_files(self) -> None:
+        """Copy the job's files into a spare sandbox's work dir (a fresh sandbox gets them from bwrap)."""
+        assert self.box is not None
+        self.files_due = False
+        items = [(str(bwrap.checked_relpath(name)), data) for name, data in self.job.files.items()]
+        for at in range(0, len(items), FILES_PER_MESSAGE):
+            part = items[at : at + FILES_PER_MESSAGE]
+            fds = [bwrap.memfd("job-file", data) for _, data in part]
+            try:
+                message = marshal.dumps({"files": [name for name, _ in part]}, MARSHAL_VERSION)
+                socket.send_fds(self.box.control, [message], fds)
+                ready = select.select([self.box.control], [], [], bwrap.START_TIMEOUT_S)[0]
+                data = self.box.control.recv(1 << 16) if ready else b""
+            except OSError as exc:
+                raise SandboxError(f"the sandbox runner took no files: {exc}") from exc
+            finally:
+                for fd in fds:
+                    os.close(fd)
+            said = marshal.loads(data) if data else {"setup_error": "the sandbox runner did not answer"}
+            if "setup_error" in said:
+                raise SandboxError(f"the job's files could not be written: {said['setup_error']}")
+
     def _start(self) -> bwrap.Sandbox:
         attach = self.cgroup.attach if self.cgroup is not None else None
-        return bwrap.start(self.backend._bwrap, self.backend._python, self.job.files, self.tmpfs_bytes, attach)
+        harness = any(step.peer for step in self.job.steps)
+        return bwrap.start(self.backend._bwrap, self.backend._python, self.job.files, self.tmpfs_bytes, attach, harness)
 
     @property
     def tmpfs_bytes(self) -> int:
@@ -165,6 +239,8 @@ class _JobRun:
             )
         if self.box is None:
             self.box = self._start()
+        if self.files_due:
+            self._send_files()
         policy = step.policy
         limits = ((policy.memory_mb << 20) + RUNNER_MEMORY_BYTES, policy.max_processes + RUNNER_TASKS)
         fds = [bwrap.memfd("stdin", step.stdin), bwrap.memfd("stdout"), bwrap.memfd("stderr")]

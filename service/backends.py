@@ -81,7 +81,7 @@ def _local() -> OpenedBackend:
     from sandbox.local import LocalBackend
 
     backend = LocalBackend()
-    return OpenedBackend(backend, _CachedProbe(backend))
+    return OpenedBackend(backend, _CachedProbe(backend), backend.close)  # close: its spare sandboxes
 
 
 class _CachedProbe:

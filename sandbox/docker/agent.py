@@ -3,9 +3,9 @@
 Started as ``python3 -I -c SOURCE PROGRAM_UID HARNESS_UID``, it reads one JSON request per
 line on stdin and answers one JSON line on stdout:
 
-    {"op": "files", "files": {path: b64}}             -> {"ok": true}
     {"op": "step", "argv": [...], "peer": [...], "stdin": b64, "wall_time_s": s,
-     "cpu_time_s": s, "max_output_bytes": n, "rlimits": [[name, soft, hard], ...]}
+     "cpu_time_s": s, "max_output_bytes": n, "rlimits": [[name, soft, hard], ...],
+     "files": {path: b64}}  (the submission's, with its first step: written before it)
                                                        -> {"ok": true, "result": {...}}
     {"op": "wipe"}                                     -> {"ok": true, "clean": bool, "left": [...]}
 
@@ -232,10 +232,9 @@ def run_step(request: dict, uids: tuple[int, int]) -> dict:
 def handle(request: dict, uids: tuple[int, int]) -> dict:
     """Dispatch one request."""
     op = request.get("op")
-    if op == "files":
-        return write_files(request["files"])
     if op == "step":
-        return {"ok": True, "result": run_step(request, uids)}
+        written = write_files(request["files"]) if request.get("files") else {"ok": True}
+        return {"ok": True, "result": run_step(request, uids)} if written["ok"] else written
     if op == "wipe":
         return wipe(uids)
     return {"ok": False, "error": f"unknown op {op!r}"}

@@ -118,12 +118,13 @@ class DockerBackend:
         clean = violated = False
         try:
             _check(cancel)
-            runner.write_files(dict(job.files))
             clean = True
+            files: dict[str, bytes] | None = dict(job.files)  # sent with the first step
             for step in job.steps:
                 _check(cancel)
                 clean = False
-                result = runner.run_step(step, cancel)
+                result = runner.run_step(step, cancel, files)
+                files = None
                 violated = violated or result.limit is not None
                 clean = not violated
                 yield result

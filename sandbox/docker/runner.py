@@ -203,15 +203,14 @@ class Runner:
             raise SandboxError(f"the container's agent failed: {reply.get('error', reply)}")
         return reply
 
-    def write_files(self, files: dict[str, bytes]) -> None:
-        """Put the submission's files into the (empty) work dir."""
-        encoded = {path: base64.b64encode(data).decode() for path, data in files.items()}
-        self.call({"op": "files", "files": encoded}, self._config.api_timeout_s)
-
-    def run_step(self, step: Step, cancel: threading.Event | None = None) -> StepResult:
+    def run_step(
+        self, step: Step, cancel: threading.Event | None = None, files: dict[str, bytes] | None = None
+    ) -> StepResult:
         """Run one step in the container and return its result, classified like the local backend's.
 
-        Cancelled when ``cancel`` is set before the agent answers (the container is then in doubt).
+        ``files`` (the submission's, with its first step) are written into the work dir
+        first, in the same request. Cancelled when ``cancel`` is set before the agent
+        answers (the container is then in doubt).
         """
         policy = step.policy
         if policy.memory_mb != self.memory_mb:
@@ -231,6 +230,8 @@ class Runner:
             "max_output_bytes": policy.max_output_bytes,
             "rlimits": step_rlimits(policy, self._config.max_open_files),
         }
+        if files:
+            message["files"] = {path: base64.b64encode(data).decode() for path, data in files.items()}
         report = self.call(message, policy.wall_time_s + self._config.reply_margin_s, cancel)["result"]
         stdout, stderr = base64.b64decode(report["stdout"]), base64.b64decode(report["stderr"])
         notes: tuple[str, ...] = ()

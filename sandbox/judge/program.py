@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import subprocess
 import threading
 from dataclasses import dataclass, replace
 from functools import cache
@@ -24,6 +23,7 @@ from sandbox.errors import UnsupportedLanguage
 from sandbox.judge.cases import TestSuite
 from sandbox.languages import resolve
 from sandbox.policy import COMPILE_POLICY, Policy
+from sandbox.precompile import precompiled
 
 HARNESS_SOURCES = ("wire.py", "harness.py", "runner.py")
 PEER_SOURCES = ("wire.py", "peer.py")
@@ -36,11 +36,6 @@ BOOTSTRAP = (
     "v, n, m = i.readline().decode().rsplit(' ', 2)\n"
     "b, s = i.read(int(n)), i.read(int(m)).decode()\n"
     "exec(marshal.loads(b) if v == repr(sys.version) else compile(s, '<harness>', 'exec'))\n"
-)
-PRECOMPILE = (
-    "import sys, marshal\n"
-    "code = compile(sys.stdin.read(), '<harness>', 'exec')\n"
-    "sys.stdout.buffer.write(repr(sys.version).encode() + b'\\n' + marshal.dumps(code))\n"
 )
 
 
@@ -90,23 +85,13 @@ def _joined(names: tuple[str, ...]) -> str:
     return "\n".join([first, *(part.replace(FUTURE, "", 1) for part in rest)])  # one __future__ line, at the top
 
 
-@cache
 def harness_prefix(python: str) -> bytes:
-    """The start of a harness step's stdin: a header, the harness compiled by ``python`` (if it runs here), its source.
+    """The start of a harness step's stdin: the harness compiled by ``python`` (if it runs here) and its source.
 
     Compiling 600 lines costs a third of the harness's CPU; the sandbox reuses the
     compiled form only if its interpreter reports the very same ``sys.version``.
     """
-    source = harness_program().encode()
-    version, blob = "''", b""
-    try:
-        done = subprocess.run([python, "-I", "-S", "-c", PRECOMPILE], input=source, capture_output=True, timeout=60)
-        if done.returncode == 0:
-            header, _, blob = done.stdout.partition(b"\n")
-            version = header.decode()
-    except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
-        blob = b""
-    return f"{version} {len(blob)} {len(source)}\n".encode() + blob + source
+    return precompiled(python, harness_program(), "<harness>")
 
 
 def plan(

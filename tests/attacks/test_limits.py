@@ -174,9 +174,28 @@ def test_non_finite_or_non_positive_limit_yields_bad_params(plain_scorer: Any, p
     assert (result.status, result.reward) == ("bad_params", None)
 
 
+PROGRAM_DEPTH = 4  # bwrap -> runner (the sandbox's PID 1) -> keeper -> a space's init -> the step's program
+
+
 def sandboxes_under(pid: int) -> list[str]:
-    """Command lines of the bubblewrap sandboxes running below process ``pid``."""
-    return [p.cmdline for p in descendants(pid) if p.name == "bwrap"]
+    """Command lines of the bubblewrap sandboxes below process ``pid`` that run a program.
+
+    A spare sandbox (started ahead of demand, sandbox/spares.py) runs none: its spaces'
+    inits wait for a first step. Once lent, it is the job's, and counts as soon as it runs one.
+    """
+    return [p.cmdline for p in descendants(pid) if p.name == "bwrap" and _depth(p.pid) >= PROGRAM_DEPTH]
+
+
+def _depth(pid: int) -> int:
+    below = descendants(pid)
+    parents = {p.pid: p.ppid for p in below}
+    depth = 0
+    for p in below:
+        n, at = 0, p.pid
+        while at != pid:
+            at, n = parents[at], n + 1
+        depth = max(depth, n)
+    return depth
 
 
 def wait_for(condition: Any, timeout_s: float) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +36,12 @@ def local() -> LocalBackend:
     return backend
 
 
+@pytest.fixture(scope="module")
+def cold() -> LocalBackend:
+    """A backend that starts every job's sandbox when the job comes (no spares)."""
+    return LocalBackend(spares=0)
+
+
 def _procs_with(marker: str) -> list[tuple[int, int]]:
     """(pid, real uid) of host processes whose command line or name (comm) holds ``marker``."""
     found = []
@@ -48,10 +56,16 @@ def _procs_with(marker: str) -> list[tuple[int, int]]:
     return found
 
 
-def test_bwrap_refusing_to_start_yields_sandbox_error(local: LocalBackend, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("spares", [0, 1], ids=["cold", "with spares"])
+def test_bwrap_refusing_to_start_yields_sandbox_error(spares: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bwrap, "_system_binds", lambda: ("--ro-bind", "/rlvr-no-such-dir", "/usr"))
-    with pytest.raises(SandboxError, match="bwrap failed"):
-        run_python(local, "print(1)")
+    backend = LocalBackend(spares=spares)
+    try:
+        for _ in range(2):  # the second job finds no spare either: none could start
+            with pytest.raises(SandboxError, match="bwrap failed"):
+                run_python(backend, "print(1)")
+    finally:
+        backend.close()
 
 
 def test_missing_toolchain_binary_yields_sandbox_error(local: LocalBackend) -> None:
@@ -87,7 +101,8 @@ def test_program_runs_as_uid_1000_inside_and_non_root_on_the_host(local: LocalBa
     assert seen and all(uid != 0 for _, uid in seen)
 
 
-def test_closing_the_iterator_early_yields_no_leftover_process_or_cgroup(local: LocalBackend) -> None:
+def test_closing_the_iterator_early_yields_no_leftover_process_or_cgroup(cold: LocalBackend) -> None:
+    local = cold  # spares would add cgroups of their own meanwhile
     marker = f"rlvr{uuid.uuid4().hex[:11]}"  # the daemon's name (comm): its command line is its init's
     name = f"import ctypes, os, time\nctypes.CDLL(None).prctl(15, {marker.encode()!r}, 0, 0, 0)\n"  # PR_SET_NAME
     daemon = name + "if os.fork() == 0:\n    os.setsid(); time.sleep(60)\nprint('started')"
@@ -113,26 +128,146 @@ def _own_cgroups() -> set[Path]:
     return {p for p in CGROUP_ROOT.glob("*/**/rlvr-sandbox/*") if p.name.startswith(f"{os.getpid()}-")}
 
 
-@pytest.mark.parametrize("killer", [
-    "import os, signal\nos.kill(-1, signal.SIGKILL)",
-    "import os, signal\nfor p in range(1, 64):\n    try: os.kill(p, signal.SIGKILL)\n    except OSError: pass",
-    "import os, signal\nfor p in range(1, 64):\n    try: os.kill(p, signal.SIGSTOP)\n    except OSError: pass",
-])
-def test_program_signalling_every_pid_yields_its_own_fate_and_later_steps_run(local: LocalBackend,
-                                                                              killer: str) -> None:
+@pytest.mark.parametrize(
+    "killer",
+    [
+        "import os, signal\nos.kill(-1, signal.SIGKILL)",
+        "import os, signal\nfor p in range(1, 64):\n    try: os.kill(p, signal.SIGKILL)\n    except OSError: pass",
+        "import os, signal\nfor p in range(1, 64):\n    try: os.kill(p, signal.SIGSTOP)\n    except OSError: pass",
+    ],
+)
+def test_program_signalling_every_pid_yields_its_own_fate_and_later_steps_run(local: LocalBackend, killer: str) -> None:
     # the runner and the step's init are out of reach: the step ends as the program does, the job goes on
     first, second = local.run(Job({}, (python_step(killer), python_step("print('next')"))))
     assert not any("runner" in n for n in first.notes)
     assert second.stdout == b"next\n"
 
 
-@pytest.mark.parametrize(("source", "policy", "limit"), [
-    ("import os\nwhile True: os.fork()", replace(FAST, max_processes=8), "processes"),
-    ("a = []\nwhile True: a.append(b'x' * (1 << 20))", replace(FAST, memory_mb=96), "memory"),
-])
-def test_without_cgroups_rlimits_still_yield_the_limit(local: LocalBackend, source: str, policy: Policy,
-                                                       limit: str) -> None:
+@pytest.mark.parametrize(
+    ("source", "policy", "limit"),
+    [
+        ("import os\nwhile True: os.fork()", replace(FAST, max_processes=8), "processes"),
+        ("a = []\nwhile True: a.append(b'x' * (1 << 20))", replace(FAST, memory_mb=96), "memory"),
+    ],
+)
+def test_without_cgroups_rlimits_still_yield_the_limit(
+    local: LocalBackend, source: str, policy: Policy, limit: str
+) -> None:
     degraded = LocalBackend(use_cgroups=False)
     result = run_python(degraded, source, policy=policy)
     assert result.limit == limit
     assert any("rlimits only" in n or "cgroups disabled" in n for n in result.notes)
+
+
+# Spares: sandboxes started ahead of demand (sandbox/spares.py), each lent to one job only.
+LIST_WORK_DIR = (
+    "import os\n"
+    "for root, dirs, files in sorted(os.walk('.')):\n"
+    "    for f in sorted(files):\n"
+    "        p = os.path.join(root, f)\n"
+    "        print(p, open(p).read(), oct(os.stat(p).st_mode & 0o777))\n"
+)
+FILE_SETS = {
+    "none": {},
+    "one": {"main.py": b"x"},
+    "nested": {"pkg/sub/mod.py": b"m", "pkg/init.txt": b"i", "top": b"t"},
+    "more than one message": {f"f{n:02}": str(n).encode() for n in range(19)},
+}
+
+
+@pytest.mark.parametrize("files", FILE_SETS.values(), ids=FILE_SETS.keys())
+def test_job_on_a_spare_sandbox_sees_exactly_its_files(files: dict[str, bytes]) -> None:
+    backend = LocalBackend(spares=1)
+    try:
+        seen = []
+        for _ in range(3):  # the first job starts its own; later ones find a spare (or start their own)
+            (result,) = backend.run(Job(files, (python_step(LIST_WORK_DIR),)))
+            seen.append(result.stdout.decode())
+            time.sleep(0.3)  # time for a spare to be started
+    finally:
+        backend.close()
+    expected = "".join(f"./{name} {data.decode()} 0o644\n" for name, data in sorted(files.items(), key=_walk_order))
+    assert seen == [expected] * 3
+
+
+def _walk_order(item: tuple[str, bytes]) -> tuple[str, str]:
+    directory, _, name = item[0].rpartition("/")
+    return ("." + ("/" + directory if directory else ""), name)
+
+
+LEAVE_BEHIND = (
+    "import os, subprocess\n"
+    "for d in ('/tmp', '/box', '/dev/shm'):\n"
+    "    open(f'{d}/left-behind', 'w').write('x')\n"
+    "subprocess.Popen(['sleep', '60'], start_new_session=True)\n"
+    "print(os.getpid())\n"
+)
+LOOK_AROUND = (
+    "import os\n"
+    "print(sorted(os.listdir('/tmp') + os.listdir('/box') + os.listdir('/dev/shm')),\n"
+    "      sorted(p for p in os.listdir('/proc') if p.isdigit() and open(f'/proc/{p}/comm').read() == 'sleep\\n'))\n"
+)
+
+
+@pytest.mark.parametrize("peer", [False, True], ids=["plain", "harness kind"])
+def test_spare_sandboxes_share_nothing_between_jobs(peer: bool) -> None:
+    # a harness-kind job (a step with a peer) takes a harness-kind spare: the same promise
+    backend = LocalBackend(spares=2)
+    idle = ("/usr/bin/python3", "-I", "-S", "-B", "-c", "import sys; sys.stdin.read()")
+    extra = {"peer": idle} if peer else {}
+    try:
+        looks = []
+        for _ in range(4):
+            first = Step(python_step(LEAVE_BEHIND).argv, policy=FAST, **extra)
+            second = Step(python_step(LOOK_AROUND).argv, policy=FAST, **extra)
+            (left,) = backend.run(Job({}, (first,)))
+            assert left.exit_code == 0, left.stderr
+            (look,) = backend.run(Job({}, (second,)))
+            looks.append(look.stdout)
+            time.sleep(0.3)
+    finally:
+        backend.close()
+    assert looks == [b"[] []\n"] * 4
+
+
+CLOSE_SCRIPT = """
+import os, time
+from pathlib import Path
+from sandbox.backend import Job, Step
+from sandbox.cgroups import CGROUP_ROOT
+from sandbox.local import LocalBackend
+
+def bwraps():
+    found = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found += fields[1] == str(os.getpid())  # our children: only the spares are left
+    return found
+
+def cgroups():
+    return len([p for p in CGROUP_ROOT.glob("*/**/rlvr-sandbox/*") if p.name.startswith(f"{os.getpid()}-")])
+
+backend = LocalBackend(spares=2)
+list(backend.run(Job({}, (Step(("/bin/true",)),))))
+deadline = time.monotonic() + 20
+while bwraps() < 2 and time.monotonic() < deadline:
+    time.sleep(0.05)
+ready = bwraps()
+backend.close()
+deadline = time.monotonic() + 10
+while (bwraps() or cgroups()) and time.monotonic() < deadline:
+    time.sleep(0.05)
+print(ready, bwraps(), cgroups())
+"""
+
+
+def test_closing_a_backend_tears_down_its_spares_and_their_cgroups() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", CLOSE_SCRIPT], capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[2]
+    )
+    assert done.returncode == 0, done.stderr
+    ready, processes, cgroups = map(int, done.stdout.split())
+    assert (ready, processes, cgroups) == (2, 0, 0)
