@@ -89,12 +89,12 @@ def overrun(item: Item, params: object) -> Verdict:
     """Burns 0.8 s of CPU in the way ``completion`` names, then scores 0 (as if it had judged the answer)."""
     mode = item.completion
     if mode == "catch_exception":
-        try:
+        try:  # noqa: SIM105  (spelled out: what scorers do)
             _burn(0.8)
         except Exception:
             pass
     elif mode == "bare_except":
-        try:
+        try:  # noqa: SIM105
             _burn(0.8)
         except:  # noqa: E722  (what some libraries' scorers do)
             pass
