@@ -17,7 +17,7 @@ import asyncio
 import multiprocessing
 import time
 
-from bench.bench_math import request_for, trl_accuracy
+from bench.bench_math import request_for, trl_accuracy, warmup_overlap
 from bench.distinct_pairs import distinct_pairs
 from bench.grpo_batch import Sample
 from service.app import build_scorer
@@ -57,15 +57,17 @@ def pool_rounds(cold: list[Sample], warm: list[Sample]) -> list[float]:
 def rlvr_rounds(cold: list[Sample], warm: list[Sample]) -> tuple[list[float], list[float | None]]:
     """Seconds per round for rlvr in-process (workers started and warmed up by one tiny request)."""
     scorer = build_scorer(Settings())
+    loop = asyncio.new_event_loop()  # one loop for the scorer's life, as in the service (bench_math.SCORER_LOOP)
     times, rewards = [], []
     try:
-        asyncio.run(scorer.score(request_for([Sample(0, "The answer is \\boxed{7}.", "7")])))
+        loop.run_until_complete(scorer.score(request_for([Sample(0, "The answer is \\boxed{7}.", "7")])))
         for batch in (cold, warm):
             started = time.perf_counter()
-            response = asyncio.run(scorer.score(request_for(batch)))
+            response = loop.run_until_complete(scorer.score(request_for(batch)))
             times.append(time.perf_counter() - started)
             rewards += [r.reward for r in response.results]
     finally:
+        loop.close()
         scorer.close()
     return times, rewards
 
@@ -92,6 +94,7 @@ def report(title: str, n: int, seq: list[float], pool: list[float], ours: list[f
 def compare(pairs: int, reasoning_chars: int, name: str) -> None:
     """Both rounds for all three contenders, then the report (ratios from this one run)."""
     cold, warm = rounds(pairs, reasoning_chars)
+    assert not warmup_overlap(cold + warm), f"the math warm-up scores {warmup_overlap(cold + warm)} too: unfair"
     # Pool first and rlvr second: both fork from this process while it has parsed nothing yet
     pool = pool_rounds(cold, warm)
     ours, rewards = rlvr_rounds(cold, warm)

@@ -33,16 +33,33 @@ log = logging.getLogger("rlvr.service")
 _registry: Registry | None = None
 
 
+_warm: set[str] = set()  # heavy verifiers warmed up in this process (a forked worker inherits it)
+
+
+def warm_up(registry: Registry, *, builtin_only: bool = False) -> None:
+    """Run each heavy verifier's warm-up once in this process (a no-op for those already warm here).
+
+    The pool calls it for the built-in verifiers before it forks its workers, so that every
+    worker, a replacement too, starts with the parser and sympy state warm and shared
+    copy-on-write instead of warming its own; plugins' warm-ups run in each worker.
+    """
+    for spec in registry:
+        if not spec.heavy or spec.warmup is None or spec.name in _warm:
+            continue
+        if builtin_only and spec.source != "builtin":
+            continue
+        _warm.add(spec.name)
+        try:
+            spec.warmup()
+        except Exception:  # a warm-up only saves time; the verifier reports real failures itself
+            log.exception("warm-up of verifier %r failed", spec.name)
+
+
 def _init_worker(plugins: bool, plugin_modules: Sequence[str]) -> None:
     global _registry
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _registry = default_registry(plugins=plugins, modules=plugin_modules)
-    for spec in _registry:
-        if spec.heavy and spec.warmup is not None:
-            try:
-                spec.warmup()
-            except Exception:  # a warm-up only saves time; the verifier reports real failures itself
-                log.exception("warm-up of verifier %r failed", spec.name)
+    warm_up(_registry)
 
 
 def _run_chunk(tasks: list[Task], timeout_s: float) -> list[Timed]:
@@ -84,6 +101,7 @@ class VerifierPool:
         self.replaced = 0
         self._initargs = (plugins, tuple(plugin_modules))
         self._lock = threading.Lock()
+        warm_up(default_registry(plugins=False), builtin_only=True)  # before the fork: workers start warm
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPool:
