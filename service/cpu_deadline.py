@@ -3,12 +3,12 @@
 ``ITIMER_PROF`` (process CPU time; math-verify's ``signal.alarm`` and our ``ITIMER_VIRTUAL``
 math deadline do not touch it) raises :class:`Overrun` in the call. Raising is not enough on
 its own: Python runs signal handlers between bytecodes of the main thread, so the exception
-lands wherever that is, and some places swallow it — a ``__del__`` or weakref callback that
-the garbage collector runs (a forked worker inherits its parent's uncollected garbage, and a
-collection of a big heap is long C work, so the first bytecode after the signal is often a
-finalizer's), or a library's bare ``except:``. So the timer re-fires every ``REFIRE_S`` of
-CPU until the call ends, and the call counts as overrun when the timer fired at all or the
-CPU it used exceeds the deadline (e.g. code that disarmed the timer), whatever it returned.
+lands wherever that is, and some places swallow it as "unraisable": a ``gc.callbacks`` hook
+(hypothesis installs one for good in a test process, and workers forked from it inherit it:
+a signal that arrives during a collection is handled inside the hook), a ``__del__`` or a
+weakref callback, or a library's bare ``except:``. So the timer re-fires every ``REFIRE_S``
+of CPU until the call ends, and the call counts as overrun when the timer fired at all or
+the CPU it used exceeds the deadline (e.g. code that disarmed the timer), whatever it returned.
 """
 
 from __future__ import annotations

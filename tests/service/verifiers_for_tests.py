@@ -84,6 +84,11 @@ class _SlowFinalizer:
         _burn(0.8)
 
 
+def _slow_gc_callback(phase: str, info: dict[str, int]) -> None:
+    if phase == "start":
+        _burn(0.8)
+
+
 @verifier("t_overrun", heavy=True)
 def overrun(item: Item, params: object) -> Verdict:
     """Burns 0.8 s of CPU in the way ``completion`` names, then scores 0 (as if it had judged the answer)."""
@@ -105,6 +110,12 @@ def overrun(item: Item, params: object) -> Verdict:
         cycle.me = cycle  # type: ignore[attr-defined]
         del cycle
         gc.collect()
+    elif mode == "gc_callback":  # the same in a gc.callbacks hook (hypothesis leaves one in a test process)
+        gc.callbacks.append(_slow_gc_callback)
+        try:
+            gc.collect()
+        finally:
+            gc.callbacks.remove(_slow_gc_callback)
     elif mode == "disarm_timer":
         signal.setitimer(signal.ITIMER_PROF, 0)
         _burn(0.8)
