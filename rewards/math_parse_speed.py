@@ -70,9 +70,14 @@ latex2sympy2._Latex2Sympy.parse = _parse  # type: ignore[method-assign]
 latex2sympy2._Latex2Sympy.parse_number = _parse_number  # type: ignore[method-assign]
 
 
+def fast_paths_active() -> bool:
+    """Whether rewards' fast paths are on here (inside :func:`fast_paths`)."""
+    return _ACTIVE.get()
+
+
 @contextmanager
-def sll_first() -> Iterator[None]:
-    """Parse with SLL first (falling back to LL) inside the block, in this thread or task only."""
+def fast_paths() -> Iterator[None]:
+    """rewards' fast paths (this module's, math_verify_speed's) inside the block, in this thread or task only."""
     token = _ACTIVE.set(True)
     try:
         yield
