@@ -18,11 +18,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import time
 
 from bench.bench_math import request_for, trl_accuracy, warmup_overlap
 from bench.distinct_pairs import distinct_pairs
 from bench.grpo_batch import Sample
+from bench.proc_tree import timed_round
 from service.app import build_scorer
 from service.settings import Settings
 
@@ -43,31 +43,31 @@ def rounds(pairs: int, reasoning_chars: int, seed: int = 11) -> tuple[list[Sampl
     return both[:pairs], both[pairs:]
 
 
-def pool_rounds(cold: list[Sample], warm: list[Sample]) -> list[float]:
-    """Seconds per round for a Pool(2) of math-verify (processes started before round 1)."""
+Timing = tuple[float, float]  # (wall seconds, CPU seconds of this process and its workers)
+
+
+def pool_rounds(cold: list[Sample], warm: list[Sample]) -> list[Timing]:
+    """Wall and CPU seconds per round for a Pool(2) of math-verify (processes started before round 1)."""
     import math_verify  # noqa: F401  (imported before the fork, as a trainer would have it)
 
     times = []
     with multiprocessing.get_context("fork").Pool(POOL_WORKERS) as pool:
         pool.map(_noop, range(POOL_WORKERS))
         for batch in (cold, warm):
-            started = time.perf_counter()
-            pool.map(_one, batch, chunksize=8)
-            times.append(time.perf_counter() - started)
+            times.append(timed_round(lambda b=batch: pool.map(_one, b, chunksize=8))[1])
     return times
 
 
-def rlvr_rounds(cold: list[Sample], warm: list[Sample]) -> tuple[list[float], list[float | None]]:
-    """Seconds per round for rlvr in-process (workers started and warmed up by one tiny request)."""
+def rlvr_rounds(cold: list[Sample], warm: list[Sample]) -> tuple[list[Timing], list[float | None]]:
+    """Wall and CPU seconds per round for rlvr in-process (workers started and warmed up by one tiny request)."""
     scorer = build_scorer(Settings())
     loop = asyncio.new_event_loop()  # one loop for the scorer's life, as in the service (bench_math.SCORER_LOOP)
     times, rewards = [], []
     try:
         loop.run_until_complete(scorer.score(request_for([Sample(0, "The answer is \\boxed{7}.", "7")])))
         for batch in (cold, warm):
-            started = time.perf_counter()
-            response = loop.run_until_complete(scorer.score(request_for(batch)))
-            times.append(time.perf_counter() - started)
+            response, timing = timed_round(lambda b=batch: loop.run_until_complete(scorer.score(request_for(b))))
+            times.append(timing)
             rewards += [r.reward for r in response.results]
     finally:
         loop.close()
@@ -75,22 +75,28 @@ def rlvr_rounds(cold: list[Sample], warm: list[Sample]) -> tuple[list[float], li
     return times, rewards
 
 
-def sequential_rounds(cold: list[Sample], warm: list[Sample]) -> tuple[list[float], list[float]]:
+def sequential_rounds(cold: list[Sample], warm: list[Sample]) -> tuple[list[Timing], list[float]]:
     times, rewards = [], []
     for batch in (cold, warm):
-        started = time.perf_counter()
-        rewards += trl_accuracy(batch)
-        times.append(time.perf_counter() - started)
+        out, timing = timed_round(lambda b=batch: trl_accuracy(b))
+        rewards += out
+        times.append(timing)
     return times, rewards
 
 
-def report(title: str, n: int, seq: list[float], pool: list[float], ours: list[float]) -> None:
+def report(title: str, n: int, seq: list[Timing], pool: list[Timing], ours: list[Timing]) -> None:
+    """Rates and ratios by the wall clock, then by CPU seconds (the load-independent cost)."""
     print(title)
     for i, name in enumerate(("round 1 (cold)", "round 2 (warm)")):
+        (s_wall, s_cpu), (p_wall, p_cpu), (o_wall, o_cpu) = seq[i], pool[i], ours[i]
         print(
-            f"  {name}: math-verify sequential {n / seq[i]:7.1f}/s  Pool({POOL_WORKERS}) {n / pool[i]:7.1f}/s  "
-            f"rlvr {n / ours[i]:7.1f}/s  ->  rlvr/sequential {seq[i] / ours[i]:5.2f}x  "
-            f"rlvr/Pool({POOL_WORKERS}) {pool[i] / ours[i]:5.2f}x"
+            f"  {name}: math-verify sequential {n / s_wall:7.1f}/s  Pool({POOL_WORKERS}) {n / p_wall:7.1f}/s  "
+            f"rlvr {n / o_wall:7.1f}/s  ->  rlvr/sequential {s_wall / o_wall:5.2f}x  "
+            f"rlvr/Pool({POOL_WORKERS}) {p_wall / o_wall:5.2f}x"
+        )
+        print(
+            f"  {' ' * len(name)}  CPU s: sequential {s_cpu:6.2f}  Pool({POOL_WORKERS}) {p_cpu:6.2f}  rlvr {o_cpu:6.2f}"
+            f"  ->  Pool({POOL_WORKERS})/rlvr CPU {p_cpu / max(o_cpu, 1e-9):5.2f}x"
         )
 
 
