@@ -15,7 +15,7 @@ from bench.grpo_batch import Sample, grpo_batch
 from bench.proc_tree import timed_round
 from grpo.wire import ScoreRequest
 from rewards.math_extract import extract
-from rewards.math_verifier import WARMUP_PAIRS
+from rewards.math_warmup import WARMUP_PAIRS
 from service.app import build_scorer
 from service.cache import VerdictCache
 from service.settings import Settings

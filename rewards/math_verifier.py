@@ -23,6 +23,7 @@ from rewards.math_guard import complexity_problem
 from rewards.math_normalize import clean, fast_compare, strip_math_delims, unicode_to_latex
 from rewards.math_rules import rule_decimal_comma
 from rewards.math_sympy import Side, boxed, is_multi, mv_equal, mv_parse, solution_sets, union_of, value_of
+from rewards.math_warmup import WARMUP_PAIRS, WARMUP_PHRASINGS
 from rewards.registry import verifier
 from rewards.verdict import Status, Verdict
 
@@ -78,34 +79,12 @@ def math_cache_key(item: Item, params: MathParams) -> Hashable:
     return (extract(item.completion, params.extract), ref, params)
 
 
-# One pair per answer shape, so that a worker's first real items find sympy and the LaTeX
-# parser warm (a cold shape costs 50-250 ms, a warm one ~2 ms). Values outside the benches'
-# ranges: no parse or verdict cached here can serve a benchmarked pair.
-WARMUP_PAIRS = (
-    ("0.2\\pi", "\\frac{\\pi}{5}"),
-    ("\\dfrac{5}{8}", "0.625"),
-    ("5\\sqrt{11}", "\\sqrt{275}"),
-    ("e^{-2}", "\\frac{1}{e^2}"),
-    ("\\{7, 5\\}", "\\{5, 7\\}"),
-    ("[0, 2)", "[0,2)"),
-    ("(14, -23)", "(14,-23)"),
-    ("11 + 14i", "14i + 11"),
-    ("y = 7", "7"),
-    ("20^\\circ", "\\frac{\\pi}{9}"),
-    ("37.5\\%", "0.375"),
-    ("1.25 \\times 10^{4}", "12500"),
-    ("\\begin{pmatrix} 10 & 15 \\\\ 16 & 11 \\end{pmatrix}", "\\begin{bmatrix}10&15\\\\16&11\\end{bmatrix}"),
-    ("a^2 - 4", "(a-2)(a+2)"),
-    ("\\textbf{(D)}", "D"),
-    ("7 \\text{ m}", "7"),
-)
-
-
 def warm_up() -> None:
-    """Run one pair of each common answer shape through the verifier (see WARMUP_PAIRS)."""
+    """Run common answer shapes, as models write them, through the verifier (rewards.math_warmup)."""
     params = MathParams()
     for answer, gold in WARMUP_PAIRS:
-        math(Item(completion=f"The answer is $\\boxed{{{answer}}}$.", reference=gold), params)
+        for phrasing in WARMUP_PHRASINGS:
+            math(Item(completion=phrasing.format(answer), reference=gold), params)
 
 
 @verifier("math", params=MathParams, heavy=True, cache_key=math_cache_key, warmup=warm_up)
