@@ -21,7 +21,8 @@ from sympy.logic.boolalg import And
 
 from rewards.math_hedge import is_value
 from rewards.math_normalize import strip_math_delims, strip_qualifier, unicode_to_latex
-from rewards.math_parse_speed import sll_first
+from rewards.math_parse_speed import fast_paths
+from rewards.math_verify_speed import clearly_different_lines  # noqa: F401  (installs the fast path)
 
 # Its warnings about the disabled timeouts, and its per-comparison logs, are noise for us.
 logging.getLogger("math_verify").setLevel(logging.ERROR)
@@ -49,7 +50,7 @@ def mv_parse(latex: str) -> list[Any]:
 @lru_cache(maxsize=4096)
 def _parse_cached(latex: str) -> tuple[Any, ...]:
     # A GRPO group repeats one reference and a few answers; sympy objects are immutable.
-    with sll_first():
+    with fast_paths():
         return tuple(parse(latex, parsing_timeout=None))  # type: ignore[arg-type]
 
 
@@ -62,15 +63,16 @@ def boxed(latex: str) -> str:
 
 def mv_equal(gold: Sequence[Any] | Any, answer: Sequence[Any] | Any, rounding: int, precision: int) -> bool:
     """math-verify's verify without its signal-based timeout; errors in a comparison count as unequal."""
-    return bool(
-        verify(
-            gold,
-            answer,
-            float_rounding=rounding,
-            numeric_precision=precision,  # type: ignore[arg-type]
-            timeout_seconds=None,
+    with fast_paths():
+        return bool(
+            verify(
+                gold,
+                answer,
+                float_rounding=rounding,
+                numeric_precision=precision,  # type: ignore[arg-type]
+                timeout_seconds=None,
+            )
         )
-    )
 
 
 def value_of(parsed: Sequence[Any]) -> Any:

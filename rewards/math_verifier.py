@@ -23,6 +23,7 @@ from rewards.math_guard import complexity_problem
 from rewards.math_normalize import clean, fast_compare, strip_math_delims, unicode_to_latex
 from rewards.math_rules import rule_decimal_comma
 from rewards.math_sympy import Side, boxed, is_multi, mv_equal, mv_parse, solution_sets, union_of, value_of
+from rewards.math_warmup import WARMUP_PAIRS, WARMUP_PHRASINGS
 from rewards.registry import verifier
 from rewards.verdict import Status, Verdict
 
@@ -79,33 +80,12 @@ def math_cache_key(item: Item, params: MathParams) -> Hashable:
     return (extract(item.completion, params.extract), ref, params)
 
 
-# One pair per answer shape, so that a worker's first real items find sympy and the LaTeX
-# parser warm (a cold shape costs 50-250 ms, a warm one ~2 ms).
-WARMUP_PAIRS = (
-    ("0.5\\pi", "\\frac{\\pi}{2}"),
-    ("\\dfrac{5}{8}", "0.625"),
-    ("3\\sqrt{2}", "\\sqrt{18}"),
-    ("e^{-2}", "\\frac{1}{e^2}"),
-    ("\\{7, 5\\}", "\\{5, 7\\}"),
-    ("[0, 2)", "[0,2)"),
-    ("(4, -3)", "(4,-3)"),
-    ("1 + 4i", "4i + 1"),
-    ("y = 7", "7"),
-    ("30^\\circ", "\\frac{\\pi}{6}"),
-    ("35\\%", "0.35"),
-    ("1.5 \\times 10^{4}", "15000"),
-    ("\\begin{pmatrix} 0 & 5 \\\\ 6 & 1 \\end{pmatrix}", "\\begin{bmatrix}0&5\\\\6&1\\end{bmatrix}"),
-    ("a^2 - 4", "(a-2)(a+2)"),
-    ("\\text{(D)}", "D"),
-    ("7 \\text{ m}", "7"),
-)
-
-
 def warm_up() -> None:
-    """Run one pair of each common answer shape through the verifier (see WARMUP_PAIRS)."""
+    """Run common answer shapes, as models write them, through the verifier (rewards.math_warmup)."""
     params = MathParams()
     for answer, gold in WARMUP_PAIRS:
-        math(Item(completion=f"The answer is $\\boxed{{{answer}}}$.", reference=gold), params)
+        for phrasing in WARMUP_PHRASINGS:
+            math(Item(completion=phrasing.format(answer), reference=gold), params)
 
 
 @verifier("math", params=MathParams, heavy=True, cache_key=math_cache_key, warmup=warm_up)

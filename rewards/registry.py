@@ -48,7 +48,8 @@ class VerifierSpec:
     thread; the rest run in small chunks on threads. ``cache_key`` (optional, cheap)
     maps an item to a key under which its verdict may be reused, e.g. (extracted
     answer, reference) for math; ``scope="group"`` verifiers see whole groups.
-    ``warmup`` (optional) runs once in each worker process at start, so the first real
+    ``warmup`` (optional) runs before the workers start (a built-in's in the parent, which the
+    workers fork from; a plugin's in each worker), so the first real
     items do not pay for lazy imports and parser caches (math: ~50-250 ms cold, ~2 ms warm).
     """
 

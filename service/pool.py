@@ -1,9 +1,9 @@
 """Worker processes for CPU-heavy verifiers, with a hard per-item deadline.
 
 Work is sent in small chunks to save round trips. Inside a worker each item gets a
-soft CPU-time deadline (``ITIMER_PROF``, which math-verify's own ``signal.alarm``
-does not touch); a chunk that overruns its hard deadline has its worker killed by
-pebble, and its items are retried one by one so that only the culprit times out.
+soft CPU-time deadline (:mod:`service.cpu_deadline`: an overrun is a timeout whatever
+the verifier's code catches); a chunk that overruns its hard deadline has its worker
+killed by pebble, and its items are retried one by one so that only the culprit times out.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
+from functools import partial
 from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
 from rewards import Item, Registry, Status, Verdict, default_registry
 from rewards.run import run_group, run_item
+from service.cpu_deadline import call_with_cpu_deadline
 
 Task = tuple[str, Item, Any]
 Timed = tuple[Verdict, float]
@@ -31,54 +33,55 @@ log = logging.getLogger("rlvr.service")
 _registry: Registry | None = None
 
 
-class _Deadline(BaseException):
-    """Raised in a worker when an item overruns; a BaseException so verifiers cannot swallow it."""
+_warm: set[str] = set()  # heavy verifiers warmed up in this process (a forked worker inherits it)
+
+
+def warm_up(registry: Registry, *, builtin_only: bool = False) -> None:
+    """Run each heavy verifier's warm-up once in this process (a no-op for those already warm here).
+
+    The pool calls it for the built-in verifiers before it forks its workers, so that every
+    worker, a replacement too, starts with the parser and sympy state warm and shared
+    copy-on-write instead of warming its own; plugins' warm-ups run in each worker.
+    """
+    for spec in registry:
+        if not spec.heavy or spec.warmup is None or spec.name in _warm:
+            continue
+        if builtin_only and spec.source != "builtin":
+            continue
+        _warm.add(spec.name)
+        try:
+            spec.warmup()
+        except Exception:  # a warm-up only saves time; the verifier reports real failures itself
+            log.exception("warm-up of verifier %r failed", spec.name)
 
 
 def _init_worker(plugins: bool, plugin_modules: Sequence[str]) -> None:
     global _registry
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _registry = default_registry(plugins=plugins, modules=plugin_modules)
-    for spec in _registry:
-        if spec.heavy and spec.warmup is not None:
-            try:
-                spec.warmup()
-            except Exception:  # a warm-up only saves time; the verifier reports real failures itself
-                log.exception("warm-up of verifier %r failed", spec.name)
-
-
-def _on_deadline(signum: int, frame: Any) -> None:
-    raise _Deadline
+    warm_up(_registry)
 
 
 def _run_chunk(tasks: list[Task], timeout_s: float) -> list[Timed]:
     assert _registry is not None, "worker not initialised"
-    signal.signal(signal.SIGPROF, _on_deadline)
     out = []
     for name, item, params in tasks:
         started = time.perf_counter()
-        try:
-            signal.setitimer(signal.ITIMER_PROF, timeout_s)
-            verdict = run_item(_registry.get(name), item, params)
-        except _Deadline:
+        spec = _registry.get(name)
+        verdict = call_with_cpu_deadline(partial(run_item, spec, item, params), timeout_s)
+        if verdict is None:
             verdict = _timeout_verdict(name, timeout_s, "CPU time")
-        finally:
-            signal.setitimer(signal.ITIMER_PROF, 0)
         out.append((verdict, time.perf_counter() - started))
     return out
 
 
 def _run_group_task(name: str, items: list[Item], params: Any, timeout_s: float) -> list[Timed]:
     assert _registry is not None, "worker not initialised"
-    signal.signal(signal.SIGPROF, _on_deadline)
     started = time.perf_counter()
-    try:
-        signal.setitimer(signal.ITIMER_PROF, timeout_s)
-        verdicts = run_group(_registry.get(name), items, params)
-    except _Deadline:
+    spec = _registry.get(name)
+    verdicts = call_with_cpu_deadline(partial(run_group, spec, items, params), timeout_s)
+    if verdicts is None:
         verdicts = [_timeout_verdict(name, timeout_s, "CPU time")] * len(items)
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
     seconds = (time.perf_counter() - started) / max(len(items), 1)
     return [(v, seconds) for v in verdicts]
 
@@ -98,6 +101,7 @@ class VerifierPool:
         self.replaced = 0
         self._initargs = (plugins, tuple(plugin_modules))
         self._lock = threading.Lock()
+        warm_up(default_registry(plugins=False), builtin_only=True)  # before the fork: workers start warm
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import signal
 import time
 from dataclasses import dataclass
 
@@ -69,3 +71,55 @@ def group_heavy(items: list[Item], params: object) -> list[Verdict]:
         while True:
             pass
     return [Verdict.ok(len(items), f"pid {os.getpid()}", pid=os.getpid()) for _ in items]
+
+
+def _burn(seconds: float) -> None:
+    started = time.process_time()
+    while time.process_time() - started < seconds:
+        pass
+
+
+class _SlowFinalizer:
+    def __del__(self) -> None:
+        _burn(0.8)
+
+
+def _slow_gc_callback(phase: str, info: dict[str, int]) -> None:
+    if phase == "start":
+        _burn(0.8)
+
+
+@verifier("t_overrun", heavy=True)
+def overrun(item: Item, params: object) -> Verdict:
+    """Burns 0.8 s of CPU in the way ``completion`` names, then scores 0 (as if it had judged the answer)."""
+    mode = item.completion
+    if mode == "catch_exception":
+        try:  # noqa: SIM105  (spelled out: what scorers do)
+            _burn(0.8)
+        except Exception:
+            pass
+    elif mode == "bare_except":
+        try:  # noqa: SIM105
+            _burn(0.8)
+        except:  # noqa: E722  (what some libraries' scorers do)
+            pass
+    elif mode == "finalizer":  # the work (and the deadline's exception) lands in a __del__, which swallows it
+        _SlowFinalizer()
+    elif mode == "gc_finalizer":  # the same, run by the garbage collector on a reference cycle
+        cycle = _SlowFinalizer()
+        cycle.me = cycle  # type: ignore[attr-defined]
+        del cycle
+        gc.collect()
+    elif mode == "gc_callback":  # the same in a gc.callbacks hook (hypothesis leaves one in a test process)
+        gc.callbacks.append(_slow_gc_callback)
+        try:
+            gc.collect()
+        finally:
+            gc.callbacks.remove(_slow_gc_callback)
+    elif mode == "disarm_timer":
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        _burn(0.8)
+    elif mode == "ignore_signal":
+        signal.signal(signal.SIGPROF, signal.SIG_IGN)
+        _burn(0.8)
+    return Verdict.ok(0.0, f"judged after {mode}")
