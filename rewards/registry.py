@@ -3,7 +3,8 @@
 A verifier is a plain function ``fn(item, params) -> Verdict`` (or, for group-scoped
 verifiers, ``fn(items, params) -> list[Verdict]``) decorated with :func:`verifier`,
 which attaches its :class:`VerifierSpec`. Plugins point their entry point at such a
-function; a plugin that fails to load is recorded in ``Registry.problems`` and skipped.
+function; a plugin that fails to load is recorded in ``Registry.problems`` (with the
+file and line of an import error) and skipped, and asking for it says it failed to load.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import importlib.metadata
+import traceback
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -50,6 +52,8 @@ class VerifierSpec:
     answer, reference) for math; ``scope="group"`` verifiers see whole groups.
     ``warmup`` (optional) runs once in each worker process at start, so the first real
     items do not pay for lazy imports and parser caches (math: ~50-250 ms cold, ~2 ms warm).
+    ``timeout_s`` (optional) is the verifier's own per-item deadline, e.g. longer for one
+    that runs programs; the service clamps it to ``RLVR_MAX_ITEM_TIMEOUT_S``.
     """
 
     name: str
@@ -60,6 +64,7 @@ class VerifierSpec:
     blocking: bool = False
     cache_key: Callable[[Item, Any], Hashable] | None = None
     warmup: Callable[[], None] | None = None
+    timeout_s: float | None = None
     description: str = ""
     source: str = "builtin"
     version: str = ""
@@ -89,10 +94,13 @@ def verifier(
     blocking: bool = False,
     cache_key: Callable[[Item, Any], Hashable] | None = None,
     warmup: Callable[[], None] | None = None,
+    timeout_s: float | None = None,
 ) -> Callable[[F], F]:
     """Mark ``fn`` as the verifier ``name``; the function itself is returned unchanged (it stays picklable)."""
     if not dataclasses.is_dataclass(params):
         raise TypeError(f"verifier {name!r}: params must be a dataclass, got {params!r}")
+    if timeout_s is not None and not timeout_s > 0:
+        raise ValueError(f"verifier {name!r}: timeout_s must be a positive number of seconds, got {timeout_s!r}")
 
     def mark(fn: F) -> F:
         doc = (fn.__doc__ or "").strip().splitlines()
@@ -105,6 +113,7 @@ def verifier(
             blocking=blocking,
             cache_key=cache_key,
             warmup=warmup,
+            timeout_s=timeout_s,
             description=doc[0] if doc else "",
         )
         setattr(fn, SPEC_ATTR, spec)
@@ -128,7 +137,9 @@ class Registry:
 
     def __init__(self) -> None:
         self._specs: dict[str, VerifierSpec] = {}
+        self._failed: dict[str, str] = {}
         self.problems: list[str] = []
+        self.warnings: list[str] = []
 
     def register(self, obj: Any, *, source: str | None = None, version: str | None = None) -> VerifierSpec:
         spec = spec_of(obj)
@@ -145,7 +156,17 @@ class Registry:
         try:
             return self._specs[name]
         except KeyError:
+            if name in self._failed:
+                raise RegistryError(f"verifier {name!r} failed to load: {self._failed[name]}") from None
             raise RegistryError(f"unknown verifier {name!r}; known: {', '.join(sorted(self._specs))}") from None
+
+    def _fail(self, names: Sequence[str], where: str, exc: BaseException) -> None:
+        """Record that ``where`` (the verifiers ``names``, when known) failed to load, and why."""
+        cause = describe_failure(exc)
+        self.problems.append(f"{where}: {cause}")
+        for name in names:
+            if name not in self._specs:
+                self._failed.setdefault(name, f"{where}: {cause}")
 
     def __contains__(self, name: object) -> bool:
         return name in self._specs
@@ -176,7 +197,7 @@ class Registry:
             except RegistryError as exc:
                 if not check:
                     raise
-                self.problems.append(f"module {module!r}: {type(exc).__name__}: {exc}")
+                self._fail([spec_of(fn).name], f"module {module!r}", exc)
 
     def load_plugins(self, modules: Sequence[str] = ()) -> None:
         """Load entry-point plugins and extra modules; failures go to ``problems``, not up."""
@@ -184,15 +205,38 @@ class Registry:
             dist = ep.dist.name if ep.dist else "?"
             version = ep.dist.version if ep.dist else ""
             where = f"plugin {ep.name!r} ({ep.value}, package {dist})"
+            names = [ep.name]
             try:
-                self.register(_check_on_load(ep.load()), source=f"plugin:{dist}", version=version)
+                obj = ep.load()
+                names.append(spec_of(obj).name)
+                if spec_of(obj).name != ep.name:
+                    self.warnings.append(
+                        f"{where}: the entry point is named {ep.name!r} but its verifier is named "
+                        f"{spec_of(obj).name!r}; requests must use {spec_of(obj).name!r} (rename one to match)"
+                    )
+                self.register(_check_on_load(obj), source=f"plugin:{dist}", version=version)
             except Exception as exc:  # a broken plugin must not take the service down
-                self.problems.append(f"{where}: {type(exc).__name__}: {exc}")
+                self._fail(names, where, exc)
         for module in modules:
             try:
                 self.load_module(module, source=f"module:{module}", check=True)
             except Exception as exc:
-                self.problems.append(f"module {module!r}: {type(exc).__name__}: {exc}")
+                self._fail([], f"module {module!r}", exc)
+
+
+def describe_failure(exc: BaseException) -> str:
+    """``Type: message``, plus the file and line where an import or syntax error arose in the plugin's code."""
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{type(exc).__name__}: {exc.msg} ({exc.filename}:{exc.lineno})"
+    if isinstance(exc, (ImportError, AttributeError, NameError, TypeError, ValueError)) and not isinstance(
+        exc, (RegistryError, PluginError)
+    ):
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<frozen")]
+        frames = [f for f in frames if "importlib" not in f.filename]
+        if frames:
+            return f"{text} (at {frames[-1].filename}:{frames[-1].lineno})"
+    return text
 
 
 def _check_on_load(obj: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import partial
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,7 +16,7 @@ from rewards import __version__, default_registry
 from rewards.lang_model import MODEL_PATH_ENV
 from sandbox.judge.current import use_backend
 from service.admission import Admission
-from service.backends import open_backend
+from service.backends import open_backend, use_worker_backend
 from service.ceilings import ceilings_of
 from service.dispatch import Scorer
 from service.errors import install_error_handlers
@@ -49,9 +50,17 @@ def build_scorer(settings: Settings) -> Scorer:
     registry = default_registry(plugins=settings.plugins, modules=settings.plugin_modules)
     for problem in registry.problems:
         log.error("verifier plugin not loaded: %s", problem)
-    pool = VerifierPool(
-        settings.workers, settings.item_timeout_s, plugins=settings.plugins, plugin_modules=settings.plugin_modules
-    )
+    for warning in registry.warnings:
+        log.warning("verifier plugin: %s", warning)
+    timeouts = {s.name: min(s.timeout_s, settings.max_item_timeout_s) for s in registry if s.timeout_s is not None}
+    loads = {"plugins": settings.plugins, "plugin_modules": settings.plugin_modules, "timeouts": timeouts}
+    pool = VerifierPool(settings.workers, settings.item_timeout_s, **loads)  # type: ignore[arg-type]
+    plugin_pool = None
+    if any(s.source != "builtin" for s in registry):
+        sandbox = partial(use_worker_backend, settings)
+        plugin_pool = VerifierPool(
+            settings.plugin_workers, settings.item_timeout_s, wall_clock=True, sandbox=sandbox, **loads  # type: ignore[arg-type]
+        )
     return Scorer(
         registry,
         pool,
@@ -61,6 +70,7 @@ def build_scorer(settings: Settings) -> Scorer:
         sandbox=FairSlots(*sandbox_slots(settings), thread_name_prefix="rlvr-sandbox"),
         workers=FairSlots(settings.workers, settings.workers // 8),
         ceilings=ceilings_of(settings),
+        plugin_pool=plugin_pool,
     )
 
 
@@ -144,4 +154,6 @@ def _live_state(app: FastAPI) -> dict[str, Any]:
         "cache_misses": scorer.cache.misses if scorer else 0,
         "cache_entries": len(scorer.cache) if scorer else 0,
         "health": scorer.health() if scorer else {},
+        "stuck_threads": scorer.threads.stuck if scorer else 0,
+        "workers_killed": scorer.workers_killed() if scorer else {},
     }

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sandbox.backend import Backend, Job, Step
 from sandbox.errors import SandboxError
+from sandbox.judge.current import use_backend
 from sandbox.policy import Policy
 from service.settings import Settings
 
@@ -40,6 +41,13 @@ def open_backend(settings: Settings) -> OpenedBackend:
         log.error("sandbox backend %s unavailable: %s", settings.sandbox_backend, exc)
         message = f"{settings.sandbox_backend} sandbox unavailable: {exc}"
         return OpenedBackend(None, lambda: (False, message))
+
+
+def use_worker_backend(settings: Settings) -> None:
+    """In a plugin worker process: open the configured backend as the process's own (docker: one warm container)."""
+    opened = open_backend(settings.model_copy(update={"docker_pool_size": 1}))
+    if opened.backend is not None:
+        use_backend(opened.backend)
 
 
 def _docker(settings: Settings) -> OpenedBackend:

@@ -1,9 +1,12 @@
 """Worker processes for CPU-heavy verifiers, with a hard per-item deadline.
 
 Work is sent in small chunks to save round trips. Inside a worker each item gets a
-soft CPU-time deadline (``ITIMER_PROF``, which math-verify's own ``signal.alarm``
-does not touch); a chunk that overruns its hard deadline has its worker killed by
-pebble, and its items are retried one by one so that only the culprit times out.
+soft deadline: CPU time (``ITIMER_PROF``, which math-verify's own ``signal.alarm`` does
+not touch) in the built-in pool, wall-clock time (``ITIMER_REAL``) in the plugin pool,
+where a verifier may also hang waiting; a chunk that overruns its hard deadline has its
+worker killed by pebble, and its items are retried one by one so that only the culprit
+times out. Verifiers may have deadlines of their own (``timeouts``, from their declared
+``timeout_s`` clamped by the settings).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -35,10 +38,12 @@ class _Deadline(BaseException):
     """Raised in a worker when an item overruns; a BaseException so verifiers cannot swallow it."""
 
 
-def _init_worker(plugins: bool, plugin_modules: Sequence[str]) -> None:
+def _init_worker(plugins: bool, plugin_modules: Sequence[str], sandbox: Callable[[], None] | None = None) -> None:
     global _registry
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _registry = default_registry(plugins=plugins, modules=plugin_modules)
+    if sandbox is not None and any(spec.blocking for spec in _registry):
+        sandbox()  # blocking plugins run their programs through this process's sandbox backend
     for spec in _registry:
         if spec.heavy and spec.warmup is not None:
             try:
@@ -51,34 +56,43 @@ def _on_deadline(signum: int, frame: Any) -> None:
     raise _Deadline
 
 
-def _run_chunk(tasks: list[Task], timeout_s: float) -> list[Timed]:
+def _timer(wall: bool) -> tuple[int, int, str]:
+    """(timer, its signal, what it measures) of a worker's per-item deadline."""
+    if wall:
+        return signal.ITIMER_REAL, signal.SIGALRM, "wall-clock"
+    return signal.ITIMER_PROF, signal.SIGPROF, "CPU time"
+
+
+def _run_chunk(tasks: list[Task], timeouts: list[float], wall: bool) -> list[Timed]:
     assert _registry is not None, "worker not initialised"
-    signal.signal(signal.SIGPROF, _on_deadline)
+    timer, signum, what = _timer(wall)
+    signal.signal(signum, _on_deadline)
     out = []
-    for name, item, params in tasks:
+    for (name, item, params), timeout_s in zip(tasks, timeouts, strict=True):
         started = time.perf_counter()
         try:
-            signal.setitimer(signal.ITIMER_PROF, timeout_s)
+            signal.setitimer(timer, timeout_s)
             verdict = run_item(_registry.get(name), item, params)
         except _Deadline:
-            verdict = _timeout_verdict(name, timeout_s, "CPU time")
+            verdict = _timeout_verdict(name, timeout_s, what)
         finally:
-            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.setitimer(timer, 0)
         out.append((verdict, time.perf_counter() - started))
     return out
 
 
-def _run_group_task(name: str, items: list[Item], params: Any, timeout_s: float) -> list[Timed]:
+def _run_group_task(name: str, items: list[Item], params: Any, timeout_s: float, wall: bool) -> list[Timed]:
     assert _registry is not None, "worker not initialised"
-    signal.signal(signal.SIGPROF, _on_deadline)
+    timer, signum, what = _timer(wall)
+    signal.signal(signum, _on_deadline)
     started = time.perf_counter()
     try:
-        signal.setitimer(signal.ITIMER_PROF, timeout_s)
+        signal.setitimer(timer, timeout_s)
         verdicts = run_group(_registry.get(name), items, params)
     except _Deadline:
-        verdicts = [_timeout_verdict(name, timeout_s, "CPU time")] * len(items)
+        verdicts = [_timeout_verdict(name, timeout_s, what)] * len(items)
     finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.setitimer(timer, 0)
     seconds = (time.perf_counter() - started) / max(len(items), 1)
     return [(v, seconds) for v in verdicts]
 
@@ -91,12 +105,24 @@ class VerifierPool:
     """A pebble process pool that always answers with verdicts, whatever the workers do."""
 
     def __init__(
-        self, workers: int, timeout_s: float, *, plugins: bool = True, plugin_modules: Sequence[str] = ()
+        self,
+        workers: int,
+        timeout_s: float,
+        *,
+        plugins: bool = True,
+        plugin_modules: Sequence[str] = (),
+        wall_clock: bool = False,
+        timeouts: Mapping[str, float] | None = None,
+        sandbox: Callable[[], None] | None = None,
     ) -> None:
+        """``timeouts``: per-verifier deadlines overriding ``timeout_s``; ``sandbox``: opens a worker's sandbox."""
         self.workers = workers
         self.timeout_s = timeout_s
+        self.wall_clock = wall_clock
+        self.timeouts = dict(timeouts or {})
         self.replaced = 0
-        self._initargs = (plugins, tuple(plugin_modules))
+        self.killed = 0
+        self._initargs = (plugins, tuple(plugin_modules), sandbox)
         self._lock = threading.Lock()
         self._pool = self._new_pool()
 
@@ -110,22 +136,30 @@ class VerifierPool:
         worker dies is retried once more (the worker may have been killed from outside)
         before it gets an error verdict.
         """
-        deadline = self.timeout_s * len(tasks) + HARD_DEADLINE_SLACK_S
+        timeouts = [self.timeout_of(name) for name, _, _ in tasks]
+        deadline = sum(timeouts) + HARD_DEADLINE_SLACK_S
         try:
-            return await self._submit(_run_chunk, (tasks, self.timeout_s), deadline)
+            return await self._submit(_run_chunk, (tasks, timeouts, self.wall_clock), deadline)
         except (FutureTimeout, ProcessExpired) as exc:
+            self.killed += isinstance(exc, FutureTimeout)
             if len(tasks) == 1 and (retried or isinstance(exc, FutureTimeout)):
-                return [(self._failure(tasks[0][0], exc), self.timeout_s)]
+                return [(self._failure(tasks[0][0], exc), timeouts[0])]
         singles = await asyncio.gather(*(self.run([t], retried=len(tasks) == 1) for t in tasks))
         return [v for vs in singles for v in vs]
 
     async def run_group(self, name: str, items: list[Item], params: Any) -> list[Timed]:
         """A heavy group verifier on one whole group, with a deadline that scales with the group."""
-        budget = self.timeout_s * len(items)
+        budget = self.timeout_of(name) * len(items)
+        args = (name, items, params, budget, self.wall_clock)
         try:
-            return await self._submit(_run_group_task, (name, items, params, budget), budget + HARD_DEADLINE_SLACK_S)
+            return await self._submit(_run_group_task, args, budget + HARD_DEADLINE_SLACK_S)
         except (FutureTimeout, ProcessExpired) as exc:
-            return [(self._failure(name, exc), self.timeout_s)] * len(items)
+            self.killed += isinstance(exc, FutureTimeout)
+            return [(self._failure(name, exc), budget)] * len(items)
+
+    def timeout_of(self, name: str) -> float:
+        """The per-item deadline of verifier ``name``."""
+        return self.timeouts.get(name, self.timeout_s)
 
     async def _submit(self, fn: Any, args: tuple[Any, ...], timeout_s: float) -> list[Timed]:
         """Run ``fn(*args)`` in a worker; a pool that breaks meanwhile is replaced and the work resubmitted once.
@@ -164,7 +198,7 @@ class VerifierPool:
 
     def _failure(self, name: str, exc: BaseException) -> Verdict:
         if isinstance(exc, FutureTimeout):
-            return _timeout_verdict(name, self.timeout_s, "wall-clock")
+            return _timeout_verdict(name, self.timeout_of(name), "wall-clock")
         code = getattr(exc, "exitcode", "?")
         return Verdict.fail(Status.ERROR, f"{name}: worker process died (exit code {code}) while scoring this item")
 
