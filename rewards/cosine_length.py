@@ -63,9 +63,21 @@ def cosine_length(item: Item, params: CosineLengthParams) -> Verdict:
     correct = is_correct(verdict, params.correct_threshold)
     size, unit = length(item, params.unit)
     score = cosine_scaled(size, correct, params)
-    reason = (f"{'correct' if correct else 'wrong'} ({params.correctness}: {verdict.reason[:120]}); "
-              f"{size} {unit} of max_len {params.max_len}: {score:.3f}")
-    rule = ("correct: min_value_correct + (max_value_correct - min_value_correct)(1 + cos(pi p))/2" if correct
-            else "wrong: max_value_wrong + (min_value_wrong - max_value_wrong)(1 + cos(pi p))/2")
-    return Verdict.ok(score, reason, correct=correct, length=size, unit=unit, correctness_score=verdict.score,
-                      rule=f"{rule}, p = min(length / max_len, 1)")
+    reason = (
+        f"{'correct' if correct else 'wrong'} ({params.correctness}: {verdict.reason[:120]}); "
+        f"{size} {unit} of max_len {params.max_len}: {score:.3f}"
+    )
+    rule = (
+        "correct: min_value_correct + (max_value_correct - min_value_correct)(1 + cos(pi p))/2"
+        if correct
+        else "wrong: max_value_wrong + (min_value_wrong - max_value_wrong)(1 + cos(pi p))/2"
+    )
+    return Verdict.ok(
+        score,
+        reason,
+        correct=correct,
+        length=size,
+        unit=unit,
+        correctness_score=verdict.score,
+        rule=f"{rule}, p = min(length / max_len, 1)",
+    )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-from functools import partial
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -59,7 +59,11 @@ def build_scorer(settings: Settings) -> Scorer:
     if any(s.source != "builtin" for s in registry):
         sandbox = partial(use_worker_backend, settings)
         plugin_pool = VerifierPool(
-            settings.plugin_workers, settings.item_timeout_s, wall_clock=True, sandbox=sandbox, **loads  # type: ignore[arg-type]
+            settings.plugin_workers,
+            settings.item_timeout_s,
+            wall_clock=True,
+            sandbox=sandbox,
+            **loads,  # type: ignore[arg-type]
         )
     return Scorer(
         registry,

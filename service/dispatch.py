@@ -66,7 +66,9 @@ class Scorer:
         self.max_completion_chars = max_completion_chars
         self.sandbox = sandbox or FairSlots(threads)
         self.worker_slots = workers or FairSlots(pool.workers)
-        self.plugin_slots = plugin_slots or (self.worker_slots if plugin_pool is None else FairSlots(plugin_pool.workers))
+        if plugin_slots is None:
+            plugin_slots = self.worker_slots if plugin_pool is None else FairSlots(plugin_pool.workers)
+        self.plugin_slots = plugin_slots
         self.ceilings = dict(ceilings or {})
         self.threads = ThreadLane(threads)
         self._params_cache: dict[tuple[str, str], tuple[Any, Clamped]] = {}
@@ -276,7 +278,8 @@ class Scorer:
         if not spec.heavy and spec.source == "builtin":
             await self.threads.run([self._call(items, comps)])
             return
-        pool, slots = (self.pool, self.worker_slots) if spec.source == "builtin" else (self.plugin_pool, self.plugin_slots)
+        builtin = spec.source == "builtin"
+        pool, slots = (self.pool, self.worker_slots) if builtin else (self.plugin_pool, self.plugin_slots)
         group = partial(pool.run_group, spec.name, [items[c.index] for c in comps], comps[0].params)
         timed = await slots.run_async(work.tenant, work.cancel, group)
         for c, (verdict, seconds) in zip(comps, timed, strict=True):

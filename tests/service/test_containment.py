@@ -177,8 +177,8 @@ def test_capacity_shows_in_metrics(server: tuple[str, int]) -> None:
     url, _ = server
     _score(url, [{"completion": "deaf", "rewards": {"unruly_wait": 1.0}}])
     text = httpx.get(f"{url}/metrics", timeout=10).text
-    assert 'rlvr_workers_killed_total{pool="plugin_pool"}' in text
-    killed = next(line for line in text.splitlines() if line.startswith('rlvr_workers_killed_total{pool="plugin_pool"}'))
+    counter = 'rlvr_workers_killed_total{pool="plugin_pool"}'
+    killed = next(line for line in text.splitlines() if line.startswith(counter))
     assert float(killed.split()[-1]) >= 1
     assert "rlvr_stuck_threads 0.0" in text
     assert 'rlvr_component_healthy{component="plugin_pool"} 1.0' in text
