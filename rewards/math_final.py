@@ -60,8 +60,7 @@ _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _DOUBT_BEFORE_RE = re.compile(
     r"\b(?:not|no|never|isn't|wasn't|aren't|is\s+it|could\s+it|would\s+it|whether|if|suppose|supposing|assume|"
     r"assuming|guess(?:ed)?|maybe|perhaps|possibly|might|try|trying|tried|test|testing|check(?:ing)?|"
-    + BOUND_WORDS
-    + r"|"
+    + BOUND_WORDS + r"|"
     r"instead\s+of|rather\s+than|other\s+than|except|says|said|states|stated|claims?|claimed|"
     r"according\s+to|supposedly|allegedly|wrong|incorrect|rejected?|discard(?:ed)?)\b",
     re.IGNORECASE,
@@ -212,8 +211,8 @@ def _stated_value(sentence: str) -> tuple[str | None, str]:
         before = sentence[scope:v_start]
         if _DOUBT_AFTER_RE.search(sentence[v_end:]) or _DOUBT_BEFORE_RE.search(before):
             return None, "the final value is questioned, doubted or quoted, not stated"
-        lead = masked[c_start : kept[0][0]]
-        if len(_WORD_RE.findall(lead)) >= MIN_UNSTATED_WORDS and not _ASSERTION_RE.search(masked[: kept[0][0]]):
+        lead = masked[c_start:kept[0][0]]
+        if len(_WORD_RE.findall(lead)) >= MIN_UNSTATED_WORDS and not _ASSERTION_RE.search(masked[:kept[0][0]]):
             return None, "the final sentence states no value (no 'is', '=', 'we get', 'therefore'...)"
         trailing = sentence[v_end:cut] + " ".join(
             sentence[a:b] for a, b in clauses if a > v_end and not _EXPLANATION_RE.match(masked, a)
