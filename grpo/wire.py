@@ -145,6 +145,9 @@ class VerifierInfo(BaseModel):
 class VerifiersResponse(BaseModel):
     verifiers: list[VerifierInfo]
     problems: list[str] = Field(default_factory=list, description="Plugins that failed to load, and why.")
+    warnings: list[str] = Field(
+        default_factory=list, description="Plugins that loaded with something to fix (e.g. a misnamed entry point)."
+    )
 
 
 class ErrorResponse(BaseModel):

@@ -17,6 +17,7 @@ from typing import Any
 
 from rewards.errors import ParamError
 from rewards.item import Item
+from rewards.params import default_problems
 from rewards.registry import VerifierSpec
 from rewards.verdict import Status, Verdict
 
@@ -83,6 +84,7 @@ def _param_problems(spec: VerifierSpec) -> list[str]:
     if not (dataclasses.is_dataclass(spec.params) and spec.params.__dataclass_params__.frozen):  # type: ignore[attr-defined]
         problems.append(f"params class {spec.params.__name__} is not a frozen dataclass")
         return problems
+    problems += default_problems(spec.params)
     names = [f.name for f in dataclasses.fields(spec.params)]
     try:
         spec.parse_params({"no_such_param__": 1})

@@ -138,6 +138,7 @@ class Registry:
     def __init__(self) -> None:
         self._specs: dict[str, VerifierSpec] = {}
         self._failed: dict[str, str] = {}
+        self._aliases: dict[str, str] = {}
         self.problems: list[str] = []
         self.warnings: list[str] = []
 
@@ -158,6 +159,10 @@ class Registry:
         except KeyError:
             if name in self._failed:
                 raise RegistryError(f"verifier {name!r} failed to load: {self._failed[name]}") from None
+            if self._aliases.get(name) in self._specs:
+                raise RegistryError(
+                    f"unknown verifier {name!r}: the plugin entry point of that name registers {self._aliases[name]!r}"
+                ) from None
             raise RegistryError(f"unknown verifier {name!r}; known: {', '.join(sorted(self._specs))}") from None
 
     def _fail(self, names: Sequence[str], where: str, exc: BaseException) -> None:
@@ -209,12 +214,13 @@ class Registry:
             try:
                 obj = ep.load()
                 names.append(spec_of(obj).name)
-                if spec_of(obj).name != ep.name:
+                spec = self.register(_check_on_load(obj), source=f"plugin:{dist}", version=version)
+                if spec.name != ep.name:
+                    self._aliases[ep.name] = spec.name
                     self.warnings.append(
-                        f"{where}: the entry point is named {ep.name!r} but its verifier is named "
-                        f"{spec_of(obj).name!r}; requests must use {spec_of(obj).name!r} (rename one to match)"
+                        f"{where}: the entry point is named {ep.name!r} but its verifier is named {spec.name!r}; "
+                        f"requests must use {spec.name!r} (rename one to match)"
                     )
-                self.register(_check_on_load(obj), source=f"plugin:{dist}", version=version)
             except Exception as exc:  # a broken plugin must not take the service down
                 self._fail(names, where, exc)
         for module in modules:

@@ -13,7 +13,9 @@ its sandbox jobs stop. Every item gets a result, in order.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -30,11 +32,14 @@ from service.cache import VerdictCache
 from service.ceilings import Clamped, clamp
 from service.cells import Component, batch_summary, item_result, to_item
 from service.fair import FairSlots
+from service.logs import request_id
 from service.pool import Task, VerifierPool
 from service.watchdog import Call, ThreadLane
 
 POOL_CHUNK = 8
 THREAD_CHUNK = 64
+TRACEBACK = "traceback"
+log = logging.getLogger("rlvr.service")
 
 
 class RequestError(ValueError):
@@ -115,7 +120,12 @@ class Scorer:
                 raise RequestError(str(exc.args[0])) from None
 
     async def score(
-        self, request: ScoreRequest, deadline_s: float | None = None, *, tenant: Hashable = None
+        self,
+        request: ScoreRequest,
+        deadline_s: float | None = None,
+        *,
+        tenant: Hashable = None,
+        tracebacks: bool = True,
     ) -> ScoreResponse:
         """Score every item of ``request``; per-item problems become per-item verdicts.
 
@@ -123,6 +133,8 @@ class Scorer:
         is cancelled and their sandbox jobs are told to stop (also when the caller cancels
         this coroutine), so an abandoned request stops consuming workers. ``tenant`` (the
         API key) is whom the request's sandbox jobs are shared out to; None: the request itself.
+        A verifier that raised is logged with its traceback (and the request id of the log
+        context); the traceback stays in the verdict's details only with ``tracebacks``.
         """
         started = time.perf_counter()
         default = normalize_rewards(request.rewards) if request.rewards is not None else None
@@ -148,6 +160,7 @@ class Scorer:
         finally:
             cancel.set()  # whatever still runs for this request stops (a no-op once all is scored)
         self._observe(flat)
+        _report_raised(items, flat, keep=tracebacks)
         results = [
             item_result(wire, comps, error) for wire, comps, error in zip(request.items, cells, errors, strict=True)
         ]
@@ -303,6 +316,28 @@ def _lane(spec: VerifierSpec) -> str:
     if spec.heavy:
         return "heavy"
     return "blocking" if spec.blocking else "light"
+
+
+def _report_raised(items: list[Item], comps: list[Component], *, keep: bool) -> None:
+    """Log each verifier that raised, with its traceback; drop the traceback from the verdict unless ``keep``."""
+    logged: set[tuple[str, str]] = set()
+    for c in comps:
+        if c.verdict is None or TRACEBACK not in c.verdict.details:
+            continue
+        trace = str(c.verdict.details[TRACEBACK])
+        if (c.request.name, trace) not in logged:  # a group's items share one exception
+            logged.add((c.request.name, trace))
+            log.error(
+                "verifier %r raised on item %s (request %s):\n%s",
+                c.request.name,
+                items[c.index].id,
+                request_id.get(),
+                trace,
+                extra={"verifier": c.request.name, "item": items[c.index].id},
+            )
+        if not keep:
+            details = {k: v for k, v in c.verdict.details.items() if k != TRACEBACK}
+            c.verdict = dataclasses.replace(c.verdict, details=details)
 
 
 def _pool_health(pool: VerifierPool) -> dict[str, Any]:

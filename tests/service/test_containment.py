@@ -8,7 +8,10 @@ back; the rest of the batch is scored; and nothing keeps spinning after the repl
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,14 +81,19 @@ def unruly_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(unruly_site: Path) -> Iterator[tuple[str, int]]:
+def log_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("log") / "server.log"
+
+
+@pytest.fixture(scope="module")
+def server(unruly_site: Path, log_path: Path) -> Iterator[tuple[str, int]]:
     env = {
         "PYTHONPATH": os.pathsep.join([str(REPO), str(unruly_site)]),
         "RLVR_WORKERS": "1",
         "RLVR_PLUGIN_WORKERS": "2",
         "RLVR_ITEM_TIMEOUT_S": str(ITEM_TIMEOUT_S),
     }
-    with server_process(env=env) as (url, proc):
+    with server_process(env=env, log_path=log_path) as (url, proc):
         yield url, proc.pid
 
 
@@ -182,3 +190,32 @@ def test_capacity_shows_in_metrics(server: tuple[str, int]) -> None:
     assert float(killed.split()[-1]) >= 1
     assert "rlvr_stuck_threads 0.0" in text
     assert 'rlvr_component_healthy{component="plugin_pool"} 1.0' in text
+
+
+def test_raising_plugin_yields_traceback_in_log_and_explain_only(server: tuple[str, int], log_path: Path) -> None:
+    url, _ = server
+    item = {"id": "q7", "completion": "raise", "rewards": {"unruly_raise": 1.0}}
+    plain = httpx.post(f"{url}/v1/score", json={"items": [item]}, headers={"x-request-id": "rid-raise-1"}, timeout=60)
+    [component] = plain.json()["results"][0]["components"]
+    assert (component["status"], "traceback" in component["details"]) == ("error", False)
+    assert "KeyError: 'missing key'" in component["reason"]
+    explained = httpx.post(f"{url}/v1/score", params={"explain": "true"}, json={"items": [item]}, timeout=60)
+    trace = explained.json()["explanations"][0]["components"][0]["traceback"]
+    line = UNRULY.splitlines().index('        return {}["missing key"]') + 1
+    assert f'rlvr_plugin_unruly/verifiers.py", line {line}, in unruly_raise' in trace
+    assert trace.rstrip().endswith("KeyError: 'missing key'")
+    logged = [json.loads(line) for line in log_path.read_text().splitlines() if '"rid-raise-1"' in line]
+    [entry] = [e for e in logged if e["logger"] == "rlvr.service"]
+    assert entry["level"] == "error"
+    assert "verifier 'unruly_raise' raised on item q7 (request rid-raise-1)" in entry["msg"]
+    assert f"line {line}, in unruly_raise" in entry["msg"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "service", "explain", json.dumps(item), "--url", url],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "traceback:" in proc.stdout
+    assert "KeyError: 'missing key'" in proc.stdout
