@@ -66,10 +66,24 @@ def describe_params(params_type: type) -> list[dict[str, Any]]:
                 "default": _jsonable(default),
                 "required": f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
                 "description": described.get(f.name, ""),
-                "schema": type_schema(hints[f.name]),
+                "json_schema": type_schema(hints[f.name]),
             }
         )
     return out
+
+
+def params_schema(params_type: type) -> dict[str, Any]:
+    """The JSON Schema of a verifier's ``params`` object, with each parameter's default and description."""
+    described = describe_params(params_type)
+    properties = {}
+    for p in described:
+        schema = {**p["json_schema"], "description": p["description"]} if p["description"] else dict(p["json_schema"])
+        if not p["required"]:
+            schema["default"] = p["default"]
+        properties[p["name"]] = schema
+    required = [p["name"] for p in described if p["required"]]
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    return {**schema, "required": required} if required else schema
 
 
 def param_descriptions(params_type: type) -> dict[str, str]:

@@ -13,13 +13,13 @@ import dataclasses
 import importlib
 import importlib.metadata
 import traceback
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from rewards.errors import PluginError, RegistryError
 from rewards.item import Item
-from rewards.params import NoParams, describe_params, parse_params
+from rewards.params import NoParams, describe_params, params_schema, parse_params
 
 ENTRY_POINT_GROUP = "rlvr.verifiers"
 SPEC_ATTR = "__rlvr_verifier__"
@@ -39,6 +39,10 @@ BUILTIN_MODULES = (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+NO_REFERENCE: Mapping[str, Any] = {
+    "description": "Not used: the verifier reads only the completion (send none; any value is ignored).",
+    "examples": [None],
+}
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class VerifierSpec:
     answer, reference) for math; ``scope="group"`` verifiers see whole groups.
     ``warmup`` (optional) runs once in each worker process at start, so the first real
     items do not pay for lazy imports and parser caches (math: ~50-250 ms cold, ~2 ms warm).
+    ``reference`` (optional) is the JSON Schema of the references it accepts, with
+    ``examples``, published by ``GET /v1/verifiers`` and in docs/verifiers/.
     ``timeout_s`` (optional) is the verifier's own per-item deadline, e.g. longer for one
     that runs programs; the service clamps it to ``RLVR_MAX_ITEM_TIMEOUT_S``.
     """
@@ -65,6 +71,7 @@ class VerifierSpec:
     cache_key: Callable[[Item, Any], Hashable] | None = None
     warmup: Callable[[], None] | None = None
     timeout_s: float | None = None
+    reference: Mapping[str, Any] | None = None
     description: str = ""
     source: str = "builtin"
     version: str = ""
@@ -73,6 +80,7 @@ class VerifierSpec:
         return parse_params(self.params, raw, verifier=self.name)
 
     def describe(self) -> dict[str, Any]:
+        """What ``GET /v1/verifiers`` publishes: kind, origin, parameters and their schema, reference shape."""
         return {
             "name": self.name,
             "description": self.description,
@@ -81,7 +89,10 @@ class VerifierSpec:
             "blocking": self.blocking,
             "source": self.source,
             "version": self.version,
+            "timeout_s": self.timeout_s,
             "params": describe_params(self.params),
+            "params_schema": params_schema(self.params),
+            "reference_schema": dict(self.reference) if self.reference is not None else None,
         }
 
 
@@ -95,6 +106,7 @@ def verifier(
     cache_key: Callable[[Item, Any], Hashable] | None = None,
     warmup: Callable[[], None] | None = None,
     timeout_s: float | None = None,
+    reference: Mapping[str, Any] | None = None,
 ) -> Callable[[F], F]:
     """Mark ``fn`` as the verifier ``name``; the function itself is returned unchanged (it stays picklable)."""
     if not dataclasses.is_dataclass(params):
@@ -114,6 +126,7 @@ def verifier(
             cache_key=cache_key,
             warmup=warmup,
             timeout_s=timeout_s,
+            reference=reference,
             description=doc[0] if doc else "",
         )
         setattr(fn, SPEC_ATTR, spec)
