@@ -105,7 +105,7 @@ def main(argv: list[str]) -> int:
     stale = [name for name, text in pages().items() if not (DOCS / name).is_file() or (DOCS / name).read_text() != text]
     if "--check" in argv:
         for name in stale:
-            print(f"docs/verifiers/{name} is stale: run `make verifier-docs`", file=sys.stderr)
+            sys.stderr.write(f"docs/verifiers/{name} is stale: run `make verifier-docs`\n")
         return 1 if stale else 0
     for name, text in pages().items():
         (DOCS / name).write_text(text)
