@@ -25,6 +25,7 @@ from service.metrics import Metrics
 from service.middleware import BodyLimit, RequestContext
 from service.pool import VerifierPool
 from service.routes import health, openrlhf, ops, score, verifiers
+from service.routes.docs import install_docs
 from service.routes.run import router as run_router
 from service.routes.run_code import router as run_code_router
 from service.routes.sessions import router as sessions_router
@@ -122,7 +123,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 use_backend(previous)
             sandbox.close()
 
-    app = FastAPI(title="rlvr", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="rlvr", version=__version__, description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.settings = settings
     app.state.api_keys = [k.encode() for k in settings.api_key_list()]
     app.state.admission = Admission(settings.max_inflight_items)
@@ -131,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.draining = False
     metrics.watch(lambda: _live_state(app))
     install_error_handlers(app)
+    install_docs(app)  # /docs with Swagger UI's assets from the package, not a CDN
     for module in (score, verifiers, openrlhf, ops, health):
         app.include_router(module.router)
     app.include_router(run_code_router)
