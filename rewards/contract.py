@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rewards.errors import ParamError
+from rewards.interrupt import raise_in_thread
 from rewards.item import Item
 from rewards.params import default_problems
 from rewards.registry import VerifierSpec
@@ -24,6 +25,10 @@ from rewards.verdict import Status, Verdict
 HUGE_CHARS = 1_000_000
 LOAD_CALL_TIMEOUT_S = 10.0
 _WRONG_VALUES: dict[Any, Any] = {str: 12345, int: "twelve", float: "1.5", bool: "yes"}
+
+
+class _LoadCallStopped(BaseException):
+    """Raised in a load-check call that gave no answer in time, so that it stops spinning."""
 
 
 def contract_problems(spec: VerifierSpec) -> list[str]:
@@ -119,11 +124,15 @@ def _call_problems(
             outcome.append(call())
         except Exception as exc:
             outcome.append(exc)
+        except _LoadCallStopped:
+            pass
 
     if threaded:
         thread = threading.Thread(target=target, daemon=True)
         thread.start()
         thread.join(timeout_s)
+        if thread.is_alive() and thread.ident is not None:
+            raise_in_thread(thread.ident, _LoadCallStopped)  # a Python loop stops; a call blocked in C stays
     else:
         target()
     if not outcome:

@@ -11,7 +11,6 @@ here; plugins run in killable processes (:mod:`service.pool`).
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import logging
 import threading
 import time
@@ -20,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from rewards import Status, Verdict
+from rewards.interrupt import raise_in_thread
 
 log = logging.getLogger("rlvr.service")
 GRACE_S = 1.0
@@ -116,7 +116,7 @@ class ThreadLane:
             if progress.finished or not progress.thread_id or index < 0:
                 return
             progress.interrupting = index
-            _async_raise(progress.thread_id, _Interrupted)
+            raise_in_thread(progress.thread_id, _Interrupted)
 
     def _write_off(self, progress: _Progress, call: Call) -> bool:
         """Give up on the chunk's thread: count it stuck and swap in a fresh executor; False if it just finished."""
@@ -173,19 +173,12 @@ class ThreadLane:
                 with self._lock:
                     progress.finished = True
                     progress.current = n
-                    _async_raise(progress.thread_id, None)
+                    raise_in_thread(progress.thread_id, None)
                     if progress.written_off:
                         self.stuck -= 1
                 return
             except _Interrupted:
                 continue
-
-
-def _async_raise(thread_id: int, exc: type[BaseException] | None) -> None:
-    """Raise ``exc`` in thread ``thread_id`` at its next bytecode; None clears a pending one."""
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(
-        ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc is not None else ctypes.py_object()
-    )
 
 
 def _timeout(call: Call) -> Verdict:

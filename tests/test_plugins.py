@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,16 @@ def float_score(item: Item, params: object) -> float:
     return 1.0
 ''',
 }
+SPINS_AT_LOAD = '''
+from rewards import Item, Verdict, verifier
+
+
+@verifier("spins")
+def spins(item: Item, params: object) -> Verdict:
+    """Loops forever on any completion."""
+    while True:
+        pass
+'''
 BROKEN_ENTRY_POINTS = {
     "broken_pkg_echo": "rlvr_plugin_broken.good:echo",
     "needs_missing": "rlvr_plugin_broken.needs_missing:verifier",
@@ -259,6 +270,22 @@ def test_broken_plugin_module_setting_yields_problem(
     assert registry.problems[0].startswith(f"module {module!r}: ")
     assert problem.format(m=module, path=tmp_path / f"{module}.py") in registry.problems[0]
     assert "format" in registry
+
+
+def test_plugin_that_spins_at_load_yields_problem_and_stops_spinning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = f"rlvr_tmp_spin_{tmp_path.name.replace('-', '_')}"
+    (tmp_path / f"{module}.py").write_text(SPINS_AT_LOAD)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry = default_registry(modules=[module])
+    assert registry.problems == [
+        f"module {module!r}: PluginError: verifier 'spins' breaks the contract: a plain completion: no answer within 10s"
+    ]
+    time.sleep(0.2)
+    before = time.process_time()
+    time.sleep(1.0)
+    assert time.process_time() - before < 0.3, "the load check's call still spins"
 
 
 def test_plugin_own_tests_yield_pass_when_installed(example_site: Path) -> None:
