@@ -280,7 +280,8 @@ def test_plugin_that_spins_at_load_yields_problem_and_stops_spinning(
     monkeypatch.syspath_prepend(str(tmp_path))
     registry = default_registry(modules=[module])
     assert registry.problems == [
-        f"module {module!r}: PluginError: verifier 'spins' breaks the contract: a plain completion: no answer within 10s"
+        f"module {module!r}: PluginError: verifier 'spins' breaks the contract: "
+        "a plain completion: no answer within 10s"
     ]
     time.sleep(0.2)
     before = time.process_time()
