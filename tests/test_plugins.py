@@ -145,7 +145,11 @@ def test_installed_plugin_yields_listing_with_origin_and_http_scores(example_sit
     by_name = {v["name"]: v for v in listing["verifiers"]}
     assert by_name["exact_answer"]["source"] == "plugin:rlvr-plugin-example"
     assert by_name["exact_answer"]["version"] == "0.1.0"
-    assert [p["name"] for p in by_name["exact_answer"]["params"]] == ["case_sensitive", "tag"]
+    assert [(p["name"], p["description"]) for p in by_name["exact_answer"]["params"]] == [
+        ("case_sensitive", "Compare letter case too."),
+        ("tag", "The tag that holds the answer: the last <tag>…</tag> is read."),
+    ]
+    assert by_name["exact_answer"]["reference_schema"]["examples"] == ["Paris", "42"]
     assert by_name["math"]["source"] == "builtin"
     assert listing["problems"] == []
     assert [(r["reward"], r["status"]) for r in results] == [
