@@ -77,10 +77,10 @@ def params_schema(params_type: type) -> dict[str, Any]:
     described = describe_params(params_type)
     properties = {}
     for p in described:
-        schema = {**p["json_schema"], "description": p["description"]} if p["description"] else dict(p["json_schema"])
+        prop = {**p["json_schema"], "description": p["description"]} if p["description"] else dict(p["json_schema"])
         if not p["required"]:
-            schema["default"] = p["default"]
-        properties[p["name"]] = schema
+            prop["default"] = p["default"]
+        properties[p["name"]] = prop
     required = [p["name"] for p in described if p["required"]]
     schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
     return {**schema, "required": required} if required else schema
@@ -157,8 +157,8 @@ def type_schema(tp: Any) -> dict[str, Any]:
         args = [a for a in get_args(tp) if a is not Ellipsis]
         return {"type": "array", "items": type_schema(args[0]) if args else {}}
     if origin is dict:
-        args = get_args(tp)
-        return {"type": "object", "additionalProperties": type_schema(args[1]) if len(args) == 2 else {}}
+        key_value = get_args(tp)
+        return {"type": "object", "additionalProperties": type_schema(key_value[1]) if len(key_value) == 2 else {}}
     simple = {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null"}
     return {"type": simple[tp]} if tp in simple else {}
 
