@@ -241,7 +241,8 @@ class Scorer:
             run = partial(run_group, spec, [items[c.index] for c in comps], comps[0].params)
         else:
             run = partial(_single, spec, items[comps[0].index], comps[0].params)
-        return Call(run, partial(_deliver, comps), len(comps), self.pool.timeout_of(spec.name), spec.name)
+        timeout_s = self.pool.timeout_of(spec.name) * len(comps)  # a group's deadline scales with it, as in the pool
+        return Call(run, partial(_deliver, comps), len(comps), timeout_s, spec.name)
 
     async def _run_pooled(
         self, pool: VerifierPool, slots: FairSlots, items: list[Item], comps: list[Component], work: _Work
@@ -270,7 +271,8 @@ class Scorer:
         )
         for (chunk_keys, _), timed in zip(chunks, results, strict=True):
             for key, (verdict, seconds) in zip(chunk_keys, timed, strict=True):
-                if key not in uncached:
+                # a wall-clock timeout says how busy the host was, not what the item deserves: not kept
+                if key not in uncached and not (pool.wall_clock and verdict.status is Status.TIMEOUT):
                     self.cache.put(key, verdict)
                 for c in todo[key]:
                     c.verdict, c.seconds = verdict, seconds
