@@ -54,17 +54,18 @@ def build_scorer(settings: Settings) -> Scorer:
     for warning in registry.warnings:
         log.warning("verifier plugin: %s", warning)
     timeouts = {s.name: min(s.timeout_s, settings.max_item_timeout_s) for s in registry if s.timeout_s is not None}
-    loads = {"plugins": settings.plugins, "plugin_modules": settings.plugin_modules, "timeouts": timeouts}
-    pool = VerifierPool(settings.workers, settings.item_timeout_s, **loads)  # type: ignore[arg-type]
+    # plugins run only in a pool of their own; the built-in pool does not even load them
+    pool = VerifierPool(settings.workers, settings.item_timeout_s, plugins=False, timeouts=timeouts)
     plugin_pool = None
     if any(s.source != "builtin" for s in registry):
-        sandbox = partial(use_worker_backend, settings)
         plugin_pool = VerifierPool(
             settings.plugin_workers,
             settings.item_timeout_s,
+            plugins=settings.plugins,
+            plugin_modules=settings.plugin_modules,
             wall_clock=True,
-            sandbox=sandbox,
-            **loads,  # type: ignore[arg-type]
+            timeouts=timeouts,
+            sandbox=partial(use_worker_backend, settings),
         )
     return Scorer(
         registry,
