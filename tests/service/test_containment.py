@@ -51,6 +51,14 @@ def unruly_spin(item: Item, params: object) -> Verdict:
     return Verdict.ok(1.0, "answered")
 
 
+@verifier("unruly_patient", blocking=True, timeout_s=30)
+def unruly_patient(item: Item, params: object) -> Verdict:
+    """Declares a 30 s deadline of its own; waits as many seconds as the completion says."""
+    if item.completion.replace(".", "", 1).isdigit():
+        time.sleep(float(item.completion))
+    return Verdict.ok(1.0, "answered")
+
+
 @verifier("unruly_raise")
 def unruly_raise(item: Item, params: object) -> Verdict:
     """Raises on 'raise'."""
@@ -59,6 +67,7 @@ def unruly_raise(item: Item, params: object) -> Verdict:
     return Verdict.ok(1.0, "answered")
 '''
 ITEM_TIMEOUT_S = 0.3
+MAX_ITEM_TIMEOUT_S = 1.5  # the ceiling on unruly_patient's declared 30 s
 CODE = "```python\nprint(int(input()) * 2)\n```"
 CODE_TESTS = {"inputs": ["2\n"], "outputs": ["4\n"]}
 HEALTHY = [
@@ -75,7 +84,10 @@ def unruly_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         tmp_path_factory.mktemp("src"),
         "rlvr-plugin-unruly",
         {"__init__": "", "verifiers": UNRULY},
-        {n: f"rlvr_plugin_unruly.verifiers:{n}" for n in ("unruly_wait", "unruly_spin", "unruly_raise")},
+        {
+            n: f"rlvr_plugin_unruly.verifiers:{n}"
+            for n in ("unruly_wait", "unruly_spin", "unruly_raise", "unruly_patient")
+        },
     )
     return pip_install(src, tmp_path_factory.mktemp("unruly-site"))
 
@@ -92,6 +104,7 @@ def server(unruly_site: Path, log_path: Path) -> Iterator[tuple[str, int]]:
         "RLVR_WORKERS": "1",
         "RLVR_PLUGIN_WORKERS": "2",
         "RLVR_ITEM_TIMEOUT_S": str(ITEM_TIMEOUT_S),
+        "RLVR_MAX_ITEM_TIMEOUT_S": str(MAX_ITEM_TIMEOUT_S),
     }
     with server_process(env=env, log_path=log_path) as (url, proc):
         yield url, proc.pid
@@ -148,6 +161,23 @@ def test_stuck_plugin_item_yields_timeout_and_its_batch_is_scored(
     assert _statuses(results) == ["ok", "timeout", "ok", "ok"] + ["ok"] * len(HEALTHY), results
     assert "deadline" in results[1]["components"][0]["reason"]
     assert [r["reward"] for r in results[len(batch) :]] == [1.0] * len(HEALTHY)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "status", "reason"),
+    [
+        ("0.8", "ok", "answered"),  # past RLVR_ITEM_TIMEOUT_S, within its own (clamped) deadline
+        ("5", "timeout", "exceeded its 1.5s wall-clock deadline"),  # its 30 s, clamped to the ceiling
+    ],
+)
+def test_declared_deadline_is_honoured_up_to_the_ceiling(
+    server: tuple[str, int], seconds: str, status: str, reason: str
+) -> None:
+    url, _ = server
+    [result] = _score(url, [{"completion": seconds, "rewards": {"unruly_patient": 1.0}}])
+    assert (result["status"], reason in result["components"][0]["reason"]) == (status, True), result
+    listing = httpx.get(f"{url}/v1/verifiers", timeout=10).json()
+    assert {v["name"]: v["timeout_s"] for v in listing["verifiers"]}["unruly_patient"] == 30
 
 
 def test_fifty_hung_items_yield_timeouts_and_later_items_still_score(server: tuple[str, int]) -> None:
