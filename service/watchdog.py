@@ -167,15 +167,19 @@ class ThreadLane:
             self._finish(progress, len(calls))
 
     def _finish(self, progress: _Progress, n: int) -> None:
-        """Mark the chunk done (no interrupt can be aimed at it any more) and clear one still pending."""
+        """Mark the chunk done under the lock, so no interrupt is aimed at it any more.
+
+        One aimed just before is delivered at the thread's next call or jump, inside this
+        loop, which absorbs it (clearing it instead with a NULL exception trips CPython
+        3.11 into a loop in any thread that has a profiler set).
+        """
         while True:
             try:
                 with self._lock:
-                    progress.finished = True
-                    progress.current = n
-                    raise_in_thread(progress.thread_id, None)
-                    if progress.written_off:
-                        self.stuck -= 1
+                    if not progress.finished:
+                        progress.finished = True
+                        progress.current = n
+                        self.stuck -= progress.written_off
                 return
             except _Interrupted:
                 continue
