@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +16,7 @@ from grpo.wire import ScoreRequest
 from rewards import Item, Registry, Verdict, verifier
 from service.dispatch import Scorer
 from service.pool import VerifierPool
+from tests.server import REPO
 
 TIMEOUT_S = 0.3
 BLOCK_S = 3.0
@@ -107,3 +111,31 @@ def test_lane_full_of_stuck_threads_is_not_ready(scorer: Scorer) -> None:
     ok, detail = scorer.threads.health()
     assert not ok, detail
     assert not scorer.health()["verifier_threads"]["ok"]
+
+
+PROFILED = """
+import asyncio, sys
+from rewards import Verdict
+from service.watchdog import Call, ThreadLane
+
+lane = ThreadLane(2)
+out = []
+calls = [Call(lambda: [Verdict.ok(1.0, "x")], lambda v, s: out.append(v), 1, 5.0, "t") for _ in range(50)]
+asyncio.run(lane.run(calls))
+sys.setprofile(lambda *args: None)  # as a profiler or coverage tool does
+asyncio.run(lane.run(calls))
+sys.setprofile(None)
+print(len(out))
+"""
+
+
+def test_lane_leaves_profiled_threads_running() -> None:
+    """A chunk's end must not leave the interpreter in a state where profiled code stops advancing."""
+    proc = subprocess.run(
+        [sys.executable, "-c", PROFILED],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (proc.returncode, proc.stdout.strip()) == (0, "100"), proc.stderr
