@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve test test-setup check lint typecheck bench clean toolchains
+.PHONY: install serve test test-setup check lint typecheck bench clean toolchains verifier-docs
 
 include sandbox/images/runner.mk
 include deploy/deploy.mk
@@ -42,6 +42,9 @@ typecheck: install
 	$(VENV)/bin/mypy deploy/socket_proxy
 
 check: lint typecheck test
+
+verifier-docs: install  # docs/verifiers/ from what GET /v1/verifiers publishes (tests/test_verifier_docs.py checks it)
+	$(PY) -m rewards.reference_docs
 
 bench: install
 	$(PY) -m bench

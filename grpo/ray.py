@@ -2,7 +2,7 @@
 
 The transports plug into :class:`grpo.RewardClient` / :class:`grpo.AsyncRewardClient`
 (``transport=``), so chunking, retries and ``None`` for unjudged items work as over HTTP;
-each request runs through the replica's FastAPI app in process (``service/ray_app.py``).
+each request runs through the replica's FastAPI app in process (``service/ray/app.py``).
 A replica that died mid-call is a connection error to the client: retried, on another replica.
 ``ray`` is imported only when a handle is looked up, never by ``import grpo``.
 

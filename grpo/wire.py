@@ -129,6 +129,8 @@ class ParamInfo(BaseModel):
     type: str
     default: Any = None
     required: bool = False
+    description: str = ""
+    json_schema: dict[str, Any] = Field(default_factory=dict, description="The type as JSON Schema.")
 
 
 class VerifierInfo(BaseModel):
@@ -139,12 +141,22 @@ class VerifierInfo(BaseModel):
     blocking: bool
     source: str
     version: str
+    timeout_s: float | None = Field(default=None, description="The verifier's own per-item deadline, if it sets one.")
     params: list[ParamInfo]
+    params_schema: dict[str, Any] = Field(
+        default_factory=dict, description="JSON Schema of `params`: each parameter's type, default and description."
+    )
+    reference_schema: dict[str, Any] | None = Field(
+        default=None, description="JSON Schema of the references it accepts, with `examples`; null: not declared."
+    )
 
 
 class VerifiersResponse(BaseModel):
     verifiers: list[VerifierInfo]
     problems: list[str] = Field(default_factory=list, description="Plugins that failed to load, and why.")
+    warnings: list[str] = Field(
+        default_factory=list, description="Plugins that loaded with something to fix (e.g. a misnamed entry point)."
+    )
 
 
 class ErrorResponse(BaseModel):

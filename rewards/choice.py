@@ -65,7 +65,31 @@ def parse_choice(reference: Any) -> tuple[str, dict[str, str]]:
     )
 
 
-@verifier("choice", params=NoParams)
+CHOICE_REFERENCE = {
+    "description": "The correct option: its letter, or an object with the answer (letter, 0-based index or "
+    "option text) and the options (a list, or an object keyed by letter; 2 to 26).",
+    "anyOf": [
+        {"type": "string", "minLength": 1},
+        {
+            "type": "object",
+            "required": ["answer"],
+            "properties": {
+                "answer": {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 0}]},
+                "options": {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}]},
+                "choices": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+    ],
+    "examples": [
+        "C",
+        "(C)",
+        {"answer": 2, "options": ["London", "Berlin", "Paris"]},
+        {"answer": "B", "options": {"A": "yes", "B": "no"}},
+    ],
+}
+
+
+@verifier("choice", params=NoParams, reference=CHOICE_REFERENCE)
 def choice(item: Item, params: NoParams) -> Verdict:
     """1 when the answer picks exactly the reference's option, e.g. "The answer is (C)." vs "C" → 1.0."""
     try:

@@ -39,15 +39,34 @@ class CodeParams:
     """
 
     language: str = "python"
+    """The program's language (python, cpp, java, go, rust, …): the fenced block of this language is run."""
+
     score_mode: Literal["fraction", "all_or_nothing"] = "fraction"
+    """fraction: the share of tests passed; all_or_nothing: 1 only when every test passes."""
+
     stop_at_first_failure: bool = True
+    """With all_or_nothing, stop running tests at the first failure."""
+
     compare: Literal["tokens", "lines", "float"] = "tokens"
+    """How output is compared: by whitespace-separated tokens, by lines, or as numbers within abs_eps/rel_eps."""
+
     abs_eps: float = 1e-6
+    """Absolute tolerance of compare="float"."""
+
     rel_eps: float = 1e-6
+    """Relative tolerance of compare="float"."""
+
     case_insensitive: bool = False
+    """Compare output ignoring letter case."""
+
     time_limit_s: float = 5.0
+    """CPU seconds per test (wall time is twice that plus a second); clamped to RLVR_CODE_MAX_TIME_LIMIT_S."""
+
     memory_mb: int = 512
+    """Memory per test, in MiB; clamped to RLVR_CODE_MAX_MEMORY_MB."""
+
     total_time_limit_s: float = 60.0
+    """Bound on a whole submission: tests past it count as time limit exceeded (ceiling: settings)."""
 
     def __post_init__(self) -> None:
         for name in ("time_limit_s", "total_time_limit_s", "abs_eps", "rel_eps"):
@@ -91,7 +110,74 @@ def _cache_key(item: Item, params: CodeParams) -> Hashable:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-@verifier("code", params=CodeParams, blocking=True, cache_key=_cache_key)
+CODE_REFERENCE = {
+    "description": "The tests, in any format sandbox.judge.parse_tests accepts (or that object as JSON text): "
+    "stdin/stdout, call-based (fn_name), assert-based (HumanEval, MBPP, LeetCode), pytest; "
+    "APPS/TACO, CodeContests and LiveCodeBench as they ship.",
+    "anyOf": [
+        {
+            "title": "stdin/stdout",
+            "type": "object",
+            "required": ["inputs", "outputs"],
+            "properties": {
+                "inputs": {"type": "array", "items": {"type": "string"}},
+                "outputs": {"type": "array", "items": {"type": "string"}},
+                "checker": {"type": "string", "description": "A checker program (stdin/stdout tests only)."},
+            },
+        },
+        {
+            "title": "call-based",
+            "type": "object",
+            "required": ["fn_name", "inputs", "outputs"],
+            "properties": {
+                "fn_name": {"type": "string"},
+                "inputs": {"type": "array", "items": {"type": "array"}},
+                "outputs": {"type": "array"},
+            },
+        },
+        {"title": "APPS / TACO", "type": "object", "required": ["input_output"]},
+        {
+            "title": "CodeContests",
+            "type": "object",
+            "anyOf": [{"required": [k]} for k in ("public_tests", "private_tests", "generated_tests")],
+        },
+        {
+            "title": "LiveCodeBench",
+            "type": "object",
+            "anyOf": [{"required": [k]} for k in ("public_test_cases", "private_test_cases")],
+        },
+        {
+            "title": "HumanEval",
+            "type": "object",
+            "required": ["test", "entry_point"],
+            "properties": {"test": {"type": "string"}, "entry_point": {"type": "string"}},
+        },
+        {
+            "title": "MBPP",
+            "type": "object",
+            "required": ["test_list"],
+            "properties": {
+                "test_list": {"type": "array", "items": {"type": "string"}},
+                "test_setup_code": {"type": "string"},
+                "test_imports": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        {"title": "LeetCode", "type": "object", "required": ["prelude", "test"]},
+        {"title": "pytest", "type": "object", "required": ["pytest"], "properties": {"pytest": {"type": "string"}}},
+        {"title": "any of these as JSON text", "type": "string"},
+    ],
+    "examples": [
+        {"inputs": ["2\n", "5\n"], "outputs": ["4\n", "10\n"]},
+        {"fn_name": "add", "inputs": [[1, 2], [3, 4]], "outputs": [3, 7]},
+        {"test": "def check(candidate):\n    assert candidate(2) == 4\n", "entry_point": "double"},
+        {"test_list": ["assert double(2) == 4"]},
+        {"pytest": "from solution import double\n\ndef test_double():\n    assert double(2) == 4\n"},
+        {"input_output": json.dumps({"inputs": ["2\n"], "outputs": ["4\n"]})},
+    ],
+}
+
+
+@verifier("code", params=CodeParams, blocking=True, cache_key=_cache_key, reference=CODE_REFERENCE)
 def code_reward(item: Item, params: CodeParams) -> Verdict:
     """Fraction (or all-or-nothing) of the item's tests the completion's program passes.
 

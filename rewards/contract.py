@@ -16,13 +16,19 @@ from collections.abc import Callable
 from typing import Any
 
 from rewards.errors import ParamError
+from rewards.interrupt import raise_in_thread
 from rewards.item import Item
+from rewards.params import default_problems
 from rewards.registry import VerifierSpec
 from rewards.verdict import Status, Verdict
 
 HUGE_CHARS = 1_000_000
 LOAD_CALL_TIMEOUT_S = 10.0
 _WRONG_VALUES: dict[Any, Any] = {str: 12345, int: "twelve", float: "1.5", bool: "yes"}
+
+
+class _LoadCallStopped(BaseException):
+    """Raised in a load-check call that gave no answer in time, so that it stops spinning."""
 
 
 def contract_problems(spec: VerifierSpec) -> list[str]:
@@ -83,6 +89,7 @@ def _param_problems(spec: VerifierSpec) -> list[str]:
     if not (dataclasses.is_dataclass(spec.params) and spec.params.__dataclass_params__.frozen):  # type: ignore[attr-defined]
         problems.append(f"params class {spec.params.__name__} is not a frozen dataclass")
         return problems
+    problems += default_problems(spec.params)
     names = [f.name for f in dataclasses.fields(spec.params)]
     try:
         spec.parse_params({"no_such_param__": 1})
@@ -117,11 +124,15 @@ def _call_problems(
             outcome.append(call())
         except Exception as exc:
             outcome.append(exc)
+        except _LoadCallStopped:
+            pass
 
     if threaded:
         thread = threading.Thread(target=target, daemon=True)
         thread.start()
         thread.join(timeout_s)
+        if thread.is_alive() and thread.ident is not None:
+            raise_in_thread(thread.ident, _LoadCallStopped)  # a Python loop stops; a call blocked in C stays
     else:
         target()
     if not outcome:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from rewards.item import Item
 from rewards.registry import verifier
-from rewards.shaping import Unit, is_correct, judge, length, not_judged
+from rewards.shaping import CORRECTNESS_REFERENCE, Unit, is_correct, judge, length, not_judged
 from rewards.verdict import Verdict
 
 
@@ -29,13 +29,28 @@ class CosineLengthParams:
     """Reward range for correct and wrong answers, ``max_len`` in ``unit``, and the correctness verifier."""
 
     min_value_wrong: float = -1.0
+    """Reward of a wrong answer of max_len or more."""
+
     max_value_wrong: float = -0.5
+    """Reward of an empty wrong answer."""
+
     min_value_correct: float = 0.5
+    """Reward of a correct answer of max_len or more."""
+
     max_value_correct: float = 1.0
+    """Reward of an empty correct answer."""
+
     max_len: int = 1000
+    """The length, in unit, at which the reward reaches its end of the range."""
+
     unit: Unit = "chars"
+    """What length counts: characters, or tokens (completion_tokens of the item)."""
+
     correctness: str = "math"
+    """The verifier that decides whether the answer is correct."""
+
     correct_threshold: float = 1.0
+    """The correctness score from which an answer counts as correct."""
 
     def __post_init__(self) -> None:
         if self.max_len <= 0:
@@ -50,7 +65,7 @@ def cosine_scaled(length: int, correct: bool, p: CosineLengthParams) -> float:
     return p.max_value_wrong + 0.5 * (p.min_value_wrong - p.max_value_wrong) * (1.0 + cosine)
 
 
-@verifier("cosine_length", params=CosineLengthParams, heavy=True)
+@verifier("cosine_length", params=CosineLengthParams, heavy=True, reference=CORRECTNESS_REFERENCE)
 def cosine_length(item: Item, params: CosineLengthParams) -> Verdict:
     """Length-scaled reward: short correct answers best, long wrong answers least bad.
 
@@ -63,9 +78,21 @@ def cosine_length(item: Item, params: CosineLengthParams) -> Verdict:
     correct = is_correct(verdict, params.correct_threshold)
     size, unit = length(item, params.unit)
     score = cosine_scaled(size, correct, params)
-    reason = (f"{'correct' if correct else 'wrong'} ({params.correctness}: {verdict.reason[:120]}); "
-              f"{size} {unit} of max_len {params.max_len}: {score:.3f}")
-    rule = ("correct: min_value_correct + (max_value_correct - min_value_correct)(1 + cos(pi p))/2" if correct
-            else "wrong: max_value_wrong + (min_value_wrong - max_value_wrong)(1 + cos(pi p))/2")
-    return Verdict.ok(score, reason, correct=correct, length=size, unit=unit, correctness_score=verdict.score,
-                      rule=f"{rule}, p = min(length / max_len, 1)")
+    reason = (
+        f"{'correct' if correct else 'wrong'} ({params.correctness}: {verdict.reason[:120]}); "
+        f"{size} {unit} of max_len {params.max_len}: {score:.3f}"
+    )
+    rule = (
+        "correct: min_value_correct + (max_value_correct - min_value_correct)(1 + cos(pi p))/2"
+        if correct
+        else "wrong: max_value_wrong + (min_value_wrong - max_value_wrong)(1 + cos(pi p))/2"
+    )
+    return Verdict.ok(
+        score,
+        reason,
+        correct=correct,
+        length=size,
+        unit=unit,
+        correctness_score=verdict.score,
+        rule=f"{rule}, p = min(length / max_len, 1)",
+    )

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rewards.item import Item
-from rewards.registry import verifier
+from rewards.registry import NO_REFERENCE, verifier
 from rewards.verdict import Verdict
 
 OPEN, CLOSE = "<think>", "</think>"
@@ -73,7 +73,7 @@ class TagCountParams:
     think_prefilled: bool = False
 
 
-@verifier("format", params=FormatParams)
+@verifier("format", params=FormatParams, reference=NO_REFERENCE)
 def format_reward(item: Item, params: FormatParams) -> Verdict:
     """1 if the completion has the requested shape, else 0 with what is wrong.
 
@@ -92,7 +92,7 @@ def format_reward(item: Item, params: FormatParams) -> Verdict:
     return Verdict.ok(1.0, f"well-formed {params.style} shape", **details)
 
 
-@verifier("tag_count", params=TagCountParams)
+@verifier("tag_count", params=TagCountParams, reference=NO_REFERENCE)
 def tag_count(item: Item, params: TagCountParams) -> Verdict:
     """0.25 per think/answer tag that occurs exactly once, as open-r1's tag_count_reward.
 

@@ -46,13 +46,38 @@ class IfevalParams:
     scoring: Literal["all", "fraction"] = "all"
     guards: bool = True
     max_chars: int = DEFAULT_MAX_CHARS
+    """Longer completions get too_large instead of being checked."""
 
     def __post_init__(self) -> None:
         if self.max_chars < 1:
             raise ValueError("max_chars must be positive")
 
 
-@verifier("ifeval", params=IfevalParams, heavy=True)
+IFEVAL_REFERENCE = {
+    "description": "The IFEval constraints as the IFEval and IFBench data sets ship them (or that object as JSON "
+    "text): instruction ids and one kwargs object per id (null values are dropped).",
+    "anyOf": [
+        {
+            "type": "object",
+            "required": ["instruction_id_list", "kwargs"],
+            "properties": {
+                "instruction_id_list": {"type": "array", "items": {"type": "string"}},
+                "kwargs": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+        {"type": "string"},
+    ],
+    "examples": [
+        {"instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]},
+        {
+            "instruction_id_list": ["length_constraints:number_words", "change_case:english_lowercase"],
+            "kwargs": [{"relation": "at least", "num_words": 3}, {}],
+        },
+    ],
+}
+
+
+@verifier("ifeval", params=IfevalParams, heavy=True, reference=IFEVAL_REFERENCE)
 def ifeval(item: Item, params: IfevalParams) -> Verdict:
     """Score the IFEval instructions of the reference, e.g. no_comma on "Yes. No." → 1.0.
 

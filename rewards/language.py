@@ -16,7 +16,7 @@ from typing import Any
 from rewards.item import Item
 from rewards.lang_model import SURE_WORDS, ModelUnavailable, chunk_language, classify_chunks, load_model
 from rewards.lang_segment import chain_of_thought, neutralize, segment
-from rewards.registry import verifier
+from rewards.registry import NO_REFERENCE, verifier
 from rewards.verdict import Status, Verdict
 
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*$")
@@ -42,6 +42,7 @@ class LanguageParams:
     min_chunk_words: int = 5
     no_words_score: float = 1.0
     max_chars: int = DEFAULT_MAX_CHARS
+    """Longer completions get too_large instead of being read."""
 
     def __post_init__(self) -> None:
         if self.language is not None and not LANGUAGE_TAG.match(self.language):
@@ -82,7 +83,7 @@ def count_words(text: str, model: Any, min_chunk_words: int, target: str | None 
     return counts
 
 
-@verifier("language", params=LanguageParams, heavy=True)
+@verifier("language", params=LanguageParams, heavy=True, reference=NO_REFERENCE)
 def language(item: Item, params: LanguageParams) -> Verdict:
     """Fraction of chain-of-thought words in the target language (R1 Eq. 7).
 

@@ -22,7 +22,7 @@ from typing import Literal
 
 from rewards.item import Item
 from rewards.registry import verifier
-from rewards.shaping import is_correct, judge, length, not_judged
+from rewards.shaping import CORRECTNESS_REFERENCE, is_correct, judge, length, not_judged
 from rewards.verdict import Status, Verdict
 
 RULE_CORRECT = "Kimi k1.5, correct: lambda = 0.5 - (len - min_len) / (max_len - min_len)"
@@ -34,9 +34,16 @@ class LengthPenaltyParams:
     """Correctness verifier and threshold, length ``unit``, and the expected ``group_size`` (null: any ≥ 2)."""
 
     correctness: str = "math"
+    """The verifier that decides whether the answer is correct."""
+
     correct_threshold: float = 1.0
+    """The correctness score from which an answer counts as correct."""
+
     unit: Literal["auto", "tokens", "chars"] = "auto"
+    """What length counts: tokens when every item has completion_tokens (auto), else characters."""
+
     group_size: int | None = None
+    """The completions a group must have (null: any number from 2)."""
 
     def __post_init__(self) -> None:
         if self.group_size is not None and self.group_size < 2:
@@ -50,7 +57,7 @@ def kimi_lambda(size: int, min_len: int, max_len: int) -> float:
     return 0.5 - (size - min_len) / (max_len - min_len)
 
 
-@verifier("length_penalty", params=LengthPenaltyParams, scope="group", heavy=True)
+@verifier("length_penalty", params=LengthPenaltyParams, scope="group", heavy=True, reference=CORRECTNESS_REFERENCE)
 def length_penalty(items: Sequence[Item], params: LengthPenaltyParams) -> list[Verdict]:
     """λ for correct answers, min(0, λ) for wrong ones, λ from the lengths within each group.
 

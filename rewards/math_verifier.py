@@ -47,10 +47,19 @@ class MathParams:
 
     extract: Literal["boxed", "boxed_or_phrase", "any"] = "any"
     float_rounding: int = 6
+    """Decimal places numbers are rounded to before comparing."""
+
     numeric_precision: int = 15
+    """Significant digits of numeric evaluation."""
+
     max_completion_chars: int = DEFAULT_MAX_COMPLETION_CHARS
+    """Longer completions get too_large instead of being parsed."""
+
     max_answer_chars: int = DEFAULT_MAX_ANSWER_CHARS
+    """Longer extracted answers get too_large instead of being parsed."""
+
     timeout_s: float = DEFAULT_TIMEOUT_S
+    """Seconds the symbolic comparison may take before the item is a timeout."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.float_rounding <= 30 or not 1 <= self.numeric_precision <= 100:
@@ -88,7 +97,14 @@ def warm_up() -> None:
             math(Item(completion=phrasing.format(answer), reference=gold), params)
 
 
-@verifier("math", params=MathParams, heavy=True, cache_key=math_cache_key, warmup=warm_up)
+MATH_REFERENCE = {
+    "description": "The gold answer: LaTeX or plain text (a number, an expression, a set, an interval…), or a number.",
+    "anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}],
+    "examples": ["\\frac{1}{2}", "0.5", 42, "(1, 2]", "x^2 + 1"],
+}
+
+
+@verifier("math", params=MathParams, heavy=True, cache_key=math_cache_key, warmup=warm_up, reference=MATH_REFERENCE)
 def math(item: Item, params: MathParams) -> Verdict:
     """Score 1 when the final answer equals the reference, e.g. "... so \\boxed{\\frac12}" vs "0.5"."""
     ref = reference_text(item.reference)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rewards.item import Item
-from rewards.registry import verifier
+from rewards.registry import NO_REFERENCE, verifier
 from rewards.shaping import ESTIMATE_HOW, token_length
 from rewards.verdict import Verdict
 
@@ -29,8 +29,13 @@ class OverlongParams:
     """``max_length`` L_max and ``cache_length`` L_cache in tokens; ``penalty_factor`` scales the penalty."""
 
     max_length: int = DAPO_MAX_LENGTH
+    """L_max, in tokens: completions longer than this get the full penalty."""
+
     cache_length: int = DAPO_CACHE_LENGTH
+    """L_cache, in tokens: the soft zone before max_length where the penalty grows linearly."""
+
     penalty_factor: float = 1.0
+    """Scales the penalty."""
 
     def __post_init__(self) -> None:
         if self.max_length <= 0:
@@ -51,7 +56,7 @@ def soft_overlong_penalty(tokens: int, max_length: int, cache_length: int) -> fl
     return -1.0
 
 
-@verifier("overlong", params=OverlongParams)
+@verifier("overlong", params=OverlongParams, reference=NO_REFERENCE)
 def overlong(item: Item, params: OverlongParams) -> Verdict:
     """0 up to L_max − L_cache tokens, then linearly down to −1 at L_max, −1 beyond.
 

@@ -40,6 +40,7 @@ class ReasoningGymParams:
 
     extract: Literal["answer_tag", "final_text"] = "answer_tag"
     max_chars: int = DEFAULT_MAX_CHARS
+    """Longer completions get too_large instead of being scored."""
 
     def __post_init__(self) -> None:
         if self.max_chars < 1:
@@ -136,7 +137,37 @@ def _shown(value: Any) -> str:
     return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
 
 
-@verifier("reasoning_gym", params=ReasoningGymParams, heavy=True)
+GYM_REFERENCE = {
+    "description": "A reasoning-gym entry as the library produces it (or that object as JSON text); with `config` "
+    "(seed and size, as gym_items writes it) the entry is regenerated and scored exactly as produced.",
+    "anyOf": [
+        {
+            "type": "object",
+            "required": ["question", "answer", "metadata"],
+            "properties": {
+                "question": {"type": "string"},
+                "answer": {"type": ["string", "null"]},
+                "metadata": {
+                    "type": "object",
+                    "required": ["source_dataset"],
+                    "properties": {"source_dataset": {"type": "string"}},
+                },
+                "config": {"type": "object"},
+            },
+        },
+        {"type": "string"},
+    ],
+    "examples": [
+        {
+            "question": "What is 2 + 3?",
+            "answer": "5",
+            "metadata": {"source_dataset": "basic_arithmetic", "expression": "2 + 3"},
+        }
+    ],
+}
+
+
+@verifier("reasoning_gym", params=ReasoningGymParams, heavy=True, reference=GYM_REFERENCE)
 def reasoning_gym(item: Item, params: ReasoningGymParams) -> Verdict:
     """reasoning-gym's score for the task in the reference, e.g. leg_counting "<answer>292</answer>" → 1.0.
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from rewards.item import Item
-from rewards.registry import verifier
+from rewards.registry import NO_REFERENCE, verifier
 from rewards.verdict import Verdict
 
 STEP_PATTERN = re.compile(r"(Step \d+:|^\d+\.|\n-|\n\*|First,|Second,|Next,|Finally,)")
@@ -30,7 +30,7 @@ class ReasoningStepsParams:
             raise ValueError(f"target_steps must be at least 1, got {self.target_steps}")
 
 
-@verifier("reasoning_steps", params=ReasoningStepsParams)
+@verifier("reasoning_steps", params=ReasoningStepsParams, reference=NO_REFERENCE)
 def reasoning_steps(item: Item, params: ReasoningStepsParams) -> Verdict:
     """min(1, step markers / target_steps).
 

@@ -3,7 +3,8 @@
 A verifier is a plain function ``fn(item, params) -> Verdict`` (or, for group-scoped
 verifiers, ``fn(items, params) -> list[Verdict]``) decorated with :func:`verifier`,
 which attaches its :class:`VerifierSpec`. Plugins point their entry point at such a
-function; a plugin that fails to load is recorded in ``Registry.problems`` and skipped.
+function; a plugin that fails to load is recorded in ``Registry.problems`` (with the
+file and line of an import error) and skipped, and asking for it says it failed to load.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import importlib.metadata
-from collections.abc import Callable, Hashable, Iterator, Sequence
+import traceback
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from rewards.errors import PluginError, RegistryError
 from rewards.item import Item
-from rewards.params import NoParams, describe_params, parse_params
+from rewards.params import NoParams, describe_params, params_schema, parse_params
 
 ENTRY_POINT_GROUP = "rlvr.verifiers"
 SPEC_ATTR = "__rlvr_verifier__"
@@ -37,6 +39,10 @@ BUILTIN_MODULES = (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+NO_REFERENCE: Mapping[str, Any] = {
+    "description": "Not used: the verifier reads only the completion (send none; any value is ignored).",
+    "examples": [None],
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,10 @@ class VerifierSpec:
     ``warmup`` (optional) runs before the workers start (a built-in's in the parent, which the
     workers fork from; a plugin's in each worker), so the first real
     items do not pay for lazy imports and parser caches (math: ~50-250 ms cold, ~2 ms warm).
+    ``reference`` (optional) is the JSON Schema of the references it accepts, with
+    ``examples``, published by ``GET /v1/verifiers`` and in docs/verifiers/.
+    ``timeout_s`` (optional) is the verifier's own per-item deadline, e.g. longer for one
+    that runs programs; the service clamps it to ``RLVR_MAX_ITEM_TIMEOUT_S``.
     """
 
     name: str
@@ -61,6 +71,8 @@ class VerifierSpec:
     blocking: bool = False
     cache_key: Callable[[Item, Any], Hashable] | None = None
     warmup: Callable[[], None] | None = None
+    timeout_s: float | None = None
+    reference: Mapping[str, Any] | None = None
     description: str = ""
     source: str = "builtin"
     version: str = ""
@@ -69,6 +81,7 @@ class VerifierSpec:
         return parse_params(self.params, raw, verifier=self.name)
 
     def describe(self) -> dict[str, Any]:
+        """What ``GET /v1/verifiers`` publishes: kind, origin, parameters and their schema, reference shape."""
         return {
             "name": self.name,
             "description": self.description,
@@ -77,7 +90,10 @@ class VerifierSpec:
             "blocking": self.blocking,
             "source": self.source,
             "version": self.version,
+            "timeout_s": self.timeout_s,
             "params": describe_params(self.params),
+            "params_schema": params_schema(self.params),
+            "reference_schema": dict(self.reference) if self.reference is not None else None,
         }
 
 
@@ -90,10 +106,14 @@ def verifier(
     blocking: bool = False,
     cache_key: Callable[[Item, Any], Hashable] | None = None,
     warmup: Callable[[], None] | None = None,
+    timeout_s: float | None = None,
+    reference: Mapping[str, Any] | None = None,
 ) -> Callable[[F], F]:
     """Mark ``fn`` as the verifier ``name``; the function itself is returned unchanged (it stays picklable)."""
     if not dataclasses.is_dataclass(params):
         raise TypeError(f"verifier {name!r}: params must be a dataclass, got {params!r}")
+    if timeout_s is not None and not timeout_s > 0:
+        raise ValueError(f"verifier {name!r}: timeout_s must be a positive number of seconds, got {timeout_s!r}")
 
     def mark(fn: F) -> F:
         doc = (fn.__doc__ or "").strip().splitlines()
@@ -106,6 +126,8 @@ def verifier(
             blocking=blocking,
             cache_key=cache_key,
             warmup=warmup,
+            timeout_s=timeout_s,
+            reference=reference,
             description=doc[0] if doc else "",
         )
         setattr(fn, SPEC_ATTR, spec)
@@ -129,7 +151,10 @@ class Registry:
 
     def __init__(self) -> None:
         self._specs: dict[str, VerifierSpec] = {}
+        self._failed: dict[str, str] = {}
+        self._aliases: dict[str, str] = {}
         self.problems: list[str] = []
+        self.warnings: list[str] = []
 
     def register(self, obj: Any, *, source: str | None = None, version: str | None = None) -> VerifierSpec:
         spec = spec_of(obj)
@@ -146,7 +171,21 @@ class Registry:
         try:
             return self._specs[name]
         except KeyError:
+            if name in self._failed:
+                raise RegistryError(f"verifier {name!r} failed to load: {self._failed[name]}") from None
+            if self._aliases.get(name) in self._specs:
+                raise RegistryError(
+                    f"unknown verifier {name!r}: the plugin entry point of that name registers {self._aliases[name]!r}"
+                ) from None
             raise RegistryError(f"unknown verifier {name!r}; known: {', '.join(sorted(self._specs))}") from None
+
+    def _fail(self, names: Sequence[str], where: str, exc: BaseException) -> None:
+        """Record that ``where`` (the verifiers ``names``, when known) failed to load, and why."""
+        cause = describe_failure(exc)
+        self.problems.append(f"{where}: {cause}")
+        for name in names:
+            if name not in self._specs:
+                self._failed.setdefault(name, f"{where}: {cause}")
 
     def __contains__(self, name: object) -> bool:
         return name in self._specs
@@ -177,7 +216,7 @@ class Registry:
             except RegistryError as exc:
                 if not check:
                     raise
-                self.problems.append(f"module {module!r}: {type(exc).__name__}: {exc}")
+                self._fail([spec_of(fn).name], f"module {module!r}", exc)
 
     def load_plugins(self, modules: Sequence[str] = ()) -> None:
         """Load entry-point plugins and extra modules; failures go to ``problems``, not up."""
@@ -185,15 +224,39 @@ class Registry:
             dist = ep.dist.name if ep.dist else "?"
             version = ep.dist.version if ep.dist else ""
             where = f"plugin {ep.name!r} ({ep.value}, package {dist})"
+            names = [ep.name]
             try:
-                self.register(_check_on_load(ep.load()), source=f"plugin:{dist}", version=version)
+                obj = ep.load()
+                names.append(spec_of(obj).name)
+                spec = self.register(_check_on_load(obj), source=f"plugin:{dist}", version=version)
+                if spec.name != ep.name:
+                    self._aliases[ep.name] = spec.name
+                    self.warnings.append(
+                        f"{where}: the entry point is named {ep.name!r} but its verifier is named {spec.name!r}; "
+                        f"requests must use {spec.name!r} (rename one to match)"
+                    )
             except Exception as exc:  # a broken plugin must not take the service down
-                self.problems.append(f"{where}: {type(exc).__name__}: {exc}")
+                self._fail(names, where, exc)
         for module in modules:
             try:
                 self.load_module(module, source=f"module:{module}", check=True)
             except Exception as exc:
-                self.problems.append(f"module {module!r}: {type(exc).__name__}: {exc}")
+                self._fail([], f"module {module!r}", exc)
+
+
+def describe_failure(exc: BaseException) -> str:
+    """``Type: message``, plus the file and line where an import or syntax error arose in the plugin's code."""
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{type(exc).__name__}: {exc.msg} ({exc.filename}:{exc.lineno})"
+    if isinstance(exc, (ImportError, AttributeError, NameError, TypeError, ValueError)) and not isinstance(
+        exc, (RegistryError, PluginError)
+    ):
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<frozen")]
+        frames = [f for f in frames if "importlib" not in f.filename]
+        if frames:
+            return f"{text} (at {frames[-1].filename}:{frames[-1].lineno})"
+    return text
 
 
 def _check_on_load(obj: Any) -> Any:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from rewards.item import Item
-from rewards.registry import verifier
+from rewards.registry import NO_REFERENCE, verifier
 from rewards.verdict import Verdict
 
 CJK_CHARS = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
@@ -41,7 +41,7 @@ def tokens(text: str) -> list[str]:
     return TOKEN.findall(text.lower())
 
 
-@verifier("repetition", params=RepetitionParams)
+@verifier("repetition", params=RepetitionParams, reference=NO_REFERENCE)
 def repetition(item: Item, params: RepetitionParams) -> Verdict:
     """(1 − unique/total n-grams) × max_penalty: 0 without repeats, towards max_penalty for loops.
 

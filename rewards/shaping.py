@@ -18,6 +18,13 @@ from rewards.registry import Registry, VerifierSpec
 from rewards.run import run_item
 from rewards.verdict import Status, Verdict
 
+CORRECTNESS_REFERENCE = {
+    "description": "What the correctness verifier (param `correctness`, default math) reads; "
+    "for math, the gold answer.",
+    "anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}],
+    "examples": ["\\frac{1}{2}", 42],
+}
+
 CJK = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
                  "\U00020000-\U0002fa1f]")
 CHARS_PER_TOKEN = 4  # the usual rule of thumb for English BPE vocabularies

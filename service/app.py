@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -14,7 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from rewards import __version__, default_registry
 from rewards.lang_model import MODEL_PATH_ENV
 from service.admission import Admission
-from service.backends import sandbox_in_use
+from service.backends import sandbox_in_use, use_worker_backend
 from service.ceilings import ceilings_of
 from service.dispatch import Scorer
 from service.errors import install_error_handlers
@@ -23,6 +24,7 @@ from service.metrics import Metrics
 from service.middleware import BodyLimit, RequestContext
 from service.pool import VerifierPool
 from service.routes import health, openrlhf, ops, score, verifiers
+from service.routes.docs import install_docs
 from service.routes.run import router as run_router
 from service.routes.run_code import router as run_code_router
 from service.routes.sessions import router as sessions_router
@@ -48,9 +50,22 @@ def build_scorer(settings: Settings) -> Scorer:
     registry = default_registry(plugins=settings.plugins, modules=settings.plugin_modules)
     for problem in registry.problems:
         log.error("verifier plugin not loaded: %s", problem)
-    pool = VerifierPool(
-        settings.workers, settings.item_timeout_s, plugins=settings.plugins, plugin_modules=settings.plugin_modules
-    )
+    for warning in registry.warnings:
+        log.warning("verifier plugin: %s", warning)
+    timeouts = {s.name: min(s.timeout_s, settings.max_item_timeout_s) for s in registry if s.timeout_s is not None}
+    # plugins run only in a pool of their own; the built-in pool does not even load them
+    pool = VerifierPool(settings.workers, settings.item_timeout_s, plugins=False, timeouts=timeouts)
+    plugin_pool = None
+    if any(s.source != "builtin" for s in registry):
+        plugin_pool = VerifierPool(
+            settings.plugin_workers,
+            settings.item_timeout_s,
+            plugins=settings.plugins,
+            plugin_modules=settings.plugin_modules,
+            wall_clock=True,
+            timeouts=timeouts,
+            sandbox=partial(use_worker_backend, settings),
+        )
     return Scorer(
         registry,
         pool,
@@ -60,6 +75,7 @@ def build_scorer(settings: Settings) -> Scorer:
         sandbox=FairSlots(*sandbox_slots(settings), thread_name_prefix="rlvr-sandbox"),
         workers=FairSlots(settings.workers, settings.workers // 8),
         ceilings=ceilings_of(settings),
+        plugin_pool=plugin_pool,
     )
 
 
@@ -103,7 +119,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.draining = True
                 scorer.close()
 
-    app = FastAPI(title="rlvr", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="rlvr", version=__version__, description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.settings = settings
     app.state.api_keys = [k.encode() for k in settings.api_key_list()]
     app.state.admission = Admission(settings.max_inflight_items)
@@ -112,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.draining = False
     metrics.watch(lambda: _live_state(app))
     install_error_handlers(app)
+    install_docs(app)  # /docs with Swagger UI's assets from the package, not a CDN
     for module in (score, verifiers, openrlhf, ops, health):
         app.include_router(module.router)
     app.include_router(run_code_router)
@@ -139,4 +158,6 @@ def _live_state(app: FastAPI) -> dict[str, Any]:
         "cache_misses": scorer.cache.misses if scorer else 0,
         "cache_entries": len(scorer.cache) if scorer else 0,
         "health": scorer.health() if scorer else {},
+        "stuck_threads": scorer.threads.stuck if scorer else 0,
+        "workers_killed": scorer.workers_killed() if scorer else {},
     }

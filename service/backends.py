@@ -60,6 +60,13 @@ def sandbox_in_use(settings: Settings) -> Iterator[OpenedBackend]:
         sandbox.close()
 
 
+def use_worker_backend(settings: Settings) -> None:
+    """In a plugin worker process: open the configured backend as the process's own (docker: one warm container)."""
+    opened = open_backend(settings.model_copy(update={"docker_pool_size": 1}))
+    if opened.backend is not None:
+        use_backend(opened.backend)
+
+
 def _docker(settings: Settings) -> OpenedBackend:
     from sandbox.docker import DockerBackend, DockerConfig
 

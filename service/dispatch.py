@@ -2,7 +2,9 @@
 
 Heavy verifiers go to the process pool (deduplicated within the batch and cached across
 batches by their ``cache_key``), blocking ones to the sandbox; both are shared fairly
-between API keys and requests (:mod:`service.fair`). The rest run in chunks on threads,
+between API keys and requests (:mod:`service.fair`). Plugins, whatever their kind, run
+in a pool of their own with a wall-clock deadline per item that kills what hangs. The
+rest run in chunks on threads, each call under a deadline (:mod:`service.watchdog`);
 group verifiers see whole groups. Params are clamped to the operator's ceilings (:mod:`service.ceilings`).
 When the request's deadline passes or its client goes away, its cancel event is set and
 its sandbox jobs stop. Every item gets a result, in order.
@@ -11,12 +13,13 @@ its sandbox jobs stop. Every item gets a result, in order.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import logging
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -29,10 +32,14 @@ from service.cache import VerdictCache
 from service.ceilings import Clamped, clamp
 from service.cells import Component, batch_summary, item_result, to_item
 from service.fair import FairSlots
+from service.logs import request_id
 from service.pool import Task, VerifierPool
+from service.watchdog import Call, ThreadLane
 
 POOL_CHUNK = 8
 THREAD_CHUNK = 64
+TRACEBACK = "traceback"
+log = logging.getLogger("rlvr.service")
 
 
 class RequestError(ValueError):
@@ -53,15 +60,22 @@ class Scorer:
         sandbox: FairSlots | None = None,
         workers: FairSlots | None = None,
         ceilings: Mapping[str, Mapping[str, float]] | None = None,
+        plugin_pool: VerifierPool | None = None,
+        plugin_slots: FairSlots | None = None,
     ) -> None:
+        """``plugin_pool`` runs every non-built-in verifier (default: ``pool``)."""
         self.registry = registry
         self.pool = pool
+        self.plugin_pool = plugin_pool or pool
         self.cache = VerdictCache(cache_size)
         self.max_completion_chars = max_completion_chars
         self.sandbox = sandbox or FairSlots(threads)
         self.worker_slots = workers or FairSlots(pool.workers)
+        if plugin_slots is None:
+            plugin_slots = self.worker_slots if plugin_pool is None else FairSlots(plugin_pool.workers)
+        self.plugin_slots = plugin_slots
         self.ceilings = dict(ceilings or {})
-        self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rlvr-verifier")
+        self.threads = ThreadLane(threads)
         self._params_cache: dict[tuple[str, str], tuple[Any, Clamped]] = {}
         self.health_checks: dict[str, Callable[[], tuple[bool, str]]] = {}
         self.observers: list[Callable[[str, Verdict, float], None]] = []
@@ -70,14 +84,11 @@ class Scorer:
 
     def health(self) -> dict[str, dict[str, Any]]:
         """Each dependency's state, for /readyz: ``{"name": {"ok": bool, "detail": str}}``."""
-        checks = {
-            "worker_pool": {
-                "ok": self.pool.healthy,
-                "detail": f"{self.pool.workers} worker processes"
-                if self.pool.healthy
-                else "the worker pool is not running",
-            }
-        }
+        checks = {"worker_pool": _pool_health(self.pool)}
+        if self.plugin_pool is not self.pool:
+            checks["plugin_pool"] = _pool_health(self.plugin_pool)
+        ok, detail = self.threads.health()
+        checks["verifier_threads"] = {"ok": ok, "detail": detail}
         for name, check in self.health_checks.items():
             try:
                 ok, detail = check()
@@ -86,10 +97,19 @@ class Scorer:
             checks[name] = {"ok": ok, "detail": detail}
         return checks
 
+    def workers_killed(self) -> dict[str, int]:
+        """Worker processes killed past an item's deadline, by pool (each one's capacity came back)."""
+        killed = {"worker_pool": self.pool.killed}
+        if self.plugin_pool is not self.pool:
+            killed["plugin_pool"] = self.plugin_pool.killed
+        return killed
+
     def close(self) -> None:
         self.pool.close()
+        if self.plugin_pool is not self.pool:
+            self.plugin_pool.close()
         self.sandbox.close()
-        self._threads.shutdown(wait=False, cancel_futures=True)
+        self.threads.close()
 
     def check_rewards(self, rewards: list[RewardRequest]) -> None:
         """Raise RequestError if a batch-level reward names an unknown verifier or bad params."""
@@ -100,7 +120,12 @@ class Scorer:
                 raise RequestError(str(exc.args[0])) from None
 
     async def score(
-        self, request: ScoreRequest, deadline_s: float | None = None, *, tenant: Hashable = None
+        self,
+        request: ScoreRequest,
+        deadline_s: float | None = None,
+        *,
+        tenant: Hashable = None,
+        tracebacks: bool = True,
     ) -> ScoreResponse:
         """Score every item of ``request``; per-item problems become per-item verdicts.
 
@@ -108,6 +133,8 @@ class Scorer:
         is cancelled and their sandbox jobs are told to stop (also when the caller cancels
         this coroutine), so an abandoned request stops consuming workers. ``tenant`` (the
         API key) is whom the request's sandbox jobs are shared out to; None: the request itself.
+        A verifier that raised is logged with its traceback (and the request id of the log
+        context); the traceback stays in the verdict's details only with ``tracebacks``.
         """
         started = time.perf_counter()
         default = normalize_rewards(request.rewards) if request.rewards is not None else None
@@ -133,6 +160,7 @@ class Scorer:
         finally:
             cancel.set()  # whatever still runs for this request stops (a no-op once all is scored)
         self._observe(flat)
+        _report_raised(items, flat, keep=tracebacks)
         results = [
             item_result(wire, comps, error) for wire, comps, error in zip(request.items, cells, errors, strict=True)
         ]
@@ -186,22 +214,39 @@ class Scorer:
     async def _run(self, items: list[Item], comps: list[Component], work: _Work) -> None:
         # one pass: membership tests on Component (a dataclass, compared field by field) would be
         # quadratic in the batch size
-        lanes: dict[str, list[Component]] = {"heavy": [], "group": [], "blocking": [], "light": []}
+        lanes: dict[str, list[Component]] = {"heavy": [], "plugin": [], "group": [], "blocking": [], "light": []}
         for c in comps:
             if c.verdict is None and c.spec is not None:
                 lanes[_lane(c.spec)].append(c)
-        heavy, group, blocking, light = lanes["heavy"], lanes["group"], lanes["blocking"], lanes["light"]
+        light = lanes["light"]
         await asyncio.gather(
-            self._run_heavy(items, heavy, work),
-            *(self.sandbox.run(work.tenant, work.cancel, _run_cancellable, work.cancel, items, [c]) for c in blocking),
+            self._run_pooled(self.pool, self.worker_slots, items, lanes["heavy"], work),
+            self._run_pooled(self.plugin_pool, self.plugin_slots, items, lanes["plugin"], work),
             *(
-                self._in_thread(_run_cells, items, light[i : i + THREAD_CHUNK])
+                self.sandbox.run(work.tenant, work.cancel, _run_cancellable, work.cancel, items, [c])
+                for c in lanes["blocking"]
+            ),
+            *(
+                self.threads.run([self._call(items, [c]) for c in light[i : i + THREAD_CHUNK]])
                 for i in range(0, len(light), THREAD_CHUNK)
             ),
-            *(self._run_group(items, g, work) for g in _by_group(items, group)),
+            *(self._run_group(items, g, work) for g in _by_group(items, lanes["group"])),
         )
 
-    async def _run_heavy(self, items: list[Item], comps: list[Component], work: _Work) -> None:
+    def _call(self, items: list[Item], comps: list[Component]) -> Call:
+        """One thread-lane call: an item verifier on one cell, or a group verifier on one group."""
+        spec = comps[0].spec
+        assert spec is not None
+        if spec.scope == "group":
+            run = partial(run_group, spec, [items[c.index] for c in comps], comps[0].params)
+        else:
+            run = partial(_single, spec, items[comps[0].index], comps[0].params)
+        timeout_s = self.pool.timeout_of(spec.name) * len(comps)  # a group's deadline scales with it, as in the pool
+        return Call(run, partial(_deliver, comps), len(comps), timeout_s, spec.name)
+
+    async def _run_pooled(
+        self, pool: VerifierPool, slots: FairSlots, items: list[Item], comps: list[Component], work: _Work
+    ) -> None:
         """Pool work, deduplicated by cache key within the batch and served from the cache across batches."""
         todo: dict[Hashable, list[Component]] = defaultdict(list)
         uncached: set[Hashable] = set()
@@ -222,11 +267,12 @@ class Scorer:
             tasks.append((first.spec.name, items[first.index], first.params))
         chunks = [(keys[i : i + POOL_CHUNK], tasks[i : i + POOL_CHUNK]) for i in range(0, len(tasks), POOL_CHUNK)]
         results = await asyncio.gather(
-            *(self.worker_slots.run_async(work.tenant, work.cancel, partial(self.pool.run, t)) for _, t in chunks)
+            *(slots.run_async(work.tenant, work.cancel, partial(pool.run, t)) for _, t in chunks)
         )
         for (chunk_keys, _), timed in zip(chunks, results, strict=True):
             for key, (verdict, seconds) in zip(chunk_keys, timed, strict=True):
-                if key not in uncached:
+                # a wall-clock timeout says how busy the host was, not what the item deserves: not kept
+                if key not in uncached and not (pool.wall_clock and verdict.status is Status.TIMEOUT):
                     self.cache.put(key, verdict)
                 for c in todo[key]:
                     c.verdict, c.seconds = verdict, seconds
@@ -241,19 +287,18 @@ class Scorer:
             return None
 
     async def _run_group(self, items: list[Item], comps: list[Component], work: _Work) -> None:
-        """A group verifier on one group: in the pool when heavy (it may call math), else on a thread."""
+        """A group verifier on one group: in a pool when heavy (it may call math) or a plugin, else on a thread."""
         spec = comps[0].spec
         assert spec is not None
-        if not spec.heavy:
-            await self._in_thread(_run_group_cells, items, comps)
+        if not spec.heavy and spec.source == "builtin":
+            await self.threads.run([self._call(items, comps)])
             return
-        group = partial(self.pool.run_group, spec.name, [items[c.index] for c in comps], comps[0].params)
-        timed = await self.worker_slots.run_async(work.tenant, work.cancel, group)
+        builtin = spec.source == "builtin"
+        pool, slots = (self.pool, self.worker_slots) if builtin else (self.plugin_pool, self.plugin_slots)
+        group = partial(pool.run_group, spec.name, [items[c.index] for c in comps], comps[0].params)
+        timed = await slots.run_async(work.tenant, work.cancel, group)
         for c, (verdict, seconds) in zip(comps, timed, strict=True):
             c.verdict, c.seconds = verdict, seconds
-
-    async def _in_thread(self, fn: Any, *args: Any) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
 
 
 @dataclass(frozen=True)
@@ -265,12 +310,55 @@ class _Work:
 
 
 def _lane(spec: VerifierSpec) -> str:
-    """Where a component runs: the process pool, a whole group, a thread of its own, or a shared thread chunk."""
+    """Where a component runs: a process pool (built-in or plugin), a whole group, a thread of its own, or a chunk."""
     if spec.scope == "group":
         return "group"
+    if spec.source != "builtin":
+        return "plugin"  # untrusted code: only where it can be killed
     if spec.heavy:
         return "heavy"
     return "blocking" if spec.blocking else "light"
+
+
+def _report_raised(items: list[Item], comps: list[Component], *, keep: bool) -> None:
+    """Log each verifier that raised, with its traceback; drop the traceback from the verdict unless ``keep``."""
+    logged: set[tuple[str, str]] = set()
+    for c in comps:
+        if c.verdict is None or TRACEBACK not in c.verdict.details:
+            continue
+        trace = str(c.verdict.details[TRACEBACK])
+        if (c.request.name, trace) not in logged:  # a group's items share one exception
+            logged.add((c.request.name, trace))
+            log.error(
+                "verifier %r raised on item %s (request %s):\n%s",
+                c.request.name,
+                items[c.index].id,
+                request_id.get(),
+                trace,
+                extra={"verifier": c.request.name, "item": items[c.index].id},
+            )
+        if not keep:
+            details = {k: v for k, v in c.verdict.details.items() if k != TRACEBACK}
+            c.verdict = dataclasses.replace(c.verdict, details=details)
+
+
+def _pool_health(pool: VerifierPool) -> dict[str, Any]:
+    healthy = pool.healthy
+    detail = (
+        f"{pool.workers} worker processes; {pool.killed} killed past their deadline, {pool.replaced} pool restarts"
+        if healthy
+        else "the worker pool is not running"
+    )
+    return {"ok": healthy, "detail": detail}
+
+
+def _single(spec: VerifierSpec, item: Item, params: Any) -> list[Verdict]:
+    return [run_item(spec, item, params)]
+
+
+def _deliver(comps: list[Component], verdicts: list[Verdict], seconds: float) -> None:
+    for c, verdict in zip(comps, verdicts, strict=True):
+        c.verdict, c.seconds = verdict, seconds / len(comps)
 
 
 def _run_cells(items: list[Item], comps: list[Component]) -> None:
@@ -285,16 +373,6 @@ def _run_cancellable(cancel: threading.Event, items: list[Item], comps: list[Com
     """_run_cells with ``cancel`` as the current cancel event, which the code verifier hands to the sandbox."""
     with cancel_scope(cancel):
         _run_cells(items, comps)
-
-
-def _run_group_cells(items: list[Item], comps: list[Component]) -> None:
-    spec = comps[0].spec
-    assert spec is not None
-    started = time.perf_counter()
-    verdicts = run_group(spec, [items[c.index] for c in comps], comps[0].params)
-    seconds = (time.perf_counter() - started) / len(comps)
-    for c, verdict in zip(comps, verdicts, strict=True):
-        c.verdict, c.seconds = verdict, seconds
 
 
 def _by_group(items: list[Item], comps: list[Component]) -> list[list[Component]]:

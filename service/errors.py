@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,6 +16,8 @@ from service.dispatch import RequestError
 
 log = logging.getLogger("rlvr.service")
 MAX_ERRORS_SHOWN = 20
+SNIPPET_CHARS = 60
+UNION_MISMATCH = {"dict_type", "list_type", "model_type", "model_attributes_type"}
 BODY_PARSE_ERROR = "There was an error parsing the body"
 
 
@@ -34,13 +37,21 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def _where(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(p) for p in loc if p != "body") or "body"
+    """``items.0.rewards.format``: the path a client wrote, without pydantic's union-branch names."""
+    return ".".join(str(p) for p in loc if p != "body" and not _is_branch(p)) or "body"
+
+
+def _is_branch(part: Any) -> bool:
+    """A union member's tag in a location (``dict[constrained-str,constrained-float]``), not a field or key."""
+    return isinstance(part, str) and "[" in part and part.endswith("]")
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> SafeJSONResponse:
-    errors = exc.errors()
+    errors = _relevant(exc.errors())
+    if (whole := _body_problem(request, exc, errors)) is not None:
+        return SafeJSONResponse(status_code=422, content={"error": f"invalid request: {whole}", "detail": None})
     detail = [
-        {"loc": _where(tuple(e.get("loc", ()))), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        {"loc": _where(tuple(e.get("loc", ()))), "msg": _message(e), "type": e.get("type", "")}
         for e in errors[:MAX_ERRORS_SHOWN]
     ]
     first = detail[0] if detail else {"loc": "body", "msg": "invalid"}
@@ -48,6 +59,62 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Sa
     return SafeJSONResponse(
         status_code=422, content={"error": f"invalid request: {first['loc']}: {first['msg']}{more}", "detail": detail}
     )
+
+
+def _relevant(errors: Sequence[Any]) -> list[Any]:
+    """The errors without a union's other branch (a list was sent, so "should be a valid dictionary" is noise)."""
+    tagged = [e for e in errors if any(_is_branch(p) for p in e.get("loc", ()))]
+    if len(tagged) < 2:
+        return list(errors)
+    mismatched = [e for e in tagged if e.get("type") in UNION_MISMATCH and _is_branch(e["loc"][-1])]
+    kept = [e for e in errors if e not in mismatched]
+    if kept:
+        return kept
+    # no branch fits at all: one error saying every shape it could have had
+    return [{**mismatched[0], "msg": " or ".join(dict.fromkeys(str(e.get("msg", "")) for e in mismatched))}]
+
+
+def _message(error: Any) -> str:
+    """Pydantic's message, plus the fix when a number came as a string ("0.5" → 0.5)."""
+    msg = str(error.get("msg", ""))
+    value = error.get("input")
+    if error.get("type") in ("float_type", "int_type") and isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return f"{msg}, got the string {json.dumps(value[:40])}"
+        return f"{msg}, got the string {json.dumps(value[:40])}: send it as a JSON number, without quotes"
+    return msg
+
+
+def _body_problem(request: Request, exc: RequestValidationError, errors: Sequence[Any]) -> str | None:
+    """What is wrong with the body as a whole (not JSON, not sent as JSON, empty), or None."""
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return _json_problem(exc.body)
+    body_level = [e for e in errors if tuple(e.get("loc", ())) == ("body",)]
+    if not body_level:
+        return None
+    content_type = request.headers.get("content-type")
+    if isinstance(exc.body, bytes | bytearray) or (content_type and "json" not in content_type.lower()):
+        got = f"Content-Type {content_type!r}" if content_type else "no Content-Type header"
+        return f"the body must be JSON sent with the header Content-Type: application/json; got {got}"
+    if body_level[0].get("type") == "missing":
+        return 'the body is empty: send a JSON object such as {"items": [{"completion": "..."}], "rewards": {...}}'
+    return None
+
+
+def _json_problem(body: Any) -> str:
+    """Where and why ``body`` is not JSON: line, column, the reason and the line itself with a caret."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes | bytearray) else str(body)
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as e:
+        line = text.splitlines()[e.lineno - 1] if text.splitlines() else ""
+        start = max(0, e.colno - 1 - SNIPPET_CHARS // 2)
+        snippet = line[start : start + SNIPPET_CHARS]
+        caret = " " * (e.colno - 1 - start) + "^"
+        return f"the body is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}:\n{snippet}\n{caret}"
+    return "the body is not valid JSON"
 
 
 async def _request_error(request: Request, exc: RequestError) -> JSONResponse:

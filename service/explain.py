@@ -43,6 +43,7 @@ class ComponentTrace(BaseModel):
     extracted: Any = None
     expected: Any = None
     rule: str | None = None
+    traceback: str | None = Field(default=None, description="Where the verifier raised, when it did.")
     params: dict[str, Any] | None = Field(description="Effective parameters, defaults included.")
     verifier: VerifierOrigin | None
     details: dict[str, Any]
@@ -92,9 +93,10 @@ def trace_item(registry: Registry, asked: list[RewardRequest], result: ItemResul
                 extracted=_first(c.details, EXTRACTED_KEYS),
                 expected=_first(c.details, EXPECTED_KEYS),
                 rule=_rule(c.details),
+                traceback=c.details.get("traceback"),
                 params=params,
                 verifier=origin,
-                details=c.details,
+                details={k: v for k, v in c.details.items() if k != "traceback"},
             )
         )
     return ItemTrace(

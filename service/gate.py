@@ -16,10 +16,11 @@ DISCONNECT_POLL_S = 0.5
 CLIENT_CLOSED = 499
 
 
-async def score_guarded(request: Request, body: ScoreRequest) -> ScoreResponse | Response:
+async def score_guarded(request: Request, body: ScoreRequest, *, explain: bool = False) -> ScoreResponse | Response:
     """Score ``body`` if the service can take it now; 413/422/429/503 with a reason otherwise.
 
     Admission counts work, not items: every component (verifier call) of every item.
+    A raising verifier's traceback is logged, and kept in its details only when ``explain``.
     """
     state = request.app.state
     settings, admission = state.settings, state.admission
@@ -54,7 +55,10 @@ async def score_guarded(request: Request, body: ScoreRequest) -> ScoreResponse |
     state.stats.record_request()
     try:
         scoring = state.scorer.score(
-            body, deadline_s=settings.request_timeout_s, tenant=getattr(request.state, "tenant", None)
+            body,
+            deadline_s=settings.request_timeout_s,
+            tenant=getattr(request.state, "tenant", None),
+            tracebacks=explain,
         )
         task = asyncio.ensure_future(scoring)
         watcher = asyncio.ensure_future(_cancel_on_disconnect(request, task))

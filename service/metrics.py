@@ -72,6 +72,17 @@ class _LiveCollector(Collector):
         yield CounterMetricFamily("rlvr_cache_hits", "Verdict cache hits", value=state["cache_hits"])
         yield CounterMetricFamily("rlvr_cache_misses", "Verdict cache misses", value=state["cache_misses"])
         yield GaugeMetricFamily("rlvr_cache_entries", "Verdicts in the cache", value=state["cache_entries"])
+        yield GaugeMetricFamily(
+            "rlvr_stuck_threads",
+            "Verifier threads written off: a built-in call ignored its deadline's interrupt and has not returned",
+            value=state["stuck_threads"],
+        )
+        killed = CounterMetricFamily(
+            "rlvr_workers_killed", "Worker processes killed because an item overran its deadline", labels=["pool"]
+        )
+        for pool, count in state["workers_killed"].items():
+            killed.add_metric([pool], count)
+        yield killed
         healthy = GaugeMetricFamily(
             "rlvr_component_healthy", "1 when a dependency (worker pool, sandbox) is healthy", labels=["component"]
         )

@@ -1,9 +1,12 @@
 """Worker processes for CPU-heavy verifiers, with a hard per-item deadline.
 
 Work is sent in small chunks to save round trips. Inside a worker each item gets a
-soft CPU-time deadline (:mod:`service.cpu_deadline`: an overrun is a timeout whatever
-the verifier's code catches); a chunk that overruns its hard deadline has its worker
+soft deadline (:mod:`service.deadline`: an overrun is a timeout whatever the verifier's
+code catches): CPU time in the built-in pool, wall-clock time in the plugin pool, where a
+verifier may also hang waiting; a chunk that overruns its hard deadline has its worker
 killed by pebble, and its items are retried one by one so that only the culprit times out.
+Verifiers may have deadlines of their own (``timeouts``, from their declared ``timeout_s``
+clamped by the settings).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from functools import partial
 from typing import Any
@@ -22,7 +25,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from rewards import Item, Registry, Status, Verdict, default_registry
 from rewards.run import run_group, run_item
-from service.cpu_deadline import call_with_cpu_deadline
+from service.deadline import CPU, WALL, call_with_deadline
 
 Task = tuple[str, Item, Any]
 Timed = tuple[Verdict, float]
@@ -55,33 +58,37 @@ def warm_up(registry: Registry, *, builtin_only: bool = False) -> None:
             log.exception("warm-up of verifier %r failed", spec.name)
 
 
-def _init_worker(plugins: bool, plugin_modules: Sequence[str]) -> None:
+def _init_worker(plugins: bool, plugin_modules: Sequence[str], sandbox: Callable[[], None] | None = None) -> None:
     global _registry
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _registry = default_registry(plugins=plugins, modules=plugin_modules)
+    if sandbox is not None and any(spec.blocking for spec in _registry):
+        sandbox()  # blocking plugins run their programs through this process's sandbox backend
     warm_up(_registry)
 
 
-def _run_chunk(tasks: list[Task], timeout_s: float) -> list[Timed]:
+def _run_chunk(tasks: list[Task], timeouts: list[float], wall: bool) -> list[Timed]:
     assert _registry is not None, "worker not initialised"
+    clock = WALL if wall else CPU
     out = []
-    for name, item, params in tasks:
+    for (name, item, params), timeout_s in zip(tasks, timeouts, strict=True):
         started = time.perf_counter()
         spec = _registry.get(name)
-        verdict = call_with_cpu_deadline(partial(run_item, spec, item, params), timeout_s)
+        verdict = call_with_deadline(partial(run_item, spec, item, params), timeout_s, clock)
         if verdict is None:
-            verdict = _timeout_verdict(name, timeout_s, "CPU time")
+            verdict = _timeout_verdict(name, timeout_s, clock.what)
         out.append((verdict, time.perf_counter() - started))
     return out
 
 
-def _run_group_task(name: str, items: list[Item], params: Any, timeout_s: float) -> list[Timed]:
+def _run_group_task(name: str, items: list[Item], params: Any, timeout_s: float, wall: bool) -> list[Timed]:
     assert _registry is not None, "worker not initialised"
+    clock = WALL if wall else CPU
     started = time.perf_counter()
     spec = _registry.get(name)
-    verdicts = call_with_cpu_deadline(partial(run_group, spec, items, params), timeout_s)
+    verdicts = call_with_deadline(partial(run_group, spec, items, params), timeout_s, clock)
     if verdicts is None:
-        verdicts = [_timeout_verdict(name, timeout_s, "CPU time")] * len(items)
+        verdicts = [_timeout_verdict(name, timeout_s, clock.what)] * len(items)
     seconds = (time.perf_counter() - started) / max(len(items), 1)
     return [(v, seconds) for v in verdicts]
 
@@ -94,12 +101,24 @@ class VerifierPool:
     """A pebble process pool that always answers with verdicts, whatever the workers do."""
 
     def __init__(
-        self, workers: int, timeout_s: float, *, plugins: bool = True, plugin_modules: Sequence[str] = ()
+        self,
+        workers: int,
+        timeout_s: float,
+        *,
+        plugins: bool = True,
+        plugin_modules: Sequence[str] = (),
+        wall_clock: bool = False,
+        timeouts: Mapping[str, float] | None = None,
+        sandbox: Callable[[], None] | None = None,
     ) -> None:
+        """``timeouts``: per-verifier deadlines overriding ``timeout_s``; ``sandbox``: opens a worker's sandbox."""
         self.workers = workers
         self.timeout_s = timeout_s
+        self.wall_clock = wall_clock
+        self.timeouts = dict(timeouts or {})
         self.replaced = 0
-        self._initargs = (plugins, tuple(plugin_modules))
+        self.killed = 0
+        self._initargs = (plugins, tuple(plugin_modules), sandbox)
         self._lock = threading.Lock()
         warm_up(default_registry(plugins=False), builtin_only=True)  # before the fork: workers start warm
         self._pool = self._new_pool()
@@ -114,22 +133,30 @@ class VerifierPool:
         worker dies is retried once more (the worker may have been killed from outside)
         before it gets an error verdict.
         """
-        deadline = self.timeout_s * len(tasks) + HARD_DEADLINE_SLACK_S
+        timeouts = [self.timeout_of(name) for name, _, _ in tasks]
+        deadline = sum(timeouts) + HARD_DEADLINE_SLACK_S
         try:
-            return await self._submit(_run_chunk, (tasks, self.timeout_s), deadline)
+            return await self._submit(_run_chunk, (tasks, timeouts, self.wall_clock), deadline)
         except (FutureTimeout, ProcessExpired) as exc:
+            self.killed += isinstance(exc, FutureTimeout)
             if len(tasks) == 1 and (retried or isinstance(exc, FutureTimeout)):
-                return [(self._failure(tasks[0][0], exc), self.timeout_s)]
+                return [(self._failure(tasks[0][0], exc), timeouts[0])]
         singles = await asyncio.gather(*(self.run([t], retried=len(tasks) == 1) for t in tasks))
         return [v for vs in singles for v in vs]
 
     async def run_group(self, name: str, items: list[Item], params: Any) -> list[Timed]:
         """A heavy group verifier on one whole group, with a deadline that scales with the group."""
-        budget = self.timeout_s * len(items)
+        budget = self.timeout_of(name) * len(items)
+        args = (name, items, params, budget, self.wall_clock)
         try:
-            return await self._submit(_run_group_task, (name, items, params, budget), budget + HARD_DEADLINE_SLACK_S)
+            return await self._submit(_run_group_task, args, budget + HARD_DEADLINE_SLACK_S)
         except (FutureTimeout, ProcessExpired) as exc:
-            return [(self._failure(name, exc), self.timeout_s)] * len(items)
+            self.killed += isinstance(exc, FutureTimeout)
+            return [(self._failure(name, exc), budget)] * len(items)
+
+    def timeout_of(self, name: str) -> float:
+        """The per-item deadline of verifier ``name``."""
+        return self.timeouts.get(name, self.timeout_s)
 
     async def _submit(self, fn: Any, args: tuple[Any, ...], timeout_s: float) -> list[Timed]:
         """Run ``fn(*args)`` in a worker; a pool that breaks meanwhile is replaced and the work resubmitted once.
@@ -168,7 +195,7 @@ class VerifierPool:
 
     def _failure(self, name: str, exc: BaseException) -> Verdict:
         if isinstance(exc, FutureTimeout):
-            return _timeout_verdict(name, self.timeout_s, "wall-clock")
+            return _timeout_verdict(name, self.timeout_of(name), "wall-clock")
         code = getattr(exc, "exitcode", "?")
         return Verdict.fail(Status.ERROR, f"{name}: worker process died (exit code {code}) while scoring this item")
 

@@ -18,7 +18,9 @@ DEFAULT_MAX_COMPLETION_CHARS = 1_000_000
 DEFAULT_CACHE_SIZE = 100_000
 DEFAULT_MAX_BODY_BYTES = 512 << 20
 DEFAULT_MAX_INFLIGHT_ITEMS = 65_536
-DEFAULT_REQUEST_TIMEOUT_S = 900.0
+DEFAULT_REQUEST_TIMEOUT_S = 600.0
+DEFAULT_MAX_ITEM_TIMEOUT_S = 120.0
+DEFAULT_PLUGIN_WORKERS = 4
 DEFAULT_SHUTDOWN_GRACE_S = 60.0
 DEFAULT_UI_CAPTURE_SIZE = 2_000
 DEFAULT_UI_CAPTURE_MAX_CHARS = 4_000
@@ -49,7 +51,19 @@ class Settings(BaseSettings):
     item_timeout_s: float = Field(
         default=DEFAULT_ITEM_TIMEOUT_S,
         gt=0,
-        description="Hard deadline of one heavy verifier call; past it the worker is killed.",
+        description="Deadline of one verifier call on one item: a heavy or plugin call past it has its worker "
+        "killed, a built-in call on a thread is interrupted (the sandbox has its own limits for code).",
+    )
+    max_item_timeout_s: float = Field(
+        default=DEFAULT_MAX_ITEM_TIMEOUT_S,
+        gt=0,
+        description="Ceiling on the per-item deadline a verifier declares for itself (timeout_s).",
+    )
+    plugin_workers: int = Field(
+        default=DEFAULT_PLUGIN_WORKERS,
+        ge=1,
+        description="Worker processes for plugin verifiers: each item runs under a wall-clock deadline "
+        "(item_timeout_s, or the plugin's own timeout_s) past which its worker is killed.",
     )
     max_items: int = Field(default=DEFAULT_MAX_ITEMS, ge=1, description="Most items one request may carry.")
     max_completion_chars: int = Field(
@@ -92,7 +106,8 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(
         default=DEFAULT_REQUEST_TIMEOUT_S,
         gt=0,
-        description="Items not scored by then get a timeout verdict and the request answers.",
+        description="Backstop for a whole request: items not scored by then get a timeout verdict and the "
+        "request answers (each item also has its own deadline).",
     )
     shutdown_grace_s: float = Field(
         default=DEFAULT_SHUTDOWN_GRACE_S, ge=0, description="How long a shutdown waits for in-flight batches."

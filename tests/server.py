@@ -34,24 +34,29 @@ def run_server(*args: str, env: dict[str, str] | None = None, ready_path: str = 
 
 @contextlib.contextmanager
 def server_process(
-    *args: str, env: dict[str, str] | None = None, ready_path: str = "/readyz"
+    *args: str, env: dict[str, str] | None = None, ready_path: str = "/readyz", log_path: Path | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Like run_server, but also yield the process (to signal it)."""
+    """Like run_server, but also yield the process (to signal it); its log goes to ``log_path`` if given."""
     port = free_port()
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     cmd = [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
     url = f"http://127.0.0.1:{port}"
-    with serving(cmd, url + ready_path, env=full_env) as proc:
+    with serving(cmd, url + ready_path, env=full_env, log_path=log_path) as proc:
         yield url, proc
 
 
 @contextlib.contextmanager
 def serving(
-    cmd: list[str], ready_url: str, *, env: dict[str, str] | None = None, cwd: Path = REPO
+    cmd: list[str],
+    ready_url: str,
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path = REPO,
+    log_path: Path | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run a server command; yield its process once ``ready_url`` answers 200; stop it afterwards."""
     # the log goes to a file: an undrained pipe would block the server once it fills
-    with tempfile.TemporaryFile() as log:
+    with open(log_path, "w+b") if log_path is not None else tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_ready(ready_url, proc, log)

@@ -117,6 +117,8 @@ def _print_trace(console: Console, trace: ItemTrace) -> None:
             if value is not None:
                 node.add(f"{label}: {escape(json.dumps(value, default=str, ensure_ascii=False))}")
         node.add(f"reason: {escape(c.reason)}")
+        if c.traceback:
+            node.add("[red]traceback:[/red]\n" + escape(c.traceback.rstrip()))
         details = node.add("details")
         for key, value in c.details.items():
             details.add(f"{escape(key)}: {escape(json.dumps(value, default=str, ensure_ascii=False))}")

@@ -5,10 +5,10 @@ sandbox backend (Serve runs the ASGI lifespan of an ingress app at replica start
 Besides HTTP, a trainer already on Ray can call a replica through a deployment handle:
 ``handle.score.remote(request_dict)``, or ``handle.call.remote(...)`` (what ``grpo.ray`` uses),
 which pass through the same app in process: auth, admission, validation and errors included.
-Python sessions are shared by the replicas (``service.ray_sessions``): a session's cells
+Python sessions are shared by the replicas (``service.ray.sessions``): a session's cells
 may land on any replica, and a session outlives the loss of the replica that made it.
 
-    serve run deploy/ray/serve.yaml        # or: serve run service.ray_app:builder workers=2
+    serve run deploy/ray/serve.yaml        # or: serve run service.ray.app:builder workers=2
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ray import serve
 from ray.serve import Application
 
 from service.app import create_app
-from service.ray_sessions import RaySessionStore
+from service.ray.sessions import RaySessionStore
 from service.settings import Settings
 
 APP_NAME = "rlvr"

@@ -5,7 +5,7 @@ do not retry. rlvr's app always answers, errors included, so a request that ends
 response at all was lost with its replica: scoring is idempotent, so say "retry" (503), and
 the grpo client resends it, to another replica. Install it on every node that runs a proxy:
 
-    RAY_SERVE_HTTP_PROXY_CALLBACK_IMPORT_PATH=service.ray_proxy:middlewares ray start ...
+    RAY_SERVE_HTTP_PROXY_CALLBACK_IMPORT_PATH=service.ray.proxy:middlewares ray start ...
 """
 
 from __future__ import annotations

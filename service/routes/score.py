@@ -32,7 +32,7 @@ async def score(
     Busy: 429 with Retry-After; shutting down: 503 with Retry-After.
     ``?explain=true`` adds one trace per item (params, extracted answer, deciding rule).
     """
-    result = await score_guarded(request, body)
+    result = await score_guarded(request, body, explain=explain)
     if not isinstance(result, ScoreResponse):
         return result
     if explain:

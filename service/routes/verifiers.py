@@ -16,5 +16,7 @@ async def list_verifiers(scorer: ScorerDep, _: ApiKey) -> VerifiersResponse:
     """Every registered verifier, its parameters with defaults, and plugins that failed to load."""
     registry = scorer.registry
     return VerifiersResponse(
-        verifiers=[VerifierInfo.model_validate(s.describe()) for s in registry], problems=registry.problems
+        verifiers=[VerifierInfo.model_validate(s.describe()) for s in registry],
+        problems=registry.problems,
+        warnings=registry.warnings,
     )

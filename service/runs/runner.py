@@ -41,7 +41,7 @@ class Runs:
         self.max_batch: int = settings.run_max_batch
         self.slots = FairSlots(settings.run_max_concurrency)
         self._requests = itertools.count()
-        shared: SessionStore | None = getattr(app.state, "session_store", None)  # replicas' (service.ray_app)
+        shared: SessionStore | None = getattr(app.state, "session_store", None)  # replicas' (service.ray.app)
         self.sessions = shared or LocalSessionStore(
             Sessions(settings.run_session_ttl_s, settings.run_max_sessions_per_caller)
         )

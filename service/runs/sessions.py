@@ -7,7 +7,7 @@ turn (a lease with a token) and gives it back with the state it left. A session 
 ``RLVR_RUN_SESSION_TTL_S`` is ended. A session is only data (its state is opaque bytes
 made in the sandbox), so any process can run its next cell: one service keeps its
 sessions in memory (:class:`LocalSessionStore`); replicas under Ray Serve share one store
-actor (``service.ray_sessions``), so a session's cells may land on any replica.
+actor (``service.ray.sessions``), so a session's cells may land on any replica.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ class FakeScorer:
         self.requests: list[ScoreRequest] = []
 
     async def score(
-        self, request: ScoreRequest, deadline_s: float | None = None, *, tenant: object = None
+        self, request: ScoreRequest, deadline_s: float | None = None, *, tenant: object = None, tracebacks: bool = True
     ) -> ScoreResponse:
         self.requests.append(request)
         return fake_score(request)

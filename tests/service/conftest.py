@@ -15,7 +15,12 @@ TEST_MODULES = ["tests.service.verifiers_for_tests"]
 
 
 def make_settings(**overrides: object) -> Settings:
-    values: dict[str, object] = {"workers": 2, "item_timeout_s": 1.0, "plugin_modules": TEST_MODULES}
+    values: dict[str, object] = {
+        "workers": 2,
+        "plugin_workers": 2,
+        "item_timeout_s": 1.0,
+        "plugin_modules": TEST_MODULES,
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 

@@ -1,4 +1,4 @@
-"""service.ray_proxy: in Serve's proxy, a request that got no response (its replica died) is a 503 to retry."""
+"""service.ray.proxy: in Serve's proxy, a request that got no response (its replica died) is a 503 to retry."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from service.admission import RETRY_AFTER_S
-from service.ray_proxy import LostReplicaIsRetryable, middlewares
+from service.ray.proxy import LostReplicaIsRetryable, middlewares
 
 
 async def silent(scope: Any, receive: Any, send: Any) -> None:

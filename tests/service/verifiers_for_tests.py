@@ -14,6 +14,7 @@ from rewards import Item, Status, Verdict, verifier
 @dataclass(frozen=True)
 class EchoParams:
     scale: float = 1.0
+    """Multiplies the length."""
 
 
 @verifier("t_len", params=EchoParams)

@@ -15,17 +15,29 @@ __all__ = ["ExactAnswerParams", "exact_answer"]
 
 @dataclass(frozen=True)
 class ExactAnswerParams:
-    """``case_sensitive``: compare letter case too; ``tag``: the tag that holds the answer."""
+    """How the answer is found and compared; each parameter's string is published by GET /v1/verifiers."""
 
     case_sensitive: bool = False
+    """Compare letter case too."""
+
     tag: str = "answer"
+    """The tag that holds the answer: the last <tag>…</tag> is read."""
 
     def __post_init__(self) -> None:
         if not self.tag.isidentifier():
             raise ValueError(f"tag must be a plain tag name like 'answer', got {self.tag!r}")
 
 
-@verifier("exact_answer", params=ExactAnswerParams)
+# The references this verifier accepts, as JSON Schema with examples (published by GET /v1/verifiers).
+REFERENCE = {
+    "description": "The expected answer, compared after collapsing whitespace (and case, by default).",
+    "type": "string",
+    "minLength": 1,
+    "examples": ["Paris", "42"],
+}
+
+
+@verifier("exact_answer", params=ExactAnswerParams, reference=REFERENCE)
 def exact_answer(item: Item, params: ExactAnswerParams) -> Verdict:
     """1 if the last ``<answer>…</answer>`` equals the reference (spaces and, by default, case ignored), else 0.
 
