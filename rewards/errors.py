@@ -1,9 +1,9 @@
 """Exceptions raised by the rewards package.
 
-    RewardsError
-    ├── ParamError          a verifier's params are unknown or mistyped
-    └── RegistryError       a verifier cannot be registered or found
-        └── PluginError     a plugin failed to load or breaks the contract
+RewardsError
+├── ParamError          a verifier's params are unknown or mistyped
+└── RegistryError       a verifier cannot be registered or found
+    └── PluginError     a plugin failed to load or breaks the contract
 """
 
 

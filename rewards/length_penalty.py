@@ -67,16 +67,21 @@ def length_penalty(items: Sequence[Item], params: LengthPenaltyParams) -> list[V
     groups: dict[str, list[int]] = defaultdict(list)
     for i, item in enumerate(items):
         if item.group is None:
-            verdicts[i] = Verdict.fail(Status.INCOMPLETE_GROUP, "item has no group: length_penalty compares the "
-                                       "lengths of a prompt's completions; send them with the same 'group' id")
+            verdicts[i] = Verdict.fail(
+                Status.INCOMPLETE_GROUP,
+                "item has no group: length_penalty compares the "
+                "lengths of a prompt's completions; send them with the same 'group' id",
+            )
         else:
             groups[item.group].append(i)
     for group, members in groups.items():
         wanted = params.group_size or 2
         if len(members) < wanted:
-            reason = (f"group {group!r} has {len(members)} item(s); length_penalty needs "
-                      f"{'all ' + str(wanted) if params.group_size else 'at least 2'} completions of the prompt "
-                      "in one request")
+            reason = (
+                f"group {group!r} has {len(members)} item(s); length_penalty needs "
+                f"{'all ' + str(wanted) if params.group_size else 'at least 2'} completions of the prompt "
+                "in one request"
+            )
             for i in members:
                 verdicts[i] = Verdict.fail(Status.INCOMPLETE_GROUP, reason, group_items=len(members))
             continue
@@ -101,9 +106,22 @@ def _score_group(group: list[Item], params: LengthPenaltyParams) -> list[Verdict
         correct = is_correct(verdict, params.correct_threshold)
         lam = kimi_lambda(size, lo, hi)
         score = lam if correct else min(0.0, lam)
-        spread = (f"all {len(group)} have {size} {how}: no length signal" if lo == hi
-                  else f"{size} {how}, group of {len(group)} spans {lo}–{hi}: λ={lam:.3f}")
-        out.append(Verdict.ok(score, f"{'correct' if correct else 'wrong'} ({params.correctness}); {spread}",
-                              correct=correct, length=size, unit=how, min_len=lo, max_len=hi, group_items=len(group),
-                              rule=RULE_CORRECT if correct else RULE_WRONG))
+        spread = (
+            f"all {len(group)} have {size} {how}: no length signal"
+            if lo == hi
+            else f"{size} {how}, group of {len(group)} spans {lo}–{hi}: λ={lam:.3f}"
+        )
+        out.append(
+            Verdict.ok(
+                score,
+                f"{'correct' if correct else 'wrong'} ({params.correctness}); {spread}",
+                correct=correct,
+                length=size,
+                unit=how,
+                min_len=lo,
+                max_len=hi,
+                group_items=len(group),
+                rule=RULE_CORRECT if correct else RULE_WRONG,
+            )
+        )
     return out

@@ -76,6 +76,12 @@ def overlong(item: Item, params: OverlongParams) -> Verdict:
     else:
         where = f"> max_length {params.max_length}: {score:.3f}"
         rule = "|y| > L_max: -1"
-    return Verdict.ok(score + 0.0, f"{measured} {where}", tokens=tokens, estimated=estimated,
-                      max_length=params.max_length, cache_length=params.cache_length,
-                      rule=f"DAPO Eq. 13, {rule}, times penalty_factor {params.penalty_factor}")
+    return Verdict.ok(
+        score + 0.0,
+        f"{measured} {where}",
+        tokens=tokens,
+        estimated=estimated,
+        max_length=params.max_length,
+        cache_length=params.cache_length,
+        rule=f"DAPO Eq. 13, {rule}, times penalty_factor {params.penalty_factor}",
+    )

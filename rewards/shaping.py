@@ -25,8 +25,9 @@ CORRECTNESS_REFERENCE = {
     "examples": ["\\frac{1}{2}", 42],
 }
 
-CJK = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-                 "\U00020000-\U0002fa1f]")
+CJK = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]"
+)
 CHARS_PER_TOKEN = 4  # the usual rule of thumb for English BPE vocabularies
 ESTIMATE_HOW = "estimated as CJK characters + other characters / 4; send completion_tokens for exact counts"
 # Verifiers that call a correctness verifier themselves: naming one of them as correctness would recurse.
@@ -91,5 +92,6 @@ def is_correct(verdict: Verdict, threshold: float) -> bool:
 
 def not_judged(verdict: Verdict, name: str) -> Verdict:
     """Pass on why correctness could not be judged; a shaping score without it would be made up."""
-    return Verdict.fail(verdict.status, f"correctness ({name}) not judged: {verdict.reason}"[:500],
-                        correctness=verdict.details)
+    return Verdict.fail(
+        verdict.status, f"correctness ({name}) not judged: {verdict.reason}"[:500], correctness=verdict.details
+    )
