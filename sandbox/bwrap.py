@@ -174,11 +174,24 @@ def start(
     attach: Callable[[tuple[int, ...]], None] | None = None,
 ) -> Sandbox:
     """Start bwrap with the runner; ``attach(pids)`` gets the namespace's init before anything runs in it."""
-    control, inner = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    status_r, status_w = os.pipe()
-    block_r, block_w = os.pipe()
-    stderr_fd = memfd("bwrap-stderr")
-    file_fds: list[int] = []
+    targets = [PurePosixPath(WORK_DIR) / _checked_relpath(name) for name in files]
+    sockets: list[socket.socket] = []
+    fds: list[int] = []  # every descriptor opened here, closed again if one more cannot be (e.g. EMFILE)
+    try:
+        sockets += socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        fds += os.pipe()
+        fds += os.pipe()
+        fds.append(memfd("bwrap-stderr"))
+        for data in files.values():
+            fds.append(memfd("job-file", data))
+    except OSError as exc:
+        for sock in sockets:
+            sock.close()
+        for fd in fds:
+            os.close(fd)
+        raise SandboxError(f"cannot start bwrap: {exc}") from exc
+    control, inner = sockets
+    status_r, status_w, block_r, block_w, stderr_fd, *file_fds = fds
     args = [
         bwrap,
         "--unshare-all",
@@ -221,14 +234,11 @@ def start(
         WORK_DIR,
     ]
     made = {PurePosixPath(WORK_DIR)}
-    for name, data in files.items():
-        target = PurePosixPath(WORK_DIR) / _checked_relpath(name)
+    for target, fd in zip(targets, file_fds, strict=True):
         for parent in reversed(target.parents):
             if parent not in made and parent != PurePosixPath("/"):
                 args += ["--dir", str(parent)]
                 made.add(parent)
-        fd = memfd("job-file", data)
-        file_fds.append(fd)
         args += ["--perms", "0644", "--file", str(fd), str(target)]
     args += ["--remount-ro", "/", "--chdir", WORK_DIR, "--clearenv"]
     for key, value in SANDBOX_ENV.items():

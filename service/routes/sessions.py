@@ -22,7 +22,7 @@ from service.runs.auth import RunCaller
 from service.runs.kernel import cell_outcome, cell_spec
 from service.runs.runner import runs_of, unless_disconnected
 from service.runs.sessions import Session, SessionBusy, SessionLimit, SessionStore
-from service.runs.spec import SpecError, decode_files, language_name
+from service.runs.spec import SpecError, language_name
 
 router = APIRouter(tags=["sessions"])
 CLIENT_CLOSED = 499
@@ -58,7 +58,7 @@ async def create_session(request: Request, body: SessionRequest, caller: RunCall
     try:
         if language_name(body.language) != "python":
             raise SpecError(f"sessions are Python only, not {body.language!r}: use /run_code for other languages")
-        decode_files(body.files, runs.ceilings.max_upload_bytes)
+        cell_spec("", None, body.files, 1.0, body.memory_limit_MB, runs.ceilings)  # the first cell's job is valid
     except SpecError as exc:
         raise HTTPException(422, str(exc)) from None
     try:
