@@ -28,6 +28,9 @@ from service.runs.spec import Ceilings, RunSpec, SpecError, run_spec, utf8, work
 
 DRIVER_DIR = ".rlvr"
 STATE_FILE = ".rlvr/state"
+"""The state the cell starts from, as uploaded (read-only on docker: a job's files are not its program's)."""
+NEXT_FILE = ".rlvr/next"
+"""The state the cell leaves, a new file the driver writes."""
 CELL_FILE = ".rlvr/cell.py"
 OUT_FILE = ".rlvr/out.json"
 RESULT_CHARS = 65536
@@ -36,7 +39,8 @@ DRIVER = (
     f"RESULT_CHARS = {RESULT_CHARS}\n"
     + r"""
 import ast, importlib, json, os, pickle, sys, types  # traceback only on an error: ~10 ms of imports
-STATE, CELL, OUT, KEEP_OUT = ".rlvr/state", ".rlvr/cell.py", ".rlvr/out.json", (".rlvr", "main.py")
+STATE, NEXT, CELL, OUT = ".rlvr/state", ".rlvr/next", ".rlvr/cell.py", ".rlvr/out.json"
+KEEP_OUT = (".rlvr", "main.py")
 def listing():
     out = {}
     for d, subdirs, names in os.walk("."):
@@ -96,7 +100,7 @@ files = listing()
 written = sorted(p for p, d in files.items() if before.get(p) != d)
 state = pickle.dumps({"defs": defs, "values": values, "modules": modules, "files": files})
 os.makedirs(".rlvr", exist_ok=True)
-open(STATE, "wb").write(state)
+open(NEXT, "wb").write(state)
 json.dump({"result": result, "error": error, "not_kept": sorted(set(not_kept)), "written": written}, open(OUT, "w"))
 """
 )
@@ -141,7 +145,7 @@ def cell_spec(
         language="python",
         stdin=None,
         files=files,
-        fetch_files=[OUT_FILE, STATE_FILE],
+        fetch_files=[OUT_FILE, NEXT_FILE],
         run_timeout_s=timeout_s,
         compile_timeout_s=1.0,
         memory_mb=memory_mb,
@@ -194,8 +198,8 @@ def cell_outcome(response: RunCodeResponse, budget_bytes: int) -> CellOutcome:
     status = "error" if report.error else "ok"
     result, written, not_kept = report.result, report.written, report.not_kept
     error = report.error.model_dump() if report.error else None
-    if STATE_FILE not in response.files:  # over the fetch budget: the cell ran, its state cannot be carried
+    if NEXT_FILE not in response.files:  # over the fetch budget: the cell ran, its state cannot be carried
         message = f"the session's state grew past {budget_bytes} bytes: this cell's changes were not kept"
         return CellOutcome(status, stdout, stderr, took, result, error, written, not_kept, None, message)
-    state = base64.b64decode(response.files[STATE_FILE])
+    state = base64.b64decode(response.files[NEXT_FILE])
     return CellOutcome(status, stdout, stderr, took, result, error, written, not_kept, state, "")

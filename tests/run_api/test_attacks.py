@@ -146,3 +146,41 @@ def test_job_past_the_descriptor_limit_leaves_none_behind() -> None:
             assert "Too many open files" in response.json()["message"]
         after = _post(url, "/run_code", {"code": "print('next')"}).json()
         assert (after["status"], after["run_result"]["stdout"]) == ("Success", "next\n")
+
+
+# what the program leaves under the name fetched: each is left out and named, and the good file still comes back
+UNFETCHABLE: list[tuple[str, str]] = [
+    ("fifo", "os.mkfifo('bad')"),
+    ("directory", "os.mkdir('bad')"),
+    ("link_to_own_memory", "os.symlink('/proc/self/mem', 'bad')"),
+    ("link_to_endless_device", "os.symlink('/dev/zero', 'bad')"),
+]
+
+
+@pytest.mark.parametrize("make", [c[1] for c in UNFETCHABLE], ids=[c[0] for c in UNFETCHABLE])
+def test_unfetchable_file_yields_it_named_and_the_others_fetched(url: str, make: str) -> None:
+    code = f"import os\nopen('good', 'w').write('g')\n{make}"
+    result = _post(url, "/run_code", {"code": code, "fetch_files": ["bad", "good"]}).json()
+    assert (result["status"], result["files"]) == ("Success", {"good": b64(b"g")}), result
+    assert "bad" in result["message"]
+
+
+# cells in one session, in order, on every backend: the state each leaves is the next one's
+BACKEND_CELLS: list[tuple[str, str, str | None]] = [
+    ("open('f.txt', 'w').write('a')\nx = 1", "ok", None),
+    ("x += 1\nopen('f.txt', 'a').write('b')\nx", "ok", "2"),
+    ("import sys\nsys._getframe(0).f_back.f_globals['error'] = 'boom'\nx = 100", "crashed", None),
+    ("x, open('f.txt').read()", "ok", "(2, 'ab')"),
+]
+
+
+def test_session_state_carries_on_every_backend(url: str) -> None:
+    sid = _post(url, "/v1/sessions", {}).json()["id"]
+    try:
+        seen = []
+        for code, _, _ in BACKEND_CELLS:
+            cell = _post(url, f"/v1/sessions/{sid}/exec", {"code": code, "timeout": 5}).json()
+            seen.append((code, cell["status"], cell["result"]))
+        assert seen == BACKEND_CELLS
+    finally:
+        httpx.delete(f"{url}/v1/sessions/{sid}", timeout=10)
