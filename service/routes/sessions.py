@@ -27,7 +27,8 @@ from service.runs.spec import SpecError, language_name
 router = APIRouter(tags=["sessions"])
 CLIENT_CLOSED = 499
 RETRY_AFTER_S = 5
-TURN_POLL_S = 0.01
+TURN_POLL_S = (0.01, 0.1)
+"""A waiting cell asks for the turn again after 10 ms, doubling up to 100 ms: many waiting cells cost little."""
 LEASE_MARGIN_S = 60.0
 """A cell's turn lapses this long after its queue wait and run could have ended (its process died)."""
 
@@ -73,13 +74,15 @@ async def _take_turn(
 ) -> tuple[Session, str] | None:
     """The session's turn for one cell, waiting behind its running cell up to ``wait_s`` (QueueTimeout)."""
     deadline = time.monotonic() + wait_s
+    poll_s, most_s = TURN_POLL_S
     while True:
         try:
             return await store.begin(session_id, caller, lease_s)
         except SessionBusy:
             if time.monotonic() > deadline:
                 raise QueueTimeout(f"another cell of this session ran for more than {wait_s:g} s") from None
-            await asyncio.sleep(TURN_POLL_S)
+            await asyncio.sleep(poll_s)
+            poll_s = min(poll_s * 2, most_s)
 
 
 @router.post("/v1/sessions/{session_id}/exec", response_model=CellResponse, responses=_RESPONSES)
