@@ -56,6 +56,7 @@ class Ceilings:
     max_output_bytes: int = 1 << 20
     max_upload_bytes: int = 32 << 20
     max_fetch_bytes: int = 16 << 20
+    max_batch_result_bytes: int = 256 << 20
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Ceilings:
@@ -68,6 +69,14 @@ class Ceilings:
             max_output_bytes=settings.run_max_output_bytes,
             max_upload_bytes=settings.run_max_upload_bytes,
             max_fetch_bytes=settings.run_max_fetch_bytes,
+            max_batch_result_bytes=settings.run_max_batch_result_bytes,
+        )
+
+    def batch_share(self, items: int) -> Ceilings:
+        """The ceilings of each of ``items`` programs of one batch: its stdout, stderr and files share its answer."""
+        share = self.max_batch_result_bytes // (3 * max(items, 1))
+        return replace(
+            self, max_output_bytes=min(self.max_output_bytes, share), max_fetch_bytes=min(self.max_fetch_bytes, share)
         )
 
 

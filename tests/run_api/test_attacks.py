@@ -6,19 +6,28 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.run_api.conftest import KEY, b64
-from tests.server import REPO, free_port, serving
+from tests.server import REPO, free_port, run_server, serving
 
 pytestmark = pytest.mark.integration
 
 MINE = {"Authorization": f"Bearer {KEY}"}
 X = b64(b"x")
 DEEP = "/".join(["d"] * 400)
+
+
+@pytest.fixture(scope="module")
+def small_batch_url() -> Iterator[str]:
+    """A local server whose batch answers hold 8 MiB of output and files in all."""
+    env = {"RLVR_WORKERS": "1", "RLVR_RUN_MAX_CONCURRENCY": "2", "RLVR_RUN_MAX_BATCH_RESULT_BYTES": str(8 << 20)}
+    with run_server(env=env) as base:
+        yield base
 
 
 def _post(url: str, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
@@ -184,3 +193,24 @@ def test_session_state_carries_on_every_backend(url: str) -> None:
         assert seen == BACKEND_CELLS
     finally:
         httpx.delete(f"{url}/v1/sessions/{sid}", timeout=10)
+
+
+BIG_OUTPUT = "import sys\nopen('f', 'wb').write(b'f' * (1 << 20))\nsys.stdout.write('o' * (1 << 20))"
+# items in one batch on a service whose batch answers hold 8 MiB, what each item keeps: (stdout bytes, file returned)
+BATCH_SHARES: list[tuple[int, int, bool]] = [
+    (1, 1 << 20, True),  # 8 MiB / 3 ≥ the 1 MiB program ceilings: nothing lowered
+    (2, 1 << 20, True),
+    (16, (8 << 20) // 48, False),  # 170 KiB each: the output is cut, the 1 MiB file left out and named
+]
+
+
+@pytest.mark.parametrize(("items", "stdout_bytes", "fetched"), BATCH_SHARES)
+def test_batch_items_yield_shares_of_one_answer_budget(
+    small_batch_url: str, items: int, stdout_bytes: int, fetched: bool
+) -> None:
+    runs = [{"code": BIG_OUTPUT, "fetch_files": ["f"]}] * items
+    results = _post(small_batch_url, "/v1/run", {"runs": runs}).json()["results"]
+    for result in results:
+        assert len(result["run_result"]["stdout"]) == stdout_bytes
+        assert ("f" in result["files"]) is fetched
+        assert fetched or "f" in result["message"]
