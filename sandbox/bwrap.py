@@ -189,12 +189,25 @@ def start(
     A ``harness`` sandbox (for a job that runs the judge harness) has the harness's
     modules imported and the peer's space made before its first step (see sandbox/_runner.py).
     """
-    control, inner = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    code_fd = memfd("runner", precompiled(python, _RUNNER_SOURCE, "<runner>"))  # one per sandbox: it reads it
-    status_r, status_w = os.pipe()
-    block_r, block_w = os.pipe()
-    stderr_fd = memfd("bwrap-stderr")
-    file_fds: list[int] = []
+    targets = [PurePosixPath(WORK_DIR) / checked_relpath(name) for name in files]
+    sockets: list[socket.socket] = []
+    fds: list[int] = []  # every descriptor opened here, closed again if one more cannot be (e.g. EMFILE)
+    try:
+        sockets += socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        fds += os.pipe()
+        fds += os.pipe()
+        fds.append(memfd("bwrap-stderr"))
+        fds.append(memfd("runner", precompiled(python, _RUNNER_SOURCE, "<runner>")))  # one per sandbox: it reads it
+        for data in files.values():
+            fds.append(memfd("job-file", data))
+    except OSError as exc:
+        for sock in sockets:
+            sock.close()
+        for fd in fds:
+            os.close(fd)
+        raise SandboxError(f"cannot start bwrap: {exc}") from exc
+    control, inner = sockets
+    status_r, status_w, block_r, block_w, stderr_fd, code_fd, *file_fds = fds
     args = [
         bwrap,
         "--unshare-all",
@@ -237,14 +250,11 @@ def start(
         WORK_DIR,
     ]
     made = {PurePosixPath(WORK_DIR)}
-    for name, data in files.items():
-        target = PurePosixPath(WORK_DIR) / checked_relpath(name)
+    for target, fd in zip(targets, file_fds, strict=True):
         for parent in reversed(target.parents):
             if parent not in made and parent != PurePosixPath("/"):
                 args += ["--dir", str(parent)]
                 made.add(parent)
-        fd = memfd("job-file", data)
-        file_fds.append(fd)
         args += ["--perms", "0644", "--file", str(fd), str(target)]
     args += ["--remount-ro", "/", "--chdir", WORK_DIR, "--clearenv"]
     for key, value in SANDBOX_ENV.items():

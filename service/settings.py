@@ -211,6 +211,11 @@ class Settings(BaseSettings):
     run_max_upload_bytes: int = Field(default=32 << 20, ge=0, description="Decoded `files` of one program, in all.")
     run_max_fetch_bytes: int = Field(default=16 << 20, ge=0, description="`fetch_files` returned for one program.")
     run_max_batch: int = Field(default=1024, ge=1, description="Programs one /v1/run request may carry.")
+    run_max_batch_result_bytes: int = Field(
+        default=256 << 20,
+        ge=1 << 20,
+        description="Output and fetched files one /v1/run answer may hold in all: a big batch's items share it.",
+    )
     run_session_ttl_s: float = Field(default=600.0, gt=0, description="A session idle this long is ended.")
     run_max_sessions_per_caller: int = Field(default=8, ge=1, description="Open sessions per API key (or address).")
 

@@ -22,7 +22,7 @@ from service.fair import QueueTimeout
 from service.runs.auth import RunCaller
 from service.runs.request import ProgramRequest
 from service.runs.runner import Runs, runs_of, unless_disconnected
-from service.runs.spec import SpecError
+from service.runs.spec import Ceilings, SpecError
 
 router = APIRouter(tags=["run"])
 CLIENT_CLOSED = 499
@@ -47,10 +47,10 @@ def _invalid(raw: Any, message: str) -> RunBatchResult:
     return RunBatchResult(id=item_id if isinstance(item_id, str | int) else None, status="Invalid", message=message)
 
 
-async def _one(runs: Runs, raw: Any, caller: str, request: int) -> RunBatchResult:
+async def _one(runs: Runs, ceilings: Ceilings, raw: Any, caller: str, request: int) -> RunBatchResult:
     try:
         item = RunItem.model_validate(raw)
-        spec = item.spec(runs.ceilings)
+        spec = item.spec(ceilings)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "item"
@@ -73,7 +73,8 @@ async def run_batch(request: Request, body: RunBatchRequest, caller: RunCaller) 
 
     async def all_of_them() -> list[RunBatchResult]:
         request_key = runs.request_key()
-        return list(await asyncio.gather(*(_one(runs, raw, caller, request_key) for raw in body.runs)))
+        ceilings = runs.ceilings.batch_share(len(body.runs))
+        return list(await asyncio.gather(*(_one(runs, ceilings, raw, caller, request_key) for raw in body.runs)))
 
     results = await unless_disconnected(request, all_of_them)
     return RunBatchResponse(results=results) if results is not None else Response(status_code=CLIENT_CLOSED)

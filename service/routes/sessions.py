@@ -22,12 +22,13 @@ from service.runs.auth import RunCaller
 from service.runs.kernel import cell_outcome, cell_spec
 from service.runs.runner import runs_of, unless_disconnected
 from service.runs.sessions import Session, SessionBusy, SessionLimit, SessionStore
-from service.runs.spec import SpecError, decode_files, language_name
+from service.runs.spec import SpecError, language_name
 
 router = APIRouter(tags=["sessions"])
 CLIENT_CLOSED = 499
 RETRY_AFTER_S = 5
-TURN_POLL_S = 0.01
+TURN_POLL_S = (0.01, 0.1)
+"""A waiting cell asks for the turn again after 10 ms, doubling up to 100 ms: many waiting cells cost little."""
 LEASE_MARGIN_S = 60.0
 """A cell's turn lapses this long after its queue wait and run could have ended (its process died)."""
 
@@ -58,7 +59,7 @@ async def create_session(request: Request, body: SessionRequest, caller: RunCall
     try:
         if language_name(body.language) != "python":
             raise SpecError(f"sessions are Python only, not {body.language!r}: use /run_code for other languages")
-        decode_files(body.files, runs.ceilings.max_upload_bytes)
+        cell_spec("", None, body.files, 1.0, body.memory_limit_MB, runs.ceilings)  # the first cell's job is valid
     except SpecError as exc:
         raise HTTPException(422, str(exc)) from None
     try:
@@ -73,13 +74,15 @@ async def _take_turn(
 ) -> tuple[Session, str] | None:
     """The session's turn for one cell, waiting behind its running cell up to ``wait_s`` (QueueTimeout)."""
     deadline = time.monotonic() + wait_s
+    poll_s, most_s = TURN_POLL_S
     while True:
         try:
             return await store.begin(session_id, caller, lease_s)
         except SessionBusy:
             if time.monotonic() > deadline:
                 raise QueueTimeout(f"another cell of this session ran for more than {wait_s:g} s") from None
-            await asyncio.sleep(TURN_POLL_S)
+            await asyncio.sleep(poll_s)
+            poll_s = min(poll_s * 2, most_s)
 
 
 @router.post("/v1/sessions/{session_id}/exec", response_model=CellResponse, responses=_RESPONSES)

@@ -5,8 +5,8 @@ step in the job's work dir: a fixed Python script run isolated (``-I -S``: nothi
 work dir can be imported) that prints the files as base64 JSON. The program's processes
 are gone by then (nothing of a step outlives it); all it can do is leave files, which is
 what is being fetched. Missing files are left out (as SandboxFusion does), and so are
-anything but regular files (a FIFO would block the read) and files past the byte budget,
-which the result names.
+anything but regular files (a FIFO would block the read, a directory has no bytes),
+unreadable files, and files past the byte budget, which the result names.
 """
 
 from __future__ import annotations
@@ -28,14 +28,20 @@ out = {}; skipped = []
 for name in names:
     try:
         fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
+    except FileNotFoundError:
         continue
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            skipped.append(name)
-            continue
-        data = f.read(budget + 1)
-    if len(data) > budget:
+    except OSError:  # there, but not for reading (e.g. a link to /proc/self/mem)
+        skipped.append(name)
+        continue
+    try:
+        data = os.read(fd, budget + 1) if stat.S_ISREG(os.fstat(fd).st_mode) else None
+        while data is not None and len(data) <= budget and (more := os.read(fd, budget + 1 - len(data))):
+            data += more
+    except OSError:
+        data = None
+    finally:
+        os.close(fd)
+    if data is None or len(data) > budget:
         skipped.append(name)
         continue
     budget -= len(data)

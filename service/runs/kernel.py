@@ -19,18 +19,28 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass
 
-from grpo.run_wire import RunCodeResponse
-from service.runs.spec import Ceilings, RunSpec, run_spec
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from grpo.run_wire import RunCodeResponse
+from service.runs.spec import Ceilings, RunSpec, SpecError, run_spec, utf8, work_path
+
+DRIVER_DIR = ".rlvr"
 STATE_FILE = ".rlvr/state"
+"""The state the cell starts from, as uploaded (read-only on docker: a job's files are not its program's)."""
+NEXT_FILE = ".rlvr/next"
+"""The state the cell leaves, a new file the driver writes."""
 CELL_FILE = ".rlvr/cell.py"
 OUT_FILE = ".rlvr/out.json"
-DRIVER = r"""
+RESULT_CHARS = 65536
+"""The longest ``repr`` of a cell's last expression kept."""
+DRIVER = (
+    f"RESULT_CHARS = {RESULT_CHARS}\n"
+    + r"""
 import ast, importlib, json, os, pickle, sys, types  # traceback only on an error: ~10 ms of imports
-STATE, CELL, OUT, KEEP_OUT = ".rlvr/state", ".rlvr/cell.py", ".rlvr/out.json", (".rlvr", "main.py")
+STATE, NEXT, CELL, OUT = ".rlvr/state", ".rlvr/next", ".rlvr/cell.py", ".rlvr/out.json"
+KEEP_OUT = (".rlvr", "main.py")
 def listing():
     out = {}
     for d, subdirs, names in os.walk("."):
@@ -71,7 +81,7 @@ try:
     if last is not None:
         value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), g)
         if value is not None:
-            result = repr(value)[:65536]
+            result = repr(value)[:RESULT_CHARS]
 except BaseException as exc:
     import traceback
     traceback.print_exc()
@@ -90,9 +100,10 @@ files = listing()
 written = sorted(p for p, d in files.items() if before.get(p) != d)
 state = pickle.dumps({"defs": defs, "values": values, "modules": modules, "files": files})
 os.makedirs(".rlvr", exist_ok=True)
-open(STATE, "wb").write(state)
+open(NEXT, "wb").write(state)
 json.dump({"result": result, "error": error, "not_kept": sorted(set(not_kept)), "written": written}, open(OUT, "w"))
 """
+)
 
 
 @dataclass(frozen=True)
@@ -121,8 +132,11 @@ def cell_spec(
     ceilings: Ceilings,
 ) -> RunSpec:
     """The job of one cell: the driver as the program, the cell and the previous state (or the uploads) as files."""
-    files: dict[str, str | None] = {CELL_FILE: base64.b64encode(cell.encode()).decode()}
+    files: dict[str, str | None] = {CELL_FILE: base64.b64encode(utf8(cell, "code")).decode()}
     if state is None:
+        for name, content in uploaded.items():
+            if content is not None and work_path(name, "file").split("/")[0] == DRIVER_DIR:
+                raise SpecError(f"file {name!r}: {DRIVER_DIR}/ holds the session's own files; use another name")
         files.update(uploaded)
     else:
         files[STATE_FILE] = base64.b64encode(state).decode()
@@ -131,13 +145,40 @@ def cell_spec(
         language="python",
         stdin=None,
         files=files,
-        fetch_files=[OUT_FILE, STATE_FILE],
+        fetch_files=[OUT_FILE, NEXT_FILE],
         run_timeout_s=timeout_s,
         compile_timeout_s=1.0,
         memory_mb=memory_mb,
         ceilings=ceilings,
         inline=True,
     )
+
+
+class _Error(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    type: str
+    message: str
+
+
+class _Report(BaseModel):
+    """The driver's report, checked: the cell ran in the driver's process and could have written any file."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    result: str | None = Field(max_length=RESULT_CHARS)
+    error: _Error | None
+    not_kept: list[str]
+    written: list[str]
+
+
+def _report(response: RunCodeResponse) -> _Report | None:
+    """The driver's report if the driver ran to its end (exit 0) and left one of the right shape, else None."""
+    run = response.run_result
+    if run is None or run.status != "Finished" or run.return_code != 0 or OUT_FILE not in response.files:
+        return None
+    try:
+        return _Report.model_validate_json(base64.b64decode(response.files[OUT_FILE], validate=True))
+    except (ValidationError, binascii.Error):
+        return None
 
 
 def cell_outcome(response: RunCodeResponse, budget_bytes: int) -> CellOutcome:
@@ -150,16 +191,15 @@ def cell_outcome(response: RunCodeResponse, budget_bytes: int) -> CellOutcome:
         return CellOutcome("sandbox_error", stdout, stderr, took, None, None, [], [], None, response.message)
     if run.status == "TimeLimitExceeded":
         return CellOutcome("timeout", stdout, stderr, took, None, None, [], [], None, "state unchanged")
-    try:
-        report = json.loads(base64.b64decode(response.files[OUT_FILE]))
-        status = "error" if report["error"] else "ok"
-        result, error = report["result"], report["error"]
-        written, not_kept = [str(p) for p in report["written"]], [str(n) for n in report["not_kept"]]
-    except (KeyError, ValueError, TypeError, binascii.Error):
+    report = _report(response)
+    if report is None:
         why = response.message or f"exit {run.return_code}"
         return CellOutcome("crashed", stdout, stderr, took, None, None, [], [], None, f"{why}; state unchanged")
-    if STATE_FILE not in response.files:  # over the fetch budget: the cell ran, its state cannot be carried
+    status = "error" if report.error else "ok"
+    result, written, not_kept = report.result, report.written, report.not_kept
+    error = report.error.model_dump() if report.error else None
+    if NEXT_FILE not in response.files:  # over the fetch budget: the cell ran, its state cannot be carried
         message = f"the session's state grew past {budget_bytes} bytes: this cell's changes were not kept"
         return CellOutcome(status, stdout, stderr, took, result, error, written, not_kept, None, message)
-    state = base64.b64decode(response.files[STATE_FILE])
+    state = base64.b64decode(response.files[NEXT_FILE])
     return CellOutcome(status, stdout, stderr, took, result, error, written, not_kept, state, "")

@@ -36,7 +36,7 @@ class Session:
     caller: str
     memory_mb: int | None
     files: dict[str, str | None] = field(default_factory=dict)
-    """Files uploaded at creation (base64), written before the first cell; later cells carry them in the state."""
+    """Files uploaded at creation (base64), written before the first cell; dropped once a state carries them."""
     state: bytes | None = None
     created: float = field(default_factory=time.monotonic)
     used: float = field(default_factory=time.monotonic)
@@ -104,7 +104,7 @@ class Sessions:
         if session is None or session.turn != turn:
             return
         if state is not None:
-            session.state = state
+            session.state, session.files = state, {}  # the state carries the files now: hold no second copy
         session.cells += 1
         session.turn, session.used = None, time.monotonic()
 

@@ -70,3 +70,24 @@ def test_running_cell_yields_no_expiry_past_the_ttl() -> None:
     sessions.end(sid, turn[1], b"s")
     time.sleep(0.05)
     assert len(sessions) == 0
+
+
+# state each cell gives back, in order → whether the session still holds its uploads after them
+UPLOADS_KEPT: list[tuple[list[bytes | None], bool]] = [
+    ([None], True),  # the first cell crashed: the next one starts from the uploads again
+    ([None, None], True),
+    ([b"s1"], False),  # a state exists: it carries the files, the uploads are never read again
+    ([None, b"s1", None], False),
+]
+
+
+@pytest.mark.parametrize(("states", "kept"), UPLOADS_KEPT)
+def test_uploads_yield_dropped_once_a_state_carries_them(states: list[bytes | None], kept: bool) -> None:
+    sessions = Sessions(ttl_s=60, per_caller=1)
+    sid = sessions.create("me", None, {"big.bin": "eA=="}).id
+    for state in states:
+        turn = sessions.begin(sid, "me", 10)
+        assert turn is not None
+        sessions.end(sid, turn[1], state)
+    got = sessions.get(sid, "me")
+    assert got is not None and bool(got.files) is kept
