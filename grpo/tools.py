@@ -122,6 +122,31 @@ class _Common:
         wait = self.retry.delay_s(attempt.made - 1, retry_after)
         return wait if self.retry.allows(attempt.made, attempt.spent_s(), wait) else None
 
+    def _settle(
+        self, call: _Call, attempt: Attempt, got: httpx.Response | httpx.TransportError
+    ) -> httpx.Response | float:
+        """One try's outcome: the response to return or the seconds to wait; raises when the call ends."""
+        retry_after = None
+        if isinstance(got, httpx.TimeoutException):
+            if not self._resend(call, got):
+                raise self._timed_out(call, got) from got
+            attempt.failed(self.url, got)
+        elif isinstance(got, httpx.TransportError):
+            if not self._resend(call, got):
+                raise self._lost(call, got) from got
+            attempt.failed(self.url, got)
+        else:
+            if got.status_code == call.ok:
+                return got
+            if got.status_code not in TOOL_RETRY_STATUSES:
+                raise self._error(call, got)
+            attempt.failed(self.url, error_from(got))
+            retry_after = retry_after_s(got)
+        wait = self._wait(attempt, retry_after)
+        if wait is None:
+            raise self._unavailable(call, attempt)
+        return wait
+
     def _unavailable(self, call: _Call, attempt: Attempt) -> ServiceUnavailableError:
         return ServiceUnavailableError(
             f"{call.method} {self.url}{call.path}: no answer after {attempt.made} attempts in "
@@ -190,28 +215,15 @@ class ToolClient(_Common):
         attempt = Attempt()
         while True:
             attempt.begin(self.url)
-            retry_after = None
             try:
                 response = self._http.request(call.method, self.url + call.path, json=call.body, headers=self.headers)
-            except httpx.TimeoutException as exc:
-                if not self._resend(call, exc):
-                    raise self._timed_out(call, exc) from exc
-                attempt.failed(self.url, exc)
-            except httpx.TransportError as exc:
-                if not self._resend(call, exc):
-                    raise self._lost(call, exc) from exc
-                attempt.failed(self.url, exc)
+            except httpx.TransportError as exc:  # timeouts too
+                outcome = self._settle(call, attempt, exc)
             else:
-                if response.status_code == call.ok:
-                    return response
-                if response.status_code not in TOOL_RETRY_STATUSES:
-                    raise self._error(call, response)
-                attempt.failed(self.url, error_from(response))
-                retry_after = retry_after_s(response)
-            wait = self._wait(attempt, retry_after)
-            if wait is None:
-                raise self._unavailable(call, attempt)
-            time.sleep(wait)
+                outcome = self._settle(call, attempt, response)
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            time.sleep(outcome)
 
     def close(self) -> None:
         self._http.close()
@@ -281,30 +293,17 @@ class AsyncToolClient(_Common):
         attempt = Attempt()
         while True:
             attempt.begin(self.url)
-            retry_after = None
             try:
                 response = await self._http.request(
                     call.method, self.url + call.path, json=call.body, headers=self.headers
                 )
-            except httpx.TimeoutException as exc:
-                if not self._resend(call, exc):
-                    raise self._timed_out(call, exc) from exc
-                attempt.failed(self.url, exc)
-            except httpx.TransportError as exc:
-                if not self._resend(call, exc):
-                    raise self._lost(call, exc) from exc
-                attempt.failed(self.url, exc)
+            except httpx.TransportError as exc:  # timeouts too
+                outcome = self._settle(call, attempt, exc)
             else:
-                if response.status_code == call.ok:
-                    return response
-                if response.status_code not in TOOL_RETRY_STATUSES:
-                    raise self._error(call, response)
-                attempt.failed(self.url, error_from(response))
-                retry_after = retry_after_s(response)
-            wait = self._wait(attempt, retry_after)
-            if wait is None:
-                raise self._unavailable(call, attempt)
-            await asyncio.sleep(wait)
+                outcome = self._settle(call, attempt, response)
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            await asyncio.sleep(outcome)
 
     async def aclose(self) -> None:
         await self._http.aclose()
