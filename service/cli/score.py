@@ -133,7 +133,7 @@ def run_score(input: Path, output: Path | None, url: str | None, default: Reward
     mean = f"{sum(rewards) / judged:.4f}" if judged else "n/a"
     rate = f"{len(parsed) / seconds:.1f}" if seconds > 0 else "n/a"
     err.print(
-        f"{len(parsed)} items in {seconds:.1f}s ({rate} items/s); judged {judged}, mean reward {mean}; "
+        f"{len(parsed)} item{'' if len(parsed) == 1 else 's'} in {seconds:.1f}s ({rate} items/s); judged {judged}, mean reward {mean}; "
         f"statuses: {', '.join(f'{k} {v}' for k, v in statuses.most_common())}",
         markup=False,
         highlight=False,

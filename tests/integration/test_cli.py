@@ -228,6 +228,14 @@ def test_malformed_rewards_yields_one_line_saying_what_to_fix(
     assert "pydantic" not in proc.stderr and "http" not in proc.stderr
 
 
+def test_summary_of_one_item_yields_singular(tmp_path: Path) -> None:
+    path = tmp_path / "one.jsonl"
+    path.write_text(LINES[0] + "\n")
+    proc = rlvr("score", str(path), "--rewards", '{"t_len": 1.0}')
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"^1 item in [\d.]+s", proc.stderr, re.M), proc.stderr
+
+
 def test_summary_yields_items_per_second(rollouts: Path) -> None:
     proc = rlvr("score", str(rollouts), "--rewards", '{"t_len": 1.0}')
     assert proc.returncode == 0, proc.stderr
