@@ -132,8 +132,9 @@ def run_score(input: Path, output: Path | None, url: str | None, default: Reward
     judged = len(rewards)
     mean = f"{sum(rewards) / judged:.4f}" if judged else "n/a"
     rate = f"{len(parsed) / seconds:.1f}" if seconds > 0 else "n/a"
+    count = "1 item" if len(parsed) == 1 else f"{len(parsed)} items"
     err.print(
-        f"{len(parsed)} item{'' if len(parsed) == 1 else 's'} in {seconds:.1f}s ({rate} items/s); judged {judged}, mean reward {mean}; "
+        f"{count} in {seconds:.1f}s ({rate} items/s); judged {judged}, mean reward {mean}; "
         f"statuses: {', '.join(f'{k} {v}' for k, v in statuses.most_common())}",
         markup=False,
         highlight=False,
