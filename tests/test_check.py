@@ -420,14 +420,16 @@ def test_guides_yield_links_to_case_schema(doc: str, links: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "says",
+    ("command", "says"),
     [
-        "Exit codes: 0 every case matches, 1 a case did not match",
-        "With --diff A B: 0 the two runs are identical, 1 a reward, status or component changed",
-        "docs/golden-cases.md",
+        ("check", "Exit codes: 0 every case matches; 1 a case did not match"),
+        ("check", "With --diff A B: 0 the two runs are identical; 1 a reward, status or component changed"),
+        ("check", "docs/golden-cases.md"),
+        ("score", "Exit codes: 0 scored (per-item problems are in the results); 1 the service cannot answer"),
+        ("score", "2 bad input: a malformed --rewards or one naming an unknown verifier"),
     ],
 )
-def test_check_help_yields_exit_codes(says: str) -> None:
-    proc = rlvr("check", "--help", env={"COLUMNS": "300"})
+def test_help_yields_exit_codes(command: str, says: str) -> None:
+    proc = rlvr(command, "--help", env={"COLUMNS": "300"})
     assert proc.returncode == 0
     assert says in " ".join(proc.stdout.replace("│", " ").split()), proc.stdout
