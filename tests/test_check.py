@@ -18,7 +18,7 @@ import pytest
 from grpo.wire import ComponentResult, ItemResult, ScoreItem
 from service.cli.cases import COMPONENT_KEYS, DEFAULT_TOLERANCE, EXPECTED_KEYS, compare, parse_case, summarize
 from service.cli.rundiff import diff_runs
-from tests.server import REPO, run_server
+from tests.server import REPO, free_port, run_server
 
 GOLDEN = REPO / "tests" / "golden"
 SCHEMA = jsonschema.Draft202012Validator(json.loads((REPO / "docs" / "golden-case.schema.json").read_text()))
@@ -377,6 +377,7 @@ def test_batches_yield_whole_groups_and_one_file_per_request() -> None:
         (["tests/no_such_file.jsonl"], "cannot read tests/no_such_file.jsonl"),
         (["docs"], "no case files in docs"),
         (["--diff", "a.jsonl"], "--diff takes exactly two files"),
+        (["tests/golden/format.jsonl", "--url", f"http://127.0.0.1:{free_port()}"], "cannot reach"),
         (["--diff", "pyproject.toml", "pyproject.toml"], "pyproject.toml:1: not an rlvr score result"),
     ],
 )

@@ -98,7 +98,7 @@ def check(
     Exit codes:
     0 every case matches;
     1 a case did not match (or is malformed);
-    2 bad invocation (no case files, an unreadable file).
+    2 it could not run (no case files, an unreadable file, a --url that cannot answer).
 
     With --diff A B:
     0 the two runs are identical;
