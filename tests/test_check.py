@@ -18,7 +18,7 @@ import pytest
 from grpo.wire import ComponentResult, ItemResult, ScoreItem
 from service.cli.cases import COMPONENT_KEYS, DEFAULT_TOLERANCE, EXPECTED_KEYS, compare, parse_case, summarize
 from service.cli.rundiff import diff_runs
-from tests.server import REPO, run_server
+from tests.server import REPO, free_port, run_server
 
 GOLDEN = REPO / "tests" / "golden"
 SCHEMA = jsonschema.Draft202012Validator(json.loads((REPO / "docs" / "golden-case.schema.json").read_text()))
@@ -377,6 +377,7 @@ def test_batches_yield_whole_groups_and_one_file_per_request() -> None:
         (["tests/no_such_file.jsonl"], "cannot read tests/no_such_file.jsonl"),
         (["docs"], "no case files in docs"),
         (["--diff", "a.jsonl"], "--diff takes exactly two files"),
+        (["tests/golden/format.jsonl", "--url", f"http://127.0.0.1:{free_port()}"], "cannot reach"),
         (["--diff", "pyproject.toml", "pyproject.toml"], "pyproject.toml:1: not an rlvr score result"),
     ],
 )
@@ -420,14 +421,16 @@ def test_guides_yield_links_to_case_schema(doc: str, links: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "says",
+    ("command", "says"),
     [
-        "Exit codes: 0 every case matches, 1 a case did not match",
-        "With --diff A B: 0 the two runs are identical, 1 a reward, status or component changed",
-        "docs/golden-cases.md",
+        ("check", "Exit codes: 0 every case matches; 1 a case did not match"),
+        ("check", "With --diff A B: 0 the two runs are identical; 1 a reward, status or component changed"),
+        ("check", "docs/golden-cases.md"),
+        ("score", "Exit codes: 0 scored (per-item problems are in the results); 1 the service cannot answer"),
+        ("score", "2 bad input: a malformed --rewards or one naming an unknown verifier"),
     ],
 )
-def test_check_help_yields_exit_codes(says: str) -> None:
-    proc = rlvr("check", "--help", env={"COLUMNS": "300"})
+def test_help_yields_exit_codes(command: str, says: str) -> None:
+    proc = rlvr(command, "--help", env={"COLUMNS": "300"})
     assert proc.returncode == 0
     assert says in " ".join(proc.stdout.replace("│", " ").split()), proc.stdout

@@ -135,7 +135,40 @@ def test_explain_command_on_jsonl_file_with_id_yields_json_trace(tmp_path: Path)
     assert (trace.id, trace.reward, trace.components[0].extracted) == ("other", 0.0, "2")
     ambiguous = rlvr("explain", str(path))
     assert ambiguous.returncode == 2
-    assert "found 2; pick one with --id" in ambiguous.stderr
+    assert "holds 2 items: pick one with --id" in ambiguous.stderr
+
+
+@pytest.mark.parametrize(
+    ("argument", "file", "says"),
+    [
+        ("missing.jsonl", None, "cannot read missing.jsonl: no such file"),
+        ("{bad", None, "the argument is not JSON"),
+        ("[1, 2]", None, "the argument: an item is a JSON object, got list"),
+        ("items.jsonl", '{"id": "a", "completion": "x"}\n\n{bad\n', "items.jsonl line 3 is not JSON"),
+        (
+            "items.jsonl --id zz",
+            '{"id": "a", "completion": "x"}\n{"id": "b"}\n',
+            "no item with id 'zz' in items.jsonl (ids: a, b)",
+        ),
+        ("items.jsonl", '{"id": "a", "completion": "x"}\n', "no rewards named: give --rewards"),
+    ],
+)
+def test_unusable_input_yields_exit_two_and_one_line_saying_what(
+    tmp_path: Path, argument: str, file: str | None, says: str
+) -> None:
+    if file is not None:
+        (tmp_path / "items.jsonl").write_text(file)
+    args = argument.split(" ") if argument.startswith("items") else [argument]
+    proc = subprocess.run(
+        [sys.executable, "-m", "service", "explain", *args],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(says) and proc.stderr.count("\n") == 1, proc.stderr
 
 
 @pytest.mark.parametrize(

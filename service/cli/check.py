@@ -33,7 +33,10 @@ def run_check(paths: list[Path], url: str | None, junit: Path | None, batch_size
         err.print(f"[red]cannot read {exc.filename}:[/red] {exc.strerror}")
         raise typer.Exit(2) from None
     started = time.perf_counter()
-    outcomes = score_cases(cases, url, batch_size)
+    try:
+        outcomes = score_cases(cases, url, batch_size)
+    except typer.Exit as exc:  # the service cannot answer: the check could not run, which is not a mismatch
+        raise typer.Exit(2 if exc.exit_code == 1 else exc.exit_code) from None
     seconds = time.perf_counter() - started
     print_report(stdout(), outcomes, seconds)
     if junit is not None:

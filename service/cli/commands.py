@@ -69,8 +69,12 @@ def score(
     """Score a JSONL file; each output line is that item's result exactly as the HTTP API returns it.
 
     In-process scoring uses the RLVR_* settings as `rlvr serve` would (sandbox backend included).
-    Exit 0 when scored (per-item problems are in the results), 1 when the service cannot answer,
-    2 for bad input: a malformed --rewards, or no reward named by --rewards nor by any item.
+
+    Exit codes:
+    0 scored (per-item problems are in the results);
+    1 the service cannot answer (unreachable, busy, 5xx);
+    2 bad input: a malformed --rewards or one naming an unknown verifier,
+    no reward named at all, or a request the service refuses (4xx).
     """
     from service.cli.score import parse_rewards, run_score
 
@@ -89,10 +93,17 @@ def check(
 ) -> None:
     """Check golden cases (items plus their expected reward); exit 1 on any mismatch.
 
-    Case format: docs/golden-cases.md. Exit codes: 0 every case matches, 1 a case did not
-    match (or is malformed), 2 bad invocation (no case files, unreadable file).
-    With --diff A B: 0 the two runs are identical, 1 a reward, status or component
-    changed or an item is only in one run, 2 a file cannot be read or is not `rlvr score` output.
+    Case format: docs/golden-cases.md.
+
+    Exit codes:
+    0 every case matches;
+    1 a case did not match (or is malformed);
+    2 it could not run (no case files, an unreadable file, a --url that cannot answer).
+
+    With --diff A B:
+    0 the two runs are identical;
+    1 a reward, status or component changed, or an item is only in one run;
+    2 a file cannot be read or is not `rlvr score` output.
     """
     from service.cli.check import run_check, run_diff
 

@@ -6,7 +6,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -18,7 +18,7 @@ from grpo.wire import RewardsField, ScoreItem, ScoreRequest
 from service.cli.cases import compare, describe, parse_case
 from service.cli.output import err, stdout
 from service.cli.runners import http_runner, load_settings, local_runner
-from service.cli.score import NO_REWARDS
+from service.cli.score import no_rewards
 from service.explain import ExplainedResponse, ItemTrace, explain_response
 
 
@@ -33,7 +33,7 @@ def run_explain(source: str, url: str | None, rewards: RewardsField | None, item
         err.print(f"not a valid item: {problems}", style="red", markup=False, highlight=False)
         raise typer.Exit(2) from None
     if not (rewards or item.rewards):
-        err.print(NO_REWARDS, markup=False, highlight=False)
+        err.print(no_rewards("explain"), markup=False, highlight=False)
         raise typer.Exit(2)
     request = ScoreRequest(items=[item], rewards=rewards)
     explained = asyncio.run(_remote(url, request) if url else _local(request))
@@ -52,32 +52,57 @@ def run_explain(source: str, url: str | None, rewards: RewardsField | None, item
         err.print("[green]matches the expected outcome[/green]")
 
 
-def _load(source: str) -> str:
+def _load(source: str) -> tuple[str, str]:
+    """The text to explain and what it came from (a file's name, stdin or "the argument")."""
     if source == "-":
-        return sys.stdin.read()
+        return sys.stdin.read(), "stdin"
     path = Path(source)
-    if not source.lstrip().startswith("{") and path.is_file():
-        return path.read_text()
-    return source
-
-
-def _select(text: str, item_id: str | None) -> dict[str, Any]:
-    try:
-        whole = json.loads(text)
-        objects = [whole]
-    except ValueError:
+    if source.lstrip().startswith(("{", "[")):
+        return source, "the argument"
+    if path.is_file():
         try:
-            objects = [json.loads(line) for line in text.splitlines() if line.strip()]
-        except ValueError as exc:
-            err.print(f"[red]not JSON or JSONL:[/red] {exc}")
-            raise typer.Exit(2) from None
+            return path.read_text(), source
+        except (OSError, UnicodeDecodeError) as exc:
+            _fail(f"cannot read {source}: {exc}")
+    if path.suffix.lower() in (".json", ".jsonl"):
+        _fail(f"cannot read {source}: no such file (or give the item itself as JSON)")
+    return source, "the argument"
+
+
+def _select(loaded: tuple[str, str], item_id: str | None) -> dict[str, Any]:
+    """The one item of ``loaded``: its only JSON object, or the JSONL line whose id is ``item_id``."""
+    text, origin = loaded
+    try:
+        objects = [json.loads(text)]
+    except ValueError as whole:
+        lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+        if len(lines) < 2:
+            _fail(f"{origin} is not JSON: {whole}")
+        objects = []
+        for number, line in lines:
+            try:
+                objects.append(json.loads(line))
+            except ValueError as exc:
+                if item_id is None:
+                    _fail(f"{origin} line {number} is not JSON: {exc}")
     if item_id is not None:
-        objects = [o for o in objects if isinstance(o, dict) and str(o.get("id")) == item_id]
-    if len(objects) != 1 or not isinstance(objects[0], dict):
-        hint = "" if item_id else "; pick one with --id"
-        err.print(f"[red]expected exactly one item (a JSON object), found {len(objects)}{hint}[/red]")
-        raise typer.Exit(2)
+        matching = [o for o in objects if isinstance(o, dict) and str(o.get("id")) == item_id]
+        if len(matching) != 1:
+            ids = [str(o.get("id")) for o in objects if isinstance(o, dict)]
+            shown = ", ".join(ids[:20]) + (", …" if len(ids) > 20 else "")
+            found = "no item" if not matching else f"{len(matching)} items"
+            _fail(f"{found} with id {item_id!r} in {origin} (ids: {shown or 'none'})")
+        objects = matching
+    if len(objects) != 1:
+        _fail(f"{origin} holds {len(objects)} items: pick one with --id")
+    if not isinstance(objects[0], dict):
+        _fail(f"{origin}: an item is a JSON object, got {type(objects[0]).__name__}")
     return dict(objects[0])
+
+
+def _fail(message: str) -> NoReturn:
+    err.print(message, style="red", markup=False, highlight=False)
+    raise typer.Exit(2)
 
 
 async def _local(request: ScoreRequest) -> ExplainedResponse:

@@ -26,6 +26,15 @@ if TYPE_CHECKING:
 
 API_KEY_ENV = "RLVR_API_KEY"
 HTTP_TIMEOUT_S = 600.0
+RETRYABLE = frozenset({408, 429})  # the service is busy or slow, not refusing the input
+
+
+def stop(runner: object, message: str, code: int) -> None:
+    """Print why ``runner`` cannot go on (once, however many of its requests fail at once) and exit ``code``."""
+    if not getattr(runner, "stopped", False):
+        runner.stopped = True  # type: ignore[attr-defined]
+        err.print(message, style="red", markup=False, highlight=False)
+    raise typer.Exit(code)
 
 
 class Runner(Protocol):
@@ -51,6 +60,7 @@ class LocalRunner:
 
     def __init__(self, scorer: Scorer) -> None:
         self.scorer = scorer
+        self.stopped = False
 
     @property
     def registry(self) -> Registry:
@@ -63,8 +73,7 @@ class LocalRunner:
         try:
             response: ScoreResponse = await self.scorer.score(request)
         except RequestError as exc:
-            err.print(str(exc), style="red", markup=False, highlight=False)
-            raise typer.Exit(2) from None
+            stop(self, str(exc), 2)
         return response
 
 
@@ -92,25 +101,33 @@ class HttpRunner:
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self._client = client
+        self.stopped = False
 
     async def score(self, request: ScoreRequest) -> ScoreResponse:
         return ScoreResponse.model_validate_json(await self.post(request))
 
     async def post(self, request: ScoreRequest, **params: str) -> bytes:
-        """The body of POST /v1/score, or a message and exit 1 when the service cannot answer."""
+        """The body of POST /v1/score, or a message and exit: 2 when it refuses the input (4xx), else 1."""
         import httpx
 
         try:
             body = request.model_dump_json(exclude_none=True)
             response = await self._client.post("/v1/score", params=params, content=body)
         except httpx.HTTPError as exc:
-            err.print(f"cannot reach {self._client.base_url}: {exc or type(exc).__name__}", style="red", markup=False)
-            raise typer.Exit(1) from None
+            stop(self, f"cannot reach {self._client.base_url}: {exc or type(exc).__name__}", 1)
         if response.status_code != 200:
-            message = f"{response.status_code} from the service: {response.text[:500]}"
-            err.print(message, style="red", markup=False, highlight=False)
-            raise typer.Exit(1)
+            refused = 400 <= response.status_code < 500 and response.status_code not in RETRYABLE
+            stop(self, f"{response.status_code} from the service: {_error_of(response)}", 2 if refused else 1)
         return response.content
+
+
+def _error_of(response: httpx.Response) -> str:
+    """The service's ``error`` message when it sent one, else the start of the body."""
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        error = None
+    return str(error) if error else response.text[:500]
 
 
 @asynccontextmanager

@@ -20,10 +20,14 @@ from service.cli.output import err, progress
 from service.cli.runners import runner_for
 
 REWARDS_EXAMPLE = '{"math": 1.0} or [{"name": "math", "weight": 1.0, "params": {}}]'
-NO_REWARDS = (
-    "no rewards named: give --rewards '{\"math\": 1.0}' (a default for every item) "
-    'or a "rewards" field on the items (see `rlvr score --help`)'
-)
+
+
+def no_rewards(command: str) -> str:
+    """What to do when ``rlvr <command>`` was given items but no reward to score them with."""
+    return (
+        f"no rewards named: give --rewards '{{\"math\": 1.0}}' (a default for every item) "
+        f'or a "rewards" field on the items (see `rlvr {command} --help`)'
+    )
 
 
 def parse_rewards(raw: str | None) -> RewardsField | None:
@@ -76,13 +80,14 @@ def parse_line(number: int, line: str) -> ScoreItem | ItemResult:
         return ScoreItem.model_validate_json(line)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "line"
+        loc = ".".join(str(p) for p in first["loc"])
+        where = f"{loc}: " if loc else ""  # no loc: the line is not JSON, or not an object
         return ItemResult(
             id=_id_of(line, number),
             reward=None,
             status="invalid_item",
             components=[],
-            error=f"line {number}: {where}: {first['msg']}",
+            error=f"line {number}: {where}{first['msg']}",
         )
 
 
@@ -105,7 +110,7 @@ def run_score(input: Path, output: Path | None, url: str | None, default: Reward
     lines = read_lines(input)
     parsed = [parse_line(number, line) for number, line in lines]
     if not names_a_reward(parsed, default):
-        err.print(NO_REWARDS, markup=False, highlight=False)
+        err.print(no_rewards("score"), markup=False, highlight=False)
         raise typer.Exit(2)
     started = time.perf_counter()
     statuses: Counter[str] = Counter()
@@ -127,8 +132,9 @@ def run_score(input: Path, output: Path | None, url: str | None, default: Reward
     judged = len(rewards)
     mean = f"{sum(rewards) / judged:.4f}" if judged else "n/a"
     rate = f"{len(parsed) / seconds:.1f}" if seconds > 0 else "n/a"
+    count = "1 item" if len(parsed) == 1 else f"{len(parsed)} items"
     err.print(
-        f"{len(parsed)} items in {seconds:.1f}s ({rate} items/s); judged {judged}, mean reward {mean}; "
+        f"{count} in {seconds:.1f}s ({rate} items/s); judged {judged}, mean reward {mean}; "
         f"statuses: {', '.join(f'{k} {v}' for k, v in statuses.most_common())}",
         markup=False,
         highlight=False,

@@ -76,17 +76,28 @@ def test_score_against_server_yields_same_results(rollouts: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "code", "message"),
     [
-        (["--rewards", "{bad"], "--rewards must be JSON"),
-        (["--rewards", '{"nope": 1}'], "unknown verifier 'nope'"),
-        (["--url", f"http://127.0.0.1:{free_port()}"], "cannot reach"),  # a port we opened and closed
+        (["--rewards", "{bad"], 2, "--rewards must be JSON"),
+        (["--rewards", '{"nope": 1}'], 2, "unknown verifier 'nope'"),
+        (["--url", f"http://127.0.0.1:{free_port()}"], 1, "cannot reach"),  # a port we opened and closed
     ],
 )
-def test_bad_invocation_yields_exit_code_and_message(rollouts: Path, args: list[str], message: str) -> None:
+def test_bad_invocation_yields_exit_code_and_one_message(
+    rollouts: Path, args: list[str], code: int, message: str
+) -> None:
+    """Said once, however many concurrent requests the items went out in."""
     proc = rlvr("score", str(rollouts), *args)
-    assert proc.returncode != 0
-    assert message in proc.stderr
+    assert proc.returncode == code, proc.stderr
+    assert proc.stderr.count(message) == 1, proc.stderr
+
+
+def test_input_the_server_refuses_yields_exit_two_and_its_message_once(rollouts: Path) -> None:
+    with run_server(env=ENV) as url:
+        proc = rlvr("score", str(rollouts), "--url", url, "--rewards", '{"nope": 1}')
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("422 from the service: unknown verifier 'nope'; known: ") == 1, proc.stderr
+    assert '"error"' not in proc.stderr, proc.stderr
 
 
 @pytest.mark.parametrize(("key", "ok"), [("sesame", True), (None, False), ("wrong", False)])
@@ -215,6 +226,14 @@ def test_malformed_rewards_yields_one_line_saying_what_to_fix(
     assert proc.stderr.startswith('--rewards must be JSON like {"math": 1.0}')
     assert says in proc.stderr
     assert "pydantic" not in proc.stderr and "http" not in proc.stderr
+
+
+def test_summary_of_one_item_yields_singular(tmp_path: Path) -> None:
+    path = tmp_path / "one.jsonl"
+    path.write_text(LINES[0] + "\n")
+    proc = rlvr("score", str(path), "--rewards", '{"t_len": 1.0}')
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"^1 item in [\d.]+s", proc.stderr, re.M), proc.stderr
 
 
 def test_summary_yields_items_per_second(rollouts: Path) -> None:
