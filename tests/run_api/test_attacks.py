@@ -148,11 +148,14 @@ def test_job_past_the_descriptor_limit_leaves_none_behind() -> None:
     with serving([*cmd, "--port", str(port)], f"http://127.0.0.1:{port}/readyz", env=env):
         url = f"http://127.0.0.1:{port}"
         many = {"code": "print(1)", "files": {f"f{i}": X for i in range(800)}}
-        for _ in range(3):
+        for _ in range(3):  # a cold start passes the files as descriptors (too many); a spare gets them by message
             response = _post(url, "/run_code", many)
             assert response.status_code == 200, response.text
-            assert response.json()["status"] == "SandboxError"
-            assert "Too many open files" in response.json()["message"]
+            result = response.json()
+            if result["status"] == "SandboxError":
+                assert "Too many open files" in result["message"], result
+            else:
+                assert (result["status"], result["run_result"]["stdout"]) == ("Success", "1\n"), result
         after = _post(url, "/run_code", {"code": "print('next')"}).json()
         assert (after["status"], after["run_result"]["stdout"]) == ("Success", "next\n")
 
