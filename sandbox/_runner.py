@@ -380,15 +380,22 @@ def space(spaces, tmp_bytes, peer, argv, rlimits, fds):
 
 
 def drain(fd, sink, cap, counts):
-    """Move what is readable from pipe ``fd`` into memfd ``sink`` (at most cap + 1 bytes); False at EOF."""
-    data = os.read(fd, READ_CHUNK)
-    if data and counts[fd] <= cap:
-        try:  # noqa: SIM105 - a full memfd must not stop the drain
-            os.write(sink, data[: cap + 1 - counts[fd]])
-        except OSError:
-            pass
-    counts[fd] += len(data)
-    return bool(data)
+    """Move what is readable from pipe ``fd`` into memfd ``sink`` (at most cap + 1 bytes); False at EOF or over the cap.
+
+    splice(2), so the bytes never enter our memory: a space made later is a fork of us,
+    and a step's output (a harness's result line says what a test expected) must not be
+    in it for that space's forked python steps to read.
+    """
+    if counts[fd] > cap:
+        return False
+    try:
+        moved = os.splice(fd, sink, cap + 1 - counts[fd])
+    except BlockingIOError:
+        raise
+    except OSError:  # the memfd refused (full): drop what is there, as the cap would
+        moved = len(os.read(fd, READ_CHUNK))
+    counts[fd] += moved
+    return moved > 0
 
 
 def watch(main, pipes, cap, deadline):
