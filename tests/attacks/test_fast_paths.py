@@ -66,7 +66,9 @@ FAST_PATH_ATTACKS = {
     "returns infinity": "def add(a, b):\n    return float('inf')\n",
     "returns a lone surrogate": "def add(a, b):\n    return '\\ud800' + str(a - b)\n",
     "returns an int at Python's digit limit": "def add(a, b):\n    return int('9' * 4300)\n",
-    "returns a Decimal with a huge exponent": "import decimal\ndef add(a, b):\n    return decimal.Decimal('1e999999999')\n",
+    "returns a Decimal with a huge exponent": (
+        "import decimal\ndef add(a, b):\n    return decimal.Decimal('1e999999999')\n"
+    ),
 }
 
 # Lines written straight onto the reply pipe, in place of peer.py's, then the peer waits to be killed.
@@ -105,7 +107,9 @@ def _assert_judged_zero(source: str, suite: dict, backend: Backend) -> None:
 
 @pytest.mark.parametrize("suite", SUITES.values(), ids=SUITES.keys())
 @pytest.mark.parametrize("source", FAST_PATH_ATTACKS.values(), ids=FAST_PATH_ATTACKS.keys())
-def test_wrong_solution_attacking_the_fast_paths_yields_a_judged_zero(backend: Backend, source: str, suite: dict) -> None:
+def test_wrong_solution_attacking_the_fast_paths_yields_a_judged_zero(
+    backend: Backend, source: str, suite: dict
+) -> None:
     _assert_judged_zero(source, suite, backend)
     honest = judge(HONEST, parse_tests(suite), backend, options=LIMITS)  # likely a spare started meanwhile
     assert honest.score == 1.0, honest.summary()
