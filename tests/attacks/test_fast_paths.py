@@ -81,14 +81,14 @@ RAW_REPLIES = {
     ),
     "a number of 100,000 digits": "b'{\"value\": ' + b'3' * 100_000 + b'}'",
     "a float exponent of 100,000 digits": "b'{\"value\": 3e' + b'9' * 100_000 + b'}'",
-    "NaN and Infinity": "b'{\"value\": NaN, \"after\": Infinity}'",
-    "two values on one line": "b'{\"value\": 3} {\"value\": 42}'",
+    "NaN and Infinity": 'b\'{"value": NaN, "after": Infinity}\'',
+    "two values on one line": 'b\'{"value": 3} {"value": 42}\'',
     "a byte-order mark": "b'\\xef\\xbb\\xbf{\"value\": 3}'",
-    "bytes that are not UTF-8": "b'{\"value\": \"\\xff\\xfe\"}'",
-    "a lone surrogate escape": "b'{\"value\": \"\\\\ud800\"}'",
-    "duplicate keys": "b'{\"value\": 3, \"value\": {\"$\": \"obj\", \"c\": \"int\", \"id\": 0, \"v\": {}}}'",
+    "bytes that are not UTF-8": 'b\'{"value": "\\xff\\xfe"}\'',
+    "a lone surrogate escape": 'b\'{"value": "\\\\ud800"}\'',
+    "duplicate keys": 'b\'{"value": 3, "value": {"$": "obj", "c": "int", "id": 0, "v": {}}}\'',
     "a 64 MiB string": "b'{\"value\": \"' + b'a' * (64 << 20) + b'\"}'",
-    "an untrusted tagged object": "b'{\"value\": {\"$\": \"obj\", \"c\": \"Counter\", \"id\": 0, \"v\": {}}}'",
+    "an untrusted tagged object": 'b\'{"value": {"$": "obj", "c": "Counter", "id": 0, "v": {}}}\'',
 }
 RAW_REPLY = """
 import os, time
