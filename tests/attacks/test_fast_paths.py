@@ -160,3 +160,35 @@ def test_space_made_anew_holds_nothing_an_earlier_step_printed(backend: Backend,
     assert token[::-1] in getattr(first, stream).decode()
     assert second.exit_code == 0, second.stderr[-2000:]
     assert token[::-1] not in second.stdout.decode(), "a step read what an earlier step printed from its own memory"
+
+
+# Class 5 — a job's memory cap is lowered from the compile step's to the tests' between steps; a
+# compiled program whose own files (here a binary of 150 MiB, on the sandbox's tmpfs, which is
+# memory) already exceed the tests' cap must not keep the compile step's 2 GiB.
+BIG_BINARY_C = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+__asm__(".section .rodata\n.globl ballast\nballast:\n.fill 150 << 20, 1, 0x41\n.text\n");
+extern const char ballast[];
+int main(void) {
+    size_t n = (size_t)%d << 20;
+    char *p = malloc(n);
+    if (!p) return 3;
+    memset(p, 7, n);
+    int a, b;
+    if (scanf("%%d %%d", &a, &b) != 2) return 2;
+    printf("%%d\n", a + b + (ballast[n %% 1000] - 0x41) + (p[n / 2] - 7));
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize(("used_mb", "verdict"), [(400, "MLE"), (1, "MLE")])
+def test_program_whose_binary_outgrows_the_memory_limit_cannot_keep_the_compile_cap(
+    backend: Backend, used_mb: int, verdict: str
+) -> None:
+    suite = parse_tests({"inputs": ["1 2\n"], "outputs": ["3\n"]})
+    options = Options(limits=Limits(time_s=2.0, memory_mb=64))
+    result = judge(BIG_BINARY_C % used_mb, suite, backend, language="c", options=options)
+    assert [r.verdict for r in result.results] == [verdict], result.summary()
