@@ -246,7 +246,8 @@ class _JobRun:
         fds = [bwrap.memfd("stdin", step.stdin), bwrap.memfd("stdout"), bwrap.memfd("stderr")]
         try:
             if self.cgroup is not None and limits != self.limits:
-                self.cgroup.set_limits(*limits)
+                if not self.cgroup.set_limits(*limits):
+                    return self._over_memory(step)
                 self.limits = limits
             before = self.usage
             started = time.monotonic()
@@ -262,6 +263,11 @@ class _JobRun:
         finally:
             for fd in fds:
                 os.close(fd)
+
+    def _over_memory(self, step: Step) -> StepResult:
+        """A step not run: the job's memory (the program's files, an earlier step's /tmp) is over its limit already."""
+        note = f"not run: the job already holds more memory than this step's limit ({step.policy.memory_mb} MiB)"
+        return StepResult(None, signal.SIGKILL, b"", b"", 0.0, 0.0, "memory", notes=(*self.notes, note))
 
     def _exchange(self, step: Step, fds: list[int]) -> dict[str, Any] | None:
         """Send the step to the runner; its report, or None if the runner died ({"hung": True} if it hung).
