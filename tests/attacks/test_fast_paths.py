@@ -184,7 +184,7 @@ int main(void) {
 """
 
 
-@pytest.mark.parametrize(("used_mb", "verdict"), [(400, "MLE"), (1, "MLE")])
+@pytest.mark.parametrize(("used_mb", "verdict"), [(100, "MLE"), (400, "MLE")])
 def test_program_whose_binary_outgrows_the_memory_limit_cannot_keep_the_compile_cap(
     backend: Backend, used_mb: int, verdict: str
 ) -> None:
