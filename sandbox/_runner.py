@@ -456,16 +456,15 @@ def run_step(spec, fds, spaces, tmp_bytes):
     error = said.get("setup_error") or (peer.said.get("setup_error") if peer else None)
     if error:
         return {"setup_error": error}
-    cpu = (
-        said.get("cpu_time_s")
-        if peer is None
-        else (said.get("cpu_time_s") or 0.0) + (peer.said.get("cpu_time_s") or 0.0)
-    )
+    # an init gone before it counted (killed by the stop, or dead: its own RLIMIT_CPU, which a program
+    # can run up by flooding it with SIGCHLD) leaves the step's CPU unknown, never counted as none
+    counted = [side.said.get("cpu_time_s") for side in (main, peer) if side is not None]
+    cpu = None if None in counted else sum(counted)
     peer_status = peer.said.get("status") if peer else None
     return {
         "peer_signal": os.WTERMSIG(peer_status) if peer_status is not None and os.WIFSIGNALED(peer_status) else 0,
         "status": said.get("status", 9),  # killed at the deadline or cap: reported as SIGKILL
-        "cpu_time_s": cpu,  # None: the init was killed before it could count
+        "cpu_time_s": cpu,  # None: an init was killed or died before it could count
         "wall_time_s": wall,
         "timed_out": stopped == "wall_time",
         "exec_error": said.get("exec_error", ""),

@@ -361,11 +361,12 @@ class _JobRun:
             )
         status = int(report["status"])
         exit_code = os.waitstatus_to_exitcode(status)
+        cpu = None if report["cpu_time_s"] is None else float(report["cpu_time_s"])
         outcome = Outcome(
             exit_code if exit_code >= 0 else None,
             -exit_code if exit_code < 0 else None,
             float(report["wall_time_s"]),
-            float(report["cpu_time_s"]),
+            cpu,
             bool(report["timed_out"]),
             out_size,
             err_size,
@@ -374,7 +375,12 @@ class _JobRun:
             after.pids_refused - before.pids_refused,
             int(report["peer_signal"]) or None,
         )
-        return self._make(step, outcome, stdout, stderr, notes)
+        result = self._make(step, outcome, stdout, stderr, notes)
+        if cpu is None and result.limit is None:
+            # a space's init is gone mid-step: only its RLIMIT_CPU, run up by the program, ends it
+            note = "the step's CPU time could not be counted: its space's init ended with it"
+            return replace(result, limit="cpu_time", notes=(*result.notes, note))
+        return result
 
     def _make(self, step: Step, outcome: Outcome, stdout: bytes, stderr: bytes, notes: list[str]) -> StepResult:
         return step_result(outcome, stdout, stderr, step.policy, cgroup=self.cgroup is not None, notes=tuple(notes))

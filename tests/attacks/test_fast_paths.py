@@ -9,15 +9,21 @@ space's init, or leaves things behind for the next submission. Every one must en
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
+import signal
+import threading
 from dataclasses import replace
+from pathlib import Path
 from textwrap import dedent
 
 import pytest
 
 from sandbox.backend import Backend, Job
 from sandbox.judge import Limits, Options, judge, parse_tests
-from tests.attacks.test_program import SUITES
+from sandbox.local import LocalBackend
+from tests.attacks.test_program import ADD_ASSERTS, ECHO_STDIO, SUITES
 from tests.sandbox.conftest import FAST, python_step
 
 pytestmark = [pytest.mark.integration]
@@ -192,3 +198,36 @@ def test_program_whose_binary_outgrows_the_memory_limit_cannot_keep_the_compile_
     options = Options(limits=Limits(time_s=2.0, memory_mb=64))
     result = judge(BIG_BINARY_C % used_mb, suite, backend, language="c", options=options)
     assert [r.verdict for r in result.results] == [verdict], result.summary()
+
+
+# Class 4/5 — a space's init that dies mid-step (its own RLIMIT_CPU, which a program runs up by
+# flooding it with SIGCHLD: ~0.25 s of the init's CPU per second on 2 busy cores, a full core on a
+# big host) leaves the step's CPU uncounted. The death is injected here, as the flood cannot be
+# timed; the program's side must be judged (TLE), never a crash of the host nor CPU counted as none.
+def _kill_inits_of_our_jobs() -> int:
+    """SIGKILL every space init (pid 1 of a namespace two levels down) in this process's sandbox cgroups."""
+    killed = 0
+    for procs in Path("/sys/fs/cgroup/pids").glob(f"**/rlvr-sandbox/{os.getpid()}-*/cgroup.procs"):
+        for pid in procs.read_text().split():
+            with contextlib.suppress(OSError):
+                nspid = next(
+                    line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("NSpid:")
+                )
+                if nspid.split()[1:] and len(nspid.split()) == 4 and nspid.split()[-1] == "1":
+                    os.kill(int(pid), signal.SIGKILL)
+                    killed += 1
+    return killed
+
+
+@pytest.mark.parametrize("suite", [ECHO_STDIO, ADD_ASSERTS], ids=["stdio", "harness"])
+def test_space_init_dying_mid_step_yields_a_judged_tle(suite: dict) -> None:
+    backend = LocalBackend(spares=0)
+    source = "import time\ntime.sleep(2)\n" + ("print(3)" if "inputs" in suite else "def add(a, b):\n    return a + b")
+    killer = threading.Timer(1.0, _kill_inits_of_our_jobs)
+    killer.start()
+    try:
+        result = judge(source, parse_tests(suite), backend, options=LIMITS)
+    finally:
+        killer.cancel()
+        backend.close()
+    assert result.results[0].verdict == "TLE", result.summary()
