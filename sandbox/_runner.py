@@ -227,7 +227,9 @@ def serve_step(sock, spec, fds, wakeup):
         pass
     try:
         while True:
-            os.waitpid(-1, 0)
+            done, status = os.waitpid(-1, 0)
+            if done == pid:  # it ended before the stop's SIGTERM was read (a SIGXCPU, say): how it ended counts
+                ended["status"] = status
     except ChildProcessError:
         pass
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # every process of the step, each reaped here
