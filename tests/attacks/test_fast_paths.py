@@ -231,3 +231,25 @@ def test_space_init_dying_mid_step_yields_a_judged_tle(suite: dict) -> None:
         killer.cancel()
         backend.close()
     assert result.results[0].verdict == "TLE", result.summary()
+
+
+# Class 1 — the harness re-raises a builtin exception the solution raised, in the tests: a
+# StopIteration raised into map(), filter() or zip() ends the iteration instead, so a test like
+# `assert all(map(lambda x: f(x) == x + 1, xs))` would pass with nothing checked.
+ITERATION_TESTS = {
+    "all over map": "assert all(map(lambda x: add(x, 1) == x + 1, [1, 2, 3]))",
+    "all over filter": "assert not list(filter(lambda x: add(x, 1) != x + 1, [1, 2, 3]))",
+    "sum over map": "assert sum(map(lambda x: add(x, 1) - x - 1, [1, 2, 3])) == 0",
+}
+ENDING_ITERATION = {
+    "raises StopIteration": "def add(a, b):\n    raise StopIteration\n",
+    "raises StopAsyncIteration": "def add(a, b):\n    raise StopAsyncIteration\n",
+}
+
+
+@pytest.mark.parametrize("test", ITERATION_TESTS.values(), ids=ITERATION_TESTS.keys())
+@pytest.mark.parametrize("source", ENDING_ITERATION.values(), ids=ENDING_ITERATION.keys())
+def test_solution_raising_the_end_of_an_iteration_yields_a_judged_zero(
+    backend: Backend, source: str, test: str
+) -> None:
+    _assert_judged_zero(source, {"test_list": [test]}, backend)
