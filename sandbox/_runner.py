@@ -227,7 +227,9 @@ def serve_step(sock, spec, fds, wakeup):
         pass
     try:
         while True:
-            os.waitpid(-1, 0)
+            done, status = os.waitpid(-1, 0)
+            if done == pid:  # it ended before the stop's SIGTERM was read (a SIGXCPU, say): how it ended counts
+                ended["status"] = status
     except ChildProcessError:
         pass
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # every process of the step, each reaped here
@@ -380,15 +382,22 @@ def space(spaces, tmp_bytes, peer, argv, rlimits, fds):
 
 
 def drain(fd, sink, cap, counts):
-    """Move what is readable from pipe ``fd`` into memfd ``sink`` (at most cap + 1 bytes); False at EOF."""
-    data = os.read(fd, READ_CHUNK)
-    if data and counts[fd] <= cap:
-        try:  # noqa: SIM105 - a full memfd must not stop the drain
-            os.write(sink, data[: cap + 1 - counts[fd]])
-        except OSError:
-            pass
-    counts[fd] += len(data)
-    return bool(data)
+    """Move what is readable from pipe ``fd`` into memfd ``sink`` (at most cap + 1 bytes); False at EOF or over the cap.
+
+    splice(2), so the bytes never enter our memory: a space made later is a fork of us,
+    and a step's output (a harness's result line says what a test expected) must not be
+    in it for that space's forked python steps to read.
+    """
+    if counts[fd] > cap:
+        return False
+    try:
+        moved = os.splice(fd, sink, cap + 1 - counts[fd])
+    except BlockingIOError:
+        raise
+    except OSError:  # the memfd refused (full): drop what is there, as the cap would
+        moved = len(os.read(fd, READ_CHUNK))
+    counts[fd] += moved
+    return moved > 0
 
 
 def watch(main, pipes, cap, deadline):
@@ -449,16 +458,15 @@ def run_step(spec, fds, spaces, tmp_bytes):
     error = said.get("setup_error") or (peer.said.get("setup_error") if peer else None)
     if error:
         return {"setup_error": error}
-    cpu = (
-        said.get("cpu_time_s")
-        if peer is None
-        else (said.get("cpu_time_s") or 0.0) + (peer.said.get("cpu_time_s") or 0.0)
-    )
+    # an init gone before it counted (killed by the stop, or dead: its own RLIMIT_CPU, which a program
+    # can run up by flooding it with SIGCHLD) leaves the step's CPU unknown, never counted as none
+    counted = [side.said.get("cpu_time_s") for side in (main, peer) if side is not None]
+    cpu = None if None in counted else sum(counted)
     peer_status = peer.said.get("status") if peer else None
     return {
         "peer_signal": os.WTERMSIG(peer_status) if peer_status is not None and os.WIFSIGNALED(peer_status) else 0,
         "status": said.get("status", 9),  # killed at the deadline or cap: reported as SIGKILL
-        "cpu_time_s": cpu,  # None: the init was killed before it could count
+        "cpu_time_s": cpu,  # None: an init was killed or died before it could count
         "wall_time_s": wall,
         "timed_out": stopped == "wall_time",
         "exec_error": said.get("exec_error", ""),

@@ -9,6 +9,7 @@ let us create child cgroups (cgroup v2 without delegation, read-only /sys/fs/cgr
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import time
@@ -89,12 +90,21 @@ class JobCgroup:
             raise
         return group
 
-    def set_limits(self, memory_bytes: int, max_pids: int) -> None:
-        """Cap the job's total memory (page cache and tmpfs included) and task count."""
+    def set_limits(self, memory_bytes: int, max_pids: int) -> bool:
+        """Cap the job's total memory (page cache and tmpfs included) and task count.
+
+        False if the job already holds more memory than ``memory_bytes`` that the kernel
+        cannot reclaim (its files on tmpfs, say: EBUSY): the cap is then unchanged, and
+        the caller must not run a step under it (it may be an earlier step's, far higher).
+        """
         (self.pids / "pids.max").write_text(str(max_pids))
-        # Lowering below current usage may fail (EBUSY); the previous, higher cap then stays.
-        with contextlib.suppress(OSError):
+        try:
             (self.memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
+        except OSError as exc:
+            if exc.errno != errno.EBUSY:
+                raise
+            return False
+        return True
 
     def attach(self, pids: Iterable[int]) -> None:
         """Move processes into the job's cgroups (their later children follow)."""

@@ -246,7 +246,8 @@ class _JobRun:
         fds = [bwrap.memfd("stdin", step.stdin), bwrap.memfd("stdout"), bwrap.memfd("stderr")]
         try:
             if self.cgroup is not None and limits != self.limits:
-                self.cgroup.set_limits(*limits)
+                if not self.cgroup.set_limits(*limits):
+                    return self._over_memory(step)
                 self.limits = limits
             before = self.usage
             started = time.monotonic()
@@ -262,6 +263,11 @@ class _JobRun:
         finally:
             for fd in fds:
                 os.close(fd)
+
+    def _over_memory(self, step: Step) -> StepResult:
+        """A step not run: the job's memory (the program's files, an earlier step's /tmp) is over its limit already."""
+        note = f"not run: the job already holds more memory than this step's limit ({step.policy.memory_mb} MiB)"
+        return StepResult(None, signal.SIGKILL, b"", b"", 0.0, 0.0, "memory", notes=(*self.notes, note))
 
     def _exchange(self, step: Step, fds: list[int]) -> dict[str, Any] | None:
         """Send the step to the runner; its report, or None if the runner died ({"hung": True} if it hung).
@@ -355,11 +361,12 @@ class _JobRun:
             )
         status = int(report["status"])
         exit_code = os.waitstatus_to_exitcode(status)
+        cpu = None if report["cpu_time_s"] is None else float(report["cpu_time_s"])
         outcome = Outcome(
             exit_code if exit_code >= 0 else None,
             -exit_code if exit_code < 0 else None,
             float(report["wall_time_s"]),
-            float(report["cpu_time_s"]),
+            cpu,
             bool(report["timed_out"]),
             out_size,
             err_size,
@@ -368,7 +375,12 @@ class _JobRun:
             after.pids_refused - before.pids_refused,
             int(report["peer_signal"]) or None,
         )
-        return self._make(step, outcome, stdout, stderr, notes)
+        result = self._make(step, outcome, stdout, stderr, notes)
+        if cpu is None and result.limit is None:
+            # a space's init is gone mid-step: only its RLIMIT_CPU, run up by the program, ends it
+            note = "the step's CPU time could not be counted: its space's init ended with it"
+            return replace(result, limit="cpu_time", notes=(*result.notes, note))
+        return result
 
     def _make(self, step: Step, outcome: Outcome, stdout: bytes, stderr: bytes, notes: list[str]) -> StepResult:
         return step_result(outcome, stdout, stderr, step.policy, cgroup=self.cgroup is not None, notes=tuple(notes))

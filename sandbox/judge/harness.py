@@ -23,7 +23,13 @@ if __name__ != "__main__":  # imported by the judge; in the sandbox wire.py's so
 
     from sandbox.judge.wire import NotData, decode, encode, loads
 
-BUILTIN_ERRORS = {n: e for n, e in vars(builtins).items() if isinstance(e, type) and issubclass(e, Exception)}
+# what a solution may raise into the tests; StopIteration (StopAsyncIteration) would end a test's map() or
+# filter() early, as if every item were checked, so it ends the test as the solution's error instead
+BUILTIN_ERRORS = {
+    n: e
+    for n, e in vars(builtins).items()
+    if isinstance(e, type) and issubclass(e, Exception) and not issubclass(e, (StopIteration, StopAsyncIteration))
+}
 
 
 class CandidateError(BaseException):
