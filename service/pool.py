@@ -39,7 +39,7 @@ _registry: Registry | None = None
 _warm: set[str] = set()  # heavy verifiers warmed up in this process (a forked worker inherits it)
 
 
-def warm_up(registry: Registry, *, builtin_only: bool = False) -> None:
+def warm_up(registry: Registry) -> None:
     """Run each heavy verifier's warm-up once in this process (a no-op for those already warm here).
 
     The pool calls it for the built-in verifiers before it forks its workers, so that every
@@ -48,8 +48,6 @@ def warm_up(registry: Registry, *, builtin_only: bool = False) -> None:
     """
     for spec in registry:
         if not spec.heavy or spec.warmup is None or spec.name in _warm:
-            continue
-        if builtin_only and spec.source != "builtin":
             continue
         _warm.add(spec.name)
         try:
@@ -120,7 +118,7 @@ class VerifierPool:
         self.killed = 0
         self._initargs = (plugins, tuple(plugin_modules), sandbox)
         self._lock = threading.Lock()
-        warm_up(default_registry(plugins=False), builtin_only=True)  # before the fork: workers start warm
+        warm_up(default_registry(plugins=False))  # before the fork: workers start warm
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPool:
