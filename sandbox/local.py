@@ -184,8 +184,8 @@ class _JobRun:
         self.job = job
         self.box: bwrap.Sandbox | None = None
         self.files_due = False  # a spare sandbox that has not got the job's files yet
-        harness = any(step.peer for step in job.steps)
-        spare = backend._spares.take((harness, self.tmpfs_bytes)) if job.steps else None
+        self.harness = any(step.peer for step in job.steps)
+        spare = backend._spares.take((self.harness, self.tmpfs_bytes)) if job.steps else None
         if spare is not None:
             self.box, self.cgroup, self.files_due = spare.box, spare.cgroup, bool(job.files)
         else:
@@ -219,8 +219,9 @@ class _JobRun:
 
     def _start(self) -> bwrap.Sandbox:
         attach = self.cgroup.attach if self.cgroup is not None else None
-        harness = any(step.peer for step in self.job.steps)
-        return bwrap.start(self.backend._bwrap, self.backend._python, self.job.files, self.tmpfs_bytes, attach, harness)
+        return bwrap.start(
+            self.backend._bwrap, self.backend._python, self.job.files, self.tmpfs_bytes, attach, self.harness
+        )
 
     @property
     def tmpfs_bytes(self) -> int:
