@@ -249,7 +249,13 @@ def test_tools_example_trainer_yields_tool_calls_run_by_rlvr(
     before = run_code_requests(rlvr_url)
     rows = Dataset.from_list([PROBLEM] * 2).map(tools.to_prompt)
     trainer = tools.build_trainer(
-        str(tool_caller), rows, rlvr_url, output_dir=str(tmp_path), max_steps=1, processing_class=tool_tokenizer, **TOOL_TINY
+        str(tool_caller),
+        rows,
+        rlvr_url,
+        output_dir=str(tmp_path),
+        max_steps=1,
+        processing_class=tool_tokenizer,
+        **TOOL_TINY,
     )
     trainer.train()
     (entry,) = [e for e in trainer.state.log_history if "tools/call_frequency" in e]
