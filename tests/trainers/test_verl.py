@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+import ray
 import torch
 import verl.trainer.config
 from hydra import compose, initialize_config_dir
@@ -134,8 +135,6 @@ def test_reward_yaml_yields_per_source_rewards_and_means_over_applied_samples(rl
 
 
 def test_remote_manager_yields_rewards_from_a_function_pickled_by_value(rlvr_url: str, tokenizer: Any) -> None:
-    import ray
-
     overrides = [
         "reward.reward_manager.name=remote",
         "reward.num_workers=1",
@@ -252,14 +251,16 @@ def test_tool_agent_loop_yields_one_rlvr_session_per_trajectory_across_its_calls
     cells, before = requests_to(rlvr_url, "/v1/sessions/{session_id}/exec"), requests_to(rlvr_url, "/v1/sessions", 201)
     prompt = [{"role": "user", "content": "What is 41 + 1?"}]
 
-    async def trajectory() -> tuple[str, int]:
+    async def trajectory() -> tuple[str, int, dict[str, Any]]:
         output = await loop.run({"temperature": 1.0}, raw_prompt=prompt)
         open_during = open_sessions(rlvr_url)
         await asyncio.sleep(0.5)  # the trajectory's AgentData is gone: its session is ended on this loop
-        return tokenizer.decode(output.response_ids), open_during
+        return tokenizer.decode(output.response_ids), open_during, output.extra_fields
 
-    response, open_during = loop.loop.run_until_complete(trajectory())
+    response, open_during, extra_fields = loop.loop.run_until_complete(trajectory())
     assert open_during == 1 and server.turns == []
+    # veRL makes each extra_fields key a batch column that Ray pickles (regression: it held the session object)
+    assert ray.cloudpickle.loads(ray.cloudpickle.dumps(extra_fields))["rlvr_sessions"].keys() == {"python"}
     assert "<|im_start|>tool\n42<|im_end|>" in response  # the second call saw the first call's x
     assert requests_to(rlvr_url, "/v1/sessions/{session_id}/exec") - cells == 2
     assert requests_to(rlvr_url, "/v1/sessions", 201) - before == 1  # one session for the trajectory's two calls
