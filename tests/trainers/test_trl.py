@@ -4,6 +4,10 @@ The forms are the README's and examples/trl_grpo.py's: ``rlvr_reward("math", url
 (sync), ``rlvr_reward(..., asynchronous=True)`` (async) and a conversational dataset. The
 assertions read what TRL itself logged: one ``rewards/<name>/mean`` per rlvr reward, whose
 value is the service's reward for the completions TRL generated.
+
+Tools: examples/trl_tools.py's ``python`` tool in ``GRPOTrainer(tools=[...])``. A tiny model
+taught in the fixture to emit one tool call; the rest is TRL's own loop (parsing the call,
+calling the tool, appending its result), checked against the service's count of runs.
 """
 
 from __future__ import annotations
@@ -55,6 +59,15 @@ class Recorder:
     def __call__(self, prompts: list[Any], completions: list[Any], **kwargs: Any) -> list[float]:
         self.calls.append({"completions": list(completions), "solution": list(kwargs["solution"])})
         return [0.0] * len(completions)
+
+
+def load_example(name: str) -> Any:
+    """examples/<name>.py, loaded from its file (examples/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[2] / "examples" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="module")
@@ -123,11 +136,7 @@ def test_grpo_trainer_yields_one_logged_reward_per_rlvr_reward(
 
 def test_example_script_yields_its_named_rewards(rlvr_url: str, model_dir: Path, tmp_path: Path) -> None:
     """examples/trl_grpo.py's trainer, as it builds it, on the tiny model and two NuminaMath-shaped rows."""
-    path = Path(__file__).resolve().parents[2] / "examples" / "trl_grpo.py"
-    spec = importlib.util.spec_from_file_location("trl_grpo_example", path)
-    assert spec is not None and spec.loader is not None
-    example = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(example)
+    example = load_example("trl_grpo")
     rows = Dataset.from_list([{"problem": q, "solution": a} for q, a in QUESTIONS]).map(example.to_prompt)
     trainer = example.build_trainer(
         str(model_dir),
@@ -167,14 +176,6 @@ def test_readme_line_yields_a_logged_reward(rlvr_url: str, model_dir: Path, tmp_
 TOOL_PROMPT = [{"role": "user", "content": "What is 6*7?"}]
 PROBLEM = {"problem": "What is 6*7?", "solution": "42"}
 TOOL_CALL = '<tool_call>\n{"name": "python", "arguments": {"code": "print(6 * 7)"}}\n</tool_call><|im_end|>'
-
-
-def load_example(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[2] / "examples" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_code_requests(url: str) -> float:

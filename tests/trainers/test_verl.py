@@ -5,6 +5,10 @@ The config is veRL's ppo_trainer composed with the overrides of examples/verl/co
 its ``run_single`` scores a DataProto as veRL's reward loop does. The ``remote`` manager
 ships the function to a Ray worker by pickling it, from the file path form (pickled by
 value: the regression was a module-level lock that could not be pickled).
+
+Tools: examples/verl/tool_config.yaml through veRL's own ``load_all_tools``; the tool's
+``BaseTool`` lifecycle, and veRL's ``ToolAgentLoop`` on one trajectory whose LLM turns are
+scripted, run cells in an rlvr session (the service's /metrics and /readyz say so).
 """
 
 from __future__ import annotations
