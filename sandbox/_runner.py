@@ -573,7 +573,7 @@ def job_keeper(sock, tmp_bytes, harness):
         try:
             try:
                 job_mounts(tmp_bytes)
-            except Exception as exc:  # noqa: BLE001 - whatever it is, the host must hear why (not just EOF)
+            except Exception as exc:  # whatever it is, the host must hear why (not just EOF)
                 send(sock, {"setup_error": f"{type(exc).__name__}: {exc}"})
                 return
             send(sock, {"job": True})

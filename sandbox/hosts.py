@@ -80,10 +80,9 @@ class JobHosts:
         self._lock = threading.Lock()
         self._closed = False
         self.problem: str | None = None  # why jobs cannot run in hosts here (then each job starts its own sandbox)
+        self.started = 0  # hosts started so far
 
-    def open(
-        self, tmp_bytes: int, harness: bool, attach: Callable[[Iterable[int]], None] | None
-    ) -> HostJob | None:
+    def open(self, tmp_bytes: int, harness: bool, attach: Callable[[Iterable[int]], None] | None) -> HostJob | None:
         """A job's runner in a host, in the job's cgroup (``attach``) and ready for its files and steps.
 
         None if hosts cannot serve jobs on this machine (``problem`` says why) or the host
@@ -116,6 +115,7 @@ class JobHosts:
             self.problem = f"job hosts unavailable ({exc}): every job starts a sandbox of its own"
             log.warning("local sandbox: %s", self.problem)
             return None
+        self.started += 1
         return Host(box)
 
     def _job(

@@ -98,13 +98,13 @@ class LocalBackend:
         self._draining: list[JobCgroup] = []  # cgroups whose processes were still exiting at job end
         self._lock = threading.Lock()
         self._spares: Spares[Ready] = Spares(self._start_spare, self._discard_spare, Ready.alive, spares)
-        self._hosts = JobHosts(self._bwrap, python)
+        self.hosts = JobHosts(self._bwrap, python)
         if not hosts:
-            self._hosts.problem = "job hosts disabled by configuration"
+            self.hosts.problem = "job hosts disabled by configuration"
 
     def close(self) -> None:
-        """Tear down the idle job hosts and spare sandboxes and remove their cgroups (jobs still running keep theirs)."""
-        self._hosts.close()
+        """Tear down idle job hosts and spare sandboxes and remove their cgroups (running jobs keep theirs)."""
+        self.hosts.close()
         self._spares.close()
         with self._lock:
             pending, self._draining = self._draining, []
@@ -193,7 +193,7 @@ class _JobRun:
         self.box: bwrap.Sandbox | HostJob | None = None
         self.files_due = False  # a spare sandbox or a host's job that has not got the job's files yet
         self.harness = any(step.peer for step in job.steps)
-        in_host = job.steps and backend._hosts.problem is None
+        in_host = job.steps and backend.hosts.problem is None
         spare = backend._spares.take((self.harness, self.tmpfs_bytes)) if job.steps and not in_host else None
         if spare is not None:
             self.box, self.cgroup, self.files_due = spare.box, spare.cgroup, bool(job.files)
@@ -205,7 +205,7 @@ class _JobRun:
         self.usage = Usage(0, 0) if self.cgroup is None else self.cgroup.usage()
 
     def _send_files(self) -> None:
-        """Copy the job's files into the work dir of a spare sandbox or a host's job (a fresh sandbox gets them from bwrap)."""
+        """Copy the job's files into a spare's or a host job's work dir (a fresh sandbox gets them from bwrap)."""
         assert self.box is not None
         self.files_due = False
         items = [(str(bwrap.checked_relpath(name)), data) for name, data in self.job.files.items()]
@@ -229,7 +229,7 @@ class _JobRun:
     def _start(self) -> bwrap.Sandbox | HostJob:
         """The job's runner: in a job host where there are hosts, else in a bubblewrap sandbox of its own."""
         attach = self.cgroup.attach if self.cgroup is not None else None
-        hosted = self.backend._hosts.open(self.tmpfs_bytes, self.harness, attach)
+        hosted = self.backend.hosts.open(self.tmpfs_bytes, self.harness, attach)
         if hosted is not None:
             self.files_due = bool(self.job.files)
             return hosted
