@@ -1,8 +1,10 @@
 """The ``local`` backend: bubblewrap namespaces + rlimits (+ cgroups where the host allows).
 
-One bubblewrap sandbox per job; inside it a small runner (the sandbox's PID 1) runs each
-step in user, pid, mount and IPC namespaces of its own under its rlimits (see
-``sandbox/_runner.py``), so a job pays one sandbox start however many tests it has, and
+Each job has a small runner of its own: PID 1 of fresh namespaces forked by a job host
+(sandbox/hosts.py: one long-lived bubblewrap sandbox serving many jobs, one at a time),
+or, where hosts cannot serve, of a bubblewrap sandbox started for the job (or a spare).
+The runner runs each step in user, pid, mount and IPC namespaces of its own under its
+rlimits (see ``sandbox/_runner.py``), so a job pays one runner however many tests it has, and
 no step can reach the runner, another step, or anything of the host. stdin, stdout and stderr are
 memfds passed to the runner (never host pipes that could fill up); output beyond the cap is
 reported as ``limit="output"`` with ``stdout_truncated``: the runner drains the
