@@ -23,6 +23,13 @@ the runner makes a fresh space. The runner drains the program's stdout and stder
 the host's memfds, and stops a step at the output cap or the wall deadline by SIGTERM to
 the init (which kills and reaps the step), SIGKILL if the init does not answer.
 
+In a job host (sandbox/hosts.py; KIND ``host``) this process is instead a template that
+serves no step: for each job the host sends (its tmpfs size and kind, with the job's own
+socket) it forks a keeper that unshares JOB_NAMESPACES and forks the job's runner, PID 1
+of the new pid namespace, which mounts its own /tmp, /dev/shm, /box and /proc, says
+hello, waits for the host's go (the host has put it in the job's cgroup) and then runs
+``main`` on the job's socket as a sandbox's runner would (``serve_jobs``, ``job_keeper``).
+
 Protocol on the control socket FD (SOCK_SEQPACKET): the host sends a step (a marshal'd
 dict) with its stdin/stdout/stderr fds (SCM_RIGHTS), or, to a sandbox started before its
 job came, the job's files (names, and memfds); the runner answers one marshal'd dict.
