@@ -41,6 +41,7 @@ import _signal as signal  # the C module: `signal` would import enum, paid by ev
 import _socket
 import ctypes
 import fcntl
+import gc
 import marshal
 import os
 import resource
@@ -610,6 +611,7 @@ def serve_jobs(control_fd):
     sock = _socket.socket(fileno=control_fd)
     for name in WARM_MODULES:
         __import__(name)
+    gc.freeze()  # a job's processes are forks of ours: their collections must not write (copy) our pages
     sock.sendall(marshal.dumps({"pid": os.getpid()}, MARSHAL_VERSION))
     last = None
     while True:
