@@ -97,7 +97,7 @@ class JobHosts:
             return self._job(host, tmp_bytes, harness, attach)
         except SandboxError as exc:
             host.box.kill()
-            if not host.served:  # a fresh host that cannot make a job: no host here can
+            if host.served == 1:  # a fresh host that cannot make its first job: no host here can
                 self.problem = f"job hosts unavailable ({exc}): every job starts a sandbox of its own"
                 log.warning("local sandbox: %s", self.problem)
             return None

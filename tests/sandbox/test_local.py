@@ -68,6 +68,29 @@ def test_bwrap_refusing_to_start_yields_sandbox_error(spares: int, monkeypatch: 
         backend.close()
 
 
+# (how a job host fails, what the backend says): every job then runs in a sandbox of its own
+HOST_FAILURES = [
+    ("its jobs' mounts", 'mount_tmpfs("/box", tmp_bytes, 0o755)', "raise OSError(1, 'no mounts here')"),
+    ("its jobs' namespaces", "enter_namespaces(JOB_NAMESPACES)", "raise OSError(1, 'no namespaces here')"),
+]
+
+
+@pytest.mark.parametrize(("code", "failure"), [f[1:] for f in HOST_FAILURES], ids=[f[0] for f in HOST_FAILURES])
+def test_job_host_that_cannot_make_jobs_yields_jobs_in_sandboxes_of_their_own(
+    code: str, failure: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert code in bwrap._RUNNER_SOURCE
+    monkeypatch.setattr(bwrap, "_RUNNER_SOURCE", bwrap._RUNNER_SOURCE.replace(code, failure))
+    backend = LocalBackend(spares=0)
+    try:
+        outputs = [run_python(backend, f"print({n})").stdout for n in range(3)]
+    finally:
+        backend.close()
+    assert outputs == [b"0\n", b"1\n", b"2\n"]
+    assert backend.hosts.problem is not None and failure.split("'")[1] in backend.hosts.problem
+    assert backend.hosts.started == 1
+
+
 def test_missing_toolchain_binary_yields_sandbox_error(local: LocalBackend) -> None:
     with pytest.raises(SandboxError, match="cannot execute /usr/bin/rlvr-no-such-compiler"):
         list(local.run(Job({}, (Step(("/usr/bin/rlvr-no-such-compiler",)),))))
