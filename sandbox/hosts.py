@@ -100,6 +100,8 @@ class JobHosts:
             if host.served == 1:  # a fresh host that cannot make its first job: no host here can
                 self.problem = f"job hosts unavailable ({exc}): every job starts a sandbox of its own"
                 log.warning("local sandbox: %s", self.problem)
+            else:  # e.g. it found a process of an earlier job left in its namespace, and ended
+                log.warning("local sandbox: a job host failed after %d jobs (%s); it is replaced", host.served, exc)
             return None
 
     def _take(self) -> Host | None:

@@ -195,7 +195,7 @@ class _JobRun:
         self.box: bwrap.Sandbox | HostJob | None = None
         self.files_due = False  # a spare sandbox or a host's job that has not got the job's files yet
         self.harness = any(step.peer for step in job.steps)
-        in_host = job.steps and backend.hosts.problem is None
+        in_host = bool(job.steps) and backend.hosts.problem is None
         spare = backend._spares.take((self.harness, self.tmpfs_bytes)) if job.steps and not in_host else None
         if spare is not None:
             self.box, self.cgroup, self.files_due = spare.box, spare.cgroup, bool(job.files)
