@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.dispatch import RequestError
+from service.text import printable
 
 log = logging.getLogger("rlvr.service")
 MAX_ERRORS_SHOWN = 20
@@ -36,9 +37,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_error)
 
 
-def _where(loc: tuple[Any, ...]) -> str:
+def error_path(loc: tuple[Any, ...]) -> str:
     """``items.0.rewards.format``: the path a client wrote, without pydantic's union-branch names."""
-    return ".".join(str(p) for p in loc if p != "body" and not _is_branch(p)) or "body"
+    return ".".join(printable(str(p)) for p in loc if p != "body" and not _is_branch(p)) or "body"
 
 
 def _is_branch(part: Any) -> bool:
@@ -47,11 +48,11 @@ def _is_branch(part: Any) -> bool:
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> SafeJSONResponse:
-    errors = _relevant(exc.errors())
+    errors = relevant_errors(exc.errors())
     if (whole := _body_problem(request, exc, errors)) is not None:
         return SafeJSONResponse(status_code=422, content={"error": f"invalid request: {whole}", "detail": None})
     detail = [
-        {"loc": _where(tuple(e.get("loc", ()))), "msg": _message(e), "type": e.get("type", "")}
+        {"loc": error_path(tuple(e.get("loc", ()))), "msg": error_message(e), "type": e.get("type", "")}
         for e in errors[:MAX_ERRORS_SHOWN]
     ]
     first = detail[0] if detail else {"loc": "body", "msg": "invalid"}
@@ -61,7 +62,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Sa
     )
 
 
-def _relevant(errors: Sequence[Any]) -> list[Any]:
+def relevant_errors(errors: Sequence[Any]) -> list[Any]:
     """The errors without a union's other branch (a list was sent, so "should be a valid dictionary" is noise)."""
     tagged = [e for e in errors if any(_is_branch(p) for p in e.get("loc", ()))]
     if len(tagged) < 2:
@@ -74,7 +75,7 @@ def _relevant(errors: Sequence[Any]) -> list[Any]:
     return [{**mismatched[0], "msg": " or ".join(dict.fromkeys(str(e.get("msg", "")) for e in mismatched))}]
 
 
-def _message(error: Any) -> str:
+def error_message(error: Any) -> str:
     """Pydantic's message, plus the fix when a number came as a string ("0.5" → 0.5)."""
     msg = str(error.get("msg", ""))
     value = error.get("input")
@@ -118,7 +119,7 @@ def _json_problem(body: Any) -> str:
 
 
 async def _request_error(request: Request, exc: RequestError) -> JSONResponse:
-    return SafeJSONResponse(status_code=422, content={"error": str(exc), "detail": None})
+    return SafeJSONResponse(status_code=422, content={"error": str(exc), "detail": exc.detail})
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
