@@ -19,6 +19,7 @@ log = logging.getLogger("rlvr.service")
 MAX_ERRORS_SHOWN = 20
 SNIPPET_CHARS = 60
 UNION_MISMATCH = {"dict_type", "list_type", "model_type", "model_attributes_type"}
+SCALAR_BRANCHES = {"str", "int", "float", "bool", "none"}  # pydantic's tags of a scalar union's members
 BODY_PARSE_ERROR = "There was an error parsing the body"
 
 
@@ -64,6 +65,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Sa
 
 def relevant_errors(errors: Sequence[Any]) -> list[Any]:
     """The errors without a union's other branch (a list was sent, so "should be a valid dictionary" is noise)."""
+    errors = _scalar_unions_merged(errors)
     tagged = [e for e in errors if any(_is_branch(p) for p in e.get("loc", ()))]
     if len(tagged) < 2:
         return list(errors)
@@ -73,6 +75,27 @@ def relevant_errors(errors: Sequence[Any]) -> list[Any]:
         return kept
     # no branch fits at all: one error saying every shape it could have had
     return [{**mismatched[0], "msg": " or ".join(dict.fromkeys(str(e.get("msg", "")) for e in mismatched))}]
+
+
+def _scalar_unions_merged(errors: Sequence[Any]) -> list[Any]:
+    """``id.str: …string; id.int: …integer`` (a ``str | int`` field) as one error at ``id``: "…string or …integer"."""
+    by_field: dict[tuple[Any, ...], list[Any]] = {}
+    for e in errors:
+        loc = tuple(e.get("loc", ()))
+        if loc and loc[-1] in SCALAR_BRANCHES and str(e.get("type", "")).endswith("_type"):
+            by_field.setdefault(loc[:-1], []).append(e)
+    merged = {id(group[0]): group for group in by_field.values() if len(group) > 1}
+    if not merged:
+        return list(errors)
+    dropped = {id(e) for group in merged.values() for e in group[1:]}
+    out = []
+    for e in errors:
+        if id(e) in merged:
+            group = merged[id(e)]
+            out.append({**e, "loc": tuple(e["loc"])[:-1], "msg": " or ".join(str(g.get("msg", "")) for g in group)})
+        elif id(e) not in dropped:
+            out.append(e)
+    return out
 
 
 def error_message(error: Any) -> str:

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from grpo.wire import ScoreResponse
 from service.admission import RETRY_AFTER_S, work_units
+from service.dispatch import RequestError
 from service.intake import SURROGATE_FIX, Batch
 from service.text import lone_surrogate_at
 
@@ -17,19 +18,23 @@ DISCONNECT_POLL_S = 0.5
 CLIENT_CLOSED = 499
 
 
-async def score_guarded(request: Request, batch: Batch, *, explain: bool = False) -> ScoreResponse | Response:
+async def score_guarded(
+    request: Request, batch: Batch, *, explain: bool = False, refuse_all_invalid: bool = True
+) -> ScoreResponse | Response:
     """Score ``batch`` if the service can take it now; 413/422/429/503 with a reason otherwise.
 
-    Its invalid items (see :mod:`service.intake`; their lone surrogates included) come back
-    as their own results, in place. Admission counts work, not items: every component
-    (verifier call) of every valid item. A raising verifier's traceback is logged, and kept
-    in its details only when ``explain``.
+    Its invalid items (see :mod:`service.intake`) come back as their own results, in place;
+    when every item is invalid the batch is a 422 unless not ``refuse_all_invalid``.
+    Admission counts work, not items: every component (verifier call) of every valid item.
+    A raising verifier's traceback is logged, and kept in its details only when ``explain``.
     """
     state = request.app.state
     settings, admission = state.settings, state.admission
     n = len(batch.entries)
     if n > settings.max_items:
         raise HTTPException(413, f"{n} items in one request; the limit is {settings.max_items}: split the batch")
+    if refuse_all_invalid and (refusal := batch.every_item_invalid()) is not None:
+        raise RequestError(*refusal)
     if (where := lone_surrogate_at(batch.rewards, "rewards")) is not None:
         raise HTTPException(422, f"invalid request: {where}: {SURROGATE_FIX}")
     body = batch.to_score()

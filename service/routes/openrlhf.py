@@ -157,7 +157,7 @@ async def _score(request: Request, body: OpenRLHFRequest, spec: str | None, fill
     rewards = parse_rewards(spec) if spec else None  # a bad spec is a 422 even for an empty batch
     if not body.query:
         return OpenRLHFResponse(rewards=[], scores=[], extra_logs={})
-    scored = await score_guarded(request, to_batch(body, rewards))
+    scored = await score_guarded(request, to_batch(body, rewards), refuse_all_invalid=False)
     return to_openrlhf(scored, fill) if isinstance(scored, ScoreResponse) else scored
 
 

@@ -11,7 +11,6 @@ from pydantic_core import PydanticSerializationError
 
 from grpo.wire import ErrorResponse, ScoreResponse
 from service.auth import ApiKey
-from service.dispatch import RequestError
 from service.explain import explain_response
 from service.gate import score_guarded
 from service.intake import ScoreRequest, split_batch
@@ -37,8 +36,6 @@ async def score(
     ``?explain=true`` adds one trace per item (params, extracted answer, deciding rule).
     """
     batch = split_batch(body.items, body.rewards)
-    if (refusal := batch.every_item_invalid()) is not None:
-        raise RequestError(*refusal)
     result = await score_guarded(request, batch, explain=explain)
     if not isinstance(result, ScoreResponse):
         return result
