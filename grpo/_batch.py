@@ -6,8 +6,11 @@ travel in the same chunk, because group-scoped verifiers must see the whole grou
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from pydantic_core import PydanticSerializationError
 
 from grpo.errors import ProtocolError
 from grpo.wire import BatchSummary, ItemResult, RewardsField, ScoreItem, ScoreRequest, ScoreResponse
@@ -49,9 +52,16 @@ def plan_chunks(items: Sequence[ScoreItem], chunk_size: int) -> list[list[int]]:
 
 
 def request_body(items: Sequence[ScoreItem], indices: Sequence[int], rewards: RewardsField | None) -> bytes:
-    """The JSON body of one chunk's POST /v1/score."""
+    """The JSON body of one chunk's POST /v1/score.
+
+    Text that is not Unicode (a lone surrogate, which no UTF-8 encoder takes) goes out escaped
+    rather than raising here: the service then gives that item its own ``invalid_item`` result.
+    """
     request = ScoreRequest(items=[items[i] for i in indices], rewards=rewards)
-    return request.model_dump_json(exclude_none=True).encode()
+    try:
+        return request.model_dump_json(exclude_none=True).encode()
+    except PydanticSerializationError:
+        return json.dumps(request.model_dump(mode="json", exclude_none=True), ensure_ascii=True).encode()
 
 
 def parse_response(content: bytes, expected: int) -> ScoreResponse:

@@ -136,22 +136,28 @@ def split_batch(items: Sequence[ScoreItem | ItemProblem], rewards: RewardsField 
 
 def invalid_result(index: int, problem: ItemProblem) -> ItemResult:
     """The ``invalid_item`` result of item ``index``: each problem as ``items.<index>.<field>: <what to fix>``."""
-    errors = relevant_errors(problem.errors)
-    parts = [f"{error_path(('items', index, *e.get('loc', ())))}: {error_message(e)}" for e in errors]
-    hidden = len(parts) - MAX_ERRORS_SHOWN
-    shown = "; ".join(parts[:MAX_ERRORS_SHOWN]) + (f" (and {hidden} more)" if hidden > 0 else "")
     raw = problem.raw if isinstance(problem.raw, dict) else {}
     return ItemResult(
-        id=_readable(raw.get("id")),
-        group=_readable(raw.get("group")),
+        id=readable(raw.get("id")),
+        group=readable(raw.get("group")),
         reward=None,
         status=INVALID_ITEM,
         components=[],
-        error=shown,
+        error=problem_text(problem, ("items", index)),
     )
 
 
-def _readable(value: Any) -> str | int | None:
+def problem_text(problem: ItemProblem, at: tuple[Any, ...] = ()) -> str:
+    """Each of ``problem``'s errors as ``<path under at>: <what to fix>``, joined by "; " (at most MAX_ERRORS_SHOWN)."""
+    parts = []
+    for e in relevant_errors(problem.errors):
+        loc = (*at, *e.get("loc", ()))
+        parts.append(f"{error_path(loc)}: {error_message(e)}" if loc else error_message(e))
+    hidden = len(parts) - MAX_ERRORS_SHOWN
+    return "; ".join(parts[:MAX_ERRORS_SHOWN]) + (f" (and {hidden} more)" if hidden > 0 else "")
+
+
+def readable(value: Any) -> str | int | None:
     """An id or group worth echoing: a str or int the response can carry, else None."""
     if isinstance(value, bool) or not isinstance(value, str | int):
         return None
