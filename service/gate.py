@@ -68,7 +68,7 @@ async def score_guarded(
         task = asyncio.ensure_future(scoring)
         watcher = asyncio.ensure_future(_cancel_on_disconnect(request, task))
         try:
-            return batch.merged(await task)
+            scored = await task
         except asyncio.CancelledError:
             if watcher.done() and not watcher.cancelled():
                 return Response(status_code=CLIENT_CLOSED)  # nobody is listening; the work was stopped
@@ -77,6 +77,8 @@ async def score_guarded(
             watcher.cancel()
     finally:
         admission.release(units)
+    state.metrics.invalid_items.inc(len(batch.invalid))
+    return batch.merged(scored)
 
 
 async def _cancel_on_disconnect(request: Request, task: asyncio.Future[ScoreResponse]) -> None:

@@ -103,6 +103,17 @@ def test_explain_yields_a_trace_for_an_invalid_item_too(client: TestClient) -> N
     assert bad["formula"] == "no components: items.1.completion: Input should be a valid string"
 
 
+def invalid_items_counted(client: TestClient) -> float:
+    lines = client.get("/metrics").text.splitlines()
+    return float(next(line for line in lines if line.startswith("rlvr_invalid_items_total ")).split()[1])
+
+
+def test_invalid_items_yield_their_count_in_metrics(client: TestClient) -> None:
+    before = invalid_items_counted(client)
+    assert post(client, body_of(['{"completion": 5}', GOOD % 1, "7"])).status_code == 200
+    assert invalid_items_counted(client) == before + 2
+
+
 @pytest.mark.parametrize(
     ("items", "error"),
     [
