@@ -161,7 +161,9 @@ LONE = "\ud800"  # a lone surrogate: not Unicode text, so the item holding it ca
 
 
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
-def test_client_item_with_a_lone_surrogate_yields_its_own_invalid_item_result(url: str, asynchronous: bool) -> None:
+def test_client_item_with_a_lone_surrogate_yields_its_own_invalid_item_result(
+    url: str, asynchronous: bool, caplog: pytest.LogCaptureFixture
+) -> None:
     items = [{"completion": GOOD}, {"id": "bad", "completion": "x" + LONE}, {"completion": NO_THINK}]
 
     async def scored_async() -> Any:
@@ -177,6 +179,8 @@ def test_client_item_with_a_lone_surrogate_yields_its_own_invalid_item_result(ur
     bad = response.results[1]
     assert bad.id == "bad" and bad.error is not None and bad.error.startswith("items.1.completion: a lone UTF-16")
     assert response.summary.statuses == {"ok": 2, "invalid_item": 1}
+    warned = [r.getMessage() for r in caplog.records if r.name == "grpo"]
+    assert warned == ["1 of 3 items were invalid and not scored (reward None); first: " + bad.error]
     with RewardClient(url, rewards={"format": 1.0}) as client:
         assert client.score_texts([GOOD, "x" + LONE]) == [1.0, None]
 
