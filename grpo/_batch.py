@@ -6,13 +6,19 @@ travel in the same chunk, because group-scoped verifiers must see the whole grou
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from pydantic_core import PydanticSerializationError
 
 from grpo.errors import ProtocolError
 from grpo.wire import BatchSummary, ItemResult, RewardsField, ScoreItem, ScoreRequest, ScoreResponse
 
 ItemLike = ScoreItem | Mapping[str, Any]
+INVALID_ITEM = "invalid_item"
+log = logging.getLogger("grpo")
 
 
 def as_items(items: Iterable[ItemLike]) -> list[ScoreItem]:
@@ -49,9 +55,16 @@ def plan_chunks(items: Sequence[ScoreItem], chunk_size: int) -> list[list[int]]:
 
 
 def request_body(items: Sequence[ScoreItem], indices: Sequence[int], rewards: RewardsField | None) -> bytes:
-    """The JSON body of one chunk's POST /v1/score."""
+    """The JSON body of one chunk's POST /v1/score.
+
+    Text that is not Unicode (a lone surrogate, which no UTF-8 encoder takes) goes out escaped
+    rather than raising here: the service then gives that item its own ``invalid_item`` result.
+    """
     request = ScoreRequest(items=[items[i] for i in indices], rewards=rewards)
-    return request.model_dump_json(exclude_none=True).encode()
+    try:
+        return request.model_dump_json(exclude_none=True).encode()
+    except PydanticSerializationError:
+        return json.dumps(request.model_dump(mode="json", exclude_none=True), ensure_ascii=True).encode()
 
 
 def parse_response(content: bytes, expected: int) -> ScoreResponse:
@@ -66,7 +79,17 @@ def parse_response(content: bytes, expected: int) -> ScoreResponse:
 
 
 def merge(parts: Sequence[tuple[Sequence[int], ScoreResponse]], total: int) -> ScoreResponse:
-    """One response for the whole batch, results back in the caller's order."""
+    """One response for the whole batch, results back in the caller's order; invalid items logged as a warning."""
+    response = _merged(parts, total)
+    invalid = [r for r in response.results if r.status == INVALID_ITEM]
+    if invalid:  # null like any unjudged item, but a bug in the caller's data: said, not only masked
+        log.warning(
+            "%d of %d items were invalid and not scored (reward None); first: %s", len(invalid), total, invalid[0].error
+        )
+    return response
+
+
+def _merged(parts: Sequence[tuple[Sequence[int], ScoreResponse]], total: int) -> ScoreResponse:
     if len(parts) == 1 and list(parts[0][0]) == list(range(total)):
         return parts[0][1]
     results: list[ItemResult | None] = [None] * total

@@ -101,12 +101,15 @@ class ComponentResult(BaseModel):
 
 
 class ItemResult(BaseModel):
-    """The reward of one item: null when any component could not be judged."""
+    """The reward of one item: null when any component could not be judged, or the item itself was invalid."""
 
     id: WireId | None = None
     group: WireId | None = None
     reward: float | None
-    status: str = Field(description="ok, or the error kind of the first component that could not be judged.")
+    status: str = Field(
+        description="ok, or the error kind of the first component that could not be judged; "
+        "invalid_item: the item is not a valid ScoreItem (see `error`), so it was not scored."
+    )
     components: list[ComponentResult]
     error: str | None = Field(default=None, description="Why the item as a whole could not be scored, if so.")
 

@@ -43,7 +43,11 @@ log = logging.getLogger("rlvr.service")
 
 
 class RequestError(ValueError):
-    """The request as a whole cannot be scored (e.g. an unknown verifier in the batch default)."""
+    """The request as a whole cannot be scored (e.g. an unknown verifier in the batch default, or no valid item)."""
+
+    def __init__(self, message: str, detail: Any = None) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class Scorer:

@@ -13,11 +13,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.dispatch import RequestError
+from service.text import printable
 
 log = logging.getLogger("rlvr.service")
 MAX_ERRORS_SHOWN = 20
 SNIPPET_CHARS = 60
 UNION_MISMATCH = {"dict_type", "list_type", "model_type", "model_attributes_type"}
+SCALAR_BRANCHES = {"str", "int", "float", "bool", "none"}  # pydantic's tags of a scalar union's members
 BODY_PARSE_ERROR = "There was an error parsing the body"
 
 
@@ -36,9 +38,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_error)
 
 
-def _where(loc: tuple[Any, ...]) -> str:
+def error_path(loc: tuple[Any, ...]) -> str:
     """``items.0.rewards.format``: the path a client wrote, without pydantic's union-branch names."""
-    return ".".join(str(p) for p in loc if p != "body" and not _is_branch(p)) or "body"
+    return ".".join(printable(str(p)) for p in loc if p != "body" and not _is_branch(p)) or "body"
 
 
 def _is_branch(part: Any) -> bool:
@@ -47,11 +49,11 @@ def _is_branch(part: Any) -> bool:
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> SafeJSONResponse:
-    errors = _relevant(exc.errors())
+    errors = relevant_errors(exc.errors())
     if (whole := _body_problem(request, exc, errors)) is not None:
         return SafeJSONResponse(status_code=422, content={"error": f"invalid request: {whole}", "detail": None})
     detail = [
-        {"loc": _where(tuple(e.get("loc", ()))), "msg": _message(e), "type": e.get("type", "")}
+        {"loc": error_path(tuple(e.get("loc", ()))), "msg": error_message(e), "type": e.get("type", "")}
         for e in errors[:MAX_ERRORS_SHOWN]
     ]
     first = detail[0] if detail else {"loc": "body", "msg": "invalid"}
@@ -61,8 +63,9 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Sa
     )
 
 
-def _relevant(errors: Sequence[Any]) -> list[Any]:
+def relevant_errors(errors: Sequence[Any]) -> list[Any]:
     """The errors without a union's other branch (a list was sent, so "should be a valid dictionary" is noise)."""
+    errors = _scalar_unions_merged(errors)
     tagged = [e for e in errors if any(_is_branch(p) for p in e.get("loc", ()))]
     if len(tagged) < 2:
         return list(errors)
@@ -74,7 +77,28 @@ def _relevant(errors: Sequence[Any]) -> list[Any]:
     return [{**mismatched[0], "msg": " or ".join(dict.fromkeys(str(e.get("msg", "")) for e in mismatched))}]
 
 
-def _message(error: Any) -> str:
+def _scalar_unions_merged(errors: Sequence[Any]) -> list[Any]:
+    """``id.str: …string; id.int: …integer`` (a ``str | int`` field) as one error at ``id``: "…string or …integer"."""
+    by_field: dict[tuple[Any, ...], list[Any]] = {}
+    for e in errors:
+        loc = tuple(e.get("loc", ()))
+        if loc and loc[-1] in SCALAR_BRANCHES and str(e.get("type", "")).endswith("_type"):
+            by_field.setdefault(loc[:-1], []).append(e)
+    merged = {id(group[0]): group for group in by_field.values() if len(group) > 1}
+    if not merged:
+        return list(errors)
+    dropped = {id(e) for group in merged.values() for e in group[1:]}
+    out = []
+    for e in errors:
+        if id(e) in merged:
+            group = merged[id(e)]
+            out.append({**e, "loc": tuple(e["loc"])[:-1], "msg": " or ".join(str(g.get("msg", "")) for g in group)})
+        elif id(e) not in dropped:
+            out.append(e)
+    return out
+
+
+def error_message(error: Any) -> str:
     """Pydantic's message, plus the fix when a number came as a string ("0.5" → 0.5)."""
     msg = str(error.get("msg", ""))
     value = error.get("input")
@@ -118,7 +142,7 @@ def _json_problem(body: Any) -> str:
 
 
 async def _request_error(request: Request, exc: RequestError) -> JSONResponse:
-    return SafeJSONResponse(status_code=422, content={"error": str(exc), "detail": None})
+    return SafeJSONResponse(status_code=422, content={"error": str(exc), "detail": exc.detail})
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -10,11 +10,12 @@ Verifiers report the last three in their details under the conventional keys
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from grpo.wire import ItemResult, RewardRequest, ScoreRequest, ScoreResponse, normalize_rewards
+from grpo.wire import ItemResult, RewardRequest, RewardsField, ScoreItem, ScoreResponse, normalize_rewards
 from rewards import ParamError, Registry, RegistryError
 
 EXTRACTED_KEYS = ("extracted", "extracted_answer", "answer")
@@ -66,11 +67,19 @@ class ExplainedResponse(ScoreResponse):
     explanations: list[ItemTrace]
 
 
-def explain_response(registry: Registry, request: ScoreRequest, response: ScoreResponse) -> ExplainedResponse:
-    """Attach the trace of every item of ``response`` (scored from ``request``)."""
-    default = normalize_rewards(request.rewards) if request.rewards is not None else []
+def explain_response(
+    registry: Registry,
+    items: Sequence[ScoreItem | ItemResult],
+    rewards: RewardsField | None,
+    response: ScoreResponse,
+) -> ExplainedResponse:
+    """Attach the trace of every item of ``response``, scored from ``items`` (an invalid one: its result)."""
+    default = normalize_rewards(rewards) if rewards is not None else []
     traces = []
-    for wire, result in zip(request.items, response.results, strict=True):
+    for wire, result in zip(items, response.results, strict=True):
+        if isinstance(wire, ItemResult):
+            traces.append(trace_item(registry, [], result))
+            continue
         asked = normalize_rewards(wire.rewards) if wire.rewards is not None else default
         traces.append(trace_item(registry, asked, result))
     return ExplainedResponse(results=response.results, summary=response.summary, explanations=traces)

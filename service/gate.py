@@ -8,31 +8,36 @@ import contextlib
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
-from grpo.wire import ScoreRequest, ScoreResponse
+from grpo.wire import ScoreResponse
 from service.admission import RETRY_AFTER_S, work_units
+from service.dispatch import RequestError
+from service.intake import SURROGATE_FIX, Batch
 from service.text import lone_surrogate_at
 
 DISCONNECT_POLL_S = 0.5
 CLIENT_CLOSED = 499
 
 
-async def score_guarded(request: Request, body: ScoreRequest, *, explain: bool = False) -> ScoreResponse | Response:
-    """Score ``body`` if the service can take it now; 413/422/429/503 with a reason otherwise.
+async def score_guarded(
+    request: Request, batch: Batch, *, explain: bool = False, refuse_all_invalid: bool = True
+) -> ScoreResponse | Response:
+    """Score ``batch`` if the service can take it now; 413/422/429/503 with a reason otherwise.
 
-    Admission counts work, not items: every component (verifier call) of every item.
+    Its invalid items (see :mod:`service.intake`) come back as their own results, in place;
+    when every item is invalid the batch is a 422 unless not ``refuse_all_invalid``.
+    Admission counts work, not items: every component (verifier call) of every valid item.
     A raising verifier's traceback is logged, and kept in its details only when ``explain``.
     """
     state = request.app.state
     settings, admission = state.settings, state.admission
-    n = len(body.items)
+    n = len(batch.entries)
     if n > settings.max_items:
         raise HTTPException(413, f"{n} items in one request; the limit is {settings.max_items}: split the batch")
-    if (where := lone_surrogate_at(body)) is not None:
-        raise HTTPException(
-            422,
-            f"invalid request: {where.removeprefix('body.')}: a lone UTF-16 surrogate is not Unicode text; "
-            "send valid text (e.g. decode with errors='replace')",
-        )
+    if refuse_all_invalid and (refusal := batch.every_item_invalid()) is not None:
+        raise RequestError(*refusal)
+    if (where := lone_surrogate_at(batch.rewards, "rewards")) is not None:
+        raise HTTPException(422, f"invalid request: {where}: {SURROGATE_FIX}")
+    body = batch.to_score()
     units = work_units(body)
     if units > admission.limit:
         raise HTTPException(
@@ -63,7 +68,7 @@ async def score_guarded(request: Request, body: ScoreRequest, *, explain: bool =
         task = asyncio.ensure_future(scoring)
         watcher = asyncio.ensure_future(_cancel_on_disconnect(request, task))
         try:
-            return await task
+            scored = await task
         except asyncio.CancelledError:
             if watcher.done() and not watcher.cancelled():
                 return Response(status_code=CLIENT_CLOSED)  # nobody is listening; the work was stopped
@@ -72,6 +77,8 @@ async def score_guarded(request: Request, body: ScoreRequest, *, explain: bool =
             watcher.cancel()
     finally:
         admission.release(units)
+    state.metrics.invalid_items.inc(len(batch.invalid))
+    return batch.merged(scored)
 
 
 async def _cancel_on_disconnect(request: Request, task: asyncio.Future[ScoreResponse]) -> None:

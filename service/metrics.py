@@ -42,6 +42,11 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.invalid_items = Counter(
+            "rlvr_invalid_items",
+            "Items answered invalid_item: malformed, so not scored (the rest of their batch was)",
+            registry=self.registry,
+        )
         self.rejected = Counter(
             "rlvr_rejected_requests", "Requests refused for backpressure (429/503)", ["reason"], registry=self.registry
         )

@@ -112,7 +112,7 @@ async def _local(request: ScoreRequest) -> ExplainedResponse:
         settings = load_settings(workers=1)  # one item: one worker process starts faster than a CPU's worth
     async with local_runner(settings) as runner:
         response = await runner.score(request)
-        return explain_response(runner.registry, request, response)
+        return explain_response(runner.registry, request.items, request.rewards, response)
 
 
 async def _remote(url: str, request: ScoreRequest) -> ExplainedResponse:

@@ -18,7 +18,9 @@ from grpo.wire import ItemResult, RewardsField, ScoreItem
 from service.cli.batches import request_batches, score_batches
 from service.cli.output import err, progress
 from service.cli.runners import runner_for
+from service.intake import INVALID_ITEM, check_item, problem_text, readable
 
+INVALID_SHOWN = 3
 REWARDS_EXAMPLE = '{"math": 1.0} or [{"name": "math", "weight": 1.0, "params": {}}]'
 
 
@@ -75,28 +77,24 @@ def read_lines(path: Path) -> list[tuple[int, str]]:
 
 
 def parse_line(number: int, line: str) -> ScoreItem | ItemResult:
-    """The item on line ``number``, or its own ``invalid_item`` result saying where the line is wrong."""
+    """The item on line ``number``, or its own ``invalid_item`` result saying where the line is wrong.
+
+    Checked as the service checks an item of POST /v1/score (service.intake), in the same words.
+    """
     try:
-        return ScoreItem.model_validate_json(line)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        where = f"{loc}: " if loc else ""  # no loc: the line is not JSON, or not an object
-        return ItemResult(
-            id=_id_of(line, number),
-            reward=None,
-            status="invalid_item",
-            components=[],
-            error=f"line {number}: {where}{first['msg']}",
-        )
+        value = json.loads(line)
+    except ValueError as exc:
+        return _invalid(f"line-{number}", f"line {number}: not JSON: {exc}")
+    checked = check_item(value)
+    if isinstance(checked, ScoreItem):
+        return checked
+    raw = value if isinstance(value, dict) else {}
+    item_id = readable(raw.get("id"))
+    return _invalid(f"line-{number}" if item_id is None else item_id, f"line {number}: {problem_text(checked)}")
 
 
-def _id_of(line: str, number: int) -> str | int:
-    try:
-        value = json.loads(line).get("id")
-    except (ValueError, AttributeError):
-        return f"line-{number}"
-    return value if isinstance(value, (str, int)) and not isinstance(value, bool) else f"line-{number}"
+def _invalid(item_id: str | int, error: str) -> ItemResult:
+    return ItemResult(id=item_id, reward=None, status=INVALID_ITEM, components=[], error=error)
 
 
 def names_a_reward(parsed: list[ScoreItem | ItemResult], default: RewardsField | None) -> bool:
@@ -115,6 +113,7 @@ def run_score(input: Path, output: Path | None, url: str | None, default: Reward
     started = time.perf_counter()
     statuses: Counter[str] = Counter()
     rewards: list[float] = []
+    invalid: list[str] = []
     out: TextIO = output.open("w") if output else sys.stdout
 
     def write(result: ItemResult) -> None:
@@ -122,6 +121,8 @@ def run_score(input: Path, output: Path | None, url: str | None, default: Reward
         statuses[result.status] += 1
         if result.reward is not None:
             rewards.append(result.reward)
+        if result.status == INVALID_ITEM:
+            invalid.append(result.error or "")
 
     try:
         asyncio.run(_score(parsed, url, default, batch_size, write))
@@ -139,6 +140,19 @@ def run_score(input: Path, output: Path | None, url: str | None, default: Reward
         markup=False,
         highlight=False,
     )
+    if invalid:
+        err.print(invalid_summary(invalid), markup=False, highlight=False)
+
+
+def invalid_summary(errors: list[str]) -> str:
+    """How many items were invalid (reward null, not scored), and the first few problems, one a line."""
+    shown = "\n  ".join(errors[:INVALID_SHOWN])
+    more = (
+        f"\n  … and {len(errors) - INVALID_SHOWN} more (status invalid_item in the output)"
+        if len(errors) > INVALID_SHOWN
+        else ""
+    )
+    return f"{len(errors)} invalid item{'s' if len(errors) > 1 else ''} not scored (reward null); fix:\n  {shown}{more}"
 
 
 async def _score(

@@ -10,6 +10,8 @@ those get empty lists back.
 
 OpenRLHF needs a number per sample: an item that could not be judged gets ``fill``
 (query parameter, default 0.0) and ``extra_logs["judged"]`` says which ones they were.
+So does a sample that is not valid text (a lone surrogate): OpenRLHF cannot fix one
+sample, so it costs that sample only, never a 422 for the batch.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from grpo.wire import ErrorResponse, ScoreItem, ScoreRequest, ScoreResponse
+from grpo.wire import ErrorResponse, ScoreItem, ScoreResponse
 from service.auth import QueryApiKey
 from service.gate import score_guarded
+from service.intake import Batch, ItemProblem, check_item, split_batch
 
 router = APIRouter(tags=["openrlhf"])
 
@@ -102,26 +105,25 @@ def response_text(query: str, prompt: str | None) -> str:
     return stripped
 
 
-def to_score_request(body: OpenRLHFRequest, rewards: dict[str, float] | None) -> ScoreRequest:
-    """One ScoreItem per query; samples of one prompt form a group."""
+def to_batch(body: OpenRLHFRequest, rewards: dict[str, float] | None) -> Batch:
+    """One ScoreItem per query (checked alone: see service.intake); samples of one prompt form a group."""
     n = len(body.query)
     for name, column in (("prompts", body.prompts), ("labels", body.labels)):
         if column is not None and len(column) != n:
             raise HTTPException(422, f"{name} has {len(column)} entries for {n} queries")
     groups: dict[str, int] = {}
-    items = []
+    items: list[ScoreItem | ItemProblem] = []
     for i, query in enumerate(body.query):
         prompt = body.prompts[i] if body.prompts is not None else None
-        items.append(
-            ScoreItem(
-                id=i,
-                group=groups.setdefault(prompt, len(groups)) if prompt is not None else None,
-                prompt=prompt,
-                completion=response_text(query, prompt),
-                reference=body.labels[i] if body.labels is not None else None,
-            )
+        item = ScoreItem(
+            id=i,
+            group=groups.setdefault(prompt, len(groups)) if prompt is not None else None,
+            prompt=prompt,
+            completion=response_text(query, prompt),
+            reference=body.labels[i] if body.labels is not None else None,
         )
-    return ScoreRequest(items=items, rewards=rewards)
+        items.append(check_item(item))
+    return split_batch(items, rewards)
 
 
 def to_openrlhf(response: ScoreResponse, fill: float) -> OpenRLHFResponse:
@@ -155,7 +157,7 @@ async def _score(request: Request, body: OpenRLHFRequest, spec: str | None, fill
     rewards = parse_rewards(spec) if spec else None  # a bad spec is a 422 even for an empty batch
     if not body.query:
         return OpenRLHFResponse(rewards=[], scores=[], extra_logs={})
-    scored = await score_guarded(request, to_score_request(body, rewards))
+    scored = await score_guarded(request, to_batch(body, rewards), refuse_all_invalid=False)
     return to_openrlhf(scored, fill) if isinstance(scored, ScoreResponse) else scored
 
 

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic_core import PydanticSerializationError
 
-from grpo.wire import ErrorResponse, ScoreRequest, ScoreResponse
+from grpo.wire import ErrorResponse, ScoreResponse
 from service.auth import ApiKey
 from service.explain import explain_response
 from service.gate import score_guarded
+from service.intake import ScoreRequest, split_batch
 
 router = APIRouter(tags=["scoring"])
 _ERRORS = {code: {"model": ErrorResponse} for code in (401, 413, 422, 429, 503)}
@@ -28,15 +29,18 @@ async def score(
     """Score every item with its rewards; one result per item, in order.
 
     An item that cannot be judged (timeout, sandbox failure, bad reference) gets
-    ``reward: null`` and a non-ok status: mask it, do not train on it as a 0.
+    ``reward: null`` and a non-ok status: mask it, do not train on it as a 0. So does an
+    item that is not a valid ScoreItem (status ``invalid_item``, ``error`` saying what to
+    fix) while the others are scored; when no item is valid, the request is a 422.
     Busy: 429 with Retry-After; shutting down: 503 with Retry-After.
     ``?explain=true`` adds one trace per item (params, extracted answer, deciding rule).
     """
-    result = await score_guarded(request, body, explain=explain)
+    batch = split_batch(body.items, body.rewards)
+    result = await score_guarded(request, batch, explain=explain)
     if not isinstance(result, ScoreResponse):
         return result
     if explain:
-        result = explain_response(request.app.state.scorer.registry, body, result)
+        result = explain_response(request.app.state.scorer.registry, batch.entries, batch.rewards, result)
     # serialized once here: returning the model would make FastAPI validate and dump it again
     return Response(_json(result), media_type="application/json")
 

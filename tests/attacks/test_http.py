@@ -1,5 +1,7 @@
 """Class 10, HTTP: slow clients are timed out, connections are capped below the descriptor limit,
-any unicode round-trips or is refused with a 422, and no malformed input is a 500.
+any unicode round-trips or is refused (the item holding it gets its own ``invalid_item``; a
+request with no valid item, or with it in a batch-level field, gets a 422), and no malformed
+input is a 500.
 
 Boundary: HTTP client → service. The attacker controls the bytes on the connection and
 their pace, and every field of the body. All against a real ``rlvr serve`` (uvicorn) on
@@ -177,42 +179,68 @@ def raw_post(url: str, body: bytes, path: str = "/v1/score") -> httpx.Response:
 
 LONE = "\\ud800"  # as JSON spells it: a lone surrogate, not Unicode text
 PARAM_BODY = '{"items": [{"completion": "a"}], "rewards": [{"name": "code", "params": {"language": "' + LONE + '"}}]}'
+# (body, the field its error names): alone in the batch, or a batch-level field
+SURROGATE_BODIES = [
+    (f'{{"items": [{{"id": "{LONE}", "completion": "a", "rewards": {{"format": 1}}}}]}}', "items.0.id"),
+    (f'{{"items": [{{"group": "g{LONE}", "completion": "a", "rewards": {{"format": 1}}}}]}}', "items.0.group"),
+    (f'{{"items": [{{"completion": "x{LONE}y", "rewards": {{"format": 1}}}}]}}', "items.0.completion"),
+    (f'{{"items": [{{"prompt": "{LONE}", "completion": "a", "rewards": {{"format": 1}}}}]}}', "items.0.prompt"),
+    (
+        f'{{"items": [{{"completion": "a", "reference": {{"inputs": ["1"], "outputs": ["{LONE}"]}}, '
+        '"rewards": {"code": 1}}]}',
+        "items.0.reference.outputs.0",
+    ),
+    (
+        f'{{"items": [{{"completion": "a", "metadata": {{"k{LONE}": 1}}, "rewards": {{"format": 1}}}}]}}',
+        "items.0.metadata",
+    ),
+    (PARAM_BODY, "rewards.0.params.language"),
+    (f'{{"items": [{{"completion": "a", "rewards": {{"fo{LONE}": 1}}}}]}}', "items.0.rewards"),
+    (f'{{"items": [{{"completion": "a", "rewards": {{"fo{LONE}": "heavy"}}}}]}}', "items.0.rewards"),
+]
 
 
-@pytest.mark.parametrize(
-    ("body", "where"),
-    [
-        (f'{{"items": [{{"id": "{LONE}", "completion": "a", "rewards": {{"format": 1}}}}]}}', "items.0.id"),
-        (f'{{"items": [{{"group": "g{LONE}", "completion": "a", "rewards": {{"format": 1}}}}]}}', "items.0.group"),
-        (f'{{"items": [{{"completion": "x{LONE}y", "rewards": {{"format": 1}}}}]}}', "items.0.completion"),
-        (f'{{"items": [{{"prompt": "{LONE}", "completion": "a", "rewards": {{"format": 1}}}}]}}', "items.0.prompt"),
-        (
-            f'{{"items": [{{"completion": "a", "reference": {{"inputs": ["1"], "outputs": ["{LONE}"]}}, '
-            '"rewards": {"code": 1}}]}',
-            "items.0.reference.outputs.0",
-        ),
-        (f'{{"items": [{{"completion": "a", "metadata": {{"k{LONE}": 1}}, "rewards": {{"format": 1}}}}]}}', "metadata"),
-        (PARAM_BODY, "rewards.0.params.language"),
-        (f'{{"items": [{{"completion": "a", "rewards": {{"fo{LONE}": 1}}}}]}}', "items.0.rewards"),
-        (f'{{"items": [{{"completion": "a", "rewards": {{"fo{LONE}": "heavy"}}}}]}}', "items.0.rewards"),
-    ],
-    ids=[
-        "id",
-        "group",
-        "completion",
-        "prompt",
-        "expected_output",
-        "metadata_key",
-        "param",
-        "reward_name",
-        "bad_weight",
-    ],
-)
+SURROGATE_IDS = [
+    "id",
+    "group",
+    "completion",
+    "prompt",
+    "expected_output",
+    "metadata_key",
+    "param",
+    "reward_name",
+    "bad_weight",
+]
+
+
+@pytest.mark.parametrize(("body", "where"), SURROGATE_BODIES, ids=SURROGATE_IDS)
 def test_lone_surrogate_yields_422_naming_the_field(server: tuple[str, int], body: str, where: str) -> None:
+    """Alone in its batch (every item invalid, or a batch-level field): the request is refused."""
     url, _ = server
     response = raw_post(url, body.encode())
     assert response.status_code == 422, response.text
     assert where in json.dumps(response.json())
+
+
+ITEM_LEVEL = [(b, w, i) for (b, w), i in zip(SURROGATE_BODIES, SURROGATE_IDS, strict=True) if w.startswith("items.")]
+
+
+@pytest.mark.parametrize(("body", "where"), [c[:2] for c in ITEM_LEVEL], ids=[c[2] for c in ITEM_LEVEL])
+def test_lone_surrogate_in_one_item_yields_its_invalid_item_and_the_rest_scored(
+    server: tuple[str, int], body: str, where: str
+) -> None:
+    """Among valid items, the item holding it gets its own invalid_item (reward null) and is never judged."""
+    url, _ = server
+    where = where.replace("items.0", "items.1", 1)
+    parsed = json.loads(body)  # Python keeps the lone surrogate; json.dumps writes it back escaped
+    parsed["items"][:0] = [FORMAT_ITEM]
+    parsed["items"].append(FORMAT_ITEM)
+    response = raw_post(url, json.dumps(parsed).encode())
+    assert response.status_code == 200, response.text
+    first, bad, last = response.json()["results"]
+    assert (first["status"], last["status"]) == ("ok", "ok")
+    assert (bad["status"], bad["reward"], bad["components"]) == ("invalid_item", None, [])
+    assert where in bad["error"], bad["error"]
 
 
 @pytest.mark.parametrize(

@@ -157,6 +157,52 @@ def test_openrlhf_unjudged_item_yields_fill_and_judged_zero(url: str) -> None:
     assert not any(math.isnan(r) for r in answer["rewards"])
 
 
+LONE = "\ud800"  # a lone surrogate: not Unicode text, so the item holding it cannot be judged
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_client_item_with_a_lone_surrogate_yields_its_own_invalid_item_result(
+    url: str, asynchronous: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    items = [{"completion": GOOD}, {"id": "bad", "completion": "x" + LONE}, {"completion": NO_THINK}]
+
+    async def scored_async() -> Any:
+        async with AsyncRewardClient(url, rewards={"format": 1.0}) as client:
+            return await client.score(items)
+
+    if asynchronous:
+        response = asyncio.run(scored_async())
+    else:
+        with RewardClient(url, rewards={"format": 1.0}) as client:
+            response = client.score(items)
+    assert [(r.reward, r.status) for r in response.results] == [(1.0, "ok"), (None, "invalid_item"), (0.0, "ok")]
+    bad = response.results[1]
+    assert bad.id == "bad" and bad.error is not None and bad.error.startswith("items.1.completion: a lone UTF-16")
+    assert response.summary.statuses == {"ok": 2, "invalid_item": 1}
+    warned = [r.getMessage() for r in caplog.records if r.name == "grpo"]
+    assert warned == ["1 of 3 items were invalid and not scored (reward None); first: " + bad.error]
+    with RewardClient(url, rewards={"format": 1.0}) as client:
+        assert client.score_texts([GOOD, "x" + LONE]) == [1.0, None]
+
+
+@pytest.mark.parametrize(
+    ("queries", "rewards", "judged"),
+    [(["P" + GOOD, "P" + LONE, "P" + NO_THINK], [1.0, -1.0, 0.0], [1.0, 0.0, 1.0]), (["P" + LONE], [-1.0], [0.0])],
+    ids=["one_of_three", "every_sample"],
+)
+def test_openrlhf_sample_with_a_lone_surrogate_yields_fill_and_the_rest_scored(
+    url: str, queries: list[str], rewards: list[float], judged: list[float]
+) -> None:
+    body = {"query": queries, "prompts": ["P"] * len(queries), "labels": ["4"] * len(queries)}
+    content = json.dumps(body).encode()  # ensure_ascii: the lone surrogate goes out escaped
+    answer = httpx.post(
+        f"{url}/openrlhf/format?fill=-1", content=content, headers={"content-type": "application/json"}, timeout=60
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rewards"] == rewards
+    assert answer.json()["extra_logs"]["judged"] == judged
+
+
 def test_plain_loop_example_yields_steps_against_the_service(url: str) -> None:
     script = REPO / "examples" / "plain_loop.py"
     done = subprocess.run(

@@ -16,7 +16,9 @@ from typing import Any
 import docker
 import pytest
 
+from grpo.wire import ItemResult
 from sandbox.docker.config import OWNER_SESSION_LABEL, SESSION_ENV
+from service.cli.score import parse_line
 from tests.sandbox.docker_engine import require_engine, session_container_ids
 from tests.server import REPO, free_port, run_server
 
@@ -66,6 +68,26 @@ def test_score_in_process_yields_one_result_per_line(rollouts: Path, tmp_path: P
     _check(out.read_text().splitlines())
     assert "5 items" in proc.stderr
     assert "invalid_item 2" in proc.stderr
+    assert "2 invalid items not scored (reward null); fix:\n  line 2: not JSON: " in proc.stderr, proc.stderr
+    assert "\n  line 4: completion: Input should be a valid string\n" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "item_id", "error"),
+    [
+        ('{"id": 0, "completion": 7}', 0, "line 3: completion: Input should be a valid string"),
+        ('{"completion": "x", "referense": "4"}', "line-3", "line 3: referense: Extra inputs are not permitted: did"),
+        ('{"id": "s", "completion": "x\\ud800"}', "s", "line 3: completion: a lone UTF-16 surrogate is not Unicode"),
+        ("[1]", "line-3", 'line 3: an item must be a JSON object such as {"completion"'),
+        ("{", "line-3", "line 3: not JSON: Expecting property name"),
+    ],
+    ids=["wrong_type", "misspelt_field", "lone_surrogate", "not_an_object", "not_json"],
+)
+def test_bad_line_yields_invalid_item_in_the_service_words(line: str, item_id: str | int, error: str) -> None:
+    result = parse_line(3, line)
+    assert isinstance(result, ItemResult)
+    assert (result.id, result.status, result.reward) == (item_id, "invalid_item", None)
+    assert result.error is not None and result.error.startswith(error), result.error
 
 
 def test_score_against_server_yields_same_results(rollouts: Path) -> None:
