@@ -54,7 +54,7 @@ MAX_FDS = 8  # a step sends at most five: stdin, stdout, stderr and the two peer
 FD_BYTES = 4  # an fd in SCM_RIGHTS is a C int
 READ_CHUNK = 1 << 16
 MARSHAL_VERSION = 4  # plain dicts of str/int/float/list: readable by any Python 3.4+
-# imported once per space by its first forked python (fork_python): what the judge harness and its solution use
+# imported by a harness sandbox's runner before its first step: what the judge harness and its solution use
 PYTHON_FLAGS = ["-I", "-S", "-B"]  # the runner's own: a program run with them can be forked from it
 WARM_MODULES = ("_json", "_ast", "collections", "keyword", "math", "importlib", "types")
 COMPILED = {}
@@ -173,13 +173,12 @@ def flush_std():
 def fork_python(source, fds):
     """Run ``python3 -I -S -B -c source`` as a fork of this init: the interpreter this runner already is.
 
-    The same interpreter and flags, already started and with WARM_MODULES imported (by the
-    runner of a harness sandbox, else by the first call: the judge harness and its solution
-    side start ~15 ms sooner); the child keeps nothing of
+    The same interpreter and flags, already started, and in a harness sandbox with
+    WARM_MODULES imported (the judge harness and its solution side start ~15 ms sooner;
+    elsewhere the program imports what it needs: a fetch step or a session's driver would
+    pay for them and use none); the child keeps nothing of
     ours but memory holding no secret: its fds are the step's, its signals Python's own.
     """
-    for name in WARM_MODULES:  # imported by the first call; a sys.modules lookup after that
-        __import__(name)
     code = COMPILED.get(source) or COMPILED.setdefault(source, compile(source, "<string>", "exec"))
     pid = os.fork()
     if pid:
