@@ -207,7 +207,7 @@ def fresh_stdio():
     for fd, name in enumerate(("stdin", "stdout", "stderr")):
         old = getattr(sys, f"__{name}__")
         buffer = open(fd, "wb" if fd else "rb", closefd=False)  # noqa: SIM115 - lives as long as the program
-        buffer.raw.name = f"<{name}>"
+        buffer.raw.name = f"<{name}>"  # type: ignore[attr-defined]
         stream = type(old)(buffer, old.encoding, old.errors, "\n", fd == 2 or os.isatty(fd), False)
         stream.mode = "w" if fd else "r"
         setattr(sys, name, stream)
@@ -291,7 +291,8 @@ def run_script(argv):
         status = exit_status(exc)
     except BaseException as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
-        exc.with_traceback(exc.__traceback__.tb_next)  # from the program's frame on (none: a SyntaxError)
+        ours = exc.__traceback__  # this frame: the program's (none: a SyntaxError) come after it
+        exc.with_traceback(ours.tb_next if ours else None)
         sys.excepthook(type(exc), exc, exc.__traceback__)
     threading = sys.modules.get("threading")
     for finish in (threading and threading._shutdown, __import__("atexit")._run_exitfuncs):
