@@ -197,6 +197,9 @@ class LiveKernels:
                 return _timed_out(), False
             parsed = json.loads(head)
             sizes = [int(n) for n in parsed["sizes"]]
+            most = (spec.run_policy.max_output_bytes, spec.run_policy.max_output_bytes, spec.fetch_budget_bytes)
+            if len(sizes) != len(most) or not all(0 <= n <= m for n, m in zip(sizes, most, strict=True)):
+                raise ValueError(f"sizes {sizes} are not the kernel's")
             body = kernel._read(lambda buf: sum(sizes) if len(buf) >= sum(sizes) else -1, deadline)
             if body is None:
                 return _timed_out(), False
