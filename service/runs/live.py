@@ -40,7 +40,8 @@ KERNEL_CPU_PER_CELL_S = 60.0
 KERNEL_OUTPUT_BYTES = 1 << 50
 """The kernel's stdout is the protocol, not a program's output: each cell's own output is capped by the kernel."""
 START_WAIT_S = 5.0
-"""How long a cell waits for a kernel to say it started the cell (restoring the state comes first)."""
+"""How long, beyond the cell's timeout, a cell waits for a kernel to say it started the cell (a new one restores
+the saved state first, as long as a stateless cell would)."""
 HEAD_BYTES = 1 << 20
 SWEEP_S = 10.0
 
@@ -185,7 +186,7 @@ class LiveKernels:
         ).encode()
         try:
             _write_all(kernel.step.stdin, b"%d\n" % len(ask) + ask)
-            said = kernel._line(time.monotonic() + START_WAIT_S)
+            said = kernel._line(time.monotonic() + timeout_s + START_WAIT_S)
         except (OSError, EOFError) as exc:
             raise KernelGone(f"the kernel is gone: {exc}") from exc
         if said != b"started\n":

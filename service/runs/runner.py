@@ -88,7 +88,12 @@ class Runs:
 
         async def on_kernel() -> RunCodeResponse | None:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self.threads, self._on_kernel, session_id, state, spec, timeout_s)
+            cell = loop.run_in_executor(self.threads, self._on_kernel, session_id, state, spec, timeout_s)
+            try:
+                return await asyncio.shield(cell)
+            except asyncio.CancelledError:  # the cell runs to its end (its timeout at most) and keeps its slot
+                await asyncio.wait([cell])
+                raise
 
         result: RunCodeResponse | None = await self.slots.run_async(
             caller, self.request_key(), on_kernel, wait_s=self.queue_timeout_s
