@@ -243,7 +243,7 @@ class LiveKernels:
             self._close(kernel)
 
     def _sweep_loop(self) -> None:
-        while not self._closed.wait(SWEEP_S):
+        while not self._closed.wait(min(SWEEP_S, self._ttl_s / 2)):
             now = time.monotonic()
             with self._lock:
                 idle = [sid for sid, k in self._kernels.items() if now - k.used > self._ttl_s]

@@ -6,6 +6,8 @@ saved state is the fallback when it does not. Each case runs against a real serv
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -109,3 +111,34 @@ def test_deleted_session_yields_its_kernel_gone(url: str) -> None:
             py.exec(named(marker))  # the cell runs in the kernel: the kernel gets the name
             assert len(procs_named(marker)) == 1
         assert gone(marker)
+
+
+def test_kernel_killed_from_outside_yields_next_cell_from_the_saved_state(url: str) -> None:
+    marker = f"rlvr{uuid.uuid4().hex[:11]}"
+    with ToolClient(url) as tools, tools.session() as py:
+        py.exec(named(marker) + "x = 41\ng = (i for i in [1])")
+        (kernel,) = procs_named(marker)
+        os.kill(kernel, signal.SIGKILL)
+        assert gone(marker)
+        cell = py.exec("x + 1")
+        assert (cell.status, cell.result, cell.survived) == ("ok", "42", True)
+        assert py.exec("g").status == "error"  # a new kernel: the generator was only in the killed one
+
+
+# how a session's kernel is ended without a DELETE: by the service (what it is given, then the step)
+ENDS = {
+    "idle past the TTL": ({"RLVR_RUN_SESSION_TTL_S": "1"}, "idle"),
+    "the service stopping": ({}, "stop"),
+}
+
+
+@pytest.mark.parametrize(("env", "how"), ENDS.values(), ids=ENDS.keys())
+def test_session_ended_by_the_service_yields_its_kernel_gone(env: dict[str, str], how: str) -> None:
+    marker = f"rlvr{uuid.uuid4().hex[:11]}"
+    with run_server(env={"RLVR_WORKERS": "1", **env}) as base, ToolClient(base) as tools:
+        py = tools.session()
+        py.exec(named(marker))
+        assert len(procs_named(marker)) == 1
+        if how == "idle":
+            assert gone(marker, wait_s=10)
+    assert gone(marker)
