@@ -23,6 +23,13 @@ the runner makes a fresh space. The runner drains the program's stdout and stder
 the host's memfds, and stops a step at the output cap or the wall deadline by SIGTERM to
 the init (which kills and reaps the step), SIGKILL if the init does not answer.
 
+In a job host (sandbox/hosts.py; KIND ``host``) this process is instead a template that
+serves no step: for each job the host sends (its tmpfs size and kind, with the job's own
+socket) it forks a keeper that unshares JOB_NAMESPACES and forks the job's runner, PID 1
+of the new pid namespace, which mounts its own /tmp, /dev/shm, /box and /proc, says
+hello, waits for the host's go (the host has put it in the job's cgroup) and then runs
+``main`` on the job's socket as a sandbox's runner would (``serve_jobs``, ``job_keeper``).
+
 Protocol on the control socket FD (SOCK_SEQPACKET): the host sends a step (a marshal'd
 dict) with its stdin/stdout/stderr fds (SCM_RIGHTS), or, to a sandbox started before its
 job came, the job's files (names, and memfds); the runner answers one marshal'd dict.
@@ -38,6 +45,7 @@ import _signal as signal  # noqa: E402 - the C module: `signal` would import enu
 import _socket  # noqa: E402
 import ctypes  # noqa: E402
 import fcntl  # noqa: E402
+import gc  # noqa: E402
 import marshal  # noqa: E402
 import os  # noqa: E402
 import resource  # noqa: E402
@@ -46,6 +54,9 @@ import time  # noqa: E402
 
 PR_SET_DUMPABLE = 4
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x20000, 0x08000000, 0x10000000, 0x20000000
+CLONE_NEWNET, CLONE_NEWUTS = 0x40000000, 0x04000000
+JOB_NAMESPACES = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS
+SIOCSIFFLAGS, IFF_UP, IFNAMSIZ = 0x8914, 1, 16
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
 STOP_GRACE_S = 2.0
 HIGH_FD = 64  # where a step's fds are moved before they are dup'd onto 0..4, so no source is clobbered
@@ -73,15 +84,16 @@ def mount_tmpfs(path, size, mode):
     check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, opts), f"mount tmpfs on {path}")
 
 
-def enter_namespaces(peer):
-    """Unshare user and pid namespaces (a peer: mount and IPC too), keeping our uid and gid (called by the keeper).
+def enter_namespaces(flags):
+    """Unshare the namespaces ``flags`` name (a user namespace among them), keeping our uid and gid.
 
+    Called by a space's keeper: user and pid namespaces, and for a peer mount and IPC too.
     A step's program shares /tmp, /box and IPC objects with the job's other steps (its
     own earlier tests: nothing of theirs is alive, nothing of another job is there); a
     peer gets all of them fresh, so it shares nothing with the harness that judges it.
+    A job host's job gets every namespace of its own (JOB_NAMESPACES).
     """
     uid, gid = os.getuid(), os.getgid()
-    flags = CLONE_NEWUSER | CLONE_NEWPID | (CLONE_NEWNS | CLONE_NEWIPC if peer else 0)
     check(libc.unshare(flags), "unshare")
     # /proc/self of a non-dumpable process belongs to root, so the maps are written while dumpable;
     # no untrusted process can address us meanwhile (an earlier step's are dead, a peer has no /proc).
@@ -415,7 +427,7 @@ def init(sock, tmp_bytes, peer):
 def keeper(sock, tmp_bytes, peer):
     """Enter a space's namespaces, fork its init, tell the runner its pid, reap it."""
     try:
-        enter_namespaces(peer)
+        enter_namespaces(CLONE_NEWUSER | CLONE_NEWPID | (CLONE_NEWNS | CLONE_NEWIPC if peer else 0))
         pid = os.fork()
     except OSError as exc:
         send(sock, {"setup_error": f"{type(exc).__name__}: {exc}"})
@@ -686,5 +698,95 @@ def main(control_fd, tmp_bytes, harness):
         reap_keepers()
 
 
+def job_mounts(tmp_bytes):
+    """A job's own /tmp, /dev/shm, /box and /proc (of its pid namespace), and its loopback up (by its runner)."""
+    check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
+    for path in ("/tmp", "/dev/shm"):
+        mount_tmpfs(path, tmp_bytes, 0o1777)
+    mount_tmpfs("/box", tmp_bytes, 0o755)
+    check(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
+    os.chdir("/box")
+    probe = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
+    try:
+        ifreq = b"lo".ljust(IFNAMSIZ, b"\0") + IFF_UP.to_bytes(2, sys.byteorder) + bytes(22)
+        fcntl.ioctl(probe.fileno(), SIOCSIFFLAGS, ifreq)
+    finally:
+        probe.close()
+
+
+def job_keeper(sock, tmp_bytes, harness):
+    """Fork a job's runner in namespaces of its own; wait for it (the job's pid namespace dies with it).
+
+    The runner says hello (its pid reaches the host, translated, by SCM_CREDENTIALS), waits
+    for the host's go (the host has put it in the job's cgroup meanwhile), then serves the
+    job as a sandbox's runner would (``main``).
+    """
+    try:
+        enter_namespaces(JOB_NAMESPACES)
+        pid = os.fork()
+    except OSError as exc:
+        send(sock, {"setup_error": f"{type(exc).__name__}: {exc}"})
+        return
+    if pid == 0:
+        try:
+            try:
+                job_mounts(tmp_bytes)
+            except Exception as exc:  # whatever it is, the host must hear why (not just EOF)
+                send(sock, {"setup_error": f"{type(exc).__name__}: {exc}"})
+                return
+            send(sock, {"job": True})
+            if recv_step(sock)[0] == b"go":
+                main(sock.detach(), tmp_bytes, harness)
+        finally:
+            os._exit(0)
+    sock.close()
+    os.waitpid(pid, 0)
+
+
+def others_alive():
+    """Processes of this (the host's) pid namespace other than us, after reaping what is done."""
+    reap_keepers()
+    return [name for name in os.listdir("/proc") if name.isdigit() and name != "1"]
+
+
+def serve_jobs(control_fd):
+    """A job host: fork a runner in fresh namespaces for each job the host sends; run nothing of any job here.
+
+    A message is the job's tmpfs size and kind, with the job's own control socket. One
+    job at a time: the next is taken only once the last one's keeper, and so its whole
+    pid namespace, is gone, and nothing but this process is left in the host's pid
+    namespace; else the host ends (and the backend starts another).
+    """
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    sock = _socket.socket(fileno=control_fd)
+    for name in WARM_MODULES:
+        __import__(name)
+    gc.freeze()  # a job's processes are forks of ours: their collections must not write (copy) our pages
+    sock.sendall(marshal.dumps({"pid": os.getpid()}, MARSHAL_VERSION))
+    last = None
+    while True:
+        data, fds = recv_step(sock)
+        if data is None or len(fds) != 1:
+            return
+        if last is not None:
+            os.waitpid(last, 0)
+        if others_alive():
+            return
+        job = marshal.loads(data)
+        last = os.fork()
+        if last == 0:
+            try:
+                sock.close()
+                keeper_sock = _socket.socket(fileno=fds[0])
+                os.set_inheritable(fds[0], False)
+                job_keeper(keeper_sock, int(job["tmp_bytes"]), bool(job["harness"]))
+            finally:
+                os._exit(0)
+        os.close(fds[0])
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "harness")
+    if sys.argv[3] == "host":
+        serve_jobs(int(sys.argv[1]))
+    else:
+        main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "harness")

@@ -183,11 +183,14 @@ def start(
     tmpfs_bytes: int,
     attach: Callable[[tuple[int, ...]], None] | None = None,
     harness: bool = False,
+    host: bool = False,
 ) -> Sandbox:
     """Start bwrap with the runner; ``attach(pids)`` gets the namespace's init before anything runs in it.
 
     A ``harness`` sandbox (for a job that runs the judge harness) has the harness's
     modules imported and the peer's space made before its first step (see sandbox/_runner.py).
+    A ``host`` sandbox is a job host (sandbox/hosts.py): it outlives the thread that
+    starts it, ending when the backend closes its control socket (or exits).
     """
     targets = [PurePosixPath(WORK_DIR) / checked_relpath(name) for name in files]
     sockets: list[socket.socket] = []
@@ -212,7 +215,7 @@ def start(
         bwrap,
         "--unshare-all",
         "--unshare-user",
-        "--die-with-parent",
+        *(() if host else ("--die-with-parent",)),
         "--new-session",
         "--cap-drop",
         "ALL",
@@ -272,7 +275,7 @@ def start(
         RUNNER_BOOTSTRAP,
         str(inner.fileno()),
         str(tmpfs_bytes),
-        "harness" if harness else "plain",
+        "host" if host else "harness" if harness else "plain",
         str(code_fd),
     ]
     if os.geteuid() == 0:

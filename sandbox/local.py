@@ -1,8 +1,10 @@
 """The ``local`` backend: bubblewrap namespaces + rlimits (+ cgroups where the host allows).
 
-One bubblewrap sandbox per job; inside it a small runner (the sandbox's PID 1) runs each
-step in user, pid, mount and IPC namespaces of its own under its rlimits (see
-``sandbox/_runner.py``), so a job pays one sandbox start however many tests it has, and
+Each job has a small runner of its own: PID 1 of fresh namespaces forked by a job host
+(sandbox/hosts.py: one long-lived bubblewrap sandbox serving many jobs, one at a time),
+or, where hosts cannot serve, of a bubblewrap sandbox started for the job (or a spare).
+The runner runs each step in user, pid, mount and IPC namespaces of its own under its
+rlimits (see ``sandbox/_runner.py``), so a job pays one runner however many tests it has, and
 no step can reach the runner, another step, or anything of the host. stdin, stdout and stderr are
 memfds passed to the runner (never host pipes that could fill up); output beyond the cap is
 reported as ``limit="output"`` with ``stdout_truncated``: the runner drains the
@@ -30,6 +32,7 @@ from sandbox.backend import Job, Step, StepResult
 from sandbox.cgroups import JobCgroup, Usage
 from sandbox.classify import Outcome, step_result
 from sandbox.errors import BackendUnavailable, Cancelled, SandboxError
+from sandbox.hosts import HostJob, JobHosts
 from sandbox.policy import Policy
 from sandbox.spares import Spares
 
@@ -83,8 +86,11 @@ class LocalBackend:
     name = "local"
     host_toolchains = True
 
-    def __init__(self, python: str = DEFAULT_PYTHON, use_cgroups: bool = True, spares: int = DEFAULT_SPARES) -> None:
-        """``spares``: sandboxes of each kind kept started ahead of demand (sandbox/spares.py), 0 for none."""
+    def __init__(
+        self, python: str = DEFAULT_PYTHON, use_cgroups: bool = True, spares: int = DEFAULT_SPARES, hosts: bool = True
+    ) -> None:
+        """``hosts``: run jobs in job hosts (sandbox/hosts.py) where the machine allows; else, or where it does not,
+        ``spares`` sandboxes of each kind are kept started ahead of demand (sandbox/spares.py), 0 for none."""
         self._bwrap = bwrap.find_bwrap()
         if not os.access(python, os.X_OK):
             raise BackendUnavailable(f"the local sandbox needs {python} (the runner and Python both use it)")
@@ -94,9 +100,13 @@ class LocalBackend:
         self._draining: list[JobCgroup] = []  # cgroups whose processes were still exiting at job end
         self._lock = threading.Lock()
         self._spares: Spares[Ready] = Spares(self._start_spare, self._discard_spare, Ready.alive, spares)
+        self.hosts = JobHosts(self._bwrap, python)
+        if not hosts:
+            self.hosts.problem = "job hosts disabled by configuration"
 
     def close(self) -> None:
-        """Tear down the spare sandboxes and remove their cgroups (jobs still running keep theirs until they end)."""
+        """Tear down idle job hosts and spare sandboxes and remove their cgroups (running jobs keep theirs)."""
+        self.hosts.close()
         self._spares.close()
         with self._lock:
             pending, self._draining = self._draining, []
@@ -190,10 +200,11 @@ class _JobRun:
     def __init__(self, backend: LocalBackend, job: Job) -> None:
         self.backend = backend
         self.job = job
-        self.box: bwrap.Sandbox | None = None
-        self.files_due = False  # a spare sandbox that has not got the job's files yet
+        self.box: bwrap.Sandbox | HostJob | None = None
+        self.files_due = False  # a spare sandbox or a host's job that has not got the job's files yet
         self.harness = any(step.peer for step in job.steps)
-        spare = backend._spares.take((self.harness, self.tmpfs_bytes)) if job.steps else None
+        in_host = bool(job.steps) and backend.hosts.problem is None
+        spare = backend._spares.take((self.harness, self.tmpfs_bytes)) if job.steps and not in_host else None
         if spare is not None:
             self.box, self.cgroup, self.files_due = spare.box, spare.cgroup, bool(job.files)
         else:
@@ -204,7 +215,7 @@ class _JobRun:
         self.usage = Usage(0, 0) if self.cgroup is None else self.cgroup.usage()
 
     def _send_files(self) -> None:
-        """Copy the job's files into a spare sandbox's work dir (a fresh sandbox gets them from bwrap)."""
+        """Copy the job's files into a spare's or a host job's work dir (a fresh sandbox gets them from bwrap)."""
         assert self.box is not None
         self.files_due = False
         items = [(str(bwrap.checked_relpath(name)), data) for name, data in self.job.files.items()]
@@ -225,8 +236,13 @@ class _JobRun:
             if "setup_error" in said:
                 raise SandboxError(f"the job's files could not be written: {said['setup_error']}")
 
-    def _start(self) -> bwrap.Sandbox:
+    def _start(self) -> bwrap.Sandbox | HostJob:
+        """The job's runner: in a job host where there are hosts, else in a bubblewrap sandbox of its own."""
         attach = self.cgroup.attach if self.cgroup is not None else None
+        hosted = self.backend.hosts.open(self.tmpfs_bytes, self.harness, attach)
+        if hosted is not None:
+            self.files_due = bool(self.job.files)
+            return hosted
         return bwrap.start(
             self.backend._bwrap, self.backend._python, self.job.files, self.tmpfs_bytes, attach, self.harness
         )

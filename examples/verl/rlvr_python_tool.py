@@ -38,7 +38,9 @@ from grpo.tools import AsyncSession, AsyncToolClient, SessionGoneError
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 SESSION_KEY = "rlvr_sessions"
-"""``agent_data.extra_fields[SESSION_KEY][tool name]``: the trajectory's session."""
+"""``agent_data.extra_fields[SESSION_KEY][tool name]``: the id of the trajectory's session. An id, not the session
+object: veRL makes every ``extra_fields`` key a column of the batch its agent-loop workers return through Ray,
+which pickles it (a session holds its client's connection pool, which does not pickle)."""
 SCHEMA = {
     "type": "function",
     "function": {
@@ -116,12 +118,13 @@ class RlvrPythonTool(BaseTool):
             if instance.session is None:
                 instance.session = await self.client.session(memory_limit_mb=self.memory_limit_mb)
             return instance.session
-        sessions: dict[str, AsyncSession] = agent_data.extra_fields.setdefault(SESSION_KEY, {})
+        sessions: dict[str, str] = agent_data.extra_fields.setdefault(SESSION_KEY, {})
         if self.name not in sessions:
             session = await self.client.session(memory_limit_mb=self.memory_limit_mb)
-            sessions[self.name] = session
+            sessions[self.name] = session.id
             weakref.finalize(agent_data, _end_later, asyncio.get_running_loop(), self.client, session.id)
-        return sessions[self.name]
+            return session
+        return AsyncSession(self.client, sessions[self.name])
 
     def _forget(self, instance: _Instance, agent_data: Any) -> None:
         if agent_data is None:

@@ -205,23 +205,33 @@ def test_program_whose_binary_outgrows_the_memory_limit_cannot_keep_the_compile_
 # big host) leaves the step's CPU uncounted. The death is injected here, as the flood cannot be
 # timed; the program's side must be judged (TLE), never a crash of the host nor CPU counted as none.
 def _kill_inits_of_our_jobs() -> int:
-    """SIGKILL every space init (pid 1 of a namespace two levels down) in this process's sandbox cgroups."""
-    killed = 0
+    """SIGKILL every space init (pid 1 of the deepest pid namespaces) in this process's sandbox cgroups.
+
+    The job's runner is pid 1 of a namespace too (of the sandbox's, or in a job host of the
+    job's own), one level above its spaces' inits.
+    """
+    inits: list[tuple[int, int]] = []  # (namespace depth, host pid)
     for procs in Path("/sys/fs/cgroup/pids").glob(f"**/rlvr-sandbox/{os.getpid()}-*/cgroup.procs"):
         for pid in procs.read_text().split():
             with contextlib.suppress(OSError):
-                nspid = next(
-                    line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("NSpid:")
-                )
-                if nspid.split()[1:] and len(nspid.split()) == 4 and nspid.split()[-1] == "1":
-                    os.kill(int(pid), signal.SIGKILL)
-                    killed += 1
+                status = Path(f"/proc/{pid}/status").read_text().splitlines()
+                nspid = next(line for line in status if line.startswith("NSpid:")).split()[1:]
+                if len(nspid) > 1 and nspid[-1] == "1":
+                    inits.append((len(nspid), int(pid)))
+    deepest = max((depth for depth, _ in inits), default=0)
+    killed = 0
+    for depth, pid in inits:
+        if depth == deepest:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
     return killed
 
 
 @pytest.mark.parametrize("suite", [ECHO_STDIO, ADD_ASSERTS], ids=["stdio", "harness"])
-def test_space_init_dying_mid_step_yields_a_judged_tle(suite: dict) -> None:
-    backend = LocalBackend(spares=0)
+@pytest.mark.parametrize("hosts", [False, True], ids=["own sandbox", "job host"])
+def test_space_init_dying_mid_step_yields_a_judged_tle(suite: dict, hosts: bool) -> None:
+    backend = LocalBackend(spares=0, hosts=hosts)
     source = "import time\ntime.sleep(2)\n" + ("print(3)" if "inputs" in suite else "def add(a, b):\n    return a + b")
     killer = threading.Timer(1.0, _kill_inits_of_our_jobs)
     killer.start()

@@ -175,7 +175,7 @@ def test_trajectory_dropped_yields_its_session_ended(verl_tools: types.SimpleNam
     async def scenario() -> int:
         trajectory = Trajectory()
         await call_tool(tool, {"code": "z = 1"}, trajectory)
-        session_id = trajectory.extra_fields["rlvr_sessions"]["python"].id
+        session_id = trajectory.extra_fields["rlvr_sessions"]["python"]
         del trajectory
         gc.collect()
         deadline = time.monotonic() + 10
@@ -197,7 +197,8 @@ def test_session_gone_mid_trajectory_yields_a_fresh_interpreter_said_so(
     async def scenario() -> str | None:
         trajectory = Trajectory()
         await call_tool(tool, {"code": "w = 1"}, trajectory)
-        await trajectory.extra_fields["rlvr_sessions"]["python"].close()  # as the TTL or a restart would
+        session_id = trajectory.extra_fields["rlvr_sessions"]["python"]
+        httpx.delete(f"{url}/v1/sessions/{session_id}", timeout=30)  # as the TTL or a restart would
         return (await call_tool(tool, {"code": "print('again')"}, trajectory))[0]
 
     assert asyncio.run(scenario()) == "[the interpreter was restarted: variables from earlier calls are gone]\nagain"

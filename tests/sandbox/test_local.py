@@ -36,10 +36,10 @@ def local() -> LocalBackend:
     return backend
 
 
-@pytest.fixture(scope="module")
-def cold() -> LocalBackend:
-    """A backend that starts every job's sandbox when the job comes (no spares)."""
-    return LocalBackend(spares=0)
+@pytest.fixture(scope="module", params=[False, True], ids=["own sandbox", "job host"])
+def cold(request: pytest.FixtureRequest) -> LocalBackend:
+    """A backend that runs every job in a sandbox started when the job comes, or in a job host (never a spare)."""
+    return LocalBackend(spares=0, hosts=request.param)
 
 
 def _procs_with(marker: str) -> list[tuple[int, int]]:
@@ -66,6 +66,29 @@ def test_bwrap_refusing_to_start_yields_sandbox_error(spares: int, monkeypatch: 
                 run_python(backend, "print(1)")
     finally:
         backend.close()
+
+
+# (how a job host fails, what the backend says): every job then runs in a sandbox of its own
+HOST_FAILURES = [
+    ("its jobs' mounts", 'mount_tmpfs("/box", tmp_bytes, 0o755)', "raise OSError(1, 'no mounts here')"),
+    ("its jobs' namespaces", "enter_namespaces(JOB_NAMESPACES)", "raise OSError(1, 'no namespaces here')"),
+]
+
+
+@pytest.mark.parametrize(("code", "failure"), [f[1:] for f in HOST_FAILURES], ids=[f[0] for f in HOST_FAILURES])
+def test_job_host_that_cannot_make_jobs_yields_jobs_in_sandboxes_of_their_own(
+    code: str, failure: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert code in bwrap._RUNNER_SOURCE
+    monkeypatch.setattr(bwrap, "_RUNNER_SOURCE", bwrap._RUNNER_SOURCE.replace(code, failure))
+    backend = LocalBackend(spares=0)
+    try:
+        outputs = [run_python(backend, f"print({n})").stdout for n in range(3)]
+    finally:
+        backend.close()
+    assert outputs == [b"0\n", b"1\n", b"2\n"]
+    assert backend.hosts.problem is not None and failure.split("'")[1] in backend.hosts.problem
+    assert backend.hosts.started == 1
 
 
 def test_missing_toolchain_binary_yields_sandbox_error(local: LocalBackend) -> None:
@@ -175,9 +198,10 @@ FILE_SETS = {
 }
 
 
+@pytest.mark.parametrize("hosts", [False, True], ids=["spares", "job hosts"])
 @pytest.mark.parametrize("files", FILE_SETS.values(), ids=FILE_SETS.keys())
-def test_job_on_a_spare_sandbox_sees_exactly_its_files(files: dict[str, bytes]) -> None:
-    backend = LocalBackend(spares=1)
+def test_job_on_a_spare_sandbox_or_host_sees_exactly_its_files(files: dict[str, bytes], hosts: bool) -> None:
+    backend = LocalBackend(spares=1, hosts=hosts)
     try:
         seen = []
         for _ in range(3):  # the first job starts its own; later ones find a spare (or start their own)
@@ -212,7 +236,8 @@ LOOK_AROUND = (
 @pytest.mark.parametrize("peer", [False, True], ids=["plain", "harness kind"])
 def test_spare_sandboxes_share_nothing_between_jobs(peer: bool) -> None:
     # a harness-kind job (a step with a peer) takes a harness-kind spare: the same promise
-    backend = LocalBackend(spares=2)
+    # (job hosts: tests/attacks/test_job_hosts.py)
+    backend = LocalBackend(spares=2, hosts=False)
     idle = ("/usr/bin/python3", "-I", "-S", "-B", "-c", "import sys; sys.stdin.read()")
     extra = {"peer": idle} if peer else {}
     try:
@@ -231,7 +256,7 @@ def test_spare_sandboxes_share_nothing_between_jobs(peer: bool) -> None:
 
 
 CLOSE_SCRIPT = """
-import os, time
+import os, sys, time
 from pathlib import Path
 from sandbox.backend import Job, Step
 from sandbox.cgroups import CGROUP_ROOT
@@ -244,16 +269,17 @@ def bwraps():
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        found += fields[1] == str(os.getpid())  # our children: only the spares are left
+        found += fields[1] == str(os.getpid())  # our children: only the spares (or the idle host) are left
     return found
 
 def cgroups():
     return len([p for p in CGROUP_ROOT.glob("*/**/rlvr-sandbox/*") if p.name.startswith(f"{os.getpid()}-")])
 
-backend = LocalBackend(spares=2)
+hosts = sys.argv[1] == "hosts"
+backend = LocalBackend(spares=2, hosts=hosts)
 list(backend.run(Job({}, (Step(("/bin/true",)),))))
 deadline = time.monotonic() + 20
-while bwraps() < 2 and time.monotonic() < deadline:
+while bwraps() < (1 if hosts else 2) and time.monotonic() < deadline:
     time.sleep(0.05)
 ready = bwraps()
 backend.close()
@@ -264,10 +290,19 @@ print(ready, bwraps(), cgroups())
 """
 
 
-def test_closing_a_backend_tears_down_its_spares_and_their_cgroups() -> None:
+# (what runs ahead of demand, how many bwrap sandboxes are left idle after one job)
+AHEAD = [("spares", 2), ("hosts", 1)]
+
+
+@pytest.mark.parametrize(("ahead", "idle"), AHEAD, ids=[a[0] for a in AHEAD])
+def test_closing_a_backend_tears_down_its_spares_or_hosts_and_their_cgroups(ahead: str, idle: int) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", CLOSE_SCRIPT], capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[2]
+        [sys.executable, "-c", CLOSE_SCRIPT, ahead],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parents[2],
     )
     assert done.returncode == 0, done.stderr
     ready, processes, cgroups = map(int, done.stdout.split())
-    assert (ready, processes, cgroups) == (2, 0, 0)
+    assert (ready, processes, cgroups) == (idle, 0, 0)

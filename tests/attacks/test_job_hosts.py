@@ -1,0 +1,139 @@
+"""Boundary job → job host → the next job (local backend): a host serves many jobs, each in fresh namespaces.
+
+An attacker who has read sandbox/hosts.py and sandbox/_runner.py (serve_jobs, job_keeper):
+a submission that leaves files, SysV IPC objects, listening sockets, a renamed host and
+detached processes behind, signals every pid it can name, or is cancelled mid-step, for
+the next submission served by the same host to find; and a submission that looks for
+another one running at the same time. The next job must find nothing, and run clean.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from sandbox.backend import Job, Step
+from sandbox.errors import Cancelled
+from sandbox.local import LocalBackend
+from tests.sandbox.conftest import FAST, python_step, skip_or_fail
+
+pytestmark = [pytest.mark.integration, pytest.mark.bwrap]
+
+KEY = 0x5EED  # the SysV key both submissions use
+PORT = 47011
+LEAVE_BEHIND = f"""
+import ctypes, os, signal, socket, subprocess, sys
+libc = ctypes.CDLL(None, use_errno=True)
+for d in ('/tmp', '/box', '/dev/shm'):
+    open(f'{{d}}/left-behind', 'w').write('x' * 4096)
+libc.shmget({KEY}, 1 << 20, 0o1666)  # IPC_CREAT | 0666
+libc.semget({KEY}, 1, 0o1666)
+libc.msgget({KEY}, 0o1666)
+libc.sethostname(b'planted', 7)
+daemon = '''
+import os, socket, time
+tcp = socket.socket(); tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+tcp.bind(("127.0.0.1", {PORT})); tcp.listen()
+unix = socket.socket(socket.AF_UNIX); unix.bind("\\\\0rlvr-planted"); unix.listen()
+time.sleep(60)
+'''
+subprocess.Popen([sys.executable, '-c', daemon], start_new_session=True)
+subprocess.Popen(['sleep', '61'], start_new_session=True)
+for pid in range(2, 4096):  # everything it can name, but itself
+    if pid != os.getpid():
+        try:
+            os.kill(pid, signal.SIGSTOP)
+        except OSError:
+            pass
+print('left')
+"""
+LOOK_AROUND = f"""
+import ctypes, os, socket
+libc = ctypes.CDLL(None, use_errno=True)
+def refused(family, address):
+    s = socket.socket(family)
+    try:
+        s.connect(address)
+        return False
+    except OSError:
+        return True
+    finally:
+        s.close()
+ipc = [len(open(f'/proc/sysvipc/{{n}}').read().splitlines()) - 1 for n in ('shm', 'sem', 'msg')]
+print(sorted(os.listdir('/tmp') + os.listdir('/box') + os.listdir('/dev/shm')),
+      ipc, libc.shmget({KEY}, 0, 0) == -1,
+      refused(socket.AF_INET, ('127.0.0.1', {PORT})), refused(socket.AF_UNIX, '\\0rlvr-planted'),
+      socket.gethostname(),
+      sorted(open(f'/proc/{{p}}/comm').read().strip() for p in os.listdir('/proc') if p.isdigit()),
+      os.statvfs('/dev/shm').f_bfree == os.statvfs('/dev/shm').f_blocks)
+"""
+# the runner (PID 1 of the job), its space's keeper and init (python3), and the program (python3)
+CLEAN = "[] [0, 0, 0] True True True sandbox ['python3', 'python3', 'python3', 'python3'] True\n"
+IDLE = ("/usr/bin/python3", "-I", "-S", "-B", "-c", "import sys; sys.stdin.read()")
+
+
+@pytest.fixture(scope="module")
+def hosted() -> Iterator[LocalBackend]:
+    backend = LocalBackend()
+    if backend.hosts.problem is None:
+        list(backend.run(Job({}, (Step(("/bin/true",)),))))
+    if backend.hosts.problem is not None:
+        skip_or_fail(f"job hosts unavailable: {backend.hosts.problem}")
+    yield backend
+    backend.close()
+
+
+def _look(backend: LocalBackend, peer: bool) -> bytes:
+    extra = {"peer": IDLE} if peer else {}
+    (look,) = backend.run(Job({}, (Step(python_step(LOOK_AROUND).argv, policy=FAST, **extra),)))
+    assert look.exit_code == 0, look.stderr
+    return look.stdout
+
+
+@pytest.mark.parametrize("peer", [False, True], ids=["plain", "harness kind"])
+def test_job_leaving_things_behind_in_its_host_yields_a_clean_next_job(hosted: LocalBackend, peer: bool) -> None:
+    extra = {"peer": IDLE} if peer else {}
+    started = hosted.hosts.started
+    looks = []
+    for _ in range(3):
+        (left,) = hosted.run(Job({}, (Step(python_step(LEAVE_BEHIND).argv, policy=FAST, **extra),)))
+        assert left.stdout == b"left\n", left.stderr
+        looks.append(_look(hosted, peer).decode())
+    assert looks == [CLEAN.replace("'python3', 'python3', 'python3', 'python3'", _comms(peer))] * 3
+    assert hosted.hosts.started == started  # all six jobs were served by the host of the first
+
+
+def _comms(peer: bool) -> str:
+    """What the looking job's /proc shows: its runner, its spaces' keepers and inits, itself (and the peer)."""
+    return ", ".join(["'python3'"] * (7 if peer else 4))
+
+
+def test_job_cancelled_mid_step_yields_a_clean_next_job(hosted: LocalBackend) -> None:
+    cancel = threading.Event()
+    busy = python_step(LEAVE_BEHIND.replace("print('left')", "print('left', flush=True)\nwhile True: pass"))
+    threading.Timer(1.0, cancel.set).start()
+    with pytest.raises(Cancelled):
+        list(hosted.run(Job({}, (busy,), cancel=cancel)))
+    assert _look(hosted, False).decode() == CLEAN
+
+
+def test_job_looking_for_another_running_at_the_same_time_finds_nothing(hosted: LocalBackend) -> None:
+    marker = f"rlvr{uuid.uuid4().hex[:11]}"
+    sleeper = python_step(f"import time\n# {marker}\ntime.sleep(2)\nprint('slept')")
+    seeker = python_step(
+        "import os, time\ntime.sleep(0.5)\n"
+        f"marker = b'{marker[:6]}' + b'{marker[6:]}'\n"
+        "print(sum(open(f'/proc/{p}/cmdline', 'rb').read().count(marker) for p in os.listdir('/proc')"
+        " if p.isdigit()))"
+    )
+    with ThreadPoolExecutor(2) as pool:
+        sleeping = pool.submit(lambda: list(hosted.run(Job({}, (sleeper,)))))
+        time.sleep(0.2)
+        (seen,) = hosted.run(Job({}, (seeker,)))
+        (slept,) = sleeping.result()
+    assert (seen.stdout, slept.stdout) == (b"0\n", b"slept\n")
