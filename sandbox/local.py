@@ -123,6 +123,14 @@ class LocalBackend:
         finally:
             run.close()
 
+    def open_live(self, job: Job) -> LiveStep:
+        """Start ``job``'s one step with pipes for its stdin and stdout: a program that answers as it goes.
+
+        For a session's kernel (service/runs/live.py). The step runs under its policy in the
+        job's fresh sandbox, as any step; ``LiveStep.close`` tears the sandbox down.
+        """
+        return LiveStep(_JobRun(self, job))
+
     def _cgroup(self) -> JobCgroup | None:
         if self._cgroup_problem is not None:
             return None
@@ -286,12 +294,8 @@ class _JobRun:
         note = f"not run: the job already holds more memory than this step's limit ({step.policy.memory_mb} MiB)"
         return StepResult(None, signal.SIGKILL, b"", b"", 0.0, 0.0, "memory", notes=(*self.notes, note))
 
-    def _exchange(self, step: Step, fds: list[int]) -> dict[str, Any] | None:
-        """Send the step to the runner; its report, or None if the runner died ({"hung": True} if it hung).
-
-        Raises Cancelled (after tearing the sandbox down) as soon as the job's cancel event is set.
-        """
-        assert self.box is not None
+    def spec(self, step: Step) -> bytes:
+        """The runner's message for ``step``."""
         spec = {
             "argv": list(step.argv),
             "peer": list(step.peer),
@@ -299,8 +303,16 @@ class _JobRun:
             "max_output_bytes": step.policy.max_output_bytes,
             "rlimits": rlimits(step.policy, self.cgroup is not None),
         }
+        return marshal.dumps(spec, MARSHAL_VERSION)
+
+    def _exchange(self, step: Step, fds: list[int]) -> dict[str, Any] | None:
+        """Send the step to the runner; its report, or None if the runner died ({"hung": True} if it hung).
+
+        Raises Cancelled (after tearing the sandbox down) as soon as the job's cancel event is set.
+        """
+        assert self.box is not None
         try:
-            socket.send_fds(self.box.control, [marshal.dumps(spec, MARSHAL_VERSION)], fds)
+            socket.send_fds(self.box.control, [self.spec(step)], fds)
         except OSError:
             return None
         deadline = time.monotonic() + step.policy.wall_time_s + HOST_GRACE_S
@@ -416,3 +428,57 @@ class _JobRun:
         self._teardown()
         if self.cgroup is not None:
             self.backend._release(self.cgroup)
+
+
+class LiveStep:
+    """A step running with the service at the other end of its stdin and stdout (pipes, not memfds).
+
+    The runner drains the program's stdout into ``stdout`` as it comes (the pipe's reader
+    must keep reading). Its stderr is dropped. Nothing of it is read back: the program says
+    what it has to say on stdout.
+    """
+
+    def __init__(self, run: _JobRun) -> None:
+        self._run = run
+        self.stdin = self.stdout = -1
+        try:
+            (step,) = run.job.steps
+            if run.box is None:
+                run.box = run._start()
+            if run.files_due:
+                run._send_files()
+            policy = step.policy
+            limits = ((policy.memory_mb << 20) + RUNNER_MEMORY_BYTES, policy.max_processes + RUNNER_TASKS)
+            if run.cgroup is not None and not run.cgroup.set_limits(*limits):
+                raise SandboxError("the job's files alone are over its memory limit")
+            given = [*os.pipe(), *os.pipe(), bwrap.memfd("stderr")]
+            theirs, self.stdin, self.stdout, ours = given[0], given[1], given[2], given[3]
+            try:
+                socket.send_fds(run.box.control, [run.spec(step)], [theirs, ours, given[4]])
+            finally:
+                for fd in (theirs, ours, given[4]):
+                    os.close(fd)
+        except OSError as exc:
+            self.close()
+            raise SandboxError(f"local sandbox failed to start a live step: {exc}") from exc
+        except BaseException:
+            self.close()
+            raise
+
+    def status(self, wait_s: float) -> int | None:
+        """The program's wait status once the runner has reported the step over (within ``wait_s``), else None."""
+        box = self._run.box
+        if box is None or not select.select([box.control], [], [], wait_s)[0]:
+            return None
+        data = box.control.recv(1 << 16)
+        report = marshal.loads(data) if data else {}
+        return int(report["status"]) if "status" in report else None
+
+    def close(self) -> None:
+        """Kill the step and tear its sandbox down."""
+        for fd in (self.stdin, self.stdout):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.stdin = self.stdout = -1
+        self._run.close()

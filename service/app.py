@@ -118,6 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             finally:
                 app.state.draining = True
                 scorer.close()
+                runs = getattr(app.state, "runs", None)
+                if runs is not None:
+                    runs.close()
 
     app = FastAPI(
         title="rlvr", version=__version__, description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None

@@ -104,7 +104,9 @@ async def exec_cell(request: Request, session_id: str, body: CellRequest, caller
         except SpecError as exc:
             raise HTTPException(422, str(exc)) from None
         try:
-            response = await unless_disconnected(request, lambda: runs.run(spec, caller))
+            response = await unless_disconnected(
+                request, lambda: runs.run_cell(session_id, session.state, spec, body.timeout, caller)
+            )
         except QueueTimeout as exc:
             raise HTTPException(504, f"busy: {exc}; retry", headers={"Retry-After": str(RETRY_AFTER_S)}) from None
         if response is None:
@@ -131,6 +133,8 @@ async def exec_cell(request: Request, session_id: str, body: CellRequest, caller
 @router.delete("/v1/sessions/{session_id}", status_code=204, responses=_RESPONSES)
 async def delete_session(request: Request, session_id: str, caller: RunCaller) -> Response:
     """End the session and drop its state."""
-    if not await runs_of(request.app).sessions.delete(session_id, caller):
+    runs = runs_of(request.app)
+    if not await runs.sessions.delete(session_id, caller):
         raise HTTPException(404, _NOT_FOUND)
+    runs.kernels.drop(session_id)
     return Response(status_code=204)

@@ -35,10 +35,10 @@ CELL_FILE = ".rlvr/cell.py"
 OUT_FILE = ".rlvr/out.json"
 RESULT_CHARS = 65536
 """The longest ``repr`` of a cell's last expression kept."""
-DRIVER = (
+SESSION_CODE = (
     f"RESULT_CHARS = {RESULT_CHARS}\n"
     + r"""
-import ast, importlib, json, os, pickle, sys, types  # traceback only on an error: ~10 ms of imports
+import ast, importlib, os, pickle, sys, types  # traceback only on an error: ~10 ms of imports
 STATE, NEXT, CELL, OUT = ".rlvr/state", ".rlvr/next", ".rlvr/cell.py", ".rlvr/out.json"
 KEEP_OUT = (".rlvr", "main.py")
 def listing():
@@ -50,60 +50,110 @@ def listing():
             if p not in KEEP_OUT and os.path.isfile(p) and not os.path.islink(p):
                 out[p] = open(p, "rb").read()
     return out
-main = types.ModuleType("__main__"); sys.modules["__main__"] = main; g = main.__dict__
-g["__builtins__"] = __builtins__
-saved = {"defs": [], "values": {}, "modules": {}, "files": {}}
-if os.path.exists(STATE):
-    with open(STATE, "rb") as f:
-        saved = pickle.load(f)
-    for path, data in saved["files"].items():
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        open(path, "wb").write(data)
-not_kept = []
-for name, module in saved["modules"].items():
-    try: g[name] = importlib.import_module(module)
-    except Exception: not_kept.append(name)
-for source in saved["defs"]:
-    try: exec(compile(source, "<session>", "exec"), g)
-    except Exception: pass
-for name, blob in saved["values"].items():
-    try: g[name] = pickle.loads(blob)
-    except Exception: not_kept.append(name)
-before = listing()
-source = open(CELL).read()
-result = error = None
-defs = list(saved["defs"])
-try:
-    tree = ast.parse(source, "<cell>")
-    defs += [ast.unparse(n) for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
-    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-    exec(compile(tree, "<cell>", "exec"), g)
-    if last is not None:
-        value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), g)
-        if value is not None:
-            result = repr(value)[:RESULT_CHARS]
-except BaseException as exc:
-    import traceback
-    traceback.print_exc()
-    error = {"type": type(exc).__name__, "message": str(exc)}
-sys.stdout.flush(); sys.stderr.flush()
-values, modules = {}, {}
-for name, value in list(g.items()):
-    if name.startswith("__"):
-        continue
-    if isinstance(value, types.ModuleType):
-        modules[name] = value.__name__
-        continue
-    try: values[name] = pickle.dumps(value)
-    except Exception: not_kept.append(name)
-files = listing()
-written = sorted(p for p, d in files.items() if before.get(p) != d)
-state = pickle.dumps({"defs": defs, "values": values, "modules": modules, "files": files})
-os.makedirs(".rlvr", exist_ok=True)
-open(NEXT, "wb").write(state)
-json.dump({"result": result, "error": error, "not_kept": sorted(set(not_kept)), "written": written}, open(OUT, "w"))
+def restore():
+    main = types.ModuleType("__main__"); sys.modules["__main__"] = main; g = main.__dict__
+    g["__builtins__"] = __builtins__
+    saved = {"defs": [], "values": {}, "modules": {}, "files": {}}
+    if os.path.exists(STATE):
+        with open(STATE, "rb") as f:
+            saved = pickle.load(f)
+        for path, data in saved["files"].items():
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            open(path, "wb").write(data)
+    not_kept = []
+    for name, module in saved["modules"].items():
+        try: g[name] = importlib.import_module(module)
+        except Exception: not_kept.append(name)
+    for source in saved["defs"]:
+        try: exec(compile(source, "<session>", "exec"), g)
+        except Exception: pass
+    for name, blob in saved["values"].items():
+        try: g[name] = pickle.loads(blob)
+        except Exception: not_kept.append(name)
+    return g, list(saved["defs"]), not_kept
+def run_cell(g, source, defs):
+    result = error = None
+    try:
+        tree = ast.parse(source, "<cell>")
+        kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        defs = defs + [ast.unparse(n) for n in tree.body if isinstance(n, kinds)]
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        exec(compile(tree, "<cell>", "exec"), g)
+        if last is not None:
+            value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), g)
+            if value is not None:
+                result = repr(value)[:RESULT_CHARS]
+    except BaseException as exc:
+        import traceback
+        traceback.print_exc()
+        error = {"type": type(exc).__name__, "message": str(exc)}
+    sys.stdout.flush(); sys.stderr.flush()
+    return result, error, defs
+def save(g, defs, not_kept, before):
+    values, modules = {}, {}
+    for name, value in list(g.items()):
+        if name.startswith("__"):
+            continue
+        if isinstance(value, types.ModuleType):
+            modules[name] = value.__name__
+            continue
+        try: values[name] = pickle.dumps(value)
+        except Exception: not_kept.append(name)
+    files = listing()
+    written = sorted(p for p, d in files.items() if before.get(p) != d)
+    state = pickle.dumps({"defs": defs, "values": values, "modules": modules, "files": files})
+    return state, {"not_kept": sorted(set(not_kept)), "written": written}
 """
 )
+"""What the driver and the kernel share: restore the state, run a cell, save the state."""
+DRIVER = (
+    SESSION_CODE
+    + r"""
+g, defs, not_kept = restore()
+before = listing()
+result, error, defs = run_cell(g, open(CELL).read(), defs)
+state, report = save(g, defs, not_kept, before)
+os.makedirs(".rlvr", exist_ok=True)
+open(NEXT, "wb").write(state)
+import json
+json.dump({"result": result, "error": error, **report}, open(OUT, "w"))
+"""
+)
+"""One cell in a fresh sandbox: restore, run, save the state to NEXT and the report to OUT."""
+KERNEL = (
+    SESSION_CODE
+    + r"""
+import json, resource
+asks, answers = os.fdopen(os.dup(0), "rb"), os.dup(1)  # the service's pipes; a cell gets /dev/null and memfds
+null = os.open("/dev/null", os.O_RDONLY); os.dup2(null, 0); os.close(null)
+def answer(data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(answers, view):]
+g, defs, not_kept = restore()
+while (line := asks.readline()):
+    ask = json.loads(asks.read(int(line)))
+    answer(b"started\n")
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    soft = int(cpu.ru_utime + cpu.ru_stime) + ask["cpu_s"]
+    resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+    out, err = os.memfd_create("stdout"), os.memfd_create("stderr")
+    os.dup2(out, 1); os.dup2(err, 2)
+    before = listing()
+    result, error, defs = run_cell(g, ask["code"], defs)
+    try: os.kill(-1, 9)  # every other process of the space (the init and this one are spared): none outlives its cell
+    except ProcessLookupError: pass
+    state, report = save(g, defs, not_kept, before)
+    not_kept = []
+    over = len(state) > ask["max_state"]
+    blobs = [os.pread(out, ask["max_output"], 0), os.pread(err, ask["max_output"], 0), b"" if over else state]
+    os.close(out); os.close(err)
+    head = {"report": {"result": result, "error": error, **report}, "sizes": [len(b) for b in blobs], "over": over}
+    answer(json.dumps(head).encode() + b"\n" + b"".join(blobs))
+"""
+)
+"""A session's live interpreter (service/runs/live.py): restore once, then cells asked on stdin, answered on stdout."""
 
 
 @dataclass(frozen=True)

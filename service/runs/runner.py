@@ -24,10 +24,13 @@ from grpo.run_wire import RunCodeResponse
 from sandbox.judge import current_backend
 from service.fair import FairSlots
 from service.runs.execute import execute
+from service.runs.live import KernelGone, LiveKernels
 from service.runs.sessions import LocalSessionStore, Sessions, SessionStore
 from service.runs.spec import Ceilings, RunSpec
 
 DISCONNECT_POLL_S = 0.5
+MAX_LIVE_KERNELS = 128
+"""Sessions' live kernels kept by one process (the least recently used are ended past it)."""
 T = TypeVar("T")
 
 
@@ -46,6 +49,7 @@ class Runs:
             Sessions(settings.run_session_ttl_s, settings.run_max_sessions_per_caller)
         )
         self.threads = ThreadPoolExecutor(settings.run_max_concurrency, thread_name_prefix="rlvr-run")
+        self.kernels = LiveKernels(current_backend, settings.run_session_ttl_s, MAX_LIVE_KERNELS)
         registry = app.state.metrics.registry
         self.finished = Counter(
             "rlvr_runs",
@@ -59,6 +63,8 @@ class Runs:
         queued.set_function(lambda: self.slots.queued)
         sessions = Gauge("rlvr_sessions", "Python sessions open (idle ones past their TTL ended)", registry=registry)
         sessions.set_function(self.sessions.open_count)
+        kernels = Gauge("rlvr_session_kernels", "Sessions' live kernels held by this process", registry=registry)
+        kernels.set_function(lambda: len(self.kernels))
 
     def request_key(self) -> int:
         """A fresh request key: the programs of one HTTP request share one queue of their caller's."""
@@ -72,6 +78,42 @@ class Runs:
         )
         self.finished.labels(spec.language, result.status).inc()
         return result
+
+    async def run_cell(
+        self, session_id: str, state: bytes | None, spec: RunSpec, timeout_s: float, caller: str
+    ) -> RunCodeResponse:
+        """A session's cell in a run slot: on its live kernel where the backend keeps one, else as one job."""
+        if not self.kernels.supported():
+            return await self.run(spec, caller)
+
+        async def on_kernel() -> RunCodeResponse | None:
+            loop = asyncio.get_running_loop()
+            cell = loop.run_in_executor(self.threads, self._on_kernel, session_id, state, spec, timeout_s)
+            try:
+                return await asyncio.shield(cell)
+            except asyncio.CancelledError:  # the cell runs to its end (its timeout at most) and keeps its slot
+                await asyncio.wait([cell])
+                raise
+
+        result: RunCodeResponse | None = await self.slots.run_async(
+            caller, self.request_key(), on_kernel, wait_s=self.queue_timeout_s
+        )
+        if result is None:
+            return await self.run(spec, caller)
+        self.finished.labels(spec.language, result.status).inc()
+        return result
+
+    def _on_kernel(
+        self, session_id: str, state: bytes | None, spec: RunSpec, timeout_s: float
+    ) -> RunCodeResponse | None:
+        try:
+            return self.kernels.run(session_id, state, spec, timeout_s)
+        except KernelGone:
+            return None
+
+    def close(self) -> None:
+        """End the sessions' live kernels (the service is stopping)."""
+        self.kernels.close()
 
     async def _execute(self, spec: RunSpec) -> RunCodeResponse:
         """``spec`` on a run thread; cancelled, it stops the sandbox and keeps its slot until the job is gone."""

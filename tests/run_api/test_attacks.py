@@ -115,8 +115,15 @@ FORGERIES: list[tuple[str, str]] = [
         REPORT.format(report='{"result": "x" * 100000, "error": None, "not_kept": [], "written": []}') + "os._exit(0)",
     ),
     ("good_report_then_exit_3", REPORT.format(report=GOOD_REPORT) + "os._exit(3)"),
-    ("driver_error_variable", "import sys\nsys._getframe(0).f_back.f_globals['error'] = 'boom'\nz = 9"),
-    ("driver_result_variable", "import sys\nsys._getframe(0).f_back.f_globals['result'] = [1]\nz = 9"),
+    # the driver's (or kernel's) own globals, reached from the cell's frame: its saving breaks
+    ("driver_pickle_module", "import sys\nsys._getframe(0).f_back.f_globals['pickle'] = None\nz = 9"),
+    (
+        "driver_not_kept_variable",
+        "import sys\nsys._getframe(0).f_back.f_globals['not_kept'] = 'boom'\ngen = (i for i in [])\nz = 9",
+    ),
+    # a live kernel's answer channel (fd 4: its dup of stdout), written before the kernel answers
+    ("kernel_channel_garbage", "import os\nos.write(4, b'{\"sizes\": 5}\\n')\nz = 9"),
+    ("kernel_channel_sizes_too_big", "import os\nos.write(4, b'{\"sizes\": [1, 1, 99999999]}\\n')\nz = 9"),
 ]
 
 
@@ -181,7 +188,7 @@ def test_unfetchable_file_yields_it_named_and_the_others_fetched(url: str, make:
 BACKEND_CELLS: list[tuple[str, str, str | None]] = [
     ("open('f.txt', 'w').write('a')\nx = 1", "ok", None),
     ("x += 1\nopen('f.txt', 'a').write('b')\nx", "ok", "2"),
-    ("import sys\nsys._getframe(0).f_back.f_globals['error'] = 'boom'\nx = 100", "crashed", None),
+    ("import sys\nsys._getframe(0).f_back.f_globals['pickle'] = None\nx = 100", "crashed", None),
     ("x, open('f.txt').read()", "ok", "(2, 'ab')"),
 ]
 
