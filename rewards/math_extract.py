@@ -28,7 +28,8 @@ _PHRASE_RE = re.compile(
     re.IGNORECASE,
 )
 _FINAL_RE = re.compile(r"final\s{1,3}answer", re.IGNORECASE)
-_SENTENCE_END_RE = re.compile(r"\.(?:\s+(?=[A-Z<])|\s*$)|\n")
+_SENTENCE_END_RE = re.compile(r"\.(?:\s+(?=[A-Z<\d])|\s*$)|\n")  # "is 7. 8 was ...": a digit starts one too
+_EMPTY_RE = re.compile(r"(?:\s|\\[,;:! ]|\\q?quad\b)*")
 _FIRST_VALUE_RE = re.compile(r"\$[^$]{1,80}\$|-?\d+(?:\.\d+)?(?:/\d+)?")
 _HOPE_RE = re.compile(r"\s*I hope it is correct\.?.*$", re.IGNORECASE | re.DOTALL)
 
@@ -153,8 +154,9 @@ def extract(completion: str, mode: ExtractMode = "any") -> Extraction:
     if region is None:
         return Extraction("none", note=note)
     scanned = _scan_boxes(region, MAX_BOXES + 1)
-    if len(scanned) <= MAX_BOXES:  # a quoted or asked box is no answer ("the key says \\boxed{5}, but ...")
-        scanned = [box for box in scanned if not quoted_box(region, box[1], box[2])]
+    if len(scanned) <= MAX_BOXES:  # a quoted or asked box is no answer ("the key says \\boxed{5}, but ..."),
+        # nor is an empty one ("\\boxed{}" offers nothing: "\\boxed{} \\boxed{30}" answers 30)
+        scanned = [b for b in scanned if not _EMPTY_RE.fullmatch(b[0]) and not quoted_box(region, b[1], b[2])]
     if scanned:
         if len(scanned) > MAX_BOXES:
             return Extraction("boxed", tuple(c for c, _, _ in scanned), note=f"more than {MAX_BOXES} boxed answers")

@@ -47,7 +47,7 @@ _CAPITAL_NEXT_RE = re.compile(r"\s+[A-Z][a-z]")  # math followed by a capitalise
 _BOUNDARY_RE = re.compile(r"[.!?](?=\s|$)|\n")
 _LAST_BOUNDARY_RE = re.compile(r".*(?:[.!?](?=\s|$)|\n)", re.DOTALL)  # greedy: the last boundary, found from the end
 _NUMBER_RE = re.compile(
-    r"(?<![\w.])(?:-|\\pm\s*|\u00b1\s*)?(?:\d+(?:[,.]\d+)*|\.\d+)(?:/\d+)?(?:\s*\\?%)?|"
+    r"(?<![\w.])(?<!_\{)(?:-|\\pm\s*|\u00b1\s*)?(?:\d+(?:[,.]\d+)*|\.\d+)(?:/\d+)?(?:\s*\\?%)?|"
     r"(?:-|\\pm\s*|\u00b1\s*)?\\(?:[dt]?frac|sqrt|pi)(?![a-zA-Z])"
 )
 _NUMBER_WORDS_RE = re.compile(NUMBER_WORDS)
@@ -77,12 +77,15 @@ _PROSE_RE = re.compile(r"^[\sA-Za-z'\",;:!.*\u2013\u2014-]*$")
 # A value is not asserted when its clause questions, rejects, supposes or quotes it.
 _DOUBT_BEFORE_RE = re.compile(
     r"\b(?:not|no|never|isn't|wasn't|aren't|is\s+it|could\s+it|would\s+it|whether|if|suppose|supposing|assume|"
-    r"assuming|maybe|perhaps|possibly|might|could|may|" + BOUND_WORDS + r"|"
+    r"assuming|maybe|perhaps|possibly|might|could|may|"
     r"instead\s+of|rather\s+than|other\s+than|except|says|said|states|stated|claims?|claimed|tells?|told|"
     r"hints?|hinted|(?:expected|given|provided|official|claimed)\s+answer|"
     r"according\s+to|supposedly|allegedly|wrong|incorrect|rejected?|discard(?:ed)?)\b",
     re.IGNORECASE,
 )
+# A bound right before a value bounds it instead of stating it ("at least 5", "between 5 and 6"); one that
+# bounds something else earlier does not ("the angle between the diagonals is \\pi/8")
+_BOUND_BEFORE_RE = re.compile(r"\b(?:" + BOUND_WORDS + r")\s*(?:\$|\\\(|\()?\s*$", re.IGNORECASE)
 # Trying a candidate doubts it ("let me try 7"), unless a result follows the trial ("checking it, I get 7").
 _TRIAL_RE = re.compile(r"\b(?:guess(?:ed)?|try|trying|tried|test|testing|check(?:ing)?)\b", re.IGNORECASE)
 _RESULT_RE = re.compile(
@@ -310,6 +313,8 @@ def _stated_value(sentence: str) -> tuple[str | None, str]:
         while first > 0 and _CHAIN_RE.fullmatch(masked, kept[first - 1][1], kept[first][0]):
             first -= 1  # "x = -1 or x = 5", "x = 2 and y = 3": the values offered together
         lead = _EITHER_RE.sub("", masked[kept[first - 1][1] if first else c_start : kept[first][0]])
+        if _BOUND_BEFORE_RE.search(lead) or _BOUND_BEFORE_RE.search(before):
+            return None, "the final value is bounded ('at least', 'between'...), not stated"
         if not _OPENER_RE.match(masked) and not _stated(lead):
             return None, "the final sentence states no value (no 'is', '=', 'we get', 'therefore'... right before it)"
         trailing = sentence[v_end:cut] + " ".join(

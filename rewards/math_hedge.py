@@ -36,7 +36,7 @@ _BOTH_RE = re.compile(r"^\s*both\s+", re.IGNORECASE)  # "both 5 and 6"
 _NUMBER_RE = re.compile(r"-?(?:\d{1,3}(?:(?:,\\!|\\!,|\{,\}|\\,|\\!|\\ |,| )\d{3})+(?!\d)|\d+)(?:\.\d+)?")
 MIN_LISTED_NUMBERS = 3
 # Items of a written list: "7, 8", "7; 8", "x = -1, x = 5", "x = -1, 5" (not "1,5", which may be 1.5 or 15)
-_ITEM_SEP_RE = re.compile(r"\s*;\s*|,\s+|,(?=-)")
+_ITEM_SEP_RE = re.compile(r"\s*;\s*|,(?:\s|\\[ ,;:]|\\q?quad\b)+|,(?=-)")  # ",\\ " and ",\\quad" are spaces too
 _ITEM_RE = re.compile(
     r"^(?:[A-Za-z](?:_\{?\w+\}?)?\s*=\s*)?-?(?:\d+(?:\.\d+)?|\\[dt]?frac\{-?\d+\}\{\d+\}|\\sqrt\{\d+\})$"
 )
@@ -51,16 +51,17 @@ MAX_VALUE_WORDS = 2
 _SPRAY_RE = re.compile(r"-?\d+(?:\.\d+)?(?:\s+(?!\d{3}(?![\d.]))-?\d+(?:\.\d+)?)+")
 # Another value offered as a candidate after the answer: "7, with 8 being the other candidate", "8 also works"
 _ALT_VALUE = r"(-?\d+(?:\.\d+)?(?:/\d+)?(?![\d.])|\$[^$]{1,40}\$|\\[dt]?frac\{[^{}]{1,20}\}\{[^{}]{1,20}\})"
+_UNIT = r"(?:\s*(?:\\(?:text|mathrm)\s*\{[^{}]{0,20}\}|[A-Za-z%\u00b0]{1,12}))?"  # "160 km being the other..."
 _ANY_NOUN = r"(?:candidate|option|possibility|alternative|contender|choice|guess|answer|solution|value|result)s?"
 _OTHER = r"(?:other|another|second|alternative|(?:equally\s+)?(?:possible|plausible|likely)|close)"
 _CANDIDATE_RES = (
     re.compile(  # "8 being the other candidate", "8 as another possible answer", "8 is a candidate too"
-        _ALT_VALUE + r"\s+(?:being|is|was|as|remains|would\s+be|could\s+be|seems)\s+(?:(?:the|an?|another)\s+)?"
+        _ALT_VALUE + _UNIT + r"\s+(?:being|is|was|as|remains|would\s+be|could\s+be|seems)\s+(?:(?:the|an?|another)\s+)?"
         rf"(?:(?:{_OTHER}\s+)+{_ANY_NOUN}|(?:candidate|option|possibility|alternative|contender|guess)s?)\b",
         re.IGNORECASE,
     ),
     re.compile(  # "8 is also possible", "8 also works", "8 is equally valid"
-        _ALT_VALUE + r"\s+(?:is\s+|would\s+be\s+)?(?:also|equally)\s+(?:possible|plausible|valid|correct|likely|"
+        _ALT_VALUE + _UNIT + r"\s+(?:is\s+|would\s+be\s+)?(?:also|equally)\s+(?:possible|plausible|valid|correct|likely|"
         r"works?|fits?|an?\s+(?:candidate|option|possibility|answer))\b",
         re.IGNORECASE,
     ),
