@@ -205,7 +205,7 @@ def _phrase(region: str) -> Extraction | None:
     alternatives, listed = split_alternatives(digits)
     value = _FIRST_VALUE_RE.search(digits)
     offered = offered_alternative(f"{digits[value.end() :]} {after}") if value else None
-    if offered is not None and not alternatives:  # "the answer is 7, with 8 being the other candidate"
+    if value is not None and offered is not None and not alternatives:  # "7, with 8 being the other candidate"
         return Extraction("phrase", (digits,), (value.group(), offered), context=sentence)
     extra = trailing_alternative(after) or _earlier_final(region, begin, region.find(phrase, begin), digits)
     if extra is not None and not alternatives:

@@ -69,7 +69,9 @@ _CHAIN_RE = re.compile(
 )
 _ASIDE_RE = re.compile(r"\s\(")  # "10 (4 + 3 + 2 + 1)": a parenthetical aside, not one expression
 # A variable a value is given to or bounded by ("x = 5", "x_1 = -1", "x < -13"): the value's group starts there
-_ASSIGNED_RE = re.compile(r"(?<![A-Za-z])[A-Za-z](?:_\{?\w+\}?)?\s*(?:=|<=?|>=?|\\[lg]eq?(?![a-zA-Z])|\u2264|\u2265)\s*$")
+_ASSIGNED_RE = re.compile(
+    r"(?<![A-Za-z])[A-Za-z](?:_\{?\w+\}?)?\s*(?:=|<=?|>=?|\\[lg]eq?(?![a-zA-Z])|\u2264|\u2265)\s*$"
+)
 _LIST_COMMA_RE = re.compile(r"\s*[,;]\s*")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*")
 # A closer skipped after the answer is prose ("That settles it."), not code such as "print(x)".

@@ -61,7 +61,9 @@ _CANDIDATE_RES = (
         re.IGNORECASE,
     ),
     re.compile(  # "8 is also possible", "8 also works", "8 is equally valid"
-        _ALT_VALUE + _UNIT + r"\s+(?:is\s+|would\s+be\s+)?(?:also|equally)\s+(?:possible|plausible|valid|correct|likely|"
+        _ALT_VALUE
+        + _UNIT
+        + r"\s+(?:is\s+|would\s+be\s+)?(?:also|equally)\s+(?:possible|plausible|valid|correct|likely|"
         r"works?|fits?|an?\s+(?:candidate|option|possibility|answer))\b",
         re.IGNORECASE,
     ),

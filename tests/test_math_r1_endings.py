@@ -80,10 +80,17 @@ CASES = [
     (ANGLE + "The angle is $\\boxed{\\dfrac{\\pi}{8}}$.", "0.125\\pi", 1.0),
     (ANGLE + "So the angle between the diagonals is \\pi/8.", "0.125\\pi", 1.0),
     # --- self-correction (explicit retraction, then a final answer) and its tentative twin
-    (TRAIN + "So the answer is \\boxed{160}. Wait, I made a mistake: 160 km is the second train's "
-     "distance. Final answer: \\boxed{140}", "140", 1.0),
-    (DICE + "The answer is \\boxed{\\frac{6}{36}}. Hmm, maybe I miscounted. Final answer: \\boxed{\\frac{5}{36}}",
-     "\\frac{5}{36}", 0.0),
+    (
+        TRAIN + "So the answer is \\boxed{160}. Wait, I made a mistake: 160 km is the second train's "
+        "distance. Final answer: \\boxed{140}",
+        "140",
+        1.0,
+    ),
+    (
+        DICE + "The answer is \\boxed{\\frac{6}{36}}. Hmm, maybe I miscounted. Final answer: \\boxed{\\frac{5}{36}}",
+        "\\frac{5}{36}",
+        0.0,
+    ),
     (AGE + "So Alice is \\boxed{10}. Oops, that is Bob's age. The correct answer is \\boxed{30}.", "30", 1.0),
     # --- hedges in words
     (COINS + "The answer is 6, though 7 would also be possible if one coin were a nickel.", "6", 0.0),
@@ -98,8 +105,11 @@ CASES = [
     # --- number words
     (COINS + "So there are six quarters.", "6", 1.0),
     (AGE + "The answer is thirty.", "30", 1.0),
-    (DICE + "The answer is five thirty-sixths? No, let me write it as a fraction: \\boxed{\\frac{5}{36}}",
-     "\\frac{5}{36}", 1.0),
+    (
+        DICE + "The answer is five thirty-sixths? No, let me write it as a fraction: \\boxed{\\frac{5}{36}}",
+        "\\frac{5}{36}",
+        1.0,
+    ),
     # --- sets and roots
     (QUADRATIC + "The solutions are $x_1 = 3$ and $x_2 = -\\frac{1}{2}$.", "3, -\\frac{1}{2}", 1.0),
     (QUADRATIC + "So x_1 = 3 and x_2 = -1/2.", "x = 3 \\text{ or } x = -\\frac{1}{2}", 1.0),
