@@ -73,10 +73,12 @@ _CANDIDATE_RES = (
         re.IGNORECASE,
     ),
 )
-# ... unless the text rejects it: "8 is the other candidate, but it fails the second equation"
+# ... unless the text rejects or qualifies it: "8 is the other candidate, but it fails the second equation",
+# "the other solution is -3, but a length is positive" (a doubtful reading is left to the rules that judge it)
 _REJECTS_RE = re.compile(
     r"\b(?:not|no|never|ruled?\s+out|rules\s+out|fails?|failed|wrong|incorrect|rejected?|discard(?:ed)?|"
-    r"eliminated?|excluded?|invalid|impossible|extraneous|doesn't|does\s+not|isn't|cannot|can't)\b",
+    r"eliminated?|excluded?|invalid|impossible|extraneous|doesn't|does\s+not|isn't|cannot|can't|"
+    r"but|however|since|because|unless|though|although)\b",
     re.IGNORECASE,
 )
 CANDIDATE_CHARS = 240

@@ -463,6 +463,9 @@ ANSWER_STATEMENTS = [
     (COT_ALGEBRA, "The answer is 7 (another possible answer is 8).", "7", 0.0),
     (COT_ALGEBRA, "The answer is 7. 8 was the other candidate, but it fails the check.", "7", 1.0),
     (COT_ALGEBRA, "The answer is 7, the only candidate left.", "7", 1.0),
+    (COT_ALGEBRA, "\\boxed{12}, with -3 being the other solution.", "12", 0.0),
+    (COT_ALGEBRA, "\\boxed{12}. The other solution is -3, but a length must be positive.", "12", 1.0),
+    (COT_ALGEBRA, "\\boxed{12}. The other solution is -3, which we discard.", "12", 1.0),
     (COT_ALGEBRA, "The answer is 7, the largest of the 3 candidates.", "7", 1.0),
     # repeated bare numbers: a spray, never an answer, even when every number is the reference
     (COT_ALGEBRA, "7 7 7 7", "7", 0.0),
