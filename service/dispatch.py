@@ -33,7 +33,7 @@ from service.ceilings import Clamped, clamp
 from service.cells import Component, batch_summary, item_result, to_item
 from service.fair import FairSlots
 from service.logs import request_id
-from service.pool import Task, Timed, VerifierPool
+from service.pool import Task, VerifierPool
 from service.watchdog import Call, ThreadLane
 
 POOL_CHUNK = 8
@@ -247,47 +247,28 @@ class Scorer:
     async def _run_pooled(
         self, pool: VerifierPool, slots: FairSlots, items: list[Item], comps: list[Component], work: _Work
     ) -> None:
-        """Pool work, deduplicated by cache key within the batch and served from the cache across batches.
-
-        A chunk goes to the pool as soon as its keys are known, so workers judge while the rest of the
-        batch is keyed.
-        """
+        """Pool work, deduplicated by cache key within the batch and served from the cache across batches."""
         todo: dict[Hashable, list[Component]] = defaultdict(list)
         uncached: set[Hashable] = set()
-        chunks: list[tuple[list[Hashable], asyncio.Future[list[Timed]]]] = []
-        pending: list[Hashable] = []
-
-        def submit() -> None:
-            tasks: list[Task] = []
-            for k in pending:
-                first = todo[k][0]
-                assert first.spec is not None
-                tasks.append((first.spec.name, items[first.index], first.params))
-            run = slots.run_async(work.tenant, work.cancel, partial(pool.run, tasks))
-            chunks.append((list(pending), asyncio.ensure_future(run)))
-            pending.clear()
-
-        try:
-            for c in comps:
-                key = self._cache_key(c, items[c.index])
-                if key is None:
-                    key = ("uncached", c.index, c.request.name)
-                    uncached.add(key)
-                elif key not in todo and (cached := self.cache.get(key)) is not None:
-                    c.verdict = cached
-                    continue
-                if key not in todo:
-                    pending.append(key)
-                todo[key].append(c)
-                if len(pending) == POOL_CHUNK:
-                    submit()
-                    await asyncio.sleep(0)  # the chunk starts while the rest is keyed
-            if pending:
-                submit()
-            results = await asyncio.gather(*(f for _, f in chunks))
-        finally:
-            for _, f in chunks:
-                f.cancel()
+        for c in comps:
+            key = self._cache_key(c, items[c.index])
+            if key is None:
+                key = ("uncached", c.index, c.request.name)
+                uncached.add(key)
+            elif (cached := self.cache.get(key)) is not None:
+                c.verdict = cached
+                continue
+            todo[key].append(c)
+        keys = list(todo)
+        tasks: list[Task] = []
+        for k in keys:
+            first = todo[k][0]
+            assert first.spec is not None
+            tasks.append((first.spec.name, items[first.index], first.params))
+        chunks = [(keys[i : i + POOL_CHUNK], tasks[i : i + POOL_CHUNK]) for i in range(0, len(tasks), POOL_CHUNK)]
+        results = await asyncio.gather(
+            *(slots.run_async(work.tenant, work.cancel, partial(pool.run, t)) for _, t in chunks)
+        )
         for (chunk_keys, _), timed in zip(chunks, results, strict=True):
             for key, (verdict, seconds) in zip(chunk_keys, timed, strict=True):
                 # a wall-clock timeout says how busy the host was, not what the item deserves: not kept
