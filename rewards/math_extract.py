@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rewards.math_final import bare_answer, explicit_correction, marked_final, quoted_box, quoted_phrase
-from rewards.math_hedge import is_value, split_alternatives, trailing_alternative
+from rewards.math_hedge import is_value, offered_alternative, split_alternatives, trailing_alternative
 from rewards.math_words import digits_for_words
 
 Kind = Literal["boxed", "phrase", "bare", "none"]
@@ -28,7 +28,9 @@ _PHRASE_RE = re.compile(
     re.IGNORECASE,
 )
 _FINAL_RE = re.compile(r"final\s{1,3}answer", re.IGNORECASE)
-_SENTENCE_END_RE = re.compile(r"\.(?:\s+(?=[A-Z<])|\s*$)|\n")
+_SENTENCE_END_RE = re.compile(r"\.(?:\s+(?=[A-Z<\d])|\s*$)|\n")  # "is 7. 8 was ...": a digit starts one too
+_EMPTY_RE = re.compile(r"(?:\s|\\[,;:! ]|\\q?quad\b)*")
+_FIRST_VALUE_RE = re.compile(r"\$[^$]{1,80}\$|-?\d+(?:\.\d+)?(?:/\d+)?")
 _HOPE_RE = re.compile(r"\s*I hope it is correct\.?.*$", re.IGNORECASE | re.DOTALL)
 
 
@@ -152,8 +154,9 @@ def extract(completion: str, mode: ExtractMode = "any") -> Extraction:
     if region is None:
         return Extraction("none", note=note)
     scanned = _scan_boxes(region, MAX_BOXES + 1)
-    if len(scanned) <= MAX_BOXES:  # a quoted or asked box is no answer ("the key says \\boxed{5}, but ...")
-        scanned = [box for box in scanned if not quoted_box(region, box[1], box[2])]
+    if len(scanned) <= MAX_BOXES:  # a quoted or asked box is no answer ("the key says \\boxed{5}, but ..."),
+        # nor is an empty one ("\\boxed{}" offers nothing: "\\boxed{} \\boxed{30}" answers 30)
+        scanned = [b for b in scanned if not _EMPTY_RE.fullmatch(b[0]) and not quoted_box(region, b[1], b[2])]
     if scanned:
         if len(scanned) > MAX_BOXES:
             return Extraction("boxed", tuple(c for c, _, _ in scanned), note=f"more than {MAX_BOXES} boxed answers")
@@ -163,7 +166,8 @@ def extract(completion: str, mode: ExtractMode = "any") -> Extraction:
         scanned, note = _after_last_correction(region, scanned)
         boxes = [_words_as_digits(content) for content, _, _ in scanned]
         alternatives, listed = split_alternatives(boxes[0]) if len(boxes) == 1 else ([], False)
-        extra = trailing_alternative(region[scanned[-1][2] :])
+        after = region[scanned[-1][2] :]
+        extra = trailing_alternative(after) or offered_alternative(after)
         if extra is not None and not alternatives:
             alternatives, listed = [boxes[-1], extra], False
         return Extraction("boxed", tuple(boxes), tuple(alternatives), note=note, listed=listed)
@@ -180,8 +184,11 @@ def extract(completion: str, mode: ExtractMode = "any") -> Extraction:
     answer, why = bare_answer(tail)
     if answer is None:
         return Extraction("none", note=why)
+    extra = offered_alternative(tail[tail.rfind(answer) + len(answer) :])
     answer = _words_as_digits(answer)
     alternatives, listed = split_alternatives(answer)
+    if extra is not None and not alternatives:
+        alternatives, listed = [answer, extra], False
     return Extraction("bare", (answer,), tuple(alternatives), context=answer, listed=listed)
 
 
@@ -196,6 +203,10 @@ def _phrase(region: str) -> Extraction | None:
     digits = _words_as_digits(phrase)
     sentence = sentence.replace(phrase, digits)
     alternatives, listed = split_alternatives(digits)
+    value = _FIRST_VALUE_RE.search(digits)
+    offered = offered_alternative(f"{digits[value.end() :]} {after}") if value else None
+    if value is not None and offered is not None and not alternatives:  # "7, with 8 being the other candidate"
+        return Extraction("phrase", (digits,), (value.group(), offered), context=sentence)
     extra = trailing_alternative(after) or _earlier_final(region, begin, region.find(phrase, begin), digits)
     if extra is not None and not alternatives:
         alternatives, listed = [extra, digits], False

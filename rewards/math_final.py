@@ -38,14 +38,16 @@ _TRAILER_RE = re.compile(
     r"(?:\s*(?:<\|[a-z_]{1,20}\|>\s*(?:user|assistant|system)?|</?s>|I hope (?:it|this) is correct\.?))+\s*$",
     re.IGNORECASE,
 )
+# (?=[$\\]): every span starts with one of them; the lookahead skips other positions at once (3x faster)
 _MATH_SPAN_RE = re.compile(
-    r"(?<!\\)\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|(?<!\\)\$(?:[^$\\]|\\.)*\$|\\begin\{(\w+\*?)\}.*?\\end\{\1\}",
+    r"(?=[$\\])(?:(?<!\\)\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|(?<!\\)\$(?:[^$\\]|\\.)*\$|\\begin\{(\w+\*?)\}.*?\\end\{\1\})",
     re.DOTALL,
 )
 _CAPITAL_NEXT_RE = re.compile(r"\s+[A-Z][a-z]")  # math followed by a capitalised word ends a sentence
 _BOUNDARY_RE = re.compile(r"[.!?](?=\s|$)|\n")
+_LAST_BOUNDARY_RE = re.compile(r".*(?:[.!?](?=\s|$)|\n)", re.DOTALL)  # greedy: the last boundary, found from the end
 _NUMBER_RE = re.compile(
-    r"(?<![\w.])(?:-|\\pm\s*|\u00b1\s*)?(?:\d+(?:[,.]\d+)*|\.\d+)(?:/\d+)?(?:\s*\\?%)?|"
+    r"(?<![\w.])(?<!_\{)(?:-|\\pm\s*|\u00b1\s*)?(?:\d+(?:[,.]\d+)*|\.\d+)(?:/\d+)?(?:\s*\\?%)?|"
     r"(?:-|\\pm\s*|\u00b1\s*)?\\(?:[dt]?frac|sqrt|pi)(?![a-zA-Z])"
 )
 _NUMBER_WORDS_RE = re.compile(NUMBER_WORDS)
@@ -66,7 +68,10 @@ _CHAIN_RE = re.compile(
     re.IGNORECASE,
 )
 _ASIDE_RE = re.compile(r"\s\(")  # "10 (4 + 3 + 2 + 1)": a parenthetical aside, not one expression
-_ASSIGNED_RE = re.compile(r"(?<![A-Za-z])[A-Za-z](?:_\{?\w+\}?)?\s*=\s*$")
+# A variable a value is given to or bounded by ("x = 5", "x_1 = -1", "x < -13"): the value's group starts there
+_ASSIGNED_RE = re.compile(
+    r"(?<![A-Za-z])[A-Za-z](?:_\{?\w+\}?)?\s*(?:=|<=?|>=?|\\[lg]eq?(?![a-zA-Z])|\u2264|\u2265)\s*$"
+)
 _LIST_COMMA_RE = re.compile(r"\s*[,;]\s*")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*")
 # A closer skipped after the answer is prose ("That settles it."), not code such as "print(x)".
@@ -74,12 +79,15 @@ _PROSE_RE = re.compile(r"^[\sA-Za-z'\",;:!.*\u2013\u2014-]*$")
 # A value is not asserted when its clause questions, rejects, supposes or quotes it.
 _DOUBT_BEFORE_RE = re.compile(
     r"\b(?:not|no|never|isn't|wasn't|aren't|is\s+it|could\s+it|would\s+it|whether|if|suppose|supposing|assume|"
-    r"assuming|maybe|perhaps|possibly|might|could|may|" + BOUND_WORDS + r"|"
+    r"assuming|maybe|perhaps|possibly|might|could|may|"
     r"instead\s+of|rather\s+than|other\s+than|except|says|said|states|stated|claims?|claimed|tells?|told|"
     r"hints?|hinted|(?:expected|given|provided|official|claimed)\s+answer|"
     r"according\s+to|supposedly|allegedly|wrong|incorrect|rejected?|discard(?:ed)?)\b",
     re.IGNORECASE,
 )
+# A bound right before a value bounds it instead of stating it ("at least 5", "between 5 and 6"); one that
+# bounds something else earlier does not ("the angle between the diagonals is \\pi/8")
+_BOUND_BEFORE_RE = re.compile(r"\b(?:" + BOUND_WORDS + r")\s*(?:\$|\\\(|\()?\s*$", re.IGNORECASE)
 # Trying a candidate doubts it ("let me try 7"), unless a result follows the trial ("checking it, I get 7").
 _TRIAL_RE = re.compile(r"\b(?:guess(?:ed)?|try|trying|tried|test|testing|check(?:ing)?)\b", re.IGNORECASE)
 _RESULT_RE = re.compile(
@@ -179,6 +187,12 @@ _FINAL_MARK_RE = re.compile(
 def strip_trailer(text: str) -> str:
     """``text`` without chat-template tokens and "I hope it is correct" after the answer."""
     return _TRAILER_RE.sub("", text)
+
+
+def _sentence_start(text: str) -> int:
+    """Where the last sentence of ``text`` starts (after its last boundary outside math), 0 if none."""
+    last = _LAST_BOUNDARY_RE.match(_masked(text))
+    return last.end() if last else 0
 
 
 def _masked(text: str) -> str:
@@ -301,6 +315,8 @@ def _stated_value(sentence: str) -> tuple[str | None, str]:
         while first > 0 and _CHAIN_RE.fullmatch(masked, kept[first - 1][1], kept[first][0]):
             first -= 1  # "x = -1 or x = 5", "x = 2 and y = 3": the values offered together
         lead = _EITHER_RE.sub("", masked[kept[first - 1][1] if first else c_start : kept[first][0]])
+        if _BOUND_BEFORE_RE.search(lead) or _BOUND_BEFORE_RE.search(before):
+            return None, "the final value is bounded ('at least', 'between'...), not stated"
         if not _OPENER_RE.match(masked) and not _stated(lead):
             return None, "the final sentence states no value (no 'is', '=', 'we get', 'therefore'... right before it)"
         trailing = sentence[v_end:cut] + " ".join(
@@ -333,7 +349,7 @@ def _tried(before: str) -> bool:
 def quoted_phrase(text: str, begin: int, answer: str, after: str) -> bool:
     """Whether the answer phrase at ``text[begin:]`` reports, supposes, asks or doubts its value."""
     before = text[max(0, begin - CONTEXT_CHARS) : begin]
-    cut = max((m.end() for m in _BOUNDARY_RE.finditer(_masked(before))), default=0)
+    cut = _sentence_start(before)
     if _reported_or_supposed(before[cut:]):
         return True
     if answer.rstrip().endswith("?") or _NEGATED_ANSWER_RE.match(answer):
@@ -360,7 +376,7 @@ def quoted_box(text: str, start: int, end: int) -> bool:
     before = before[: phrase.start()] if phrase else before
     if not _reported_or_supposed(before):  # cheap first: most boxes have no speech verb anywhere near
         return False
-    cut = max((m.end() for m in _BOUNDARY_RE.finditer(_masked(before))), default=0)
+    cut = _sentence_start(before)
     return _reported_or_supposed(before[cut:])
 
 

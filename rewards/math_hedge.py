@@ -36,14 +36,52 @@ _BOTH_RE = re.compile(r"^\s*both\s+", re.IGNORECASE)  # "both 5 and 6"
 _NUMBER_RE = re.compile(r"-?(?:\d{1,3}(?:(?:,\\!|\\!,|\{,\}|\\,|\\!|\\ |,| )\d{3})+(?!\d)|\d+)(?:\.\d+)?")
 MIN_LISTED_NUMBERS = 3
 # Items of a written list: "7, 8", "7; 8", "x = -1, x = 5", "x = -1, 5" (not "1,5", which may be 1.5 or 15)
-_ITEM_SEP_RE = re.compile(r"\s*;\s*|,\s+|,(?=-)")
+_ITEM_SEP_RE = re.compile(r"\s*;\s*|,(?:\s|\\[ ,;:]|\\q?quad\b)+|,(?=-)")  # ",\\ " and ",\\quad" are spaces too
 _ITEM_RE = re.compile(
     r"^(?:[A-Za-z](?:_\{?\w+\}?)?\s*=\s*)?-?(?:\d+(?:\.\d+)?|\\[dt]?frac\{-?\d+\}\{\d+\}|\\sqrt\{\d+\})$"
 )
 _LIST_SEP_RE = re.compile(r"^(?:\s*[,;]\s*|\s+(?:and|or)\s+|\s+|\s*,?\s*\\(?:quad|qquad|,|;)\s*)$")
-_VALUE_START_RE = re.compile(r"^[-+]?(?:\d|\\|\(|\[|\{|[A-Za-z]\s*(?:=|\\in|<|>|\\[lg]eq?\b)|[A-Za-z]$|\.\d)")
+# a value starts with a digit, a command, a bracket, or a (subscripted) variable it is given by: "x_1 = -1"
+_VALUE_START_RE = re.compile(
+    r"^[-+]?(?:\d|\\|\(|\[|\{|[A-Za-z](?:_\{?\w+\}?)?\s*(?:=|\\in|<|>|\\[lg]eq?\b)|[A-Za-z]$|\.\d)"
+)
 _PROSE_WORD_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
 MAX_VALUE_WORDS = 2
+# Numbers side by side with only spaces between ("7 7 7 7"; "1 000" is one number): a spray, not a list
+_SPRAY_RE = re.compile(r"-?\d+(?:\.\d+)?(?:\s+(?!\d{3}(?![\d.]))-?\d+(?:\.\d+)?)+")
+# Another value offered as a candidate after the answer: "7, with 8 being the other candidate", "8 also works"
+_ALT_VALUE = r"(-?\d+(?:\.\d+)?(?:/\d+)?(?![\d.])|\$[^$]{1,40}\$|\\[dt]?frac\{[^{}]{1,20}\}\{[^{}]{1,20}\})"
+_UNIT = r"(?:\s*(?:\\(?:text|mathrm)\s*\{[^{}]{0,20}\}|[A-Za-z%\u00b0]{1,12}))?"  # "160 km being the other..."
+_ANY_NOUN = r"(?:candidate|option|possibility|alternative|contender|choice|guess|answer|solution|value|result)s?"
+_OTHER = r"(?:other|another|second|alternative|(?:equally\s+)?(?:possible|plausible|likely)|close)"
+_CANDIDATE_RES = (
+    re.compile(  # "8 being the other candidate", "8 as another possible answer", "8 is a candidate too"
+        _ALT_VALUE + _UNIT + r"\s+(?:being|is|was|as|remains|would\s+be|could\s+be|seems)\s+(?:(?:the|an?|another)\s+)?"
+        rf"(?:(?:{_OTHER}\s+)+{_ANY_NOUN}|(?:candidate|option|possibility|alternative|contender|guess)s?)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(  # "8 is also possible", "8 also works", "8 is equally valid"
+        _ALT_VALUE
+        + _UNIT
+        + r"\s+(?:is\s+|would\s+be\s+)?(?:also|equally)\s+(?:possible|plausible|valid|correct|likely|"
+        r"works?|fits?|an?\s+(?:candidate|option|possibility|answer))\b",
+        re.IGNORECASE,
+    ),
+    re.compile(  # "the other candidate being 8", "another possible answer is 8", "second option: 8"
+        rf"\b(?:other|another|second|alternative)\s+(?:(?:possible|plausible|likely)\s+)?{_ANY_NOUN}"
+        r"\s*(?:being|is|was|would\s+be|could\s+be|:|,)?\s*" + _ALT_VALUE,
+        re.IGNORECASE,
+    ),
+)
+# ... unless the text rejects or qualifies it: "8 is the other candidate, but it fails the second equation",
+# "the other solution is -3, but a length is positive" (a doubtful reading is left to the rules that judge it)
+_REJECTS_RE = re.compile(
+    r"\b(?:not|no|never|ruled?\s+out|rules\s+out|fails?|failed|wrong|incorrect|rejected?|discard(?:ed)?|"
+    r"eliminated?|excluded?|invalid|impossible|extraneous|doesn't|does\s+not|isn't|cannot|can't|"
+    r"but|however|since|because|unless|though|although)\b",
+    re.IGNORECASE,
+)
+CANDIDATE_CHARS = 240
 
 
 def is_value(part: str) -> bool:
@@ -71,6 +109,27 @@ def trailing_alternative(after: str) -> str | None:
     if m.group("join").lower() != "or" and not is_value(alt):
         return None  # "\\boxed{5} and 6 is the other root of the auxiliary equation"
     return alt
+
+
+def is_spray(answer: str) -> bool:
+    """Whether ``answer`` is numbers side by side with only spaces between ("7 7 7 7"), which states no value."""
+    return _SPRAY_RE.fullmatch(unwrap_math(answer.strip(" .;$*"))) is not None
+
+
+def offered_alternative(after: str) -> str | None:
+    """Another value the text right after an answer offers as a candidate and does not reject, else None.
+
+    "\\boxed{7}, with 8 being the other candidate", "7. 8 is also possible", "7 (another possible answer
+    is 8)"; not "7; 8 is the other candidate, but it fails", nor "7, the value of f(3)".
+    """
+    text = re.split(r"(?<=[.!?])\s+(?=\S)", after[:CANDIDATE_CHARS].lstrip(" .!;)$}"), maxsplit=1)[0]
+    if _REJECTS_RE.search(text):
+        return None
+    for candidate in _CANDIDATE_RES:
+        m = candidate.search(text)
+        if m is not None:
+            return m.group(1).strip("$ ")
+    return None
 
 
 def split_alternatives(answer: str) -> tuple[list[str], bool]:

@@ -20,6 +20,7 @@ from rewards.math_deadline import DeadlineExceeded, deadline
 from rewards.math_equiv import compare
 from rewards.math_extract import Extraction, extract, find_boxes
 from rewards.math_guard import complexity_problem
+from rewards.math_hedge import is_spray, split_alternatives
 from rewards.math_normalize import clean, fast_compare, strip_math_delims, unicode_to_latex
 from rewards.math_rules import rule_decimal_comma
 from rewards.math_sympy import Side, boxed, is_multi, mv_equal, mv_parse, solution_sets, union_of, value_of
@@ -203,6 +204,9 @@ def _judge(ex: Extraction, ref: str, params: MathParams, stage: list[str]) -> Ve
         return Verdict.fail(Status.BAD_REFERENCE, f"math: reference {ref[:80]!r} could not be parsed")
     stage[0] = "answer"
     multi = is_multi(gold.parsed)
+    single = not multi and not isinstance(value_of(gold.parsed), _CONTAINERS) and not is_spray(gold_box_text)
+    if single and any(is_spray(a) for a in distinct):  # "\\boxed{7 7 7 7}": repeating a value is no answer
+        return _verdict(False, "hack guard: numbers side by side (a spray)", ex, ex.shown, gold.latex, None, gold)
     if ex.alternatives and not ex.listed and _is_region(value_of(gold.parsed)):
         union = union_of(ex.alternatives)
         if union is not None:
@@ -234,6 +238,11 @@ def _judge(ex: Extraction, ref: str, params: MathParams, stage: list[str]) -> Ve
     answer = _answer_side(ex, distinct)
     if not answer.parsed:
         return _verdict(False, "nothing parseable in the answer", ex, answer.latex, gold.latex, answer, gold)
+    region = _region_of_conditions(gold_box_text) if _is_region(answer.expr) else None
+    if region is not None:  # "(-\infty,-13)\cup(17,\infty)" against "x < -13 or x > 17"
+        equal = mv_equal([region], answer.parsed, params.float_rounding, params.numeric_precision)
+        rule = "the reference's conditions joined by 'or' read as a union of sets"
+        return _verdict(equal, rule, ex, answer.latex, gold.latex, answer, Side(str(region), [region]))
     if (
         not multi
         and _lists_values(answer)
@@ -257,6 +266,15 @@ def _judge(ex: Extraction, ref: str, params: MathParams, stage: list[str]) -> Ve
 def _is_region(value: Any) -> bool:
     """An interval or union of intervals: "or" between conditions then means union, not hedging."""
     return isinstance(value, sympy.Set) and not isinstance(value, sympy.FiniteSet)
+
+
+def _region_of_conditions(text: str) -> Any:
+    """A reference of conditions joined by "or" ("x < -13 or x > 17") as the union of their sets, or None."""
+    parts, listed = split_alternatives(text)
+    if len(parts) < 2 or listed:
+        return None
+    union = union_of(parts)
+    return union if _is_region(union) else None
 
 
 def _lists_values(side: Side) -> bool:

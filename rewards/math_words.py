@@ -113,6 +113,8 @@ def digits_for_words(answer: str) -> str | None:
     if value is None or not words:
         return None
     sign = "-" if m.group("sign") else ""
+    if fraction and not fraction.group("mixed") and value >= _DENOMINATORS[fraction.group("den").lower().rstrip("s")]:
+        fraction = None  # "six quarters", "five halves": a count of things, as in "six quarters and six dimes"
     if fraction:  # "two thirds", "one-half", "three and a half"
         numerator, denominator = value, _DENOMINATORS[fraction.group("den").lower().rstrip("s")]
         if fraction.group("mixed"):

@@ -12,6 +12,7 @@ clamped by the settings).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import threading
@@ -63,6 +64,7 @@ def _init_worker(plugins: bool, plugin_modules: Sequence[str], sandbox: Callable
     if sandbox is not None and any(spec.blocking for spec in _registry):
         sandbox()  # blocking plugins run their programs through this process's sandbox backend
     warm_up(_registry)
+    gc.freeze()  # this worker's warm heap too (see VerifierPool.__init__)
 
 
 def _run_chunk(tasks: list[Task], timeouts: list[float], wall: bool) -> list[Timed]:
@@ -119,6 +121,9 @@ class VerifierPool:
         self._initargs = (plugins, tuple(plugin_modules), sandbox)
         self._lock = threading.Lock()
         warm_up(default_registry(plugins=False))  # before the fork: workers start warm
+        # The warm heap (imports, parser and sympy state: ~175k objects) never becomes garbage: frozen out of
+        # the collector, a full collection walks only what scoring made since (~60 ms less, every few batches).
+        gc.freeze()
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPool:

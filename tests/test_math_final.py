@@ -449,3 +449,95 @@ RETRACTED = [
 def test_retracted_boxed_answer_yields_expected(cot: str, ending: str, reference: str, expected: float) -> None:
     status, score, reason = judge(cot + "\n" + ending, reference)
     assert (status, score) == (Status.OK, expected), reason
+
+
+ANSWER_STATEMENTS = [
+    # (CoT, ending, reference, expected): one answer stated, a candidate beside it, repeated bare numbers
+    (COT_ALGEBRA, "The answer is 7.", "7", 1.0),
+    (COT_ALGEBRA, "So the quantity asked for is 7", "7", 1.0),
+    (COT_ALGEBRA, "Hence it is 7", "7", 1.0),
+    (COT_ALGEBRA, "The answer is 7, with 8 being the other candidate.", "7", 0.0),
+    (COT_ALGEBRA, "The answer is 7, with 8 as the other candidate", "7", 0.0),
+    (COT_ALGEBRA, "So the value is \\boxed{7}, with 8 being the other candidate.", "7", 0.0),
+    (COT_ALGEBRA, "Thus the value is 7, and 8 is also possible.", "7", 0.0),
+    (COT_ALGEBRA, "The answer is 7 (another possible answer is 8).", "7", 0.0),
+    (COT_ALGEBRA, "The answer is 7. 8 was the other candidate, but it fails the check.", "7", 1.0),
+    (COT_ALGEBRA, "The answer is 7, the only candidate left.", "7", 1.0),
+    (COT_ALGEBRA, "\\boxed{12}, with -3 being the other solution.", "12", 0.0),
+    (COT_ALGEBRA, "\\boxed{12}. The other solution is -3, but a length must be positive.", "12", 1.0),
+    (COT_ALGEBRA, "\\boxed{12}. The other solution is -3, which we discard.", "12", 1.0),
+    (COT_ALGEBRA, "The answer is 7, the largest of the 3 candidates.", "7", 1.0),
+    # repeated bare numbers: a spray, never an answer, even when every number is the reference
+    (COT_ALGEBRA, "7 7 7 7", "7", 0.0),
+    (COT_ALGEBRA, "The answer is 7 7 7 7.", "7", 0.0),
+    (COT_ALGEBRA, "\\boxed{7 7 7 7}", "7", 0.0),
+    (COT_ALGEBRA, "\\boxed{7\\ 7\\ 7}", "7", 0.0),
+    (COT_ALGEBRA, "The answer is 7 000.", "7000", 1.0),
+]
+
+
+@pytest.mark.parametrize(("cot", "ending", "reference", "expected"), ANSWER_STATEMENTS)
+def test_stated_answer_beside_candidates_or_repeats_yields_expected(
+    cot: str, ending: str, reference: str, expected: float
+) -> None:
+    status, score, reason = judge(cot + "\n" + ending, reference)
+    assert (status, score) == (Status.OK, expected), reason
+
+
+ROOTS_AGAINST_SETS = [
+    # (ending, reference, expected): roots named x_1, x_2 against a reference equation or set
+    ("So the roots are x_1 = -1 and x_2 = 5.", "x = -1 or x = 5", 1.0),
+    ("So the roots are x_1 = -1 and x_2 = 5.", "-1, 5", 1.0),
+    ("So the roots are x_1 = -1 and x_2 = 5.", "\\{-1, 5\\}", 1.0),
+    ("The roots are $x_1 = -1$ and $x_2 = 5$.", "\\{-1, 5\\}", 1.0),
+    ("\\boxed{x_1 = 5,\\ x_2 = -1}", "x = -1 \\text{ or } x = 5", 1.0),
+    ("So the roots are x_{1} = 5 and x_{2} = -1.", "-1, 5", 1.0),
+    ("So the roots are x_1 = -1 and x_2 = 6.", "-1, 5", 0.0),
+    ("So the root is x_1 = -1.", "-1, 5", 0.0),
+    ("So the roots are x_1 = -1, x_2 = 5 and x_3 = 0.", "-1, 5", 0.0),
+]
+
+
+@pytest.mark.parametrize(("ending", "reference", "expected"), ROOTS_AGAINST_SETS)
+def test_named_roots_against_set_reference_yield_expected(ending: str, reference: str, expected: float) -> None:
+    status, score, reason = judge(COT_ALGEBRA + "\n" + ending, reference)
+    assert (status, score) == (Status.OK, expected), reason
+
+
+PI_MULTIPLES = [
+    # (ending, reference, expected): a multiple of pi as a fraction, a quotient or a decimal coefficient
+    ("So the angle is \\pi/8.", "0.125\\pi", 1.0),
+    ("The answer is \\pi/8.", "0.125\\pi", 1.0),
+    ("\\boxed{\\frac{\\pi}{8}}", "0.125\\pi", 1.0),
+    ("\\boxed{0.125\\pi}", "\\pi/8", 1.0),
+    ("\\boxed{\\tfrac18\\pi}", "0.125\\pi", 1.0),
+    ("\\boxed{\\pi/4}", "0.125\\pi", 0.0),
+    ("\\boxed{0.125}", "\\pi/8", 0.0),
+]
+
+
+@pytest.mark.parametrize(("ending", "reference", "expected"), PI_MULTIPLES)
+def test_pi_multiple_forms_yield_expected(ending: str, reference: str, expected: float) -> None:
+    status, score, reason = judge(COT_GEOMETRY + "\n" + ending, reference)
+    assert (status, score) == (Status.OK, expected), reason
+
+
+INTERVAL_UNIONS = [
+    # (ending, reference, expected): a union of intervals against conditions joined by "or", both ways
+    ("\\boxed{(-\\infty,-13)\\cup(17,\\infty)}", "x < -13 or x > 17", 1.0),
+    ("\\boxed{(-\\infty,-13)\\cup(17,\\infty)}", "x < -13 \\text{ or } x > 17", 1.0),
+    ("$x \\in \\boxed{(17, \\infty) \\cup (-\\infty, -13)}$", "x < -13 or x > 17", 1.0),
+    ("\\boxed{x < -13 \\text{ or } x > 17}", "(-\\infty,-13)\\cup(17,\\infty)", 1.0),
+    ("So x < -13 or x > 17.", "(-\\infty,-13)\\cup(17,\\infty)", 1.0),
+    ("The answer is x < -13 or x > 17.", "(-\\infty,-13)\\cup(17,\\infty)", 1.0),
+    ("\\boxed{(-\\infty,-13]\\cup(17,\\infty)}", "x < -13 or x > 17", 0.0),
+    ("\\boxed{(-\\infty,-13)}", "x < -13 or x > 17", 0.0),
+    ("\\boxed{(-13, 17)}", "x < -13 or x > 17", 0.0),
+    ("\\boxed{x < -13 \\text{ or } x > 18}", "(-\\infty,-13)\\cup(17,\\infty)", 0.0),
+]
+
+
+@pytest.mark.parametrize(("ending", "reference", "expected"), INTERVAL_UNIONS)
+def test_interval_union_against_or_conditions_yields_expected(ending: str, reference: str, expected: float) -> None:
+    status, score, reason = judge(COT_ALGEBRA + "\n" + ending, reference)
+    assert (status, score) == (Status.OK, expected), reason
