@@ -155,13 +155,13 @@ class _Strict:
     parse_constant = {"-Infinity": -math.inf, "Infinity": math.inf, "NaN": math.nan}.__getitem__
 
 
-_scan = make_scanner(_Strict())
+_scan = make_scanner(_Strict())  # type: ignore[arg-type]  # the C scanner reads these attributes, duck-typed
 _SPACE = " \t\n\r"
 
 
 def loads(text: str | bytes) -> Any:
     """``json.loads`` of one JSON text (UTF-8 if bytes); a ValueError (NotData) if it is not exactly one."""
-    if type(text) is not str:
+    if isinstance(text, bytes):
         text = text.decode()  # UnicodeDecodeError is a ValueError
     start = len(text) - len(text.lstrip(_SPACE))
     try:

@@ -51,7 +51,7 @@ class RaySessionStore:
     def __init__(self, app_name: str, ttl_s: float, per_caller: int) -> None:
         actor = ray.remote(num_cpus=0)(SessionsHolder)
         self.name = f"{app_name}-sessions"
-        self.actor = actor.options(  # type: ignore[attr-defined]
+        self.actor: Any = actor.options(  # type: ignore[attr-defined]
             name=self.name, namespace=NAMESPACE, lifetime="detached", get_if_exists=True
         ).remote(ttl_s, per_caller)
         self.ttl_s = ttl_s
