@@ -1,6 +1,6 @@
 """In-container agent: PID 1 of a pooled runner container, stdlib only (sent after wipe.py, concatenated).
 
-Started as ``python3 -I -c SOURCE PROGRAM_UID HARNESS_UID``, it reads one JSON request per
+Started as ``python3 -I -c SOURCE PROGRAM_UID HARNESS_UID TEMPLATE``, it reads one JSON request per
 line on stdin and answers one JSON line on stdout:
 
     {"op": "step", "argv": [...], "peer": [...], "stdin": b64, "wall_time_s": s,
@@ -23,6 +23,10 @@ stdout or stderr passes its cap, or when the CPU time of all its processes toget
 step every other process in the container is killed and reaped (the agent is PID 1, so
 orphans come to it), and its CPU time is what the agent's reaped children used: every
 process of the step, waited for or not. The host classifies which limit was hit.
+
+With a TEMPLATE source (else ""), a step that runs ``python3 -I -S -B`` (and its peer) is a
+fork of the submission's Python template (forker.py, template.py) instead of a new
+process: the same set-up, uid and limits, an interpreter already started.
 """
 
 import base64
@@ -38,6 +42,7 @@ import sys
 import time
 
 if __name__ != "__main__":  # imported for checking; in the container wipe.py and gauges.py precede this source
+    from sandbox.docker.forker import Template, forkable
     from sandbox.docker.gauges import CpuWatch, oom_kills, own_cpu_s, pids_refused
     from sandbox.docker.wipe import drop_to, kill_others, other_pids, wipe
 
@@ -169,16 +174,70 @@ def read_error(fd: int) -> str:
         os.close(fd)
 
 
-def run_step(request: dict, uids: tuple[int, int]) -> dict:
+class Spawner:
+    """Starts a step's processes: forked off the submission's template when it can, else fork and exec."""
+
+    def __init__(self, template: Template | None) -> None:
+        self.template = template
+        self.forked: list[int] = []  # the template's children: reaped by it
+
+    def usable(self, *argvs: list) -> bool:
+        """True if every argv can be forked off a working template (waits for it to have started)."""
+        if self.template is None or not all(forkable(argv) for argv in argvs if argv):
+            return False
+        try:
+            self.template.wait_ready()
+        except OSError:
+            self.drop()
+            return False
+        return True
+
+    def spawn(self, argv: list, stdio: tuple, rlimits: list, uid: int, private_tmp: bool = False) -> tuple[int, int]:
+        """(pid, read end of its exec-error pipe): off the template if usable() said so, else spawn()."""
+        if self.template is not None:
+            try:
+                pid = self.template.spawn(argv, stdio, rlimits, uid, private_tmp)
+            except OSError:
+                self.drop()  # then a fresh process, as without a template
+            else:
+                self.forked.append(pid)
+                exec_r, exec_w = os.pipe2(os.O_CLOEXEC)
+                os.close(exec_w)  # nothing to exec: no exec error
+                return pid, exec_r
+        return spawn(argv, stdio, rlimits, uid, private_tmp)
+
+    def wait(self, pid: int) -> tuple[int, float]:
+        """(wait status, CPU seconds not in the agent's RUSAGE_CHILDREN) of a dead step process."""
+        forked = pid in self.forked
+        self.forked = [other for other in self.forked if other != pid]
+        if forked and self.template is not None:
+            try:
+                return self.template.reap(pid)
+            except OSError:
+                self.drop()  # the template's dead children come to us
+        _, status, _ = os.wait4(pid, 0)
+        return status, 0.0
+
+    def drop(self) -> None:
+        """Stop using the template (until the next wipe starts another)."""
+        if self.template is not None:
+            self.template.stop()
+            self.template = None
+
+
+def run_step(request: dict, uids: tuple[int, int], spawner: Spawner) -> dict:
     """Run one step (and its peer) to completion or a limit, kill all it left, report what was observed."""
     program_uid, harness_uid = uids
     cap, rlimits, peer = request["max_output_bytes"], request["rlimits"], request.get("peer") or []
+    if not spawner.usable(request["argv"], peer):
+        spawner = Spawner(None)  # this step runs as fresh processes; the template stays for the next
     stdin_fd = os.memfd_create("stdin")
     os.write(stdin_fd, base64.b64decode(request["stdin"]))
     os.lseek(stdin_fd, 0, os.SEEK_SET)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
-    stdio, ends = (stdin_fd, out_w, err_w), [stdin_fd, out_w, err_w]
+    stdio: tuple[int, ...] = (stdin_fd, out_w, err_w)
+    ends = [stdin_fd, out_w, err_w]
     peer_pid = peer_exec_r = None
     if peer:
         to_peer_r, to_peer_w = os.pipe()
@@ -190,8 +249,8 @@ def run_step(request: dict, uids: tuple[int, int]) -> dict:
     watch = CpuWatch(request["cpu_time_s"])
     started = time.monotonic()
     if peer:
-        peer_pid, peer_exec_r = spawn(peer, (to_peer_r, from_peer_w, devnull), rlimits, program_uid)
-    pid, exec_r = spawn(request["argv"], stdio, rlimits, harness_uid if peer else program_uid, bool(peer))
+        peer_pid, peer_exec_r = spawner.spawn(peer, (to_peer_r, from_peer_w, devnull), rlimits, program_uid)
+    pid, exec_r = spawner.spawn(request["argv"], stdio, rlimits, harness_uid if peer else program_uid, bool(peer))
     for fd in ends:
         os.close(fd)
     pidfd = os.pidfd_open(pid)
@@ -201,11 +260,16 @@ def run_step(request: dict, uids: tuple[int, int]) -> dict:
         if group is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(group, signal.SIGKILL)
-    _, status, _ = os.wait4(pid, 0)
+    status, forked_cpu = spawner.wait(pid)
+    if peer_pid is not None:
+        forked_cpu += spawner.wait(peer_pid)[1]
     wall = time.monotonic() - started
-    survivors = 0 if kill_others() else len(other_pids())
+    spare = () if spawner.template is None else (spawner.template.pid,)
+    survivors = 0 if kill_others(spare) else len(other_pids(spare))
+    if spare and not os.path.exists(f"/proc/{spare[0]}"):
+        spawner.drop()  # it went with a step that would not die
     # Every process of the step is reaped by now; the cgroup's count, if higher, is as much the step's.
-    cpu = max(own_cpu_s(resource.RUSAGE_CHILDREN) - children, watch.used_s)
+    cpu = max(own_cpu_s(resource.RUSAGE_CHILDREN) - children + forked_cpu, watch.used_s)
     exec_error = read_error(exec_r)
     peer_exec_error = read_error(peer_exec_r) if peer_exec_r is not None else ""
     for fd in (out_r, err_r, pidfd):
@@ -229,14 +293,28 @@ def run_step(request: dict, uids: tuple[int, int]) -> dict:
     }
 
 
-def handle(request: dict, uids: tuple[int, int]) -> dict:
-    """Dispatch one request."""
+def new_template(source: str) -> Template | None:
+    """A template for the next submission (None without a source, or if it cannot be started)."""
+    if not source:
+        return None
+    try:
+        return Template(source, STEP_ENV, WORK)
+    except OSError:
+        return None
+
+
+def handle(request: dict, uids: tuple[int, int], spawner: Spawner, template_source: str) -> dict:
+    """Dispatch one request; a wipe ends the submission's template and starts the next one's when clean."""
     op = request.get("op")
     if op == "step":
         written = write_files(request["files"]) if request.get("files") else {"ok": True}
-        return {"ok": True, "result": run_step(request, uids)} if written["ok"] else written
+        return {"ok": True, "result": run_step(request, uids, spawner)} if written["ok"] else written
     if op == "wipe":
-        return wipe(uids)
+        spawner.drop()
+        reply = wipe(uids)
+        if reply["clean"]:
+            spawner.template = new_template(template_source)
+        return reply
     return {"ok": False, "error": f"unknown op {op!r}"}
 
 
@@ -244,13 +322,15 @@ def main() -> None:
     """Serve requests until stdin closes."""
     set_dumpable(0)
     uids = (int(sys.argv[1]), int(sys.argv[2]))
+    template_source = sys.argv[3]
     os.chmod(WORK, 0o1777)  # a root-owned sticky work dir: programs add files, cannot replace the job's
+    spawner = Spawner(new_template(template_source))
     out = sys.stdout.buffer
     out.write(json.dumps({"ok": True, "ready": True}).encode() + b"\n")
     out.flush()
     for line in sys.stdin.buffer:
         try:
-            reply = handle(json.loads(line), uids)
+            reply = handle(json.loads(line), uids, spawner, template_source)
         except Exception as exc:
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         out.write(json.dumps(reply).encode() + b"\n")

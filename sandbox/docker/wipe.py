@@ -20,6 +20,7 @@ SCRATCH = ("/box", "/tmp", "/dev/shm", "/dev/mqueue")
 IPC_TABLES = ("shm", "sem", "msg")
 IPC_RMID = 0
 KILL_ROUNDS = 200
+SPARE_ROUNDS = 5
 LIBC = ctypes.CDLL(None, use_errno=True)
 
 
@@ -34,23 +35,35 @@ def reap_all() -> None:
             return
 
 
-def other_pids() -> list[int]:
-    """Processes in the container other than the agent."""
+def other_pids(spare: tuple[int, ...] = ()) -> list[int]:
+    """Processes in the container other than the agent (and ``spare``)."""
     me = os.getpid()
-    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != me]
+    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != me and int(p) not in spare]
 
 
-def kill_others() -> bool:
-    """SIGKILL every other process until none is left (kill(-1) spares only us); True when gone."""
-    for _ in range(KILL_ROUNDS):
+def kill_others(spare: tuple[int, ...] = ()) -> bool:
+    """SIGKILL every other process until none is left; True when gone.
+
+    ``spare`` (the Python template, root, which no step can reach) is spared for
+    SPARE_ROUNDS rounds of killing each process by pid; past that kill(-1), which no
+    fork can outrun, takes it too.
+    """
+    for round_no in range(KILL_ROUNDS):
         reap_all()
-        if not other_pids():
+        others = other_pids(spare)
+        if not others:
             return True
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(-1, signal.SIGKILL)
+        if round_no < SPARE_ROUNDS and spare:
+            for pid in others:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        else:
+            spare = ()
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(-1, signal.SIGKILL)
         time.sleep(0.001)
     reap_all()
-    return not other_pids()
+    return not other_pids(spare)
 
 
 def remove_contents(path: str) -> None:
