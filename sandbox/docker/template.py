@@ -131,7 +131,8 @@ def run_step(spec, fds):
     try:
         args, main, code = load(spec["argv"], env)
     except SyntaxError as exc:
-        sys.excepthook(type(exc), exc, None)  # a compile error shows no traceback
+        exc.__traceback__ = None  # a compile error shows no traceback
+        sys.excepthook(type(exc), exc, None)
         raise SystemExit(1) from None
     for name in [name for name in sys.modules if name not in FRESH_MODULES]:
         del sys.modules[name]
