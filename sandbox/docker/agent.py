@@ -25,8 +25,9 @@ orphans come to it), and its CPU time is what the agent's reaped children used: 
 process of the step, waited for or not. The host classifies which limit was hit.
 
 With a TEMPLATE source (else ""), a step that runs ``python3 -I -S -B`` (and its peer) is a
-fork of the submission's Python template (forker.py, template.py) instead of a new
-process: the same set-up, uid and limits, an interpreter already started.
+fork of the Python template (forker.py, template.py) instead of a new process: the same
+set-up, uid and limits, an interpreter already started. The template (root, never given
+anything of a submission) is spared by the kills after a step and by the wipe.
 """
 
 import base64
@@ -175,11 +176,10 @@ def read_error(fd: int) -> str:
 
 
 class Spawner:
-    """Starts a step's processes: forked off the submission's template when it can, else fork and exec."""
+    """Starts a step's processes: forked off the Python template when it can, else fork and exec."""
 
     def __init__(self, template: Template | None) -> None:
         self.template = template
-        self.forked: list[int] = []  # the template's children: reaped by it
 
     def usable(self, *argvs: list) -> bool:
         """True if every argv can be forked off a working template (waits for it to have started)."""
@@ -193,30 +193,21 @@ class Spawner:
         return True
 
     def spawn(self, argv: list, stdio: tuple, rlimits: list, uid: int, private_tmp: bool = False) -> tuple[int, int]:
-        """(pid, read end of its exec-error pipe): off the template if usable() said so, else spawn()."""
+        """(pid, read end of its exec-error pipe) of a child of ours: off the template if usable() said so."""
         if self.template is not None:
             try:
                 pid = self.template.spawn(argv, stdio, rlimits, uid, private_tmp)
             except OSError:
                 self.drop()  # then a fresh process, as without a template
             else:
-                self.forked.append(pid)
                 exec_r, exec_w = os.pipe2(os.O_CLOEXEC)
-                os.close(exec_w)  # nothing to exec: no exec error
+                os.close(exec_w)  # nothing is exec'd: no exec error
                 return pid, exec_r
         return spawn(argv, stdio, rlimits, uid, private_tmp)
 
-    def wait(self, pid: int) -> tuple[int, float]:
-        """(wait status, CPU seconds not in the agent's RUSAGE_CHILDREN) of a dead step process."""
-        forked = pid in self.forked
-        self.forked = [other for other in self.forked if other != pid]
-        if forked and self.template is not None:
-            try:
-                return self.template.reap(pid)
-            except OSError:
-                self.drop()  # the template's dead children come to us
-        _, status, _ = os.wait4(pid, 0)
-        return status, 0.0
+    def spared(self) -> tuple[int, ...]:
+        """The pids the after-step kill spares: the template's."""
+        return () if self.template is None else (self.template.pid,)
 
     def drop(self) -> None:
         """Stop using the template (until the next wipe starts another)."""
@@ -231,6 +222,7 @@ def run_step(request: dict, uids: tuple[int, int], spawner: Spawner) -> dict:
     cap, rlimits, peer = request["max_output_bytes"], request["rlimits"], request.get("peer") or []
     if not spawner.usable(request["argv"], peer):
         spawner = Spawner(None)  # this step runs as fresh processes; the template stays for the next
+    spare = spawner.spared()
     stdin_fd = os.memfd_create("stdin")
     os.write(stdin_fd, base64.b64decode(request["stdin"]))
     os.lseek(stdin_fd, 0, os.SEEK_SET)
@@ -260,16 +252,13 @@ def run_step(request: dict, uids: tuple[int, int], spawner: Spawner) -> dict:
         if group is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(group, signal.SIGKILL)
-    status, forked_cpu = spawner.wait(pid)
-    if peer_pid is not None:
-        forked_cpu += spawner.wait(peer_pid)[1]
+    _, status, _ = os.wait4(pid, 0)
     wall = time.monotonic() - started
-    spare = () if spawner.template is None else (spawner.template.pid,)
     survivors = 0 if kill_others(spare) else len(other_pids(spare))
     if spare and not os.path.exists(f"/proc/{spare[0]}"):
-        spawner.drop()  # it went with a step that would not die
+        spawner.drop()  # kill(-1) took it, with a step that would not die
     # Every process of the step is reaped by now; the cgroup's count, if higher, is as much the step's.
-    cpu = max(own_cpu_s(resource.RUSAGE_CHILDREN) - children + forked_cpu, watch.used_s)
+    cpu = max(own_cpu_s(resource.RUSAGE_CHILDREN) - children, watch.used_s)
     exec_error = read_error(exec_r)
     peer_exec_error = read_error(peer_exec_r) if peer_exec_r is not None else ""
     for fd in (out_r, err_r, pidfd):
@@ -294,7 +283,7 @@ def run_step(request: dict, uids: tuple[int, int], spawner: Spawner) -> dict:
 
 
 def new_template(source: str) -> Template | None:
-    """A template for the next submission (None without a source, or if it cannot be started)."""
+    """A started Python template (None without a source, or if it cannot be started)."""
     if not source:
         return None
     try:
@@ -304,15 +293,16 @@ def new_template(source: str) -> Template | None:
 
 
 def handle(request: dict, uids: tuple[int, int], spawner: Spawner, template_source: str) -> dict:
-    """Dispatch one request; a wipe ends the submission's template and starts the next one's when clean."""
+    """Dispatch one request; a wipe spares the template (and starts another if it is gone)."""
     op = request.get("op")
     if op == "step":
         written = write_files(request["files"]) if request.get("files") else {"ok": True}
         return {"ok": True, "result": run_step(request, uids, spawner)} if written["ok"] else written
     if op == "wipe":
-        spawner.drop()
-        reply = wipe(uids)
-        if reply["clean"]:
+        reply = wipe(uids, spawner.spared())
+        if spawner.template is not None and not os.path.exists(f"/proc/{spawner.template.pid}"):
+            spawner.drop()  # kill(-1) took it, with a process that would not die
+        if reply["clean"] and spawner.template is None:
             spawner.template = new_template(template_source)
         return reply
     return {"ok": False, "error": f"unknown op {op!r}"}

@@ -1,9 +1,10 @@
-"""The agent's side of the per-submission Python template (template.py): start it, fork steps through it, reap them.
+"""The agent's side of the Python template (template.py): start it, fork steps off it.
 
 Stdlib only: runner.py sends this file with wipe.py, gauges.py and agent.py as the agent's source.
-A template is started after every clean wipe (and at start-up), so its interpreter start is
-paid while the container is idle, and it is killed by the next wipe: it serves one submission.
-Any failure of the template (it died, or answers late or wrongly) only costs speed: the
+The template is started with the agent (and again after a wipe if it is gone), so its
+interpreter start is paid while the container is idle. It is only ever told to fork: each
+step's spec goes straight to the step, on a socket pair of that step's own. Any failure
+of the template (it died, or a step of it does not answer in time) only costs speed: the
 agent stops using it until the next wipe and spawns steps itself.
 """
 
@@ -12,6 +13,7 @@ import os
 import signal
 import socket
 import sys
+from socket import SCM_RIGHTS, SOL_SOCKET
 
 TEMPLATE_PYTHON = "/usr/bin/python3"
 PYTHON_NAMES = ("python3", TEMPLATE_PYTHON)  # how a step names the interpreter the template is
@@ -28,7 +30,7 @@ def forkable(argv: list) -> bool:
 
 
 class Template:
-    """A started template interpreter (root, as the agent; never runs a program itself)."""
+    """A started template interpreter (root, as the agent; never runs a program, never sees a submission)."""
 
     def __init__(self, source: str, env: dict, work: str) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -52,17 +54,10 @@ class Template:
         ours.settimeout(TEMPLATE_REPLY_S)
         self.pid, self._sock, self._ready, self._env, self._work = pid, ours, False, env, work
 
-    def _ask(self, message: dict, fds: list | tuple = ()) -> dict:
-        if not self._ready:
-            self._ready = bool(self._receive().get("ready"))
-        rights = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds))]
-        self._sock.sendmsg([marshal.dumps(message, MARSHAL_VERSION)], rights if fds else [])
-        return self._receive()
-
-    def _receive(self) -> dict:
-        data = self._sock.recv(1 << 16)
+    def _receive(self, sock: socket.socket) -> dict:
+        data = sock.recv(1 << 16)
         if not data:
-            raise OSError("the Python template closed its socket")
+            raise OSError("the Python template or its step closed the socket")
         reply = marshal.loads(data)
         if not isinstance(reply, dict):
             raise OSError(f"unreadable reply from the Python template: {reply!r}")
@@ -71,25 +66,28 @@ class Template:
     def wait_ready(self) -> None:
         """Block until the template has started (its start-up CPU is then not the step's); OSError if it cannot."""
         if not self._ready:
-            self._ready = bool(self._receive().get("ready"))
+            self._ready = bool(self._receive(self._sock).get("ready"))
         if not self._ready:
             raise OSError("the Python template did not start")
 
     def spawn(self, argv: list, fds: tuple, rlimits: list, uid: int, private_tmp: bool = False) -> int:
-        """Fork a step off the template: ``argv`` run as ``uid`` on ``fds`` (0, 1, 2, ...); its pid."""
-        spec = {"op": "spawn", "argv": argv, "rlimits": rlimits, "uid": uid, "env": self._env, "work": self._work}
-        pid = self._ask({**spec, "private_tmp": private_tmp}, fds).get("pid")
-        if not isinstance(pid, int):
-            raise OSError("the Python template did not fork")
+        """Fork a step off the template: ``argv`` run as ``uid`` on ``fds`` (0, 1, 2, ...); its pid (our child)."""
+        self.wait_ready()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with ours, theirs:
+            ours.settimeout(TEMPLATE_REPLY_S)
+            rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (theirs.fileno(), *fds))
+            self._sock.sendmsg([marshal.dumps({"op": "spawn"}, MARSHAL_VERSION)], [(SOL_SOCKET, SCM_RIGHTS, rights)])
+            theirs.close()
+            pid = self._receive(ours).get("pid")
+            if not isinstance(pid, int):
+                raise OSError("the Python template's fork did not start")
+            spec = {"argv": argv, "rlimits": rlimits, "uid": uid, "env": self._env, "work": self._work}
+            ours.sendall(marshal.dumps({**spec, "private_tmp": private_tmp}, MARSHAL_VERSION))
         return pid
 
-    def reap(self, pid: int) -> tuple[int, float]:
-        """(wait status, CPU seconds) of a step the template forked, once it is dead."""
-        reply = self._ask({"op": "reap", "pid": pid})
-        return reply["status"], reply["cpu_time_s"]
-
     def stop(self) -> None:
-        """Kill the template (its steps, if any, come to the agent to be reaped) and drop the socket."""
+        """Kill the template and drop its socket."""
         self._sock.close()
         try:
             os.kill(self.pid, signal.SIGKILL)

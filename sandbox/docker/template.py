@@ -1,19 +1,21 @@
-"""The per-submission Python template: an interpreter started ahead of its submission, forked per step.
+"""The Python template: an interpreter started ahead of demand, forked for each Python step.
 
 Stdlib only; the agent runs this file as ``python3 -I -S -B -c <wrapper>`` (root, with the
-agent's SETUID/SETGID/KILL and nothing else) after every wipe, so a template has only ever
-seen one submission, and never ran any of its code: each step of that submission that runs
-``python3 -I -S -B FILE|-c CODE ...`` is a fork of it that drops to the step's uid and then
-becomes what a fresh interpreter with that argv would be (argv, orig_argv, __main__ and
-its __file__, environment, standard streams, the modules of a fresh start, the exit status
-and traceback of an uncaught exception, thread joins and atexit at the end). Steps are
-unprivileged and the template is root, so no step can signal, trace or read it.
+agent's SETUID/SETGID/KILL and nothing else). The template never runs a program and never
+receives anything of a submission: it is asked only to fork, and gets only fds (a socket
+and the step's stdio). Its fork, the step, takes the step's spec (argv, uid, rlimits,
+environment) on that socket, drops to the step's uid and becomes what a fresh
+``python3 -I -S -B FILE|-c CODE ...`` would be (argv, orig_argv, __main__ and its __file__,
+environment, standard streams, the modules of a fresh start, the exit status and traceback
+of an uncaught exception, thread joins and atexit at the end). So its memory, copied into
+every step, holds nothing of any submission; steps are unprivileged and the template is
+root, so no step can signal, trace or read it.
 
-Protocol on fd 3 (SOCK_SEQPACKET, marshal): the template first says {"ready": True}; then
-{"op": "spawn", "argv", "rlimits", "uid", "env", "work"} with the step's stdio fds
-(SCM_RIGHTS) -> {"pid": n}; {"op": "reap", "pid": n} -> {"status": s, "cpu_time_s": t}.
-What the fork does not emulate (a script that is a directory, a zip or a .pyc) it runs
-by exec of the real interpreter, after the same set-up.
+Protocol on fd 3 (SOCK_SEQPACKET, marshal): the template says {"ready": True}, then takes
+{"op": "spawn"} with fds (the step's spec socket, then its stdio; SCM_RIGHTS). On the spec
+socket the step says {"pid": n} and reads {"argv", "rlimits", "uid", "env", "work",
+"private_tmp"}. What the fork does not emulate (a script that is a directory, a zip or a
+.pyc) it runs by exec of the real interpreter, after the same set-up.
 """
 
 import sys
@@ -156,24 +158,37 @@ def run_step(spec, fds):
 
 
 def serve():
-    """Fork steps on demand and reap them when asked; return (in the fork) the step to run."""
+    """Fork a blank step whenever asked; return (in the step) its spec socket and stdio fds.
+
+    The step is a grandchild: its parent exits at once, so it is reparented to the agent
+    (PID 1), which reaps it and counts its CPU time like any process it spawned.
+    """
     sock = _socket.socket(fileno=CONTROL_FD)
     sock.sendall(marshal.dumps({"ready": True}, MARSHAL_VERSION))
     while True:
-        spec, fds = receive(sock)
-        if spec is None:
+        request, fds = receive(sock)
+        if request is None:
             os._exit(0)
-        if spec["op"] == "reap":
-            _, status, usage = os.wait4(spec["pid"], 0)
-            sock.sendall(marshal.dumps({"status": status, "cpu_time_s": usage.ru_utime + usage.ru_stime}))
-            continue
         pid = os.fork()
         if pid == 0:
             sock.detach()
-            return spec, fds
+            if os.fork():
+                os._exit(0)
+            return fds
         for fd in fds:
             os.close(fd)
-        sock.sendall(marshal.dumps({"pid": pid}, MARSHAL_VERSION))
+        os.waitpid(pid, 0)
 
 
-run_step(*serve())
+def start_step(fds):
+    """In the step: say our pid once we are the agent's, then take the spec (which only we ever see)."""
+    channel = _socket.socket(fileno=fds[0])
+    while os.getppid() != 1:  # until our parent has exited: the agent can then wait for us
+        os.sched_yield()
+    channel.sendall(marshal.dumps({"pid": os.getpid()}, MARSHAL_VERSION))
+    spec = marshal.loads(channel.recv(MAX_MESSAGE))
+    channel.detach()
+    return spec, fds[1:]
+
+
+run_step(*start_step(serve()))

@@ -130,24 +130,25 @@ def clean_as(uid: int) -> None:
     os.waitpid(pid, 0)
 
 
-def leftovers() -> list[str]:
+def leftovers(spare: tuple[int, ...] = ()) -> list[str]:
     """What is still there of earlier steps: processes, scratch entries, IPC objects (empty when clean)."""
-    left = [f"process {pid}" for pid in other_pids()]
+    left = [f"process {pid}" for pid in other_pids(spare)]
     for path in SCRATCH:
         left += [f"{path}/{name}" for name in os.listdir(path)]
     left += [f"SysV {kind} {ident} of uid {owner}" for kind, ident, owner, _ in ipc_objects()]
     return left
 
 
-def wipe(uids: tuple[int, ...]) -> dict:
-    """Kill every process, remove every file and IPC object, and report what could not be removed."""
-    kill_others()
+def wipe(uids: tuple[int, ...], spare: tuple[int, ...] = ()) -> dict:
+    """Kill every process but ``spare``, remove every file and IPC object, and report what could not be removed."""
+    kill_others(spare)
+    spare = tuple(pid for pid in spare if os.path.exists(f"/proc/{pid}"))  # kill(-1) may have taken it
     for path in SCRATCH:  # the agent owns these sticky dirs, so it can unlink what lies directly in them
         remove_contents(path)
-    if leftovers():  # a program's own dirs or IPC objects: only its uid may remove them
+    if leftovers(spare):  # a program's own dirs or IPC objects: only its uid may remove them
         for uid in (*uids, *uids):  # twice: one uid's dir may hold the other's files
             clean_as(uid)
         for path in SCRATCH:
             remove_contents(path)
-    left = leftovers()
+    left = leftovers(spare)
     return {"ok": True, "clean": not left, "left": left[:20]}

@@ -93,10 +93,12 @@ def test_forked_step_yields_what_a_fresh_interpreter_does(backends: dict[bool, D
     assert forked.stderr == fresh.stderr
 
 
-def test_forked_step_is_a_child_of_the_template_yields_ppid_not_the_agent(backends: dict[bool, DockerBackend]) -> None:
-    step = Step((*PYTHON, "-c", "import os\nprint(os.getppid())"), policy=POLICY)
-    assert run(backends[False], step)[0].stdout == b"1\n"
-    assert run(backends[True], step)[0].stdout not in (b"1\n", b"")
+def test_forked_step_yields_the_template_command_line(backends: dict[bool, DockerBackend]) -> None:
+    # The one trace of the fork a program can see: /proc/self/cmdline is the template's.
+    probe = "print(b'rlvr-' + b'template' in open('/proc/self/cmdline', 'rb').read())"
+    step = Step((*PYTHON, "-c", probe), policy=POLICY)
+    assert run(backends[False], step)[0].stdout == b"False\n"
+    assert run(backends[True], step)[0].stdout == b"True\n"
 
 
 REACH_TEMPLATE = """import os, signal
@@ -142,15 +144,44 @@ def test_state_a_step_leaves_in_its_interpreter_yields_nothing_to_the_next_step(
     assert run(backends[True], plant, look)[1].stdout == b"False False\n"
 
 
-PARENT = "import os\nppid = os.getppid()\nprint(ppid, open(f'/proc/{ppid}/stat').read().split()[21])"
+# Scans its own memory (what it inherited from the template included) for "zq" + 32 hex digits
+# hashing to the digest in d.txt: the secret is never in this program's own text.
+SCAN = """import hashlib, re, sys
+digest = open('d.txt').read()
+found = 0
+with open('/proc/self/maps') as maps, open('/proc/self/mem', 'rb', 0) as mem:
+    for line in maps:
+        span, perms = line.split()[:2]
+        if not perms.startswith('r') or '[vvar]' in line or '[vsyscall]' in line:
+            continue
+        start, end = (int(x, 16) for x in span.split('-'))
+        try:
+            mem.seek(start)
+            data = mem.read(end - start)
+        except OSError:
+            continue
+        found += sum(hashlib.sha256(m).hexdigest() == digest for m in re.findall(rb'zq([0-9a-f]{32})', data))
+print('found', found)
+"""
 
 
-def test_next_submission_yields_a_new_template(backends: dict[bool, DockerBackend]) -> None:
+def test_secret_of_one_submission_yields_nothing_in_the_next_ones_memory(backends: dict[bool, DockerBackend]) -> None:
+    import hashlib
+    import secrets
+
     backend = backends[True]
     host = hostname_of(backend)
-    step = Step((*PYTHON, "-c", PARENT), policy=POLICY)
-    first_two = run(backend, step, step)
-    later = run(backend, step)
-    assert hostname_of(backend) == host  # the same warm container throughout
-    assert first_two[0].stdout == first_two[1].stdout  # one submission: one template
-    assert later[0].stdout != first_two[0].stdout  # the next submission: another (pid and start time)
+    secret = secrets.token_hex(16)
+    holds = f"import sys\nkept = 'zq{secret}' + sys.stdin.read() + open('s.txt').read()\nprint(len(kept))"
+    planted = run(
+        backend,
+        Step((*PYTHON, "-c", holds), f"zq{secret}".encode(), POLICY),
+        files={"s.txt": f"zq{secret}".encode()},
+    )
+    assert planted[0].ok
+    digest = {"d.txt": hashlib.sha256(secret.encode()).hexdigest().encode()}
+    (own,) = run(backend, Step((*PYTHON, "-c", holds + "\n" + SCAN), b"", POLICY), files={"s.txt": b"", **digest})
+    assert own.ok and b"found 0" not in own.stdout, own  # the scan does find a secret in its own memory
+    (later,) = run(backend, Step((*PYTHON, "-c", SCAN), b"", POLICY), files=digest)
+    assert hostname_of(backend) == host  # the same warm container, the same template
+    assert later.stdout == b"found 0\n", later
