@@ -206,7 +206,9 @@ class Spawner:
         return spawn(argv, stdio, rlimits, uid, private_tmp)
 
     def spared(self) -> tuple[int, ...]:
-        """The pids the after-step kill spares: the template's."""
+        """The pids the kills spare: the template's, if it is still alive (else it is dropped)."""
+        if self.template is not None and not self.template.alive():
+            self.drop()
         return () if self.template is None else (self.template.pid,)
 
     def drop(self) -> None:
@@ -216,13 +218,13 @@ class Spawner:
             self.template = None
 
 
-def run_step(request: dict, uids: tuple[int, int], spawner: Spawner) -> dict:
+def run_step(request: dict, uids: tuple[int, int], session: Spawner) -> dict:
     """Run one step (and its peer) to completion or a limit, kill all it left, report what was observed."""
     program_uid, harness_uid = uids
     cap, rlimits, peer = request["max_output_bytes"], request["rlimits"], request.get("peer") or []
-    if not spawner.usable(request["argv"], peer):
-        spawner = Spawner(None)  # this step runs as fresh processes; the template stays for the next
-    spare = spawner.spared()
+    spare = session.spared()  # the template outlives every step, forked off it or not
+    # A step the template cannot run is spawned fresh; the template stays for the next.
+    spawner = session if session.usable(request["argv"], peer) else Spawner(None)
     stdin_fd = os.memfd_create("stdin")
     os.write(stdin_fd, base64.b64decode(request["stdin"]))
     os.lseek(stdin_fd, 0, os.SEEK_SET)
@@ -255,8 +257,7 @@ def run_step(request: dict, uids: tuple[int, int], spawner: Spawner) -> dict:
     _, status, _ = os.wait4(pid, 0)
     wall = time.monotonic() - started
     survivors = 0 if kill_others(spare) else len(other_pids(spare))
-    if spare and not os.path.exists(f"/proc/{spare[0]}"):
-        spawner.drop()  # kill(-1) took it, with a step that would not die
+    session.spared()  # drops the template if kill(-1) took it, with a step that would not die
     # Every process of the step is reaped by now; the cgroup's count, if higher, is as much the step's.
     cpu = max(own_cpu_s(resource.RUSAGE_CHILDREN) - children, watch.used_s)
     exec_error = read_error(exec_r)
@@ -300,8 +301,7 @@ def handle(request: dict, uids: tuple[int, int], spawner: Spawner, template_sour
         return {"ok": True, "result": run_step(request, uids, spawner)} if written["ok"] else written
     if op == "wipe":
         reply = wipe(uids, spawner.spared())
-        if spawner.template is not None and not os.path.exists(f"/proc/{spawner.template.pid}"):
-            spawner.drop()  # kill(-1) took it, with a process that would not die
+        spawner.spared()  # drops the template if kill(-1) took it, with a process that would not die
         if reply["clean"] and spawner.template is None:
             spawner.template = new_template(template_source)
         return reply

@@ -86,6 +86,14 @@ class Template:
             ours.sendall(marshal.dumps({**spec, "private_tmp": private_tmp}, MARSHAL_VERSION))
         return pid
 
+    def alive(self) -> bool:
+        """True while the template runs (it is our child: a pid reused by anyone else is never taken for it)."""
+        try:
+            pid, _ = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            return False  # died and reaped already
+        return pid == 0
+
     def stop(self) -> None:
         """Kill the template and drop its socket."""
         self._sock.close()

@@ -185,3 +185,17 @@ def test_secret_of_one_submission_yields_nothing_in_the_next_ones_memory(backend
     (later,) = run(backend, Step((*PYTHON, "-c", SCAN), b"", POLICY), files=digest)
     assert hostname_of(backend) == host  # the same warm container, the same template
     assert later.stdout == b"found 0\n", later
+
+
+ROOT_PIDS = "import os\nprint([p for p in os.listdir('/proc') if p.isdigit() and not os.stat('/proc/' + p).st_uid])"
+
+
+def test_steps_of_any_kind_yield_the_same_template_to_later_submissions(backends: dict[bool, DockerBackend]) -> None:
+    backend = backends[True]
+    look = Step((*PYTHON, "-c", ROOT_PIDS), policy=POLICY)
+    (before,) = run(backend, look)
+    litter = Step(("/bin/sh", "-c", "sleep 60 & echo started"), policy=POLICY)  # not Python, and a leftover
+    run(backend, litter, look)
+    (after,) = run(backend, look)
+    assert before.stdout.count(b",") == 1, before  # the agent (1) and the template
+    assert after.stdout == before.stdout  # spared by the kills and the wipe: no start paid by the next submission
