@@ -25,6 +25,7 @@ FRESH_MODULES = frozenset(sys.modules)  # what a fresh `python3 -I -S -B` has: t
 import _signal  # noqa: E402 - imported after the snapshot of a fresh start's modules
 import _socket  # noqa: E402
 import ctypes  # noqa: E402
+import gc  # noqa: E402
 import marshal  # noqa: E402
 import os  # noqa: E402
 import resource  # noqa: E402
@@ -164,6 +165,7 @@ def serve():
     (PID 1), which reaps it and counts its CPU time like any process it spawned.
     """
     sock = _socket.socket(fileno=CONTROL_FD)
+    gc.freeze()  # a step's collections skip our objects: no copy-on-write of our whole heap in every step
     sock.sendall(marshal.dumps({"ready": True}, MARSHAL_VERSION))
     while True:
         request, fds = receive(sock)
