@@ -8,7 +8,9 @@ and the problem's check()). Every backend runs the same jobs one after another;
 per-submission and per-test means (best of ``--rounds``, rounds interleaved across
 backends so that load from elsewhere hits them alike) are printed with their ratio
 to a bare ``subprocess.run`` of the same argv on this host, measured in the same run.
-Target: warm pool within 2x of the bare subprocess per test.
+The warm pool runs twice: Python steps forked off the submission's template (the default)
+and, for comparison, with ``fork_python=False`` (a fresh interpreter per step).
+Target: warm pool within 1.5x of the bare subprocess per test.
 """
 
 from __future__ import annotations
@@ -120,10 +122,11 @@ def main() -> None:
     faulthandler.dump_traceback_later(HANG_AFTER_S, exit=True)  # a hung backend shows where, never waits forever
     print(f"host: {os.cpu_count()} CPUs; each runner container is limited to 1 CPU")
     warm = DockerBackend(DockerConfig(pool_size=args.pool_size))
+    unforked = DockerBackend(DockerConfig(pool_size=args.pool_size, fork_python=False))
     fresh = DockerBackend(DockerConfig(fresh_container=True))
     try:
-        warm.start()
-        fresh.start()
+        for backend in (warm, unforked, fresh):
+            backend.start()
         ok, detail = warm.health()
         if not ok:
             print(f"docker backend unavailable: {detail}")
@@ -132,14 +135,15 @@ def main() -> None:
         local = local_backend()
         runners["local (bubblewrap)"] = local if isinstance(local, str) else through(local)
         runners["docker warm pool"] = through(warm)
+        runners["docker warm, no fork"] = through(unforked)
         runners["docker fresh container"] = through(fresh)
         rounds = {"default": args.rounds, "docker fresh container": 1}
         report("Python stdin/stdout", stdio_workload(), runners, rounds)
         if args.humaneval:
             report("HumanEval canonical solutions", humaneval_workload(args.humaneval), runners, rounds)
     finally:
-        warm.close()
-        fresh.close()
+        for backend in (warm, unforked, fresh):
+            backend.close()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """In-container agent: PID 1 of a pooled runner container, stdlib only (sent after wipe.py, concatenated).
 
-Started as ``python3 -I -c SOURCE PROGRAM_UID HARNESS_UID``, it reads one JSON request per
+Started as ``python3 -I -c SOURCE PROGRAM_UID HARNESS_UID TEMPLATE``, it reads one JSON request per
 line on stdin and answers one JSON line on stdout:
 
     {"op": "step", "argv": [...], "peer": [...], "stdin": b64, "wall_time_s": s,
@@ -23,6 +23,11 @@ stdout or stderr passes its cap, or when the CPU time of all its processes toget
 step every other process in the container is killed and reaped (the agent is PID 1, so
 orphans come to it), and its CPU time is what the agent's reaped children used: every
 process of the step, waited for or not. The host classifies which limit was hit.
+
+With a TEMPLATE source (else ""), a step that runs ``python3 -I -S -B`` (and its peer) is a
+fork of the Python template (forker.py, template.py) instead of a new process: the same
+set-up, uid and limits, an interpreter already started. The template (root, never given
+anything of a submission) is spared by the kills after a step and by the wipe.
 """
 
 import base64
@@ -38,6 +43,7 @@ import sys
 import time
 
 if __name__ != "__main__":  # imported for checking; in the container wipe.py and gauges.py precede this source
+    from sandbox.docker.forker import Template, forkable
     from sandbox.docker.gauges import CpuWatch, oom_kills, own_cpu_s, pids_refused
     from sandbox.docker.wipe import drop_to, kill_others, other_pids, wipe
 
@@ -169,16 +175,63 @@ def read_error(fd: int) -> str:
         os.close(fd)
 
 
-def run_step(request: dict, uids: tuple[int, int]) -> dict:
+class Spawner:
+    """Starts a step's processes: forked off the Python template when it can, else fork and exec."""
+
+    def __init__(self, template: Template | None) -> None:
+        self.template = template
+
+    def usable(self, *argvs: list) -> bool:
+        """True if every argv can be forked off a working template (waits for it to have started)."""
+        if self.template is None or not all(forkable(argv) for argv in argvs if argv):
+            return False
+        try:
+            self.template.wait_ready()
+        except OSError:
+            self.drop()
+            return False
+        return True
+
+    def spawn(self, argv: list, stdio: tuple, rlimits: list, uid: int, private_tmp: bool = False) -> tuple[int, int]:
+        """(pid, read end of its exec-error pipe) of a child of ours: off the template if usable() said so."""
+        if self.template is not None:
+            try:
+                pid = self.template.spawn(argv, stdio, rlimits, uid, private_tmp)
+            except OSError:
+                self.drop()  # then a fresh process, as without a template
+            else:
+                exec_r, exec_w = os.pipe2(os.O_CLOEXEC)
+                os.close(exec_w)  # nothing is exec'd: no exec error
+                return pid, exec_r
+        return spawn(argv, stdio, rlimits, uid, private_tmp)
+
+    def spared(self) -> tuple[int, ...]:
+        """The pids the kills spare: the template's, if it is still alive (else it is dropped)."""
+        if self.template is not None and not self.template.alive():
+            self.drop()
+        return () if self.template is None else (self.template.pid,)
+
+    def drop(self) -> None:
+        """Stop using the template (until the next wipe starts another)."""
+        if self.template is not None:
+            self.template.stop()
+            self.template = None
+
+
+def run_step(request: dict, uids: tuple[int, int], session: Spawner) -> dict:
     """Run one step (and its peer) to completion or a limit, kill all it left, report what was observed."""
     program_uid, harness_uid = uids
     cap, rlimits, peer = request["max_output_bytes"], request["rlimits"], request.get("peer") or []
+    spare = session.spared()  # the template outlives every step, forked off it or not
+    # A step the template cannot run is spawned fresh; the template stays for the next.
+    spawner = session if session.usable(request["argv"], peer) else Spawner(None)
     stdin_fd = os.memfd_create("stdin")
     os.write(stdin_fd, base64.b64decode(request["stdin"]))
     os.lseek(stdin_fd, 0, os.SEEK_SET)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
-    stdio, ends = (stdin_fd, out_w, err_w), [stdin_fd, out_w, err_w]
+    stdio: tuple[int, ...] = (stdin_fd, out_w, err_w)
+    ends = [stdin_fd, out_w, err_w]
     peer_pid = peer_exec_r = None
     if peer:
         to_peer_r, to_peer_w = os.pipe()
@@ -190,8 +243,8 @@ def run_step(request: dict, uids: tuple[int, int]) -> dict:
     watch = CpuWatch(request["cpu_time_s"])
     started = time.monotonic()
     if peer:
-        peer_pid, peer_exec_r = spawn(peer, (to_peer_r, from_peer_w, devnull), rlimits, program_uid)
-    pid, exec_r = spawn(request["argv"], stdio, rlimits, harness_uid if peer else program_uid, bool(peer))
+        peer_pid, peer_exec_r = spawner.spawn(peer, (to_peer_r, from_peer_w, devnull), rlimits, program_uid)
+    pid, exec_r = spawner.spawn(request["argv"], stdio, rlimits, harness_uid if peer else program_uid, bool(peer))
     for fd in ends:
         os.close(fd)
     pidfd = os.pidfd_open(pid)
@@ -203,7 +256,8 @@ def run_step(request: dict, uids: tuple[int, int]) -> dict:
                 os.killpg(group, signal.SIGKILL)
     _, status, _ = os.wait4(pid, 0)
     wall = time.monotonic() - started
-    survivors = 0 if kill_others() else len(other_pids())
+    survivors = 0 if kill_others(spare) else len(other_pids(spare))
+    session.spared()  # drops the template if kill(-1) took it, with a step that would not die
     # Every process of the step is reaped by now; the cgroup's count, if higher, is as much the step's.
     cpu = max(own_cpu_s(resource.RUSAGE_CHILDREN) - children, watch.used_s)
     exec_error = read_error(exec_r)
@@ -229,14 +283,28 @@ def run_step(request: dict, uids: tuple[int, int]) -> dict:
     }
 
 
-def handle(request: dict, uids: tuple[int, int]) -> dict:
-    """Dispatch one request."""
+def new_template(source: str) -> Template | None:
+    """A started Python template (None without a source, or if it cannot be started)."""
+    if not source:
+        return None
+    try:
+        return Template(source, STEP_ENV, WORK)
+    except OSError:
+        return None
+
+
+def handle(request: dict, uids: tuple[int, int], spawner: Spawner, template_source: str) -> dict:
+    """Dispatch one request; a wipe spares the template (and starts another if it is gone)."""
     op = request.get("op")
     if op == "step":
         written = write_files(request["files"]) if request.get("files") else {"ok": True}
-        return {"ok": True, "result": run_step(request, uids)} if written["ok"] else written
+        return {"ok": True, "result": run_step(request, uids, spawner)} if written["ok"] else written
     if op == "wipe":
-        return wipe(uids)
+        reply = wipe(uids, spawner.spared())
+        spawner.spared()  # drops the template if kill(-1) took it, with a process that would not die
+        if reply["clean"] and spawner.template is None:
+            spawner.template = new_template(template_source)
+        return reply
     return {"ok": False, "error": f"unknown op {op!r}"}
 
 
@@ -244,13 +312,15 @@ def main() -> None:
     """Serve requests until stdin closes."""
     set_dumpable(0)
     uids = (int(sys.argv[1]), int(sys.argv[2]))
+    template_source = sys.argv[3]
     os.chmod(WORK, 0o1777)  # a root-owned sticky work dir: programs add files, cannot replace the job's
+    spawner = Spawner(new_template(template_source))
     out = sys.stdout.buffer
     out.write(json.dumps({"ok": True, "ready": True}).encode() + b"\n")
     out.flush()
     for line in sys.stdin.buffer:
         try:
-            reply = handle(json.loads(line), uids)
+            reply = handle(json.loads(line), uids, spawner, template_source)
         except Exception as exc:
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         out.write(json.dumps(reply).encode() + b"\n")

@@ -19,12 +19,15 @@ class DockerConfig:
     ``fresh_container`` gives every submission a new container (strongest isolation,
     pays a container start); otherwise ``pool_size`` warm containers are reused, each
     recycled after ``max_jobs_per_container`` submissions or any limit violation.
+    ``fork_python`` runs ``python3 -I -S -B`` steps as forks of a Python interpreter
+    started for their submission ahead of it (see sandbox/docker/template.py).
     """
 
     image: str = DEFAULT_IMAGE
     base_url: str | None = None
     pool_size: int = 2
     fresh_container: bool = False
+    fork_python: bool = True
     max_jobs_per_container: int = 100
     cpus: float = 1.0
     pids_limit: int = 256

@@ -24,8 +24,9 @@ from sandbox.errors import Cancelled, SandboxError
 from sandbox.policy import DEFAULT_POLICY, Policy
 
 HERE = Path(__file__).parent
-# The agent's source: the in-container cleanup and counters first, then the agent that uses them.
-AGENT_SOURCE = "\n".join((HERE / name).read_text() for name in ("wipe.py", "gauges.py", "agent.py"))
+# The agent's source: the in-container cleanup, counters and template client first, then the agent that uses them.
+AGENT_SOURCE = "\n".join((HERE / name).read_text() for name in ("wipe.py", "gauges.py", "forker.py", "agent.py"))
+TEMPLATE_SOURCE = (HERE / "template.py").read_text()
 # tmpfs mounts are root's and sticky: programs add files, the agent's and each other's stay put.
 MOUNT_OPTIONS = "rw,exec,nosuid,nodev,uid=0,gid=0,mode=1777"
 WORK_DIR = "/box"  # the agent's WORK, and the local sandbox's work dir
@@ -169,7 +170,14 @@ class Runner:
         )
         created = self._api.create_container(
             config.image,
-            command=["python3", "-I", "-c", AGENT_SOURCE, *map(str, self.uids)],
+            command=[
+                "python3",
+                "-I",
+                "-c",
+                AGENT_SOURCE,
+                *map(str, self.uids),
+                TEMPLATE_SOURCE if config.fork_python else "",
+            ],
             user="0:0",
             working_dir=WORK_DIR,
             stdin_open=True,

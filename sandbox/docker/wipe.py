@@ -20,6 +20,7 @@ SCRATCH = ("/box", "/tmp", "/dev/shm", "/dev/mqueue")
 IPC_TABLES = ("shm", "sem", "msg")
 IPC_RMID = 0
 KILL_ROUNDS = 200
+SPARE_ROUNDS = 5
 LIBC = ctypes.CDLL(None, use_errno=True)
 
 
@@ -34,23 +35,35 @@ def reap_all() -> None:
             return
 
 
-def other_pids() -> list[int]:
-    """Processes in the container other than the agent."""
+def other_pids(spare: tuple[int, ...] = ()) -> list[int]:
+    """Processes in the container other than the agent (and ``spare``)."""
     me = os.getpid()
-    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != me]
+    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != me and int(p) not in spare]
 
 
-def kill_others() -> bool:
-    """SIGKILL every other process until none is left (kill(-1) spares only us); True when gone."""
-    for _ in range(KILL_ROUNDS):
+def kill_others(spare: tuple[int, ...] = ()) -> bool:
+    """SIGKILL every other process until none is left; True when gone.
+
+    ``spare`` (the Python template, root, which no step can reach) is spared for
+    SPARE_ROUNDS rounds of killing each process by pid; past that kill(-1), which no
+    fork can outrun, takes it too.
+    """
+    for round_no in range(KILL_ROUNDS):
         reap_all()
-        if not other_pids():
+        others = other_pids(spare)
+        if not others:
             return True
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(-1, signal.SIGKILL)
+        if round_no < SPARE_ROUNDS and spare:
+            for pid in others:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        else:
+            spare = ()
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(-1, signal.SIGKILL)
         time.sleep(0.001)
     reap_all()
-    return not other_pids()
+    return not other_pids(spare)
 
 
 def remove_contents(path: str) -> None:
@@ -117,24 +130,25 @@ def clean_as(uid: int) -> None:
     os.waitpid(pid, 0)
 
 
-def leftovers() -> list[str]:
+def leftovers(spare: tuple[int, ...] = ()) -> list[str]:
     """What is still there of earlier steps: processes, scratch entries, IPC objects (empty when clean)."""
-    left = [f"process {pid}" for pid in other_pids()]
+    left = [f"process {pid}" for pid in other_pids(spare)]
     for path in SCRATCH:
         left += [f"{path}/{name}" for name in os.listdir(path)]
     left += [f"SysV {kind} {ident} of uid {owner}" for kind, ident, owner, _ in ipc_objects()]
     return left
 
 
-def wipe(uids: tuple[int, ...]) -> dict:
-    """Kill every process, remove every file and IPC object, and report what could not be removed."""
-    kill_others()
+def wipe(uids: tuple[int, ...], spare: tuple[int, ...] = ()) -> dict:
+    """Kill every process but ``spare``, remove every file and IPC object, and report what could not be removed."""
+    kill_others(spare)
+    spare = tuple(pid for pid in spare if os.path.exists(f"/proc/{pid}"))  # kill(-1) may have taken it
     for path in SCRATCH:  # the agent owns these sticky dirs, so it can unlink what lies directly in them
         remove_contents(path)
-    if leftovers():  # a program's own dirs or IPC objects: only its uid may remove them
+    if leftovers(spare):  # a program's own dirs or IPC objects: only its uid may remove them
         for uid in (*uids, *uids):  # twice: one uid's dir may hold the other's files
             clean_as(uid)
         for path in SCRATCH:
             remove_contents(path)
-    left = leftovers()
+    left = leftovers(spare)
     return {"ok": True, "clean": not left, "left": left[:20]}

@@ -42,9 +42,11 @@ for path in ('/box', '/tmp', '/dev/shm', '/dev/mqueue'):
     print(path, sorted(os.listdir(path)))
 for kind in ('shm', 'sem', 'msg'):
     print(kind, len(open(f'/proc/sysvipc/{kind}').readlines()) - 1)
-print('processes', len([p for p in os.listdir('/proc') if p.isdigit()]))
+uids = [os.stat(f'/proc/{p}').st_uid for p in os.listdir('/proc') if p.isdigit()]
+print('processes', len(uids) - uids.count(0), 'root', uids.count(0))
 """
-CLEAN = b"/box []\n/tmp []\n/dev/shm []\n/dev/mqueue []\nshm 0\nsem 0\nmsg 0\nprocesses 2\n"
+# Of steps' uids, only this one; root's: the agent and the Python template started for this submission.
+CLEAN = b"/box []\n/tmp []\n/dev/shm []\n/dev/mqueue []\nshm 0\nsem 0\nmsg 0\nprocesses 1 root 2\n"
 HONEST_400_MIB = "x = bytearray(400 << 20)\nprint('allocated')"
 DEEP_NEST = "import os\nfor _ in range(3000):\n    os.mkdir('d')\n    os.chdir('d')\nprint('nested')"
 
