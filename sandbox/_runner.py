@@ -52,7 +52,11 @@ import resource  # noqa: E402
 import select  # noqa: E402
 import time  # noqa: E402
 
-PR_SET_DUMPABLE = 4
+PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
+CAPABILITY_VERSION_3 = 0x20080522  # capset(2): a header (version, pid) and two {effective, permitted, inheritable}
+# what a space's programs may hold of each namespace kind: the kernel counts them per uid, and every sandbox is one uid
+NAMESPACES_PER_SPACE = 64
+NAMESPACE_KINDS = ("user", "mnt", "pid", "ipc", "net", "uts", "cgroup", "time")
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x20000, 0x08000000, 0x10000000, 0x20000000
 CLONE_NEWNET, CLONE_NEWUTS = 0x40000000, 0x04000000
 JOB_NAMESPACES = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS
@@ -104,6 +108,29 @@ def enter_namespaces(flags):
                 f.write(text)
     finally:
         libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def bound_namespaces():
+    """Cap what the programs of a space may create of each namespace kind (as root of the space's new user namespace).
+
+    The kernel counts namespaces per uid over the whole machine; unbounded, one program
+    could use up the count and every other job's sandbox would fail to start. A kind this
+    kernel does not have is skipped.
+    """
+    for kind in NAMESPACE_KINDS:
+        try:
+            with open(f"/proc/sys/user/max_{kind}_namespaces", "w") as f:
+                f.write(str(NAMESPACES_PER_SPACE))
+        except FileNotFoundError:
+            pass
+
+
+def drop_capabilities():
+    """Give up every capability in the space's user namespace, for good: the programs forked from us would inherit them
+    (and could raise the space's namespace limits back)."""
+    check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "set no_new_privs")
+    header, data = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0), (ctypes.c_uint32 * 6)()
+    check(libc.capset(header, data), "capset")
 
 
 def private_mounts(tmp_bytes):
@@ -402,6 +429,7 @@ def init(sock, tmp_bytes, peer):
     """PID 1 of a space: serve steps until the runner closes the socket or a step needs higher rlimits."""
     if peer:
         private_mounts(tmp_bytes)
+    drop_capabilities()
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # inherited from the runner; said again after the unshare
     wakeup_r, wakeup_w = os.pipe()
     for fd in (wakeup_r, wakeup_w):
@@ -428,6 +456,7 @@ def keeper(sock, tmp_bytes, peer):
     """Enter a space's namespaces, fork its init, tell the runner its pid, reap it."""
     try:
         enter_namespaces(CLONE_NEWUSER | CLONE_NEWPID | (CLONE_NEWNS | CLONE_NEWIPC if peer else 0))
+        bound_namespaces()
         pid = os.fork()
     except OSError as exc:
         send(sock, {"setup_error": f"{type(exc).__name__}: {exc}"})

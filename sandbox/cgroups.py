@@ -1,9 +1,12 @@
-"""Per-job cgroup (v1 memory + pids controllers) so that limits bind the whole process tree.
+"""Per-job cgroup (v1 memory + pids controllers, cpu where there is one) so that limits bind the whole process tree.
 
 rlimits are per process: a memory bomb spread over many processes, or a fork bomb across
-user namespaces, is only stopped for the whole job by a cgroup. Where the host does not
-let us create child cgroups (cgroup v2 without delegation, read-only /sys/fs/cgroup),
-``JobCgroup.create`` returns None and the backend degrades to rlimits alone, saying so.
+user namespaces, is only stopped for the whole job by a cgroup. The cpu cgroup gives each
+job one job's share of the machine, however many processes and sessions it keeps busy
+(the kernel shares CPU out per session otherwise): a job judged beside it is not starved
+past its wall-time limit. Where the host does not let us create child cgroups (cgroup v2
+without delegation, read-only /sys/fs/cgroup), ``JobCgroup.create`` returns None and the
+backend degrades to rlimits alone, saying so.
 """
 
 from __future__ import annotations
@@ -52,6 +55,17 @@ def _reap_stale(parent: Path) -> None:
                 JobCgroup(stale, stale).close(timeout_s=0.5)
 
 
+def _make(controller: str, name: str) -> Path:
+    """A job's cgroup ``name`` in the v1 ``controller`` hierarchy, under this process's own."""
+    parent = CGROUP_ROOT / controller / _own_path(controller) / _PARENT_NAME
+    if parent not in _REAPED:
+        parent.mkdir(exist_ok=True)
+        _reap_stale(parent)
+        _REAPED.add(parent)
+    (parent / name).mkdir()
+    return parent / name
+
+
 @dataclass(frozen=True)
 class Usage:
     """Counters that tell which cgroup limit a step hit."""
@@ -62,26 +76,24 @@ class Usage:
 
 @dataclass(frozen=True)
 class JobCgroup:
-    """A memory cgroup and a pids cgroup for one job, removed by :meth:`close`."""
+    """A memory cgroup, a pids cgroup and (where there is a cpu hierarchy) a cpu cgroup for one job, removed by
+    :meth:`close`."""
 
     memory: Path
     pids: Path
+    cpu: Path | None = None
     created: float = field(default_factory=time.monotonic)
 
     @classmethod
     def create(cls) -> JobCgroup:
-        """Make the two cgroups under this process's own; OSError if the host forbids it."""
+        """Make the cgroups under this process's own; OSError if the host forbids memory or pids ones."""
         name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        dirs = []
-        for controller in ("memory", "pids"):
-            parent = CGROUP_ROOT / controller / _own_path(controller) / _PARENT_NAME
-            if parent not in _REAPED:
-                parent.mkdir(exist_ok=True)
-                _reap_stale(parent)
-                _REAPED.add(parent)
-            (parent / name).mkdir()
-            dirs.append(parent / name)
-        group = cls(dirs[0], dirs[1])
+        dirs = [_make(controller, name) for controller in ("memory", "pids")]
+        try:
+            cpu: Path | None = _make("cpu", name)
+        except OSError:  # no cpu hierarchy of ours: jobs share the CPU as the kernel's sessions do
+            cpu = None
+        group = cls(dirs[0], dirs[1], cpu)
         try:
             (group.memory / "memory.swappiness").write_text("0")
             group.usage()
@@ -109,8 +121,12 @@ class JobCgroup:
     def attach(self, pids: Iterable[int]) -> None:
         """Move processes into the job's cgroups (their later children follow)."""
         for pid in pids:
-            for directory in (self.memory, self.pids):
+            for directory in self._dirs():
                 (directory / "cgroup.procs").write_text(str(pid))
+
+    def _dirs(self) -> tuple[Path, ...]:
+        """The job's cgroup directories, memory first."""
+        return (self.memory, self.pids) if self.cpu is None else (self.memory, self.pids, self.cpu)
 
     def usage(self) -> Usage:
         """Cumulative OOM kills and refused forks since the job started."""
@@ -126,7 +142,7 @@ class JobCgroup:
     def close(self, timeout_s: float = 5.0) -> None:
         """Kill whatever is left in the job and remove its cgroups."""
         deadline = time.monotonic() + timeout_s
-        for directory in (self.pids, self.memory):
+        for directory in self._dirs()[::-1]:
             while directory.exists():
                 with contextlib.suppress(OSError):
                     for pid in (int(p) for p in (directory / "cgroup.procs").read_text().split()):
