@@ -9,7 +9,8 @@ The job's programs run in a *space*: a user and pid namespace (a peer's also has
 and IPC namespaces, with its own /tmp, /dev/shm and /box and an empty /proc) whose PID 1
 is ours, the space's *init*. A program cannot see, signal or ptrace the runner (it has
 no pid in the space), PID 1 of a namespace cannot be killed from inside it, and the init
-is non-dumpable. The init starts each step's program with ``posix_spawn`` under the
+is non-dumpable and holds no capabilities once the space is made (nor do its children:
+a peer cannot unmount its private dirs to reach the job's). The init starts each step's program with ``posix_spawn`` under the
 step's rlimits, reports its exit status, then kills and reaps everything else in the
 space before the next step: nothing outlives its step, and every process is reaped by
 the init, so its RUSAGE_CHILDREN counts the CPU time of all of them. A step with a
@@ -51,6 +52,7 @@ import sys
 import time
 
 PR_SET_DUMPABLE = 4
+CAPABILITY_VERSION_3 = 0x20080522
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x20000, 0x08000000, 0x10000000, 0x20000000
 CLONE_NEWNET, CLONE_NEWUTS = 0x40000000, 0x04000000
 JOB_NAMESPACES = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS
@@ -111,6 +113,16 @@ def private_mounts(tmp_bytes):
     mount_tmpfs("/box", tmp_bytes, 0o755)
     mount_tmpfs("/proc", 1 << 16, 0o555)
     os.chdir("/box")
+
+
+def drop_capabilities():
+    """Give up every capability (an init has all of them in its space's user namespace), for good.
+
+    The init's children would inherit them: a forked python (a peer, say) could then unmount
+    its private /box, /tmp and /proc and see the job's own, with the job's files and processes.
+    """
+    header = (CAPABILITY_VERSION_3).to_bytes(4, sys.byteorder) + bytes(4)  # struct __user_cap_header_struct, pid 0
+    check(libc.capset(header, bytes(24)), "drop capabilities")  # two all-zero __user_cap_data_struct
 
 
 def ignore(_signum, _frame):
@@ -251,9 +263,7 @@ def serve_step(sock, spec, fds, wakeup):
 
 def init(sock, tmp_bytes, peer):
     """PID 1 of a space: serve steps until the runner closes the socket or a step needs higher rlimits."""
-    if peer:
-        private_mounts(tmp_bytes)
-    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # inherited from the runner; said again after the unshare
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # inherited from the runner; said again after the clone
     wakeup_r, wakeup_w = os.pipe()
     for fd in (wakeup_r, wakeup_w):
         os.set_blocking(fd, False)
@@ -295,9 +305,13 @@ def clone(flags):
 
 
 def space_init(sock, tmp_bytes, peer, ids):
-    """A space's init, just cloned into its namespaces: take the runner's uid and gid (``ids``) in them, serve steps."""
+    """A space's init, just cloned into its namespaces: take the runner's uid and gid (``ids``) in them, make a
+    peer's mounts, give up every capability (nothing of a step may undo the space), then serve steps."""
     try:
         enter_namespaces(*ids)
+        if peer:
+            private_mounts(tmp_bytes)
+        drop_capabilities()
     except OSError as exc:
         send(sock, {"setup_error": f"{type(exc).__name__}: {exc}"})
         return
