@@ -10,10 +10,11 @@ and IPC namespaces, with its own /tmp, /dev/shm and /box and an empty /proc) who
 is ours, the space's *init*. A program cannot see, signal or ptrace the runner (it has
 no pid in the space), PID 1 of a namespace cannot be killed from inside it, and the init
 is non-dumpable and holds no capabilities once the space is made (nor do its children:
-a peer cannot unmount its private dirs to reach the job's). The init starts each step's program with ``posix_spawn`` under the
-step's rlimits, reports its exit status, then kills and reaps everything else in the
-space before the next step: nothing outlives its step, and every process is reaped by
-the init, so its RUSAGE_CHILDREN counts the CPU time of all of them. A step with a
+a peer cannot unmount its private dirs to reach the job's). The init starts each step's
+program with ``posix_spawn`` under the step's rlimits, reports its exit status, then
+kills and reaps everything else in the space before the next step: nothing outlives its
+step, and every process is reaped by the init, so its RUSAGE_CHILDREN counts the CPU
+time of all of them. A step with a
 *peer* (the judge harness's untrusted solution side) runs the peer in a second space,
 joined to the step's program only by two pipes (fds 3 and 4 of the program).
 
