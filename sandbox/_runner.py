@@ -295,7 +295,8 @@ def clone(flags):
     of glibc's fork (its atfork handlers) has state to fix. 0 in the child.
     """
     python.PyOS_BeforeFork()
-    pid = python.syscall(SYS_CLONE.get(os.uname().machine, -1), flags | signal.SIGCHLD, *[ctypes.c_long(0)] * 4)
+    number, flags = SYS_CLONE.get(os.uname().machine, -1), flags | signal.SIGCHLD
+    pid = python.syscall(*map(ctypes.c_long, (number, flags, 0, 0, 0, 0)))  # longs: syscall(2) is variadic
     if pid == 0:
         python.PyOS_AfterFork_Child()
         return 0
