@@ -9,26 +9,29 @@ The job's programs run in a *space*: a user and pid namespace (a peer's also has
 and IPC namespaces, with its own /tmp, /dev/shm and /box and an empty /proc) whose PID 1
 is ours, the space's *init*. A program cannot see, signal or ptrace the runner (it has
 no pid in the space), PID 1 of a namespace cannot be killed from inside it, and the init
-is non-dumpable. The init starts each step's program with ``posix_spawn`` under the
-step's rlimits, reports its exit status, then kills and reaps everything else in the
-space before the next step: nothing outlives its step, and every process is reaped by
-the init, so its RUSAGE_CHILDREN counts the CPU time of all of them. A step with a
+is non-dumpable and holds no capabilities once the space is made (nor do its children:
+a peer cannot unmount its private dirs to reach the job's). The init starts each step's
+program with ``posix_spawn`` under the step's rlimits, reports its exit status, then
+kills and reaps everything else in the space before the next step: nothing outlives its
+step, and every process is reaped by the init, so its RUSAGE_CHILDREN counts the CPU
+time of all of them. A step with a
 *peer* (the judge harness's untrusted solution side) runs the peer in a second space,
 joined to the step's program only by two pipes (fds 3 and 4 of the program).
 
-A space is made by a *keeper*, a fork of the runner that unshares the namespaces and
-forks the init; the init serves steps over a socket pair until the runner closes it,
-or until a step needs a hard rlimit above the current one (rlimits only go down), when
-the runner makes a fresh space. The runner drains the program's stdout and stderr into
-the host's memfds, and stops a step at the output cap or the wall deadline by SIGTERM to
-the init (which kills and reaps the step), SIGKILL if the init does not answer.
+A space's init is a fork of the runner straight into the space's namespaces (``clone``:
+clone(2) with namespace flags, one process where unshare(2) needs two); it serves steps
+over a socket pair until the runner closes it, or until a step needs a hard rlimit above
+the current one (rlimits only go down), when the runner makes a fresh space. The runner
+drains the program's stdout and stderr into the host's memfds, and stops a step at the
+output cap or the wall deadline by SIGTERM to the init (which kills and reaps the step),
+SIGKILL if the init does not answer.
 
 In a job host (sandbox/hosts.py; KIND ``host``) this process is instead a template that
 serves no step: for each job the host sends (its tmpfs size and kind, with the job's own
-socket) it forks a keeper that unshares JOB_NAMESPACES and forks the job's runner, PID 1
-of the new pid namespace, which mounts its own /tmp, /dev/shm, /box and /proc, says
-hello, waits for the host's go (the host has put it in the job's cgroup) and then runs
-``main`` on the job's socket as a sandbox's runner would (``serve_jobs``, ``job_keeper``).
+socket) it forks the job's runner into JOB_NAMESPACES (``clone``), PID 1 of the new pid
+namespace, which mounts its own /tmp, /dev/shm, /box and /proc, says hello, waits for
+the host's go (the host has put it in the job's cgroup) and then runs ``main`` on the
+job's socket as a sandbox's runner would (``serve_jobs``, ``job_runner``).
 
 Protocol on the control socket FD (SOCK_SEQPACKET): the host sends a step (a marshal'd
 dict) with its stdin/stdout/stderr fds (SCM_RIGHTS), or, to a sandbox started before its
@@ -73,7 +76,9 @@ MARSHAL_VERSION = 4  # plain dicts of str/int/float/list: readable by any Python
 PYTHON_FLAGS = ["-I", "-S", "-B"]  # the runner's own: a program run with them can be forked from it
 WARM_MODULES = ("_json", "_ast", "collections", "keyword", "math", "importlib", "types")
 COMPILED = {}
+SYS_CLONE = {"x86_64": 56, "aarch64": 220, "riscv64": 220, "ppc64le": 120}  # clone(2), flags first on all four
 libc = ctypes.CDLL(None, use_errno=True)
+python = ctypes.PyDLL(None, use_errno=True)  # the same, holding the GIL: for clone and the interpreter's fork hooks
 
 
 def check(result, what):
@@ -88,17 +93,15 @@ def mount_tmpfs(path, size, mode):
     check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, opts), f"mount tmpfs on {path}")
 
 
-def enter_namespaces(flags):
-    """Unshare the namespaces ``flags`` name (a user namespace among them), keeping our uid and gid.
+def enter_namespaces(uid, gid):
+    """Keep our parent's ``uid`` and ``gid`` in the user namespace we were just cloned into (``clone``).
 
-    Called by a space's keeper: user and pid namespaces, and for a peer mount and IPC too.
+    Called by a space's init: user and pid namespaces, and for a peer mount and IPC too.
     A step's program shares /tmp, /box and IPC objects with the job's other steps (its
     own earlier tests: nothing of theirs is alive, nothing of another job is there); a
     peer gets all of them fresh, so it shares nothing with the harness that judges it.
     A job host's job gets every namespace of its own (JOB_NAMESPACES).
     """
-    uid, gid = os.getuid(), os.getgid()
-    check(libc.unshare(flags), "unshare")
     # /proc/self of a non-dumpable process belongs to root, so the maps are written while dumpable;
     # no untrusted process can address us meanwhile (an earlier step's are dead, a peer has no /proc).
     libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
@@ -125,14 +128,6 @@ def bound_namespaces():
             pass
 
 
-def drop_capabilities():
-    """Give up every capability in the space's user namespace, for good: the programs forked from us would inherit them
-    (and could raise the space's namespace limits back)."""
-    check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "set no_new_privs")
-    header, data = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0), (ctypes.c_uint32 * 6)()
-    check(libc.capset(header, data), "capset")
-
-
 def private_mounts(tmp_bytes):
     """A peer's own /tmp, /dev/shm and /box, and an empty /proc (called by its init)."""
     check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
@@ -141,6 +136,18 @@ def private_mounts(tmp_bytes):
     mount_tmpfs("/box", tmp_bytes, 0o755)
     mount_tmpfs("/proc", 1 << 16, 0o555)
     os.chdir("/box")
+
+
+def drop_capabilities():
+    """Give up every capability (an init has all of them in its space's user namespace), for good (no_new_privs).
+
+    The init's children would inherit them: a forked python (a peer, say) could then unmount
+    its private /box, /tmp and /proc and see the job's own, with the job's files and processes,
+    or raise the space's namespace limits back (``bound_namespaces``).
+    """
+    check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "set no_new_privs")
+    header = (CAPABILITY_VERSION_3).to_bytes(4, sys.byteorder) + bytes(4)  # struct __user_cap_header_struct, pid 0
+    check(libc.capset(header, bytes(24)), "drop capabilities")  # two all-zero __user_cap_data_struct
 
 
 def ignore(_signum, _frame):
@@ -427,10 +434,7 @@ def serve_step(sock, spec, fds, wakeup):
 
 def init(sock, tmp_bytes, peer):
     """PID 1 of a space: serve steps until the runner closes the socket or a step needs higher rlimits."""
-    if peer:
-        private_mounts(tmp_bytes)
-    drop_capabilities()
-    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # inherited from the runner; said again after the unshare
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # inherited from the runner; said again after the clone
     wakeup_r, wakeup_w = os.pipe()
     for fd in (wakeup_r, wakeup_w):
         os.set_blocking(fd, False)
@@ -452,46 +456,65 @@ def init(sock, tmp_bytes, peer):
         serve_step(sock, spec, fds, wakeup_r)
 
 
-def keeper(sock, tmp_bytes, peer):
-    """Enter a space's namespaces, fork its init, tell the runner its pid, reap it."""
+def clone(flags):
+    """``os.fork()`` into the new namespaces ``flags`` names: the child is PID 1 of its pid namespace.
+
+    clone(2) with no stack of its own is fork(2) with namespace flags, wrapped in the
+    interpreter's own before/after-fork calls as ``os.fork`` wraps fork(2); one process
+    instead of a fork that unshares and forks again. We are single-threaded: nothing else
+    of glibc's fork (its atfork handlers) has state to fix. 0 in the child.
+    """
+    python.PyOS_BeforeFork()
+    number, flags = SYS_CLONE.get(os.uname().machine, -1), flags | signal.SIGCHLD
+    pid = python.syscall(*map(ctypes.c_long, (number, flags, 0, 0, 0, 0)))  # longs: syscall(2) is variadic
+    if pid == 0:
+        python.PyOS_AfterFork_Child()
+        return 0
+    python.PyOS_AfterFork_Parent()
+    if pid < 0:
+        raise OSError(ctypes.get_errno(), "clone into new namespaces")
+    return pid
+
+
+def space_init(sock, tmp_bytes, peer, ids):
+    """A space's init, just cloned into its namespaces: take the runner's uid and gid (``ids``) in them, make a
+    peer's mounts, give up every capability (nothing of a step may undo the space), then serve steps."""
     try:
-        enter_namespaces(CLONE_NEWUSER | CLONE_NEWPID | (CLONE_NEWNS | CLONE_NEWIPC if peer else 0))
+        enter_namespaces(*ids)
         bound_namespaces()
-        pid = os.fork()
+        if peer:
+            private_mounts(tmp_bytes)
+        drop_capabilities()
     except OSError as exc:
         send(sock, {"setup_error": f"{type(exc).__name__}: {exc}"})
         return
-    if pid == 0:
-        try:
-            init(sock, tmp_bytes, peer)
-        finally:
-            os._exit(0)
-    send(sock, {"init": pid})
-    sock.close()
-    os.waitpid(pid, 0)
+    init(sock, tmp_bytes, peer)
 
 
 class Space:
-    """The runner's handle on a space: the socket to its init, the init's pid, what it said of this step."""
+    """The runner's handle on a space: the socket to its init (our child), the init's pid, what it said of this step."""
 
     def __init__(self, tmp_bytes, peer):
         theirs, self.sock = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
-        self.keeper = os.fork()
-        if self.keeper == 0:
+        ids = os.getuid(), os.getgid()
+        self.said, self.broken = {}, False
+        try:
+            self.init = clone(CLONE_NEWUSER | CLONE_NEWPID | (CLONE_NEWNS | CLONE_NEWIPC if peer else 0))
+        except OSError as exc:
+            self.init, self.broken = None, True
+            self.said = {"setup_error": f"{type(exc).__name__}: {exc}"}
+        if self.init == 0:
             try:  # a forked runner: whatever happens, it must never return into the runner's loop
                 keep = theirs.fileno()  # nothing else of the runner's (the host's socket, a step's pipes)
                 os.closerange(3, keep)
                 os.closerange(keep + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
-                keeper(theirs, tmp_bytes, peer)
+                space_init(theirs, tmp_bytes, peer, ids)
             finally:
                 os._exit(0)
         theirs.close()
-        self.said = self.receive()
-        self.init = self.said.get("init")
-        self.broken = self.init is None
 
     def receive(self):
-        """The init's (or keeper's) next message; {} if the space is gone."""
+        """The init's next message; {} if the space is gone."""
         try:
             data = self.sock.recv(MAX_MESSAGE)
         except OSError:
@@ -515,7 +538,7 @@ class Space:
         """Take in the init's next message about the current step."""
         message = self.receive()
         self.said.update(message)
-        if message.get("respawn"):
+        if message.get("respawn") or "setup_error" in message:
             self.broken = True
 
     @property
@@ -540,13 +563,13 @@ class Space:
             self.read()
 
     def close(self):
-        """Let the init go (it exits when the socket closes) and reap the keepers that are done."""
+        """Let the init go (it exits when the socket closes) and reap the inits that are done."""
         self.sock.close()
-        reap_keepers()
+        reap_children()
 
 
-def reap_keepers():
-    """Reap the keepers of spaces that are gone, without waiting for the others."""
+def reap_children():
+    """Reap our children that have exited (inits of spaces that are gone, a host's last job), without waiting."""
     try:
         while os.waitpid(-1, os.WNOHANG)[0] > 0:
             pass
@@ -565,8 +588,8 @@ def space(spaces, tmp_bytes, peer, argv, rlimits, fds):
             if current.broken:
                 break
         if current.start(argv, rlimits, fds):
-            current.read()  # "started", or "respawn" (rlimits), or nothing: the space is gone
-            if current.said.get("started"):
+            current.read()  # "started", "respawn" (rlimits), the init's "setup_error", or nothing: it is gone
+            if current.said.get("started") or "setup_error" in current.said:
                 return current
     current.said.setdefault("setup_error", "the step's namespaces could not be made")
     return current
@@ -724,7 +747,7 @@ def main(control_fd, tmp_bytes, harness):
             sock.sendall(marshal.dumps(write_files(message["files"], fds), MARSHAL_VERSION))
             continue
         sock.sendall(marshal.dumps(run_step(message, fds, spaces, tmp_bytes), MARSHAL_VERSION))
-        reap_keepers()
+        reap_children()
 
 
 def job_mounts(tmp_bytes):
@@ -743,38 +766,28 @@ def job_mounts(tmp_bytes):
         probe.close()
 
 
-def job_keeper(sock, tmp_bytes, harness):
-    """Fork a job's runner in namespaces of its own; wait for it (the job's pid namespace dies with it).
+def job_runner(sock, tmp_bytes, harness, ids):
+    """A job's runner, just cloned into namespaces of its own: PID 1 of the job's pid namespace.
 
-    The runner says hello (its pid reaches the host, translated, by SCM_CREDENTIALS), waits
-    for the host's go (the host has put it in the job's cgroup meanwhile), then serves the
-    job as a sandbox's runner would (``main``).
+    It takes the template's ``ids`` (uid, gid) in its user namespace, mounts the job's own
+    filesystems, says hello (its pid reaches the host, translated, by SCM_CREDENTIALS),
+    waits for the host's go (the host has put it in the job's cgroup meanwhile), then
+    serves the job as a sandbox's runner would (``main``).
     """
     try:
-        enter_namespaces(JOB_NAMESPACES)
-        pid = os.fork()
-    except OSError as exc:
+        enter_namespaces(*ids)
+        job_mounts(tmp_bytes)
+    except Exception as exc:  # whatever it is, the host must hear why (not just EOF)
         send(sock, {"setup_error": f"{type(exc).__name__}: {exc}"})
         return
-    if pid == 0:
-        try:
-            try:
-                job_mounts(tmp_bytes)
-            except Exception as exc:  # whatever it is, the host must hear why (not just EOF)
-                send(sock, {"setup_error": f"{type(exc).__name__}: {exc}"})
-                return
-            send(sock, {"job": True})
-            if recv_step(sock)[0] == b"go":
-                main(sock.detach(), tmp_bytes, harness)
-        finally:
-            os._exit(0)
-    sock.close()
-    os.waitpid(pid, 0)
+    send(sock, {"job": True})
+    if recv_step(sock)[0] == b"go":
+        main(sock.detach(), tmp_bytes, harness)
 
 
 def others_alive():
     """Processes of this (the host's) pid namespace other than us, after reaping what is done."""
-    reap_keepers()
+    reap_children()
     return [name for name in os.listdir("/proc") if name.isdigit() and name != "1"]
 
 
@@ -782,7 +795,7 @@ def serve_jobs(control_fd):
     """A job host: fork a runner in fresh namespaces for each job the host sends; run nothing of any job here.
 
     A message is the job's tmpfs size and kind, with the job's own control socket. One
-    job at a time: the next is taken only once the last one's keeper, and so its whole
+    job at a time: the next is taken only once the last one's runner, and so its whole
     pid namespace, is gone, and nothing but this process is left in the host's pid
     namespace; else the host ends (and the backend starts another).
     """
@@ -798,17 +811,22 @@ def serve_jobs(control_fd):
         if data is None or len(fds) != 1:
             return
         if last is not None:
-            os.waitpid(last, 0)
+            os.waitpid(last, 0)  # PID 1 of the last job's pid namespace: it is reaped once all of it is gone
         if others_alive():
             return
         job = marshal.loads(data)
-        last = os.fork()
+        ids = os.getuid(), os.getgid()
+        try:
+            last = clone(JOB_NAMESPACES)
+        except OSError as exc:  # the job hears why; this host ends (the backend starts another)
+            send(_socket.socket(fileno=fds[0]), {"setup_error": f"{type(exc).__name__}: {exc}"})
+            return
         if last == 0:
             try:
                 sock.close()
-                keeper_sock = _socket.socket(fileno=fds[0])
+                job_sock = _socket.socket(fileno=fds[0])
                 os.set_inheritable(fds[0], False)
-                job_keeper(keeper_sock, int(job["tmp_bytes"]), bool(job["harness"]))
+                job_runner(job_sock, int(job["tmp_bytes"]), bool(job["harness"]), ids)
             finally:
                 os._exit(0)
         os.close(fds[0])

@@ -39,7 +39,7 @@ from sandbox.spares import Spares
 log = logging.getLogger(__name__)
 
 DEFAULT_PYTHON = "/usr/bin/python3"
-RUNNER_TASKS = 5  # the runner, and a keeper and an init for the program and for its peer
+RUNNER_TASKS = 3  # the runner, and an init for the program and for its peer
 RUNNER_MEMORY_BYTES = 64 << 20
 MAX_OPEN_FILES = 512
 MAX_STACK_BYTES = 256 << 20

@@ -243,6 +243,33 @@ def test_space_init_dying_mid_step_yields_a_judged_tle(suite: dict, hosts: bool)
     assert result.results[0].verdict == "TLE", result.summary()
 
 
+# Class 1 — a peer (the solution side: a fork of its space's init) that held the init's capabilities
+# could unmount its private /box, /tmp, /dev/shm and /proc and find the job's own below them: the
+# job's files, the harness's /tmp, every process of the job.
+UNMOUNT_ALL = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+found = []
+for path in ('/box', '/tmp', '/dev/shm', '/proc'):
+    refused = libc.umount2(path.encode(), 2) != 0 and ctypes.get_errno() == 1
+    found.append((path, refused, sorted(os.listdir(path))))
+print(found, flush=True)
+"""
+RELAY = "import os, sys\nopen('/tmp/harness-only', 'w').close()\nsys.stdout.write(os.read(4, 1 << 16).decode())"
+
+
+@pytest.mark.parametrize("hosts", [False, True], ids=["own sandbox", "job host"])
+def test_peer_unmounting_its_private_dirs_yields_eperm_and_nothing_of_the_job(hosts: bool) -> None:
+    backend = LocalBackend(spares=0, hosts=hosts)
+    step = replace(python_step(RELAY), peer=python_step(UNMOUNT_ALL).argv)
+    try:
+        (result,) = backend.run(Job({"tests.py": b"EXPECTED = 42\n"}, (step,)))
+    finally:
+        backend.close()
+    expected = [(path, True, []) for path in ("/box", "/tmp", "/dev/shm", "/proc")]
+    assert result.stdout.decode() == f"{expected}\n", result.stderr
+
+
 # Class 1 — the harness re-raises a builtin exception the solution raised, in the tests: a
 # StopIteration raised into map(), filter() or zip() ends the iteration instead, so a test like
 # `assert all(map(lambda x: f(x) == x + 1, xs))` would pass with nothing checked.

@@ -1,6 +1,6 @@
 """Boundary job → job host → the next job (local backend): a host serves many jobs, each in fresh namespaces.
 
-An attacker who has read sandbox/hosts.py and sandbox/_runner.py (serve_jobs, job_keeper):
+An attacker who has read sandbox/hosts.py and sandbox/_runner.py (serve_jobs, job_runner):
 a submission that leaves files, SysV IPC objects, listening sockets, a renamed host and
 detached processes behind, signals every pid it can name, or is cancelled mid-step, for
 the next submission served by the same host to find; and a submission that looks for
@@ -72,8 +72,8 @@ print(sorted(os.listdir('/tmp') + os.listdir('/box') + os.listdir('/dev/shm')),
       sorted(open(f'/proc/{{p}}/comm').read().strip() for p in os.listdir('/proc') if p.isdigit()),
       os.statvfs('/dev/shm').f_bfree == os.statvfs('/dev/shm').f_blocks)
 """
-# the runner (PID 1 of the job), its space's keeper and init (python3), and the program (python3)
-CLEAN = "[] [0, 0, 0] True True True sandbox ['python3', 'python3', 'python3', 'python3'] True\n"
+# the runner (PID 1 of the job), its space's init (python3), and the program (python3)
+CLEAN = "[] [0, 0, 0] True True True sandbox ['python3', 'python3', 'python3'] True\n"
 IDLE = ("/usr/bin/python3", "-I", "-S", "-B", "-c", "import sys; sys.stdin.read()")
 
 
@@ -104,13 +104,13 @@ def test_job_leaving_things_behind_in_its_host_yields_a_clean_next_job(hosted: L
         (left,) = hosted.run(Job({}, (Step(python_step(LEAVE_BEHIND).argv, policy=FAST, **extra),)))
         assert left.stdout == b"left\n", left.stderr
         looks.append(_look(hosted, peer).decode())
-    assert looks == [CLEAN.replace("'python3', 'python3', 'python3', 'python3'", _comms(peer))] * 3
+    assert looks == [CLEAN.replace("'python3', 'python3', 'python3'", _comms(peer))] * 3
     assert hosted.hosts.started == started  # all six jobs were served by the host of the first
 
 
 def _comms(peer: bool) -> str:
-    """What the looking job's /proc shows: its runner, its spaces' keepers and inits, itself (and the peer)."""
-    return ", ".join(["'python3'"] * (7 if peer else 4))
+    """What the looking job's /proc shows: its runner, its spaces' inits, itself (and the peer)."""
+    return ", ".join(["'python3'"] * (5 if peer else 3))
 
 
 def test_job_cancelled_mid_step_yields_a_clean_next_job(hosted: LocalBackend) -> None:
