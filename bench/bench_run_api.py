@@ -42,6 +42,7 @@ STDIN = " ".join(str(i) for i in range(100))
 ARGV = ["/usr/bin/python3", "-I", "-S", "-B", "main.py"]
 WARMUP = 5
 STATE_CELL = "data = {i: str(i) for i in range(2000)}\nimport json"
+FETCH_PROGRAM = "open('out.txt', 'w').write('x' * 4096)\n"
 GOAL_RATIO = 1.5
 GOAL_CELL_MS = 10.0
 
@@ -94,6 +95,19 @@ def run_code(tools: ToolClient, calls: int) -> list[float]:
         result = tools.run(PROGRAM, stdin=STDIN)
         took = time.perf_counter() - start
         assert result.status == "Success" and result.run_result is not None, result
+        if n >= WARMUP:
+            out.append(took)
+    return out
+
+
+def run_code_fetch(tools: ToolClient, calls: int) -> list[float]:
+    """Seconds per ``/run_code`` of a program that writes a file, fetched back (``fetch_files``)."""
+    out = []
+    for n in range(WARMUP + calls):
+        start = time.perf_counter()
+        result = tools.run(FETCH_PROGRAM, fetch_files=["out.txt"])
+        took = time.perf_counter() - start
+        assert result.status == "Success" and "out.txt" in result.files, result
         if n >= WARMUP:
             out.append(took)
     return out
@@ -178,6 +192,7 @@ def main() -> None:
         bare_s = bare(args.calls)
         alone_s = sandbox_alone(backend, args.calls)
         run_s = run_code(tools, args.calls)
+        fetch_s = run_code_fetch(tools, args.calls)
         cell_s = cells(tools, args.calls)
         first_s = first_cells(tools, max(1, args.calls // 4))
         ratio = p50_ms(run_s) / p50_ms(bare_s)
@@ -186,6 +201,10 @@ def main() -> None:
         print(
             f"/run_code         p50 {p50_ms(run_s):7.1f} ms  = {ratio:.2f}x bare (goal <= {GOAL_RATIO}x), "
             f"{p50_ms(run_s) / p50_ms(alone_s):.2f}x the sandbox job alone"
+        )
+        print(
+            f"/run_code + fetch p50 {p50_ms(fetch_s):7.1f} ms  = {p50_ms(fetch_s) / p50_ms(bare_s):.2f}x bare, "
+            f"{p50_ms(fetch_s) / p50_ms(run_s):.2f}x /run_code without fetch_files"
         )
         print(
             f"session cell      p50 {p50_ms(cell_s):7.1f} ms  = {p50_ms(cell_s) / p50_ms(bare_s):.2f}x bare, "
