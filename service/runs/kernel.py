@@ -81,7 +81,6 @@ def interrupt(signum, frame):
     if armed[0]:
         armed[0] = False
         raise CellTimeout("cpu" if signum == _signal.SIGXCPU else "wall")
-_signal.signal(_signal.SIGALRM, interrupt); _signal.signal(_signal.SIGXCPU, interrupt)
 def wait_threads():  # until every thread the cell started has ended: a cell is over when its threads are
     threading, seen = sys.modules.get("threading"), set()
     while threading is not None:
@@ -103,6 +102,8 @@ def run_cell(g, source, defs, wall_s):  # (repr of the last expression, the erro
             kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
             defs = defs + [ast.unparse(n) for n in tree.body if isinstance(n, kinds)]
             last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            _signal.signal(_signal.SIGALRM, interrupt)  # before each cell: an earlier one may have set its own
+            _signal.signal(_signal.SIGXCPU, interrupt)
             armed[0] = True
             _signal.setitimer(_signal.ITIMER_REAL, wall_s)
             exec(compile(tree, "<cell>", "exec"), g)

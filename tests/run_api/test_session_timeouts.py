@@ -50,6 +50,13 @@ def test_cell_past_its_time_limit_yields_timeout_with_its_output_and_the_session
         assert py.exec("x + 1").result == "42"  # from before the cell
 
 
+def test_cell_after_one_that_set_its_own_alarm_handler_yields_interrupted(url: str) -> None:
+    with ToolClient(url) as tools, tools.session() as py:
+        assert py.exec("import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)").status == "ok"
+        cell = py.exec(f"print('again')\n{SPIN}", timeout=1.0)
+        assert (cell.status, cell.stdout) == ("timeout", "again\n") and "interrupted" in cell.message, cell
+
+
 def test_interrupted_thread_wait_yields_the_thread_named(url: str) -> None:
     code = "import threading, time\nthreading.Thread(target=time.sleep, args=(60,), name='sleeper').start()"
     with ToolClient(url) as tools, tools.session() as py:
