@@ -170,15 +170,14 @@ class JobHosts:
         with self._lock:
             return [host.box.process.pid for host in self._idle]
 
-    def close_idle(self, idle_s: float, keep: int) -> int:
-        """Tear down the hosts idle for more than ``idle_s`` but the ``keep`` last used; how many were."""
+    def close_idle(self, idle_s: float, keep: int) -> None:
+        """Tear down the hosts idle for more than ``idle_s``, but the ``keep`` last used."""
         now = time.monotonic()
         with self._lock:  # taken from the end: the last used are last in the list
             stale = [h for h in self._idle[: max(0, len(self._idle) - keep)] if now - h.idle_since > idle_s]
             self._idle = [h for h in self._idle if all(h is not s for s in stale)]
         for host in stale:
             host.box.kill()
-        return len(stale)
 
     def close(self) -> None:
         """Tear down the idle hosts; a host still serving a job is torn down when it is given back."""
