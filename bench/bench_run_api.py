@@ -13,7 +13,10 @@ python -m bench.bench_run_api [--calls 40] [--sessions 64] [--backend local|dock
 3. ``--sessions`` sessions opened at once, each holding some state, one cell in each at
    once; the memory of the server's process tree (RSS and PSS sums) with none open, during
    the round (peak of samples), with all open (on the local backend each holds a live kernel:
-   a sandbox) and after they are closed, and the round's wall time.
+   a sandbox), after they are closed, and once the job hosts the round started have been idle
+   past the server's ``RLVR_SANDBOX_HOST_IDLE_S`` (set to 5 s here), and the round's wall time.
+4. ``/run_code`` of a program writing a 4 KiB file, with ``fetch_files``: against bare and
+   against ``/run_code`` without it (the fetch step's cost).
 Run with a quiet machine; quote ``/proc/loadavg`` with the numbers.
 """
 
@@ -42,6 +45,8 @@ STDIN = " ".join(str(i) for i in range(100))
 ARGV = ["/usr/bin/python3", "-I", "-S", "-B", "main.py"]
 WARMUP = 5
 STATE_CELL = "data = {i: str(i) for i in range(2000)}\nimport json"
+FETCH_PROGRAM = "open('out.txt', 'w').write('x' * 4096)\n"
+HOST_IDLE_S = 5.0  # the server's RLVR_SANDBOX_HOST_IDLE_S here: the burst's job hosts go within the run
 GOAL_RATIO = 1.5
 GOAL_CELL_MS = 10.0
 
@@ -94,6 +99,19 @@ def run_code(tools: ToolClient, calls: int) -> list[float]:
         result = tools.run(PROGRAM, stdin=STDIN)
         took = time.perf_counter() - start
         assert result.status == "Success" and result.run_result is not None, result
+        if n >= WARMUP:
+            out.append(took)
+    return out
+
+
+def run_code_fetch(tools: ToolClient, calls: int) -> list[float]:
+    """Seconds per ``/run_code`` of a program that writes a file, fetched back (``fetch_files``)."""
+    out = []
+    for n in range(WARMUP + calls):
+        start = time.perf_counter()
+        result = tools.run(FETCH_PROGRAM, fetch_files=["out.txt"])
+        took = time.perf_counter() - start
+        assert result.status == "Success" and "out.txt" in result.files, result
         if n >= WARMUP:
             out.append(took)
     return out
@@ -172,12 +190,14 @@ def main() -> None:
         "RLVR_RUN_MAX_SESSIONS_PER_CALLER": str(args.sessions),
         "RLVR_LOG_LEVEL": "warning",
         "RLVR_SANDBOX_BACKEND": args.backend,
+        "RLVR_SANDBOX_HOST_IDLE_S": str(HOST_IDLE_S),
     }
     backend: Backend = LocalBackend() if args.backend == "local" else DockerBackend()
     with server_process(env=env) as (url, proc), ToolClient(url) as tools:
         bare_s = bare(args.calls)
         alone_s = sandbox_alone(backend, args.calls)
         run_s = run_code(tools, args.calls)
+        fetch_s = run_code_fetch(tools, args.calls)
         cell_s = cells(tools, args.calls)
         first_s = first_cells(tools, max(1, args.calls // 4))
         ratio = p50_ms(run_s) / p50_ms(bare_s)
@@ -186,6 +206,10 @@ def main() -> None:
         print(
             f"/run_code         p50 {p50_ms(run_s):7.1f} ms  = {ratio:.2f}x bare (goal <= {GOAL_RATIO}x), "
             f"{p50_ms(run_s) / p50_ms(alone_s):.2f}x the sandbox job alone"
+        )
+        print(
+            f"/run_code + fetch p50 {p50_ms(fetch_s):7.1f} ms  = {p50_ms(fetch_s) / p50_ms(bare_s):.2f}x bare, "
+            f"{p50_ms(fetch_s) / p50_ms(run_s):.2f}x /run_code without fetch_files"
         )
         print(
             f"session cell      p50 {p50_ms(cell_s):7.1f} ms  = {p50_ms(cell_s) / p50_ms(bare_s):.2f}x bare, "
@@ -210,11 +234,14 @@ def main() -> None:
             done.set()
             sampler.join()
         after = tree_memory_mb(proc.pid)
+        time.sleep(HOST_IDLE_S * 2 + 1)  # the idle time, then at most half of it to the next look
+        settled = tree_memory_mb(proc.pid)
         print(f"{args.sessions} sessions: opened in {opened:.2f} s, one cell each at once in {round_s:.2f} s")
         print(f"  server tree, no session open: RSS {idle[0]:7.1f} MiB  PSS {idle[1]:7.1f} MiB")
         print(f"  peak during the round:        RSS {peak[0]:7.1f} MiB  PSS {peak[1]:7.1f} MiB")
         print(f"  all open, idle after a cell:  RSS {holding[0]:7.1f} MiB  PSS {holding[1]:7.1f} MiB")
         print(f"  after (sessions closed):      RSS {after[0]:7.1f} MiB  PSS {after[1]:7.1f} MiB")
+        print(f"  {HOST_IDLE_S:g} s idle hosts' time later: RSS {settled[0]:7.1f} MiB  PSS {settled[1]:7.1f} MiB")
     close = getattr(backend, "close", None)
     if close is not None:
         close()

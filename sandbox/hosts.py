@@ -22,6 +22,7 @@ import signal
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,7 @@ class Host:
 
     box: bwrap.Sandbox
     served: int = 0
+    idle_since: float = 0.0
 
     def alive(self) -> bool:
         """Its bwrap (and so its template runner) still runs."""
@@ -158,9 +160,24 @@ class JobHosts:
         """A host whose job is over: idle again, or torn down when it has served MAX_JOBS (or the backend closed)."""
         with self._lock:
             if not self._closed and host.served < MAX_JOBS and host.alive():
+                host.idle_since = time.monotonic()
                 self._idle.append(host)
                 return
         host.box.kill()
+
+    def idle(self) -> list[int]:
+        """The pids of the bubblewrap processes of the hosts waiting for a job."""
+        with self._lock:
+            return [host.box.process.pid for host in self._idle]
+
+    def close_idle(self, idle_s: float, keep: int) -> None:
+        """Tear down the hosts idle for more than ``idle_s``, but the ``keep`` last used."""
+        now = time.monotonic()
+        with self._lock:  # taken from the end: the last used are last in the list
+            stale = [h for h in self._idle[: max(0, len(self._idle) - keep)] if now - h.idle_since > idle_s]
+            self._idle = [h for h in self._idle if all(h is not s for s in stale)]
+        for host in stale:
+            host.box.kill()
 
     def close(self) -> None:
         """Tear down the idle hosts; a host still serving a job is torn down when it is given back."""

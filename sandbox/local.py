@@ -52,6 +52,9 @@ CLOSE_WAIT_S = 2.0  # for the killed processes of a cgroup to exit, when the bac
 MARSHAL_VERSION = 4  # what the runner speaks: see sandbox/_runner.py
 FILES_PER_MESSAGE = 8  # the runner takes at most 8 fds per message
 DEFAULT_SPARES = min(os.cpu_count() or 1, 4)  # per kind of sandbox (harness or not, tmpfs size) jobs asked for
+HOST_IDLE_S = 60.0  # a job host idle this long is torn down (a burst's hosts do not stay): setting sandbox_host_idle_s
+HOSTS_KEPT = 1  # idle hosts kept however long idle (the last used): the next job does not wait for a host to start
+HOST_SWEEP_S = 10.0  # at most this long between looks for idle hosts
 
 
 def rlimits(policy: Policy, cgroup: bool) -> list[tuple[str, int, int]]:
@@ -87,10 +90,16 @@ class LocalBackend:
     host_toolchains = True
 
     def __init__(
-        self, python: str = DEFAULT_PYTHON, use_cgroups: bool = True, spares: int = DEFAULT_SPARES, hosts: bool = True
+        self,
+        python: str = DEFAULT_PYTHON,
+        use_cgroups: bool = True,
+        spares: int = DEFAULT_SPARES,
+        hosts: bool = True,
+        host_idle_s: float = HOST_IDLE_S,
     ) -> None:
-        """``hosts``: run jobs in job hosts (sandbox/hosts.py) where the machine allows; else, or where it does not,
-        ``spares`` sandboxes of each kind are kept started ahead of demand (sandbox/spares.py), 0 for none."""
+        """``hosts``: run jobs in job hosts (sandbox/hosts.py) where the machine allows, tearing down those idle
+        for ``host_idle_s`` (but the last used); else, or where it does not, ``spares`` sandboxes of each kind
+        are kept started ahead of demand (sandbox/spares.py), 0 for none."""
         self._bwrap = bwrap.find_bwrap()
         if not os.access(python, os.X_OK):
             raise BackendUnavailable(f"the local sandbox needs {python} (the runner and Python both use it)")
@@ -103,9 +112,13 @@ class LocalBackend:
         self.hosts = JobHosts(self._bwrap, python)
         if not hosts:
             self.hosts.problem = "job hosts disabled by configuration"
+        self._host_idle_s = host_idle_s
+        self._closed = threading.Event()
+        threading.Thread(target=self._sweep_hosts, name="rlvr-host-sweep", daemon=True).start()
 
     def close(self) -> None:
         """Tear down idle job hosts and spare sandboxes and remove their cgroups (running jobs keep theirs)."""
+        self._closed.set()
         self.hosts.close()
         self._spares.close()
         with self._lock:
@@ -130,6 +143,11 @@ class LocalBackend:
         job's fresh sandbox, as any step; ``LiveStep.close`` tears the sandbox down.
         """
         return LiveStep(_JobRun(self, job))
+
+    def _sweep_hosts(self) -> None:
+        """Until the backend closes: tear down the job hosts idle for longer than ``host_idle_s``."""
+        while not self._closed.wait(min(HOST_SWEEP_S, self._host_idle_s / 2)):
+            self.hosts.close_idle(self._host_idle_s, HOSTS_KEPT)
 
     def _cgroup(self) -> JobCgroup | None:
         if self._cgroup_problem is not None:

@@ -40,7 +40,7 @@ def open_backend(settings: Settings) -> OpenedBackend:
     try:
         if settings.sandbox_backend == "docker":
             return _docker(settings)
-        return _local()
+        return _local(settings)
     except SandboxError as exc:
         log.error("sandbox backend %s unavailable: %s", settings.sandbox_backend, exc)
         message = f"{settings.sandbox_backend} sandbox unavailable: {exc}"
@@ -84,10 +84,10 @@ def _docker(settings: Settings) -> OpenedBackend:
     return OpenedBackend(backend, backend.health, backend.close)
 
 
-def _local() -> OpenedBackend:
+def _local(settings: Settings) -> OpenedBackend:
     from sandbox.local import LocalBackend
 
-    backend = LocalBackend()
+    backend = LocalBackend(host_idle_s=settings.sandbox_host_idle_s)
     return OpenedBackend(backend, _CachedProbe(backend), backend.close)  # close: its spare sandboxes
 
 

@@ -25,6 +25,7 @@ DEFAULT_SHUTDOWN_GRACE_S = 60.0
 DEFAULT_UI_CAPTURE_SIZE = 2_000
 DEFAULT_UI_CAPTURE_MAX_CHARS = 4_000
 # operator ceilings on what a request may ask of the sandbox (a request above one is clamped, not refused)
+DEFAULT_SANDBOX_HOST_IDLE_S = 60.0  # as sandbox/local.py's HOST_IDLE_S
 DEFAULT_CODE_MAX_TIME_LIMIT_S = 10.0
 DEFAULT_CODE_MAX_MEMORY_MB = 1024
 DEFAULT_CODE_MAX_TOTAL_TIME_LIMIT_S = 120.0
@@ -74,6 +75,12 @@ class Settings(BaseSettings):
     cache_size: int = Field(default=DEFAULT_CACHE_SIZE, ge=0, description="Verdicts kept for reuse (0 turns it off).")
     sandbox_backend: Literal["local", "docker"] = Field(
         default="local", description="Where code runs: local (bubblewrap) or docker (hardened containers)."
+    )
+    sandbox_host_idle_s: float = Field(
+        default=DEFAULT_SANDBOX_HOST_IDLE_S,
+        gt=0,
+        description="local backend: a job host (a warm sandbox serving many jobs) idle this long is torn down, "
+        "but the last used one: the hosts a burst started do not stay.",
     )
     docker_image: str = Field(default="rlvr-runner:latest", description="Runner image of the docker backend.")
     docker_pool_size: int = Field(default=2, ge=1, description="Warm runner containers.")

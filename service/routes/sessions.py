@@ -105,7 +105,7 @@ async def exec_cell(request: Request, session_id: str, body: CellRequest, caller
             raise HTTPException(422, str(exc)) from None
         try:
             response = await unless_disconnected(
-                request, lambda: runs.run_cell(session_id, session.state, spec, body.timeout, caller)
+                request, lambda: runs.run_cell(session_id, session.state, spec, caller)
             )
         except QueueTimeout as exc:
             raise HTTPException(504, f"busy: {exc}; retry", headers={"Retry-After": str(RETRY_AFTER_S)}) from None

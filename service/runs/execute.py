@@ -86,7 +86,7 @@ def execute(backend: Backend, spec: RunSpec, cancel: threading.Event | None = No
         stage = "run"
         run_result = command_result(_next(results))
         stage = "fetch"
-        fetched = read_fetched(_next(results)) if spec.fetch else None
+        fetched = read_fetched(_next(results), spec.fetch, spec.fetch_budget_bytes) if spec.fetch else None
     except Cancelled:
         raise
     except SandboxError as exc:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -35,10 +36,12 @@ CELL_FILE = ".rlvr/cell.py"
 OUT_FILE = ".rlvr/out.json"
 RESULT_CHARS = 65536
 """The longest ``repr`` of a cell's last expression kept."""
+INTERRUPT_GRACE_S = 1.0
+"""A cell is interrupted at its timeout (as Jupyter's interrupt does) and killed this much later if it goes on."""
 SESSION_CODE = (
     f"RESULT_CHARS = {RESULT_CHARS}\n"
     + r"""
-import ast, importlib, os, pickle, sys, types  # traceback only on an error: ~10 ms of imports
+import _signal, ast, importlib, os, pickle, sys, types  # traceback only on an error: ~10 ms of imports
 STATE, NEXT, CELL, OUT = ".rlvr/state", ".rlvr/next", ".rlvr/cell.py", ".rlvr/out.json"
 KEEP_OUT = (".rlvr", "main.py")
 def listing():
@@ -71,24 +74,59 @@ def restore():
         try: g[name] = pickle.loads(blob)
         except Exception: not_kept.append(name)
     return g, list(saved["defs"]), not_kept
-def run_cell(g, source, defs):
-    result = error = None
+class CellTimeout(BaseException):  # raised in the cell at its time limit ("wall" or "cpu"), as KeyboardInterrupt is
+    pass
+armed, waiting = [False], []  # waiting: the thread of the cell being waited for
+def interrupt(signum, frame):
+    if armed[0]:
+        armed[0] = False
+        raise CellTimeout("cpu" if signum == _signal.SIGXCPU else "wall")
+def wait_threads():  # until every thread the cell started has ended: a cell is over when its threads are
+    threading, seen = sys.modules.get("threading"), set()
+    while threading is not None:
+        me = threading.current_thread()
+        left = [t for t in threading.enumerate() if t is not me and t not in seen]
+        if not left:
+            return
+        for t in left:
+            seen.add(t)
+            waiting[:] = [t.name]
+            try: t.join()
+            except RuntimeError: pass  # a thread threading did not start (only seen): it cannot be joined
+    waiting.clear()
+def run_cell(g, source, defs, wall_s):  # (repr of the last expression, the error, the defs, "wall"/"cpu"/None)
+    result = error = timed_out = None
     try:
-        tree = ast.parse(source, "<cell>")
-        kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-        defs = defs + [ast.unparse(n) for n in tree.body if isinstance(n, kinds)]
-        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-        exec(compile(tree, "<cell>", "exec"), g)
-        if last is not None:
-            value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), g)
-            if value is not None:
-                result = repr(value)[:RESULT_CHARS]
+        try:
+            tree = ast.parse(source, "<cell>")
+            kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+            defs = defs + [ast.unparse(n) for n in tree.body if isinstance(n, kinds)]
+            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            _signal.signal(_signal.SIGALRM, interrupt)  # before each cell: an earlier one may have set its own
+            _signal.signal(_signal.SIGXCPU, interrupt)
+            armed[0] = True
+            _signal.setitimer(_signal.ITIMER_REAL, wall_s)
+            exec(compile(tree, "<cell>", "exec"), g)
+            if last is not None:
+                value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), g)
+                if value is not None:
+                    result = repr(value)[:RESULT_CHARS]
+            wait_threads()
+        finally:
+            armed[0] = False
+            _signal.setitimer(_signal.ITIMER_REAL, 0)
+    except CellTimeout as exc:
+        timed_out, result = exc.args[0], None
+        limit = "CPU time" if timed_out == "cpu" else "time"
+        threads = f" waiting for its thread {waiting[0]!r}" if waiting else ""
+        error = {"type": "TimeoutError", "message": f"the cell ran past its {limit} limit{threads} and was interrupted"}
     except BaseException as exc:
         import traceback
         traceback.print_exc()
         error = {"type": type(exc).__name__, "message": str(exc)}
-    sys.stdout.flush(); sys.stderr.flush()
-    return result, error, defs
+    try: sys.stdout.flush(); sys.stderr.flush()
+    except BaseException: pass  # a cell that closed them, or left them broken
+    return result, error, defs, timed_out
 def save(g, defs, not_kept, before):
     values, modules = {}, {}
     for name, value in list(g.items()):
@@ -111,12 +149,17 @@ DRIVER = (
     + r"""
 g, defs, not_kept = restore()
 before = listing()
-result, error, defs = run_cell(g, open(CELL).read(), defs)
-state, report = save(g, defs, not_kept, before)
-os.makedirs(".rlvr", exist_ok=True)
-open(NEXT, "wb").write(state)
+result, error, defs, timed_out = run_cell(g, open(CELL).read(), defs, WALL_S)
+report = {"not_kept": [], "written": []}
+if timed_out is None:  # a cell interrupted at its limit leaves no state: the session goes on from before it
+    state, report = save(g, defs, not_kept, before)
+    os.makedirs(".rlvr", exist_ok=True)
+    open(NEXT, "wb").write(state)
 import json
-json.dump({"result": result, "error": error, **report}, open(OUT, "w"))
+with open(OUT, "w") as f:
+    json.dump({"result": result, "error": error, "timed_out": timed_out, **report}, f)
+sys.stdout.flush(); sys.stderr.flush()
+os._exit(0)  # not waiting for threads the cell left at its time limit
 """
 )
 """One cell in a fresh sandbox: restore, run, save the state to NEXT and the report to OUT."""
@@ -141,19 +184,24 @@ while (line := asks.readline()):
     out, err = os.memfd_create("stdout"), os.memfd_create("stderr")
     os.dup2(out, 1); os.dup2(err, 2)
     before = listing()
-    result, error, defs = run_cell(g, ask["code"], defs)
+    result, error, defs, timed_out = run_cell(g, ask["code"], defs, ask["wall_s"])
     try: os.kill(-1, 9)  # every other process of the space (the init and this one are spared): none outlives its cell
     except ProcessLookupError: pass
-    state, report = save(g, defs, not_kept, before)
+    state, report = save(g, defs, not_kept, before) if timed_out is None else (b"", {"not_kept": [], "written": []})
     not_kept = []
     over = len(state) > ask["max_state"]
     blobs = [os.pread(out, ask["max_output"], 0), os.pread(err, ask["max_output"], 0), b"" if over else state]
     os.close(out); os.close(err)
-    head = {"report": {"result": result, "error": error, **report}, "sizes": [len(b) for b in blobs], "over": over}
+    report = {"result": result, "error": error, "timed_out": timed_out, **report}
+    head = {"report": report, "sizes": [len(b) for b in blobs], "over": over}
     answer(json.dumps(head).encode() + b"\n" + b"".join(blobs))
 """
 )
 """A session's live interpreter (service/runs/live.py): restore once, then cells asked on stdin, answered on stdout."""
+
+
+KILLED = "the cell did not stop when interrupted at its time limit and was killed: output it had not flushed is lost"
+ROLLED_BACK = "the session survived; its state is as before this cell"
 
 
 @dataclass(frozen=True)
@@ -181,7 +229,10 @@ def cell_spec(
     memory_mb: int | None,
     ceilings: Ceilings,
 ) -> RunSpec:
-    """The job of one cell: the driver as the program, the cell and the previous state (or the uploads) as files."""
+    """The job of one cell: the driver as the program, the cell and the previous state (or the uploads) as files.
+
+    The job's time limit is the cell's plus INTERRUPT_GRACE_S: the driver interrupts the cell at its own.
+    """
     files: dict[str, str | None] = {CELL_FILE: base64.b64encode(utf8(cell, "code")).decode()}
     if state is None:
         for name, content in uploaded.items():
@@ -190,16 +241,17 @@ def cell_spec(
         files.update(uploaded)
     else:
         files[STATE_FILE] = base64.b64encode(state).decode()
+    grace = replace(ceilings, max_run_timeout_s=ceilings.max_run_timeout_s + INTERRUPT_GRACE_S)
     return run_spec(
-        code=DRIVER,
+        code=f"WALL_S = {min(timeout_s, ceilings.max_run_timeout_s)!r}\n{DRIVER}",
         language="python",
         stdin=None,
         files=files,
         fetch_files=[OUT_FILE, NEXT_FILE],
-        run_timeout_s=timeout_s,
+        run_timeout_s=min(timeout_s, ceilings.max_run_timeout_s) + INTERRUPT_GRACE_S,
         compile_timeout_s=1.0,
         memory_mb=memory_mb,
-        ceilings=ceilings,
+        ceilings=grace,
         inline=True,
     )
 
@@ -218,6 +270,12 @@ class _Report(BaseModel):
     error: _Error | None
     not_kept: list[str]
     written: list[str]
+    timed_out: Literal["wall", "cpu"] | None
+
+
+def interrupt_s(spec: RunSpec) -> float:
+    """When the cell of ``spec`` (made by ``cell_spec``) is interrupted: its job's time limit less the grace."""
+    return spec.run_policy.wall_time_s - INTERRUPT_GRACE_S
 
 
 def _report(response: RunCodeResponse) -> _Report | None:
@@ -240,11 +298,27 @@ def cell_outcome(response: RunCodeResponse, budget_bytes: int) -> CellOutcome:
     if response.status == "SandboxError" or run is None:
         return CellOutcome("sandbox_error", stdout, stderr, took, None, None, [], [], None, response.message)
     if run.status == "TimeLimitExceeded":
-        return CellOutcome("timeout", stdout, stderr, took, None, None, [], [], None, "state unchanged")
+        message = f"{KILLED}; {ROLLED_BACK}"
+        return CellOutcome("timeout", stdout, stderr, took, None, None, [], [], None, message)
     report = _report(response)
     if report is None:
         why = response.message or f"exit {run.return_code}"
-        return CellOutcome("crashed", stdout, stderr, took, None, None, [], [], None, f"{why}; state unchanged")
+        return CellOutcome("crashed", stdout, stderr, took, None, None, [], [], None, f"{why}; {ROLLED_BACK}")
+    if report.timed_out is not None:
+        limit = "CPU time" if report.timed_out == "cpu" else "time"
+        message = f"the cell ran past its {limit} limit and was interrupted; {ROLLED_BACK}"
+        return CellOutcome(
+            "timeout",
+            stdout,
+            stderr,
+            took,
+            None,
+            report.error.model_dump() if report.error else None,
+            [],
+            [],
+            None,
+            message,
+        )
     status = "error" if report.error else "ok"
     result, written, not_kept = report.result, report.written, report.not_kept
     error = report.error.model_dump() if report.error else None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import select
 import signal
@@ -30,7 +31,7 @@ from sandbox.errors import SandboxError
 from sandbox.languages import resolve
 from sandbox.local import LiveStep
 from sandbox.policy import Policy
-from service.runs.kernel import CELL_FILE, KERNEL, NEXT_FILE, OUT_FILE
+from service.runs.kernel import CELL_FILE, KERNEL, NEXT_FILE, OUT_FILE, interrupt_s
 from service.runs.spec import RunSpec
 
 KERNEL_WALL_S = 24 * 3600.0
@@ -104,19 +105,20 @@ class LiveKernels:
         """The backend can keep a step running with pipes (the local one)."""
         return hasattr(self._backend(), "open_live")
 
-    def run(self, session_id: str, state: bytes | None, spec: RunSpec, timeout_s: float) -> RunCodeResponse:
+    def run(self, session_id: str, state: bytes | None, spec: RunSpec) -> RunCodeResponse:
         """Run the cell of ``spec`` on the session's kernel, started from ``spec`` (its saved ``state``) if it has none.
 
         A kernel whose memory is not ``state`` (a cell ran elsewhere since, or its answer was
         not kept) is ended first. Raises KernelGone when no kernel could start the cell: the
-        caller runs it as a job.
+        caller runs it as a job. A cell interrupted at its time limit ends the kernel (its
+        state rolls back, as a stateless cell's does).
         """
         kernel = self._take(session_id, hash(state))
         if kernel is None:
             kernel = self._start(spec, hash(state))
         started = time.monotonic()
         try:
-            response, keep = self._ask(kernel, spec, timeout_s)
+            response, keep = self._ask(kernel, spec)
         except KernelGone:
             self._close(kernel)
             raise
@@ -174,12 +176,18 @@ class LiveKernels:
             raise KernelGone(str(exc)) from exc
         return Kernel(step, state_hash, time.monotonic(), bytearray())
 
-    def _ask(self, kernel: Kernel, spec: RunSpec, timeout_s: float) -> tuple[RunCodeResponse, bool]:
-        """Send the cell, read its answer: (the response as a cell job would give it, whether the kernel lives on)."""
+    def _ask(self, kernel: Kernel, spec: RunSpec) -> tuple[RunCodeResponse, bool]:
+        """Send the cell, read its answer: (the response as a cell job would give it, whether the kernel lives on).
+
+        The kernel interrupts the cell at ``interrupt_s`` and answers with what it printed; a cell
+        that goes on is killed with the kernel at the job's time limit (the grace later).
+        """
+        timeout_s = spec.run_policy.wall_time_s
         ask = json.dumps(
             {
                 "code": spec_cell(spec),
-                "cpu_s": max(1, int(spec.run_policy.cpu_time_s + 0.999)),
+                "wall_s": interrupt_s(spec),
+                "cpu_s": max(1, math.ceil(interrupt_s(spec))),
                 "max_output": spec.run_policy.max_output_bytes,
                 "max_state": spec.fetch_budget_bytes,
             }
@@ -209,7 +217,9 @@ class LiveKernels:
         except (ValueError, KeyError, TypeError):
             return _crashed("the kernel's answer was garbled (the cell wrote on its channel)"), False
         stdout, stderr = body[: sizes[0]], body[sizes[0] : sizes[0] + sizes[1]]
-        files = {OUT_FILE: base64.b64encode(json.dumps(parsed.get("report")).encode()).decode()}
+        report = parsed.get("report")
+        timed_out = isinstance(report, dict) and report.get("timed_out") is not None
+        files = {OUT_FILE: base64.b64encode(json.dumps(report).encode()).decode()}
         if not parsed.get("over"):
             files[NEXT_FILE] = base64.b64encode(body[sizes[0] + sizes[1] :]).decode()
         run = CommandRunResult(
@@ -218,7 +228,7 @@ class LiveKernels:
             stdout=stdout.decode("utf-8", errors="replace"),
             stderr=stderr.decode("utf-8", errors="replace"),
         )
-        return RunCodeResponse(status="Success", run_result=run, files=files), not parsed.get("over")
+        return RunCodeResponse(status="Success", run_result=run, files=files), not parsed.get("over") and not timed_out
 
     def _ended(self, kernel: Kernel) -> RunCodeResponse:
         """The kernel died during the cell: a CPU limit is a timeout, anything else a crash."""
@@ -263,6 +273,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _timed_out() -> RunCodeResponse:
+    """A cell that went on past its interrupt: killed with its kernel, and its output with it."""
     return RunCodeResponse(
         status="Failed", run_result=CommandRunResult(status="TimeLimitExceeded", stdout="", stderr="")
     )

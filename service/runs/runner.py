@@ -79,16 +79,14 @@ class Runs:
         self.finished.labels(spec.language, result.status).inc()
         return result
 
-    async def run_cell(
-        self, session_id: str, state: bytes | None, spec: RunSpec, timeout_s: float, caller: str
-    ) -> RunCodeResponse:
+    async def run_cell(self, session_id: str, state: bytes | None, spec: RunSpec, caller: str) -> RunCodeResponse:
         """A session's cell in a run slot: on its live kernel where the backend keeps one, else as one job."""
         if not self.kernels.supported():
             return await self.run(spec, caller)
 
         async def on_kernel() -> RunCodeResponse | None:
             loop = asyncio.get_running_loop()
-            cell = loop.run_in_executor(self.threads, self._on_kernel, session_id, state, spec, timeout_s)
+            cell = loop.run_in_executor(self.threads, self._on_kernel, session_id, state, spec)
             try:
                 return await asyncio.shield(cell)
             except asyncio.CancelledError:  # the cell runs to its end (its timeout at most) and keeps its slot
@@ -103,11 +101,9 @@ class Runs:
         self.finished.labels(spec.language, result.status).inc()
         return result
 
-    def _on_kernel(
-        self, session_id: str, state: bytes | None, spec: RunSpec, timeout_s: float
-    ) -> RunCodeResponse | None:
+    def _on_kernel(self, session_id: str, state: bytes | None, spec: RunSpec) -> RunCodeResponse | None:
         try:
-            return self.kernels.run(session_id, state, spec, timeout_s)
+            return self.kernels.run(session_id, state, spec)
         except KernelGone:
             return None
 
