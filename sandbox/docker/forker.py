@@ -22,6 +22,13 @@ TEMPLATE_REPLY_S = 5.0
 MARSHAL_VERSION = 4
 
 
+DEPTH_PROBE = "try:\n    __import__('sys').setrecursionlimit(1)\nexcept RecursionError as e:\n    depth = e\n"
+"""Leaves in ``depth`` the error that says the recursion depth where it runs (template.py's ``depth_in`` reads it).
+
+The wrapper pops ``depth`` again: its __main__ is the programs' (a fresh start's has no such name).
+"""
+
+
 def forkable(argv: list) -> bool:
     """True if ``argv`` is ``python3 -I -S -B FILE ...`` or ``python3 -I -S -B -c CODE ...``: what the template runs."""
     if len(argv) < 5 or argv[0] not in PYTHON_NAMES or argv[1:4] != PYTHON_FLAGS:
@@ -34,7 +41,10 @@ class Template:
 
     def __init__(self, source: str, env: dict, work: str) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        wrapper = f"exec(compile({source!r}, '<rlvr-template>', 'exec'), {{'__name__': 'rlvr_template'}})"
+        wrapper = (  # MAIN_DEPTH: what the recursion limit counts at a fresh program's module level (see template.py)
+            f"{DEPTH_PROBE}exec(compile({source!r}, '<rlvr-template>', 'exec'), "
+            "{'__name__': 'rlvr_template', 'MAIN_DEPTH': str(globals().pop('depth', ''))})"
+        )
         pid = os.fork()
         if pid == 0:
             try:

@@ -37,6 +37,9 @@ FD_BYTES = 4
 HIGH_FD = 100
 PR_SET_DUMPABLE = 4
 MARSHAL_VERSION = 4
+DEPTH_PROBE = compile(
+    "import sys\ntry:\n    sys.setrecursionlimit(1)\nexcept RecursionError as e:\n    depth = e\n", "<probe>", "exec"
+)
 PYC_MAGIC = sys.modules["_frozen_importlib_external"].MAGIC_NUMBER
 ZIP_END = b"PK\x05\x06"
 libc = ctypes.CDLL(None, use_errno=True)
@@ -124,6 +127,34 @@ def load(argv, env):
     return argv[4:], main, compile(source, path, "exec", dont_inherit=True)
 
 
+def depth_in(message):
+    """The depth that "cannot set the recursion limit to 1 at the recursion depth N: ..." says; None if not."""
+    try:
+        return int(message.split("depth ")[1].split(":")[0])
+    except (IndexError, ValueError):
+        return None  # another wording (another Python)
+
+
+def same_recursion_depth(ours):
+    """Give the program the recursion depth a fresh start gives: ``ours``, the frames below it, are not counted.
+
+    The program runs at the bottom of the template's stack. sys.get/setrecursionlimit become
+    wrappers that add our depth to the limit, so the program reads and sets the numbers it
+    would, and hits RecursionError at the depth it would (a thread it starts gets ``ours`` more).
+    """
+    get_limit, set_limit = sys.getrecursionlimit, sys.setrecursionlimit
+
+    def getrecursionlimit():
+        return get_limit() - ours
+
+    def setrecursionlimit(limit, /):
+        set_limit(limit.__index__() + ours)
+
+    getrecursionlimit.__doc__, setrecursionlimit.__doc__ = get_limit.__doc__, set_limit.__doc__
+    sys.getrecursionlimit, sys.setrecursionlimit = getrecursionlimit, setrecursionlimit
+    set_limit(get_limit() + ours)
+
+
 def run_step(spec, fds):
     """In the fork: run the program; leave by SystemExit so the interpreter ends as a fresh one would."""
     env = become_step(spec, fds)
@@ -141,6 +172,11 @@ def run_step(spec, fds):
         del sys.modules[name]
     sys.argv[:] = args
     sys.orig_argv[:] = spec["argv"]
+    probe = {}
+    exec(DEPTH_PROBE, probe)  # run as the program will be, from here: what the limit counts at its module level
+    here, fresh = depth_in(str(probe.get("depth"))), depth_in(MAIN_DEPTH)  # noqa: F821 - forker.py's wrapper gives it
+    if here is not None and fresh is not None:
+        same_recursion_depth(here - fresh)  # the program's frames below a fresh start's are ours, not its
     try:
         exec(code, main)
     except SystemExit:
