@@ -148,7 +148,12 @@ def test_closing_the_iterator_early_yields_no_leftover_process_or_cgroup(cold: L
 
 
 def _own_cgroups() -> set[Path]:
-    return {p for p in CGROUP_ROOT.glob("*/**/rlvr-sandbox/*") if p.name.startswith(f"{os.getpid()}-")}
+    """This process's job cgroups, in every hierarchy (os.walk passes over cgroups other processes remove meanwhile)."""
+    found = set()
+    for top, subdirs, _ in os.walk(CGROUP_ROOT):
+        if os.path.basename(top) == "rlvr-sandbox":
+            found |= {Path(top, name) for name in subdirs if name.startswith(f"{os.getpid()}-")}
+    return found
 
 
 @pytest.mark.parametrize(
@@ -273,7 +278,12 @@ def bwraps():
     return found
 
 def cgroups():
-    return len([p for p in CGROUP_ROOT.glob("*/**/rlvr-sandbox/*") if p.name.startswith(f"{os.getpid()}-")])
+    return sum(
+        name.startswith(f"{os.getpid()}-")
+        for top, subdirs, _ in os.walk(CGROUP_ROOT)  # passes over cgroups others remove meanwhile
+        if os.path.basename(top) == "rlvr-sandbox"
+        for name in subdirs
+    )
 
 hosts = sys.argv[1] == "hosts"
 backend = LocalBackend(spares=2, hosts=hosts)
