@@ -211,7 +211,14 @@ def _kill_inits_of_our_jobs() -> int:
     job's own), one level above its spaces' inits.
     """
     inits: list[tuple[int, int]] = []  # (namespace depth, host pid)
-    for procs in Path("/sys/fs/cgroup/pids").glob(f"**/rlvr-sandbox/{os.getpid()}-*/cgroup.procs"):
+    ours = [  # os.walk passes over cgroups other processes remove meanwhile (a recursive glob raises)
+        Path(top, name, "cgroup.procs")
+        for top, subdirs, _ in os.walk("/sys/fs/cgroup/pids")
+        if os.path.basename(top) == "rlvr-sandbox"
+        for name in subdirs
+        if name.startswith(f"{os.getpid()}-")
+    ]
+    for procs in ours:
         for pid in procs.read_text().split():
             with contextlib.suppress(OSError):
                 status = Path(f"/proc/{pid}/status").read_text().splitlines()
