@@ -12,6 +12,7 @@ import pytest
 from sandbox.backend import Job, Step
 from sandbox.bwrap import SANDBOX_PCH_DIR
 from sandbox.docker import DEFAULT_IMAGE, DockerBackend
+from sandbox.judge.program import harness_prefix
 from sandbox.languages import resolve
 from sandbox.policy import COMPILE_POLICY
 from tests.sandbox.docker_engine import docker_backend, require_engine
@@ -51,3 +52,14 @@ def test_bits_stdcpp_include_yields_the_precompiled_header_in_docker_backend(bac
     compiled, ran = backend.run(Job({cpp.source: source}, (build, Step(cpp.run_argv())), "cpp"))
     assert compiled.ok and ran.stdout == b"2\n"
     assert f"! {SANDBOX_PCH_DIR}/bits/stdc++.h.gch".encode() in compiled.stderr
+
+
+def test_harness_blob_yields_the_image_interpreters_version(backend: DockerBackend) -> None:
+    """The judge's harness is compiled by the image's interpreter, so a harness step in the container reuses it."""
+    python = resolve("python", check_host=False).run_argv()[0]
+    (result,) = backend.run(Job({}, (Step((python, "-I", "-S", "-c", "import sys; print(repr(sys.version))")),)))
+    header, _, rest = harness_prefix(python, backend.precompiled).partition(b"\n")
+    version, code_bytes, _ = header.decode().rsplit(" ", 2)
+    assert result.ok, result.stderr
+    assert version == result.stdout.decode().strip()
+    assert int(code_bytes) > 0
