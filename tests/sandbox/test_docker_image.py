@@ -58,7 +58,7 @@ def test_harness_blob_yields_the_image_interpreters_version(backend: DockerBacke
     """The judge's harness is compiled by the image's interpreter, so a harness step in the container reuses it."""
     python = resolve("python", check_host=False).run_argv()[0]
     (result,) = backend.run(Job({}, (Step((python, "-I", "-S", "-c", "import sys; print(repr(sys.version))")),)))
-    header, _, rest = harness_prefix(python, backend.precompiled).partition(b"\n")
+    header = harness_prefix(python, backend.precompiled).partition(b"\n")[0]
     version, code_bytes, _ = header.decode().rsplit(" ", 2)
     assert result.ok, result.stderr
     assert version == result.stdout.decode().strip()
