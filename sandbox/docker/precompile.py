@@ -18,11 +18,14 @@ import docker
 
 from sandbox.precompile import blob
 
-# The source is argv[2] (no stdin to a one-off container); the output is base64 of PRECOMPILE's.
+# The source is argv[2] (no stdin to a one-off container). The output: PRECOMPILE's, its length on the
+# first line then base64 in short lines (the json-file log driver splits lines past 16 KiB, and the
+# container's logs may come back without the end of one), so a cut output is seen and never used.
 COMPILE_IN_IMAGE = (
     "import sys, marshal, base64\n"
     "code = compile(sys.argv[2], sys.argv[1], 'exec')\n"
-    "sys.stdout.write(base64.b64encode(repr(sys.version).encode() + b'\\n' + marshal.dumps(code)).decode())\n"
+    "out = repr(sys.version).encode() + b'\\n' + marshal.dumps(code)\n"
+    "sys.stdout.write(f'{len(out)}\\n' + base64.encodebytes(out).decode())\n"
 )
 NOBODY = "65534:65534"
 MEMORY = "256m"
@@ -71,6 +74,8 @@ class ImageCompiler:
             out = client.containers.run(
                 self._image, [python, "-I", "-S", "-c", COMPILE_IN_IMAGE, filename, source], **kwargs
             )
-            return base64.b64decode(out, validate=True)
-        except (docker.errors.DockerException, binascii.Error, TypeError):
+            length, _, encoded = out.partition(b"\n")
+            output = base64.decodebytes(encoded)
+        except (docker.errors.DockerException, binascii.Error, TypeError, ValueError):
             return None
+        return output if length.strip().isdigit() and int(length) == len(output) else None

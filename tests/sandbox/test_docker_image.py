@@ -54,12 +54,18 @@ def test_bits_stdcpp_include_yields_the_precompiled_header_in_docker_backend(bac
     assert f"! {SANDBOX_PCH_DIR}/bits/stdc++.h.gch".encode() in compiled.stderr
 
 
-def test_harness_blob_yields_the_image_interpreters_version(backend: DockerBackend) -> None:
-    """The judge's harness is compiled by the image's interpreter, so a harness step in the container reuses it."""
+READ_BLOB = (
+    "import sys, marshal\n"
+    "i = sys.stdin.buffer\n"
+    "v, n, m = i.readline().decode().rsplit(' ', 2)\n"
+    "code = marshal.loads(i.read(int(n)))\n"
+    "print(v == repr(sys.version), code.co_filename, flush=True)\n"
+)
+
+
+def test_harness_blob_yields_code_the_image_interpreter_reads(backend: DockerBackend) -> None:
+    """The judge's harness is compiled by the image's interpreter: whole, and of the very same sys.version."""
     python = resolve("python", check_host=False).run_argv()[0]
-    (result,) = backend.run(Job({}, (Step((python, "-I", "-S", "-c", "import sys; print(repr(sys.version))")),)))
-    header = harness_prefix(python, backend.precompiled).partition(b"\n")[0]
-    version, code_bytes, _ = header.decode().rsplit(" ", 2)
-    assert result.ok, result.stderr
-    assert version == result.stdout.decode().strip()
-    assert int(code_bytes) > 0
+    prefix = harness_prefix(python, backend.precompiled)
+    (result,) = backend.run(Job({}, (Step((python, "-I", "-S", "-c", READ_BLOB), prefix),)))
+    assert (result.exit_code, result.stdout) == (0, b"True <harness>\n"), result.stderr
