@@ -91,6 +91,13 @@ class Backend(Protocol):
     """True when programs run with this host's toolchains (so one missing here is missing for
     the backend); False when the backend brings its own (the docker runner image)."""
 
+    def precompiled(self, python: str, source: str, filename: str) -> bytes:
+        """Trusted ``source`` compiled ahead by the interpreter ``python`` of this backend's programs.
+
+        In sandbox/precompile.py's format: a step that reads it skips compiling.
+        """
+        ...
+
     def run(self, job: Job) -> Iterator[StepResult]:
         """Run ``job``'s steps in order in a fresh work dir, yielding each result."""
         ...

@@ -34,6 +34,7 @@ from sandbox.classify import Outcome, step_result
 from sandbox.errors import BackendUnavailable, Cancelled, SandboxError
 from sandbox.hosts import HostJob, JobHosts
 from sandbox.policy import Policy
+from sandbox.precompile import precompiled
 from sandbox.spares import Spares
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,10 @@ class LocalBackend:
         for cgroup in pending:
             with contextlib.suppress(OSError):
                 cgroup.close(timeout_s=CLOSE_WAIT_S)
+
+    def precompiled(self, python: str, source: str, filename: str) -> bytes:
+        """``source`` compiled by this host's ``python`` (sandbox/precompile.py's format)."""
+        return precompiled(python, source, filename)
 
     def run(self, job: Job) -> Iterator[StepResult]:
         """Run ``job``'s steps in one fresh sandbox; closing the iterator early tears it down."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import subprocess
 
+# Reads the source on stdin, compiles it as argv[1]; writes repr(sys.version), a newline, the marshalled code.
 PRECOMPILE = (
     "import sys, marshal\n"
     "code = compile(sys.stdin.read(), sys.argv[1], 'exec')\n"
@@ -17,18 +18,26 @@ PRECOMPILE = (
 )
 
 
+def blob(output: bytes | None, source: str) -> bytes:
+    """The blob of ``source`` from PRECOMPILE's ``output`` (None when it did not run: the reader compiles)."""
+    data = source.encode()
+    version, code = "''", b""
+    if output is not None:
+        header, _, code = output.partition(b"\n")
+        try:
+            version = header.decode()
+        except UnicodeDecodeError:
+            code = b""
+    return f"{version} {len(code)} {len(data)}\n".encode() + code + data
+
+
 @functools.cache
 def precompiled(python: str, source: str, filename: str) -> bytes:
-    """``source`` compiled by ``python`` (if it runs here: else the code part is empty), in the format above."""
-    data = source.encode()
-    version, blob = "''", b""
+    """``source`` compiled by ``python`` on this host (if it runs here: else the code part is empty)."""
     try:
         done = subprocess.run(
-            [python, "-I", "-S", "-c", PRECOMPILE, filename], input=data, capture_output=True, timeout=60
+            [python, "-I", "-S", "-c", PRECOMPILE, filename], input=source.encode(), capture_output=True, timeout=60
         )
-        if done.returncode == 0:
-            header, _, blob = done.stdout.partition(b"\n")
-            version = header.decode()
-    except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
-        blob = b""
-    return f"{version} {len(blob)} {len(data)}\n".encode() + blob + data
+    except (OSError, subprocess.SubprocessError):
+        return blob(None, source)
+    return blob(done.stdout if done.returncode == 0 else None, source)

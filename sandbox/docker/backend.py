@@ -14,6 +14,7 @@ from sandbox.backend import Job, StepResult
 from sandbox.docker.cleanup import owner_labels, remove_leftovers
 from sandbox.docker.config import DockerConfig
 from sandbox.docker.pool import WarmPool
+from sandbox.docker.precompile import ImageCompiler
 from sandbox.docker.runner import Runner
 from sandbox.errors import BackendUnavailable, Cancelled, SandboxError
 
@@ -47,6 +48,7 @@ class DockerBackend:
         self._pool: WarmPool | None = None
         self._pid = os.getpid()
         self._closed = False
+        self._compiler = ImageCompiler(self.config.image)
 
     def _connect(self) -> docker.DockerClient:
         """The client, connecting (and cleaning up leftovers) on first use."""
@@ -102,6 +104,10 @@ class DockerBackend:
         if self._pool.last_error is not None:
             return False, self._pool.last_error
         return True, f"docker: warm pool of {self.config.pool_size} ({self._pool.idle} idle) from {self.config.image}"
+
+    def precompiled(self, python: str, source: str, filename: str) -> bytes:
+        """``source`` compiled by the runner image's ``python`` (sandbox/precompile.py's format), once per source."""
+        return self._compiler.precompiled(self._connect(), self._labels, python, source, filename)
 
     def run(self, job: Job) -> Generator[StepResult, None, None]:
         """Run ``job`` in a pooled (or fresh) container; SandboxError if the container fails.

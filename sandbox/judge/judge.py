@@ -54,7 +54,15 @@ def judge(
 ) -> JudgeResult:
     """Judge ``source``; SandboxError (and its ToolchainMissing) propagate, never a wrong answer."""
     options = options or Options()
-    planned = plan(source, suite, language, options.limits, check_host=backend.host_toolchains, cancel=options.cancel)
+    planned = plan(
+        source,
+        suite,
+        language,
+        options.limits,
+        check_host=backend.host_toolchains,
+        cancel=options.cancel,
+        precompile=backend.precompiled,
+    )
     stop_early = options.score_mode == "all_or_nothing" and options.stop_at_first_failure
     results: list[TestResult] = []
     outputs: list[bytes] = []

@@ -5,8 +5,8 @@ never enters the sandbox. Call-, assert- and pytest-based tests run the trusted
 harness (wire.py + harness.py + runner.py) as the step, and the solution in the step's
 isolated peer (wire.py + peer.py, in its argv). The harness travels on the step's stdin,
 never as a file in the work dir that an earlier test's program could rewrite: a ``-c``
-bootstrap reads it, already compiled (marshal) when the same interpreter runs on this
-host, then the harness reads the job: the solution, the test and a fresh nonce.
+bootstrap reads it, already compiled (marshal) by the backend's own interpreter
+(Backend.precompiled), then the harness reads the job: the solution, the test and a fresh nonce.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -37,6 +38,8 @@ BOOTSTRAP = (
     "b, s = i.read(int(n)), i.read(int(m)).decode()\n"
     "exec(marshal.loads(b) if v == repr(sys.version) else compile(s, '<harness>', 'exec'))\n"
 )
+Precompile = Callable[[str, str, str], bytes]
+"""(python, source, filename) -> sandbox/precompile.py's blob: a backend's ``precompiled``."""
 
 
 @dataclass(frozen=True)
@@ -85,13 +88,13 @@ def _joined(names: tuple[str, ...]) -> str:
     return "\n".join([first, *(part.replace(FUTURE, "", 1) for part in rest)])  # one __future__ line, at the top
 
 
-def harness_prefix(python: str) -> bytes:
-    """The start of a harness step's stdin: the harness compiled by ``python`` (if it runs here) and its source.
+def harness_prefix(python: str, precompile: Precompile = precompiled) -> bytes:
+    """The start of a harness step's stdin: the harness compiled by ``precompile``'s ``python`` and its source.
 
     Compiling 600 lines costs a third of the harness's CPU; the sandbox reuses the
     compiled form only if its interpreter reports the very same ``sys.version``.
     """
-    return precompiled(python, harness_program(), "<harness>")
+    return precompile(python, harness_program(), "<harness>")
 
 
 def plan(
@@ -102,8 +105,12 @@ def plan(
     *,
     check_host: bool = True,
     cancel: threading.Event | None = None,
+    precompile: Precompile = precompiled,
 ) -> Planned:
-    """The Job that runs ``source`` against every test of ``suite`` (``check_host``: see Backend.host_toolchains)."""
+    """The Job that runs ``source`` against every test of ``suite`` (``check_host``: see Backend.host_toolchains).
+
+    ``precompile``: the backend's ``precompiled``, so the harness is compiled by the interpreter that reads it.
+    """
     lang = resolve(language, check_host=check_host)
     policy = limits.policy()
     if suite.kind == "stdio":
@@ -119,7 +126,7 @@ def plan(
     python = lang.run_argv(policy)[0]
     argv = (python, "-I", "-S", "-B", "-c", BOOTSTRAP)
     peer = (python, "-I", "-S", "-B", "-c", peer_program())
-    prefix = harness_prefix(python)
+    prefix = harness_prefix(python, precompile)
     policy = replace(policy, wall_time_s=policy.wall_time_s + HARNESS_SLACK_S)
     nonces = tuple(secrets.token_hex(16) for _ in suite.cases)
     steps = tuple(

@@ -11,9 +11,17 @@ from pathlib import Path
 
 from sandbox.backend import Job, StepResult
 from sandbox.judge.program import harness_prefix
+from sandbox.precompile import precompiled
 
 
-class PlainBackend:
+class HostCompiled:
+    """Backend.precompiled as the local backend's: compiled by this host's interpreter."""
+
+    def precompiled(self, python: str, source: str, filename: str) -> bytes:
+        return precompiled(python, source, filename)
+
+
+class PlainBackend(HostCompiled):
     """Runs each step with subprocess in a temp dir: real processes, no sandbox (unit tests only)."""
 
     name = "plain"
@@ -53,7 +61,7 @@ class PlainBackend:
                 )
 
 
-class ScriptedBackend:
+class ScriptedBackend(HostCompiled):
     """Replays given StepResults, one per step, recording how many were consumed."""
 
     name = "scripted"
@@ -75,7 +83,7 @@ class ScriptedBackend:
             self.closed = True
 
 
-class ReplyingBackend:
+class ReplyingBackend(HostCompiled):
     """Answers every harness step with the given result line, signed with that step's own nonce."""
 
     name = "replying"
@@ -91,7 +99,7 @@ class ReplyingBackend:
             yield StepResult(self.exit_code, None, line, b"", 0.01)
 
 
-class FailingBackend:
+class FailingBackend(HostCompiled):
     """A backend whose infrastructure is broken."""
 
     name = "failing"

@@ -12,6 +12,7 @@ import pytest
 from sandbox.backend import Job, Step
 from sandbox.bwrap import SANDBOX_PCH_DIR
 from sandbox.docker import DEFAULT_IMAGE, DockerBackend
+from sandbox.judge.program import harness_prefix
 from sandbox.languages import resolve
 from sandbox.policy import COMPILE_POLICY
 from tests.sandbox.docker_engine import docker_backend, require_engine
@@ -51,3 +52,20 @@ def test_bits_stdcpp_include_yields_the_precompiled_header_in_docker_backend(bac
     compiled, ran = backend.run(Job({cpp.source: source}, (build, Step(cpp.run_argv())), "cpp"))
     assert compiled.ok and ran.stdout == b"2\n"
     assert f"! {SANDBOX_PCH_DIR}/bits/stdc++.h.gch".encode() in compiled.stderr
+
+
+READ_BLOB = (
+    "import sys, marshal\n"
+    "i = sys.stdin.buffer\n"
+    "v, n, m = i.readline().decode().rsplit(' ', 2)\n"
+    "code = marshal.loads(i.read(int(n)))\n"
+    "print(v == repr(sys.version), code.co_filename, flush=True)\n"
+)
+
+
+def test_harness_blob_yields_code_the_image_interpreter_reads(backend: DockerBackend) -> None:
+    """The judge's harness is compiled by the image's interpreter: whole, and of the very same sys.version."""
+    python = resolve("python", check_host=False).run_argv()[0]
+    prefix = harness_prefix(python, backend.precompiled)
+    (result,) = backend.run(Job({}, (Step((python, "-I", "-S", "-c", READ_BLOB), prefix),)))
+    assert (result.exit_code, result.stdout) == (0, b"True <harness>\n"), result.stderr
