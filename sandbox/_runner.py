@@ -75,7 +75,7 @@ MARSHAL_VERSION = 4  # plain dicts of str/int/float/list: readable by any Python
 # imported by a harness sandbox's runner before its first step: what the judge harness and its solution use
 PYTHON_FLAGS = ["-I", "-S", "-B"]  # the runner's own: a program run with them can be forked from it
 WARM_MODULES = ("_json", "_ast", "collections", "keyword", "math", "importlib", "types")
-COMPILED = {}
+COMPILED: dict = {}
 SYS_CLONE = {"x86_64": 56, "aarch64": 220, "riscv64": 220, "ppc64le": 120}  # clone(2), flags first on all four
 libc = ctypes.CDLL(None, use_errno=True)
 python = ctypes.PyDLL(None, use_errno=True)  # the same, holding the GIL: for clone and the interpreter's fork hooks
@@ -174,7 +174,7 @@ def lower_limits(current, wanted):
 
 def reaped():
     """(pid, status) of every child that has exited, without waiting."""
-    found = []
+    found: list = []
     try:
         while True:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -442,7 +442,7 @@ def init(sock, tmp_bytes, peer):
     for sig in (signal.SIGTERM, signal.SIGCHLD):  # a namespace's init gets only the signals it handles
         signal.signal(sig, ignore)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    limits = {}
+    limits: dict = {}
     while True:
         data, fds = recv_step(sock)
         if data is None:

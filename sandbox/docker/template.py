@@ -172,9 +172,9 @@ def run_step(spec, fds):
         del sys.modules[name]
     sys.argv[:] = args
     sys.orig_argv[:] = spec["argv"]
-    probe = {}
+    probe: dict = {}
     exec(DEPTH_PROBE, probe)  # run as the program will be, from here: what the limit counts at its module level
-    here, fresh = depth_in(str(probe.get("depth"))), depth_in(MAIN_DEPTH)  # noqa: F821 - forker.py's wrapper gives it
+    here, fresh = depth_in(str(probe.get("depth"))), depth_in(MAIN_DEPTH)  # type: ignore[name-defined]  # noqa: F821 - forker.py's wrapper gives it
     if here is not None and fresh is not None:
         same_recursion_depth(here - fresh)  # the program's frames below a fresh start's are ours, not its
     try:
