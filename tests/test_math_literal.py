@@ -36,8 +36,9 @@ def _generated(count: int, seed: int) -> list[str]:
 
 
 # every bracket pair with ends equal, in order and reversed, integers and decimals mixed
-INTERVALS = [f"{o}{a}, {b}{c}" for o, c in itertools.product("([", ")]") for a, b in itertools.permutations(NUMBERS[:11], 2)]
-INTERVALS += [f"{o}{a},{a}{c}" for o, c in itertools.product("([", ")]") for a in NUMBERS]
+BRACKETS = list(itertools.product("([", ")]"))
+INTERVALS = [f"{o}{a}, {b}{c}" for o, c in BRACKETS for a, b in itertools.permutations(NUMBERS[:11], 2)]
+INTERVALS += [f"{o}{a},{a}{c}" for o, c in BRACKETS for a in NUMBERS]
 CASES = sorted(set(INTERVALS + NUMBERS + _generated(700, seed=3)))
 
 
