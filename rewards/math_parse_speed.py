@@ -14,8 +14,9 @@ integer or decimal becomes ``Integer(int(text))`` or ``Float(text)`` directly: t
 (value, class and precision) that sympy's parser builds from that text. Other spellings keep
 the original path.
 
-Literals: an answer that is only numbers — a number, an interval ``(1, 3]``, a set
-``\\{1, 2, 3\\}``, a tuple of three or more ``(1, 2, 3)`` — is built without the parser at all,
+Literals: an answer that is only numbers — a number (``-12.5``, ``1,000,000``), an integer
+fraction ``-\\frac{3}{4}``, a power ``10^{6}``, a percentage ``12\\%``, an interval ``(1, 3]``, a
+set ``\\{1, 2, 3\\}``, a tuple of three or more ``(1, 2, 3)`` — is built without the parser at all,
 as latex2sympy2's converters build it (an interval whose ends make it empty is a Tuple, as there).
 A new shape costs the parser 5-20 ms of prediction in every worker; these cost microseconds.
 tests/test_math_parse_speed.py compares every such result with math-verify's own parse.
@@ -46,6 +47,9 @@ _NUMBER_ONLY_RE = re.compile(rf" *{_N} *")
 _INTERVAL_RE = re.compile(rf" *([(\[]) *({_N}) *, *({_N}) *([)\]]) *")
 _SET_RE = re.compile(rf" *\\\{{ *{_N}(?: *, *{_N})* *\\\}} *")
 _TUPLE_RE = re.compile(rf" *\( *{_N}(?: *, *{_N}){{2,}} *\) *")
+_FRACTION_RE = re.compile(r" *(-?) *\\[dt]?frac *\{ *(-?) *([0-9]+) *\} *\{ *([0-9]+) *\} *")
+_POWER_RE = re.compile(r" *([0-9]+) *\^ *(?:([0-9])|\{ *(-?) *([0-9]+) *\}) *")  # unbraced: one digit, as in TeX
+_PERCENT_RE = re.compile(rf" *(-?) *({_N.removeprefix('-?')})\\% *")  # "12  \%", "007 \%" fail to lex
 
 
 def _create_parser(self: Any, latex_str: str) -> Any:
@@ -59,6 +63,23 @@ def literal(text: str) -> Any:
     """``text`` as latex2sympy2 converts it when it is only numbers (see the module's docstring), else None."""
     if _NUMBER_ONLY_RE.fullmatch(text):
         return _number(text.strip())
+    if latex2sympy2.comma_number_regex.match(text):  # "1,000,000": a number, as the original decides
+        return latex2sympy2.convert_number(text)
+    fraction = _FRACTION_RE.fullmatch(text)
+    if fraction and int(fraction.group(4)) != 0:
+        outer, inner, numerator, denominator = fraction.groups()
+        negative = bool(outer) != bool(inner)
+        return sympy.Rational(-int(numerator) if negative else int(numerator), int(denominator))
+    power = _POWER_RE.fullmatch(text)
+    if power:
+        base, digit, sign, digits = power.groups()
+        exponent = int(digit) if digit is not None else int(sign + digits)
+        return sympy.Pow(sympy.Integer(int(base)), sympy.Integer(exponent), evaluate=False)
+    percent = _PERCENT_RE.fullmatch(text)
+    if percent:
+        sign, number = percent.groups()
+        factors = (sympy.Integer(-1),) if sign else ()
+        return sympy.Mul(*factors, _number(number), sympy.UnevaluatedExpr(sympy.Rational(1, 100)), evaluate=False)
     interval = _INTERVAL_RE.fullmatch(text)
     if interval:
         opening, low, high, closing = interval.groups()

@@ -26,11 +26,33 @@ def _generated(count: int, seed: int) -> list[str]:
     def n() -> str:
         return rng.choice(SPACES) + rng.choice(NUMBERS) + rng.choice(SPACES)
 
+    def i() -> str:  # a non-negative integer, spaced
+        return (
+            rng.choice(SPACES)
+            + rng.choice(["0", "1", "2", "3", "4", "10", "12", "007", "100", "360"])
+            + rng.choice(SPACES)
+        )
+
+    def d() -> str:  # a denominator: not zero (a zero one is the parser's to decide)
+        return rng.choice(SPACES) + rng.choice(["1", "2", "3", "4", "10", "12", "007", "360"]) + rng.choice(SPACES)
+
     shapes = [
         lambda: n(),
         lambda: rng.choice("([") + n() + "," + n() + rng.choice(")]"),
         lambda: "\\{" + ",".join(n() for _ in range(rng.randint(1, 5))) + "\\}",
         lambda: "(" + ",".join(n() for _ in range(rng.randint(3, 5))) + ")",
+        lambda: (
+            rng.choice(["", "-", " - "]) + rng.choice(["\\frac", "\\dfrac", "\\tfrac"]) + "{" + i() + "}{" + d() + "}"
+        ),
+        lambda: rng.choice(["", "-"]) + "\\frac{" + rng.choice(["-", " - "]) + i() + "}{" + d() + "}",
+        lambda: i() + "^" + rng.choice([rng.choice("0123456789"), "{" + rng.choice(["", "-"]) + i() + "}"]),
+        lambda: rng.choice(["", "-", "- "]) + rng.choice(NUMBERS).lstrip("-") + "\\%",
+        lambda: (
+            rng.choice(["", "-"])
+            + str(rng.randint(1, 999))
+            + "".join(f",{rng.randint(0, 999):03d}" for _ in range(rng.randint(1, 3)))
+            + rng.choice(["", ".5", ".25"])
+        ),
     ]
     return [rng.choice(shapes)() for _ in range(count)]
 
@@ -60,7 +82,6 @@ def test_generated_literals_yield_latex2sympy_conversion() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "1,000",  # thousands separators: a number, not a set (the parser decides)
         "1, 2, 3",  # a bare list: the parser decides
         "(5)",
         "(1, 2",
@@ -72,7 +93,14 @@ def test_generated_literals_yield_latex2sympy_conversion() -> None:
         "(1,\t2)",  # tabs: only spaces are taken
         "(1, 3]x",
         "x",
-        "\\frac{1}{2}",
+        "\\frac{1}{0}",
+        "12  \\%",  # spaces before \\% (some fail to lex): the parser decides
+        "- 007 \\%",
+        "\\frac{1.5}{2}",
+        "10^12",
+        "10^{1.5}",
+        "-2^{3}",
+        "\\frac34",
         "(1; 2)",
         "١٢",  # digits of other scripts
     ],
@@ -81,7 +109,22 @@ def test_other_shapes_yield_no_literal(text: str) -> None:
     assert literal(text) is None
 
 
-@pytest.mark.parametrize("text", ["(-1, 2)", "(1, 3]", "[2, -1]", "\\{1, 2, 3\\}", "(1, 2, 3)", "-0.75", "(2, 2)"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(-1, 2)",
+        "(1, 3]",
+        "[2, -1]",
+        "\\{1, 2, 3\\}",
+        "(1, 2, 3)",
+        "-0.75",
+        "(2, 2)",
+        "1,000,000",
+        "-\\frac{3}{4}",
+        "10^6",
+        "12\\%",
+    ],
+)
 def test_boxed_literal_yields_math_verify_parse(text: str) -> None:
     latex = "\\boxed{" + text + "}"
     parse_latex_cached.cache_clear()
