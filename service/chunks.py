@@ -13,8 +13,8 @@ from typing import Any
 
 POOL_CHUNK = 8
 """The fewest tasks a chunk is given when there are more to send (fewer round trips)."""
-MAX_CHUNK = 16
-"""The most tasks a chunk holds: a larger group of one reference is split, so both workers share its work."""
+MAX_CHUNK = POOL_CHUNK
+"""The most tasks a chunk holds: a newcomer waits at most one chunk (tests/attacks/test_fairness.py)."""
 
 
 def affinity(verifier: str, reference: Any) -> Hashable:

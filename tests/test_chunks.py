@@ -13,9 +13,9 @@ from service.chunks import MAX_CHUNK, POOL_CHUNK, affinity, chunked
         ([], []),
         (["a"] * 3, [[0, 1, 2]]),
         (["a", "b", "a", "b"], [[0, 2, 1, 3]]),
-        (["a"] * 5 + ["b"] * 5, [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]),
-        (["a"] * 9 + ["b"] * 9, [list(range(9)), list(range(9, 18))]),
-        (["a", "b"] * 9, [list(range(0, 18, 2)), list(range(1, 18, 2))]),
+        (["a"] * 5 + ["b"] * 5, [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]),  # a group does not straddle two chunks
+        (["a"] * 3 + ["b"] * 5, [[0, 1, 2, 3, 4, 5, 6, 7]]),
+        (["a", "b"] * 8, [list(range(0, 16, 2)), list(range(1, 16, 2))]),
         (["a"] * (MAX_CHUNK + 3), [list(range(MAX_CHUNK)), list(range(MAX_CHUNK, MAX_CHUNK + 3))]),
         (list(range(2 * POOL_CHUNK)), [list(range(POOL_CHUNK)), list(range(POOL_CHUNK, 2 * POOL_CHUNK))]),
     ],
