@@ -163,7 +163,8 @@ def main() -> None:
         print(f"  {label:<58} {n / t:8.1f} items/s  ({t:.2f}s; CPU {cpu:.2f}s, all processes)")
     per_round = ", ".join(f"{a[1][0] / b[1][0]:.1f}x" for a, b in zip(a_rounds, b_rounds, strict=True))
     print(f"  ratio (b)/(a) = {t_a / t_b:.2f}x of the medians   (target >= 10x); rounds: {per_round}")
-    print(f"  CPU (a)/(b) = {cpu_a / max(cpu_b, 1e-9):.2f}x of the medians")
+    cpu_rounds = ", ".join(f"{a[1][1] / max(b[1][1], 1e-9):.1f}x" for a, b in zip(a_rounds, b_rounds, strict=True))
+    print(f"  CPU (a)/(b) = {cpu_a / max(cpu_b, 1e-9):.2f}x of the medians; rounds: {cpu_rounds}")
     print(f"  ratio (c)/(b) = {t_c / t_b:.2f}x slower   (target <= 1.3x)")
     differ = sum(1 for x, y in zip(baseline, local, strict=True) if y is None or x != y)
     print(

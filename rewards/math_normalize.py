@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from fractions import Fraction
+from functools import lru_cache
 
 _UNICODE = {
     "≥": r"\geq ",
@@ -88,6 +89,7 @@ def strip_qualifier(text: str) -> str:
     return _QUALIFIER_RE.sub("", text)
 
 
+@lru_cache(maxsize=4096)  # a pure function of short strings a group repeats: each answer and reference, many times
 def clean(text: str) -> str:
     """Canonical spelling of an answer for string comparison: no spacing, delimiters or style macros."""
     text = strip_qualifier(strip_math_delims(unicode_to_latex(text)))

@@ -10,6 +10,9 @@ Only the "different" answer is given here; the rest still goes through math-veri
 Expressions: math-verify's symbolic step is ``simplify(a - b).is_zero`` (about 10 ms for
 ``(x+4)(x+5)`` against ``x^2 + 9x + 20``). When ``a - b`` is a polynomial with rational
 coefficients, it is zero exactly when its expansion is: the same answer, without ``simplify``.
+When it is a number ``p + q*I`` with rational p and q (``3 - 2i`` against ``2 - 3i``, read
+with i as the imaginary unit: 20-40 ms of ``simplify``), sympy has already evaluated it: it is
+zero exactly when it is 0.
 
 So every verdict is the one math-verify gives. Only inside
 :func:`rewards.math_parse_speed.fast_paths`: math-verify called directly elsewhere keeps its
@@ -74,11 +77,22 @@ def polynomial_difference_is_zero(a: Any, b: Any) -> bool | None:
         poly = sympy.Poly(diff, *sorted(symbols, key=str)) if symbols else None
     except sympy.PolynomialError:
         return None
-    if poly is None:
-        return None  # numbers: math-verify's own numeric and symbolic steps
+    if poly is None:  # a number: exact when it is a Gaussian rational (simplify leaves one as it is)
+        return diff == 0 if _is_gaussian_rational(diff) else None
     if poly.domain not in (sympy.ZZ, sympy.QQ):
         return None
     return poly.is_zero
+
+
+def _is_gaussian_rational(value: Any) -> bool:
+    """Whether ``value`` is an evaluated ``p + q*I`` with rational p and q (either may be absent)."""
+    terms = value.args if isinstance(value, sympy.Add) else (value,)
+    return all(
+        t.is_Rational
+        or t is sympy.I
+        or (isinstance(t, sympy.Mul) and len(t.args) == 2 and t.args[0].is_Rational and t.args[1] is sympy.I)
+        for t in terms
+    )
 
 
 def _compare_relational(gold: Any, pred: Any, float_rounding: int, numeric_precision: int) -> bool:

@@ -31,12 +31,12 @@ from rewards.run import run_group, run_item
 from service.cache import VerdictCache
 from service.ceilings import Clamped, clamp
 from service.cells import Component, batch_summary, item_result, to_item
+from service.chunks import affinity, chunked
 from service.fair import FairSlots
 from service.logs import request_id
 from service.pool import Task, VerifierPool
 from service.watchdog import Call, ThreadLane
 
-POOL_CHUNK = 8
 THREAD_CHUNK = 64
 TRACEBACK = "traceback"
 log = logging.getLogger("rlvr.service")
@@ -269,7 +269,9 @@ class Scorer:
             first = todo[k][0]
             assert first.spec is not None
             tasks.append((first.spec.name, items[first.index], first.params))
-        chunks = [(keys[i : i + POOL_CHUNK], tasks[i : i + POOL_CHUNK]) for i in range(0, len(tasks), POOL_CHUNK)]
+        # the tasks of one reference in one chunk: one worker's parse caches serve them all (service.chunks)
+        cuts = chunked([affinity(name, item.reference) for name, item, _ in tasks])
+        chunks = [([keys[i] for i in cut], [tasks[i] for i in cut]) for cut in cuts]
         results = await asyncio.gather(
             *(slots.run_async(work.tenant, work.cancel, partial(pool.run, t)) for _, t in chunks)
         )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 import sympy
 from math_verify import parse, verify
+from math_verify.grader import sympy_symbolic_eq
 
 from rewards.math_sympy import mv_equal, mv_parse
 from rewards.math_verify_speed import clearly_different_lines, polynomial_difference_is_zero
@@ -73,11 +76,51 @@ def test_line_shortcut_yields_math_verify_verdict(gold: str, answer: str, shortc
         ("a^3 - 8", "(a-2)(a^2+2a+4)", True),
         ("x y + 1", "y x + 2", False),
         ("\\sqrt{2}x", "\\sqrt{3}x", None),  # irrational coefficients: math-verify's simplify
-        ("\\frac{1}{x}", "x^{-1}", None),  # not a polynomial
-        ("2.5x", "\\frac{5}{2}x", None),  # a float
+        ("\\frac{1}{x}", "x^{-1}", True),  # sympy evaluates the difference to the number 0
+        ("\\frac{1}{x}", "x^{-2}", None),  # not a polynomial
+        ("2.5x", "\\frac{5}{2}x", True),  # sympy combines the terms: the difference is the number 0
+        ("2.5x", "\\frac{5}{3}x", None),  # a float
     ],
 )
 def test_polynomial_shortcut_yields_math_verify_verdict(gold: str, answer: str, zero: bool | None) -> None:
     g, a = parse(f"\\boxed{{{gold}}}", parsing_timeout=None), parse(f"\\boxed{{{answer}}}", parsing_timeout=None)  # type: ignore[arg-type]
     assert polynomial_difference_is_zero(g[0], a[0]) is zero
     assert mv_equal(g, a, 6, 15) == verify(g, a, timeout_seconds=None)  # type: ignore[arg-type]
+
+
+def _gaussian(re: str, im: str) -> sympy.Expr:
+    return sympy.Rational(re) + sympy.Rational(im) * sympy.I
+
+
+GAUSSIAN_PAIRS = [
+    (sympy.Integer(3) - 2 * sympy.I, sympy.Integer(2) - 3 * sympy.I),
+    (sympy.Integer(3) - 2 * sympy.I, sympy.Integer(3) + 2 * sympy.I),
+    (sympy.Integer(3) - 2 * sympy.I, -2 * sympy.I + 3),
+    (sympy.I, sympy.I),
+    (sympy.Rational(1, 3), sympy.Rational(2, 6)),
+    (sympy.Rational(1, 3) + sympy.I / 7, sympy.Rational(1, 3)),
+    (sympy.Integer(10) ** 20 + sympy.I, sympy.Integer(10) ** 20 + 2 * sympy.I),
+]
+_rng = random.Random(5)
+_PARTS = ["0", "1", "-1", "2", "1/2", "-3/4", "7", "10/3", "1000000007"]
+GAUSSIAN_PAIRS += [
+    (_gaussian(_rng.choice(_PARTS), _rng.choice(_PARTS)), _gaussian(_rng.choice(_PARTS), _rng.choice(_PARTS)))
+    for _ in range(150)
+]
+
+
+@pytest.mark.parametrize(("a", "b"), GAUSSIAN_PAIRS)
+def test_gaussian_rationals_yield_math_verify_symbolic_step(a: sympy.Expr, b: sympy.Expr) -> None:
+    assert polynomial_difference_is_zero(a, b) is sympy_symbolic_eq(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (sympy.sqrt(2) + sympy.I, sympy.sqrt(3)),  # irrational parts: simplify decides
+        (sympy.Float(1.5) + sympy.I, sympy.Integer(1) + sympy.I),  # a float
+        (sympy.pi, sympy.Integer(3)),
+    ],
+)
+def test_other_numbers_yield_no_shortcut(a: sympy.Expr, b: sympy.Expr) -> None:
+    assert polynomial_difference_is_zero(a, b) is None
