@@ -8,6 +8,7 @@ import pytest
 import sympy
 from math_verify import parse, verify
 from math_verify.grader import sympy_symbolic_eq
+from math_verify.parser import parse_latex_cached
 
 from rewards.math_sympy import mv_equal, mv_parse
 from rewards.math_verify_speed import clearly_different_lines, polynomial_difference_is_zero
@@ -37,7 +38,10 @@ from rewards.math_verify_speed import clearly_different_lines, polynomial_differ
     ],
 )
 def test_fast_parse_yields_math_verify_parse(latex: str) -> None:
-    ours, theirs = mv_parse(latex), parse(latex, parsing_timeout=None)  # type: ignore[arg-type]
+    parse_latex_cached.cache_clear()
+    ours = mv_parse(latex)
+    parse_latex_cached.cache_clear()  # else math-verify's own small cache would hand back ours
+    theirs = parse(latex, parsing_timeout=None)  # type: ignore[arg-type]
     assert [sympy.srepr(x) if isinstance(x, sympy.Basic) else x for x in ours] == [
         sympy.srepr(x) if isinstance(x, sympy.Basic) else x for x in theirs
     ]
