@@ -285,12 +285,7 @@ class _JobRun:
                 cpu_time_s=None,
                 notes=(*self.notes, "not run: an earlier step of this job broke its sandbox"),
             )
-        if self.box is None:
-            self.box = self._start()
-        if self.files_due:
-            self._send_files()
-        policy = step.policy
-        limits = ((policy.memory_mb << 20) + RUNNER_MEMORY_BYTES, policy.max_processes + RUNNER_TASKS)
+        limits = self.ready(step)[1]
         fds = [bwrap.memfd("stdin", step.stdin), bwrap.memfd("stdout"), bwrap.memfd("stderr")]
         try:
             if self.cgroup is not None and limits != self.limits:
@@ -316,6 +311,16 @@ class _JobRun:
         """A step not run: the job's memory (the program's files, an earlier step's /tmp) is over its limit already."""
         note = f"not run: the job already holds more memory than this step's limit ({step.policy.memory_mb} MiB)"
         return StepResult(None, signal.SIGKILL, b"", b"", 0.0, 0.0, "memory", notes=(*self.notes, note))
+
+    def ready(self, step: Step) -> tuple[bwrap.Sandbox | HostJob, tuple[int, int]]:
+        """Start the sandbox and send the files if not yet done: the sandbox, and the cgroup's (memory, pids) limits
+        for ``step``."""
+        if self.box is None:
+            self.box = self._start()
+        if self.files_due:
+            self._send_files()
+        policy = step.policy
+        return self.box, ((policy.memory_mb << 20) + RUNNER_MEMORY_BYTES, policy.max_processes + RUNNER_TASKS)
 
     def spec(self, step: Step) -> bytes:
         """The runner's message for ``step``."""
@@ -466,18 +471,13 @@ class LiveStep:
         self.stdin = self.stdout = -1
         try:
             (step,) = run.job.steps
-            if run.box is None:
-                run.box = run._start()
-            if run.files_due:
-                run._send_files()
-            policy = step.policy
-            limits = ((policy.memory_mb << 20) + RUNNER_MEMORY_BYTES, policy.max_processes + RUNNER_TASKS)
+            box, limits = run.ready(step)
             if run.cgroup is not None and not run.cgroup.set_limits(*limits):
                 raise SandboxError("the job's files alone are over its memory limit")
             given = [*os.pipe(), *os.pipe(), bwrap.memfd("stderr")]
             theirs, self.stdin, self.stdout, ours = given[0], given[1], given[2], given[3]
             try:
-                socket.send_fds(run.box.control, [run.spec(step)], [theirs, ours, given[4]])
+                socket.send_fds(box.control, [run.spec(step)], [theirs, ours, given[4]])
             finally:
                 for fd in (theirs, ours, given[4]):
                     os.close(fd)
