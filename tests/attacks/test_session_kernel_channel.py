@@ -1,0 +1,65 @@
+"""A session cell attacking its live kernel's channel to the service, or living on past its cell.
+
+A cell runs in the kernel's process (service/runs/kernel.py KERNEL), so it can write on
+the pipe the service reads the kernel's answers from (``answer``, found up its frames).
+Whatever it writes, the service must answer the cell (``crashed`` at worst) and go on, never
+a 500; and nothing a cell starts may run on between its cells. Each case runs against a
+real server on the local backend (the one with live kernels).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from grpo.tools import ToolClient
+from tests.server import run_server
+
+pytestmark = [pytest.mark.integration]
+
+FIND_ANSWER = "import sys\nf = sys._getframe()\nwhile 'answer' not in f.f_globals:\n    f = f.f_back\n"
+
+# what the cell writes on the kernel's channel, as the head line of its answer
+FORGED_HEADS = {
+    "sizes of infinity": b'{"report": null, "sizes": [1e400, 0, 0], "over": true}\n',
+    "sizes past any C long": b'{"report": null, "sizes": [' + b"9" * 4000 + b', 0, 0], "over": true}\n',
+    "nesting past the recursion limit": b'{"a": ' + b"[" * 200_000 + b"\n",
+    "a head that is a list": b"[1, 2]\n",
+}
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    """A local-backend server (live kernels)."""
+    with run_server(env={"RLVR_WORKERS": "1", "RLVR_RUN_MAX_CONCURRENCY": "2"}) as base:
+        yield base
+
+
+@pytest.mark.parametrize("head", FORGED_HEADS.values(), ids=FORGED_HEADS.keys())
+def test_cell_forging_its_kernels_answer_yields_crashed_and_the_session_goes_on(url: str, head: bytes) -> None:
+    with ToolClient(url) as tools, tools.session() as py:
+        assert py.exec("x = 41").status == "ok"
+        cell = py.exec(f"{FIND_ANSWER}f.f_globals['answer']({head!r})\n1")
+        assert cell.status == "crashed", cell
+        after = py.exec("x + 1")
+        assert (after.status, after.result) == ("ok", "42"), after
+
+
+# (first cell, second cell): the first leaves a thread threading does not know of; the second sees if it ran on
+THREADS_LEFT = {
+    "a _thread thread counting": (
+        "import _thread, time\nn = [0]\n"
+        "def count():\n    while True:\n        n[0] += 1\n        time.sleep(0.01)\n"
+        "_thread.start_new_thread(count, ())",
+        "import time\nseen = n[0]\ntime.sleep(0.5)\nn[0] - seen",
+    ),
+}
+
+
+@pytest.mark.parametrize(("first", "second"), THREADS_LEFT.values(), ids=THREADS_LEFT.keys())
+def test_thread_left_by_a_cell_yields_nothing_running_in_the_next_cell(url: str, first: str, second: str) -> None:
+    with ToolClient(url) as tools, tools.session() as py:
+        assert py.exec(first).status == "ok"
+        cell = py.exec(second)
+        assert (cell.status, cell.result) == ("ok", "0"), cell
