@@ -214,7 +214,7 @@ class LiveKernels:
                 return _timed_out(), False
         except EOFError:
             return self._ended(kernel), False
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError, RecursionError):  # json.loads, int() of what it gave
             return _crashed("the kernel's answer was garbled (the cell wrote on its channel)"), False
         stdout, stderr = body[: sizes[0]], body[sizes[0] : sizes[0] + sizes[1]]
         report = parsed.get("report")
