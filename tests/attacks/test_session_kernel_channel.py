@@ -3,13 +3,15 @@
 A cell runs in the kernel's process (service/runs/kernel.py KERNEL), so it can write on
 the pipe the service reads the kernel's answers from (``answer``, found up its frames).
 Whatever it writes, the service must answer the cell (``crashed`` at worst) and go on, never
-a 500; and nothing a cell starts may run on between its cells. Each case runs against a
+a 500; nothing a cell starts may run on between its cells; and kernels idle between
+cells may hold no more memory than the run slots could. Each case runs against a
 real server on the local backend (the one with live kernels).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +65,39 @@ def test_thread_left_by_a_cell_yields_nothing_running_in_the_next_cell(url: str,
         assert py.exec(first).status == "ok"
         cell = py.exec(second)
         assert (cell.status, cell.result) == ("ok", "0"), cell
+
+
+def resident_mib(name: str) -> int:
+    """MiB resident in the live processes on this host named ``name`` (comm)."""
+    total_kib = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if f"Name:\t{name}\n" in text:
+            total_kib += sum(int(line.split()[1]) for line in text.splitlines() if line.startswith("VmRSS:"))
+    return total_kib >> 10
+
+
+HOG = "import sys, ctypes\nctypes.CDLL(None).prctl(15, b'kernhog', 0, 0, 0)\nsys.hog = bytearray({mib} << 20)\n"
+HOG += "sys.hog[::4096] = b'x' * len(sys.hog[::4096])"
+
+# (run slots, memory ceiling MiB, sessions, MiB each holds in its kernel between cells, in a module: not in the state)
+IDLE_HOLDERS = {"four sessions past one slot's ceiling": (1, 512, 4, 300)}
+
+
+@pytest.mark.parametrize(("slots", "ceiling", "sessions", "mib"), IDLE_HOLDERS.values(), ids=IDLE_HOLDERS.keys())
+def test_idle_kernels_holding_memory_yield_no_more_than_the_run_slots_could(
+    slots: int, ceiling: int, sessions: int, mib: int
+) -> None:
+    env = {"RLVR_WORKERS": "1", "RLVR_RUN_MAX_CONCURRENCY": str(slots), "RLVR_RUN_MAX_MEMORY_MB": str(ceiling)}
+    with run_server(env=env) as base, ToolClient(base) as tools:
+        opened = [tools.session() for _ in range(sessions)]
+        try:
+            for py in opened:
+                assert py.exec(HOG.format(mib=mib)).status == "ok"
+            assert resident_mib("kernhog") <= slots * ceiling
+        finally:
+            for py in opened:
+                py.close()
