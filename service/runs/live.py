@@ -53,12 +53,14 @@ class KernelGone(Exception):
 
 @dataclass
 class Kernel:
-    """One live kernel: its step, the hash of the state it last saved (what its memory holds), its last use."""
+    """One live kernel: its step, the hash of the state it last saved (what its memory holds), its last use,
+    its memory limit."""
 
     step: LiveStep
     state_hash: int
     used: float
     buffer: bytearray
+    memory_mb: int
 
     def _read(self, want: Callable[[bytearray], int], deadline: float) -> bytes | None:
         """Bytes from the kernel's stdout up to what ``want`` says is complete (-1: not yet); None past ``deadline``."""
@@ -88,10 +90,13 @@ class Kernel:
 class LiveKernels:
     """The live kernels of this process, by session id."""
 
-    def __init__(self, backend: Callable[[], Backend], ttl_s: float, max_kernels: int) -> None:
+    def __init__(self, backend: Callable[[], Backend], ttl_s: float, max_kernels: int, memory_mb: int) -> None:
+        """``memory_mb``: what the memory limits of the kernels kept add up to at most (what the run slots could hold:
+        a kernel idle between cells holds its memory outside any slot)."""
         self._backend = backend
         self._ttl_s = ttl_s
         self._max = max_kernels
+        self._memory_mb = memory_mb
         self._kernels: dict[str, Kernel] = {}
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -174,7 +179,7 @@ class LiveKernels:
             step = self._backend().open_live(job)  # type: ignore[attr-defined]
         except SandboxError as exc:
             raise KernelGone(str(exc)) from exc
-        return Kernel(step, state_hash, time.monotonic(), bytearray())
+        return Kernel(step, state_hash, time.monotonic(), bytearray(), policy.memory_mb)
 
     def _ask(self, kernel: Kernel, spec: RunSpec) -> tuple[RunCodeResponse, bool]:
         """Send the cell, read its answer: (the response as a cell job would give it, whether the kernel lives on).
@@ -242,13 +247,17 @@ class LiveKernels:
         kernel.step.close()
 
     def _trim(self) -> None:
-        """Close the least recently used kernels past the cap."""
+        """Close the least recently used kernels past the cap, or past the memory their limits may add up to."""
         with self._lock:
-            extra = sorted(self._kernels.items(), key=lambda item: item[1].used)[
-                : max(0, len(self._kernels) - self._max)
-            ]
-            for session_id, _ in extra:
+            extra = []
+            by_use = sorted(self._kernels.items(), key=lambda item: item[1].used)
+            memory_mb = sum(kernel.memory_mb for _, kernel in by_use)
+            for session_id, kernel in by_use:
+                if len(self._kernels) <= self._max and memory_mb <= self._memory_mb:
+                    break
                 del self._kernels[session_id]
+                memory_mb -= kernel.memory_mb
+                extra.append((session_id, kernel))
         for _, kernel in extra:
             self._close(kernel)
 
