@@ -49,19 +49,43 @@ def test_cell_forging_its_kernels_answer_yields_crashed_and_the_session_goes_on(
         assert (after.status, after.result) == ("ok", "42"), after
 
 
-# (first cell, second cell): the first leaves a thread threading does not know of; the second sees if it ran on
-THREADS_LEFT = {
-    "a _thread thread counting": (
-        "import _thread, time\nn = [0]\n"
-        "def count():\n    while True:\n        n[0] += 1\n        time.sleep(0.01)\n"
-        "_thread.start_new_thread(count, ())",
-        "import time\nseen = n[0]\ntime.sleep(0.5)\nn[0] - seen",
+THREAD = (
+    "import _thread, time\nn = [0]\n"
+    "def count():\n    while True:\n        n[0] += 1\n        time.sleep(0.01)\n"
+    "_thread.start_new_thread(count, ())"
+)
+PROCESS = (
+    "import os, time\nopen('/tmp/count', 'w').write('0')\n"
+    "if os.fork() == 0:\n    n = 0\n    while True:\n        n += 1\n"
+    "        open('/tmp/count', 'w').write(str(n))\n        time.sleep(0.01)"
+)
+SEEN_THREAD = "import time\nseen = n[0]\ntime.sleep(0.5)\nn[0] - seen"
+SEEN_PROCESS = (
+    "import time\ncount = lambda: int(open('/tmp/count').read() or 0)\nseen = count()\ntime.sleep(0.5)\ncount() - seen"
+)
+IN_PROCESS = pytest.mark.xfail(
+    strict=True,
+    reason="hole: the kernel's clean-up after a cell (kill(-1), the thread check) runs in the cell's own process, "
+    "with the os module the cell patched; it needs doing from outside (the init or the job's cgroup)",
+)
+# (first cell, second cell): the first leaves a thread threading does not know of or a process; the second sees if
+# it ran on between them
+LEFT_RUNNING = {
+    "a _thread thread counting": (THREAD, SEEN_THREAD),
+    "a process counting": (PROCESS, SEEN_PROCESS),
+    "a _thread thread, os.listdir patched": pytest.param(
+        "import os\nos.listdir = lambda path: ['1']\n" + THREAD, SEEN_THREAD, marks=IN_PROCESS
+    ),
+    "a process, os.kill patched": pytest.param(
+        "import os\nos.kill = lambda *args: None\n" + PROCESS, SEEN_PROCESS, marks=IN_PROCESS
     ),
 }
 
 
-@pytest.mark.parametrize(("first", "second"), THREADS_LEFT.values(), ids=THREADS_LEFT.keys())
-def test_thread_left_by_a_cell_yields_nothing_running_in_the_next_cell(url: str, first: str, second: str) -> None:
+@pytest.mark.parametrize(("first", "second"), LEFT_RUNNING.values(), ids=LEFT_RUNNING.keys())
+def test_thread_or_process_left_by_a_cell_yields_nothing_running_in_the_next_cell(
+    url: str, first: str, second: str
+) -> None:
     with ToolClient(url) as tools, tools.session() as py:
         assert py.exec(first).status == "ok"
         cell = py.exec(second)
