@@ -43,6 +43,10 @@ KERNEL_OUTPUT_BYTES = 1 << 50
 START_WAIT_S = 5.0
 """How long, beyond the cell's timeout, a cell waits for a kernel to say it started the cell (a new one restores
 the saved state first, as long as a stateless cell would)."""
+KERNEL_TASKS = 3
+"""A kernel's job between cells: its runner, its space's init and the kernel's one thread (more: a cell left some)."""
+ALONE_WAIT_S = 0.2
+"""How long a kernel's job may take to be down to KERNEL_TASKS after an answer (a joined thread ends a moment later)."""
 HEAD_BYTES = 1 << 20
 SWEEP_S = 10.0
 
@@ -127,6 +131,8 @@ class LiveKernels:
         except KernelGone:
             self._close(kernel)
             raise
+        if keep and not _alone(kernel):  # the cell left a process or thread running (it defeated the kernel's kill)
+            keep = False
         if keep:
             kernel.state_hash, kernel.used = hash(base64.b64decode(response.files[NEXT_FILE])), time.monotonic()
             with self._lock:
@@ -268,6 +274,17 @@ class LiveKernels:
                 idle = [sid for sid, k in self._kernels.items() if now - k.used > self._ttl_s]
             for session_id in idle:
                 self.drop(session_id)
+
+
+def _alone(kernel: Kernel) -> bool:
+    """The kernel's job holds nothing but the kernel (checked from outside: the kernel's own clean-up after a cell
+    runs in the cell's process); True without cgroups, where only the kernel's own clean-up is left."""
+    deadline = time.monotonic() + ALONE_WAIT_S
+    while (tasks := kernel.step.tasks()) is not None and tasks > KERNEL_TASKS:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def spec_cell(spec: RunSpec) -> str:

@@ -61,24 +61,16 @@ PROCESS = (
 )
 SEEN_THREAD = "import time\nseen = n[0]\ntime.sleep(0.5)\nn[0] - seen"
 SEEN_PROCESS = (
-    "import time\ncount = lambda: int(open('/tmp/count').read() or 0)\nseen = count()\ntime.sleep(0.5)\ncount() - seen"
+    "import os, time\ncount = lambda: int(os.path.exists('/tmp/count') and open('/tmp/count').read() or 0)\n"
+    "seen = count()\ntime.sleep(0.5)\ncount() - seen"
 )
-IN_PROCESS = pytest.mark.xfail(
-    strict=True,
-    reason="hole: the kernel's clean-up after a cell (kill(-1), the thread check) runs in the cell's own process, "
-    "with the os module the cell patched; it needs doing from outside (the init or the job's cgroup)",
-)
-# (first cell, second cell): the first leaves a thread threading does not know of or a process; the second sees if
-# it ran on between them
+# (first cell, second cell): the first leaves a thread threading does not know of or a process, the kernel's own
+# clean-up defeated or not; the second sees if it ran on between them
 LEFT_RUNNING = {
     "a _thread thread counting": (THREAD, SEEN_THREAD),
     "a process counting": (PROCESS, SEEN_PROCESS),
-    "a _thread thread, os.listdir patched": pytest.param(
-        "import os\nos.listdir = lambda path: ['1']\n" + THREAD, SEEN_THREAD, marks=IN_PROCESS
-    ),
-    "a process, os.kill patched": pytest.param(
-        "import os\nos.kill = lambda *args: None\n" + PROCESS, SEEN_PROCESS, marks=IN_PROCESS
-    ),
+    "a _thread thread, os.listdir patched": ("import os\nos.listdir = lambda path: ['1']\n" + THREAD, SEEN_THREAD),
+    "a process, os.kill patched": ("import os\nos.kill = lambda *args: None\n" + PROCESS, SEEN_PROCESS),
 }
 
 
