@@ -134,6 +134,17 @@ class JobCgroup:
             _counter(self.memory / "memory.oom_control", "oom_kill"), _counter(self.pids / "pids.events", "max")
         )
 
+    def tasks(self) -> int:
+        """Threads of the job's processes that still run (a zombie, ended and not yet reaped by its parent, is not)."""
+        running = 0
+        for tid in (self.pids / "tasks").read_text().split():
+            try:
+                state = Path(f"/proc/{tid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+            running += state not in ("Z", "X")
+        return running
+
     def procs(self) -> list[int]:
         """Pids still in the job."""
         text = (self.pids / "cgroup.procs").read_text()

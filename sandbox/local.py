@@ -497,6 +497,11 @@ class LiveStep:
         report = marshal.loads(data) if data else {}
         return int(report["status"]) if "status" in report else None
 
+    def tasks(self) -> int | None:
+        """Running threads of the step's job (its runner and init included); None without cgroups."""
+        cgroup = self._run.cgroup
+        return cgroup.tasks() if cgroup is not None else None
+
     def close(self) -> None:
         """Kill the step and tear its sandbox down."""
         for fd in (self.stdin, self.stdout):

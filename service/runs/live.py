@@ -43,6 +43,10 @@ KERNEL_OUTPUT_BYTES = 1 << 50
 START_WAIT_S = 5.0
 """How long, beyond the cell's timeout, a cell waits for a kernel to say it started the cell (a new one restores
 the saved state first, as long as a stateless cell would)."""
+KERNEL_TASKS = 3
+"""A kernel's job between cells: its runner, its space's init and the kernel's one thread (more: a cell left some)."""
+ALONE_WAIT_S = 0.2
+"""How long a kernel's job may take to be down to KERNEL_TASKS after an answer (a joined thread ends a moment later)."""
 HEAD_BYTES = 1 << 20
 SWEEP_S = 10.0
 
@@ -53,12 +57,14 @@ class KernelGone(Exception):
 
 @dataclass
 class Kernel:
-    """One live kernel: its step, the hash of the state it last saved (what its memory holds), its last use."""
+    """One live kernel: its step, the hash of the state it last saved (what its memory holds), its last use,
+    its memory limit."""
 
     step: LiveStep
     state_hash: int
     used: float
     buffer: bytearray
+    memory_mb: int
 
     def _read(self, want: Callable[[bytearray], int], deadline: float) -> bytes | None:
         """Bytes from the kernel's stdout up to what ``want`` says is complete (-1: not yet); None past ``deadline``."""
@@ -88,10 +94,13 @@ class Kernel:
 class LiveKernels:
     """The live kernels of this process, by session id."""
 
-    def __init__(self, backend: Callable[[], Backend], ttl_s: float, max_kernels: int) -> None:
+    def __init__(self, backend: Callable[[], Backend], ttl_s: float, max_kernels: int, memory_mb: int) -> None:
+        """``memory_mb``: what the memory limits of the kernels kept add up to at most (what the run slots could hold:
+        a kernel idle between cells holds its memory outside any slot)."""
         self._backend = backend
         self._ttl_s = ttl_s
         self._max = max_kernels
+        self._memory_mb = memory_mb
         self._kernels: dict[str, Kernel] = {}
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -122,6 +131,8 @@ class LiveKernels:
         except KernelGone:
             self._close(kernel)
             raise
+        if keep and not _alone(kernel):  # the cell left a process or thread running (it defeated the kernel's kill)
+            keep = False
         if keep:
             kernel.state_hash, kernel.used = hash(base64.b64decode(response.files[NEXT_FILE])), time.monotonic()
             with self._lock:
@@ -174,7 +185,7 @@ class LiveKernels:
             step = self._backend().open_live(job)  # type: ignore[attr-defined]
         except SandboxError as exc:
             raise KernelGone(str(exc)) from exc
-        return Kernel(step, state_hash, time.monotonic(), bytearray())
+        return Kernel(step, state_hash, time.monotonic(), bytearray(), policy.memory_mb)
 
     def _ask(self, kernel: Kernel, spec: RunSpec) -> tuple[RunCodeResponse, bool]:
         """Send the cell, read its answer: (the response as a cell job would give it, whether the kernel lives on).
@@ -214,7 +225,7 @@ class LiveKernels:
                 return _timed_out(), False
         except EOFError:
             return self._ended(kernel), False
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError, RecursionError):  # json.loads, int() of what it gave
             return _crashed("the kernel's answer was garbled (the cell wrote on its channel)"), False
         stdout, stderr = body[: sizes[0]], body[sizes[0] : sizes[0] + sizes[1]]
         report = parsed.get("report")
@@ -242,13 +253,17 @@ class LiveKernels:
         kernel.step.close()
 
     def _trim(self) -> None:
-        """Close the least recently used kernels past the cap."""
+        """Close the least recently used kernels past the cap, or past the memory their limits may add up to."""
         with self._lock:
-            extra = sorted(self._kernels.items(), key=lambda item: item[1].used)[
-                : max(0, len(self._kernels) - self._max)
-            ]
-            for session_id, _ in extra:
+            extra = []
+            by_use = sorted(self._kernels.items(), key=lambda item: item[1].used)
+            memory_mb = sum(kernel.memory_mb for _, kernel in by_use)
+            for session_id, kernel in by_use:
+                if len(self._kernels) <= self._max and memory_mb <= self._memory_mb:
+                    break
                 del self._kernels[session_id]
+                memory_mb -= kernel.memory_mb
+                extra.append((session_id, kernel))
         for _, kernel in extra:
             self._close(kernel)
 
@@ -259,6 +274,17 @@ class LiveKernels:
                 idle = [sid for sid, k in self._kernels.items() if now - k.used > self._ttl_s]
             for session_id in idle:
                 self.drop(session_id)
+
+
+def _alone(kernel: Kernel) -> bool:
+    """The kernel's job holds nothing but the kernel (checked from outside: the kernel's own clean-up after a cell
+    runs in the cell's process); True without cgroups, where only the kernel's own clean-up is left."""
+    deadline = time.monotonic() + ALONE_WAIT_S
+    while (tasks := kernel.step.tasks()) is not None and tasks > KERNEL_TASKS:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def spec_cell(spec: RunSpec) -> str:

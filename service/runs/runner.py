@@ -49,7 +49,8 @@ class Runs:
             Sessions(settings.run_session_ttl_s, settings.run_max_sessions_per_caller)
         )
         self.threads = ThreadPoolExecutor(settings.run_max_concurrency, thread_name_prefix="rlvr-run")
-        self.kernels = LiveKernels(current_backend, settings.run_session_ttl_s, MAX_LIVE_KERNELS)
+        kept_mb = settings.run_max_concurrency * settings.run_max_memory_mb  # what the run slots could hold
+        self.kernels = LiveKernels(current_backend, settings.run_session_ttl_s, MAX_LIVE_KERNELS, kept_mb)
         registry = app.state.metrics.registry
         self.finished = Counter(
             "rlvr_runs",
