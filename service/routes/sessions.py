@@ -45,7 +45,9 @@ class CellRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str
-    timeout: float = Field(default=10.0, allow_inf_nan=False, description="seconds (wall and CPU), ceiling applies")
+    timeout: float = Field(
+        default=10.0, strict=True, allow_inf_nan=False, description="seconds (wall and CPU), ceiling applies"
+    )
 
 
 _NOT_FOUND = "no such session (never made, deleted, idle past its TTL, someone else's, or the service restarted)"

@@ -56,5 +56,7 @@ def test_client_gone_yields_its_programs_stopped_and_slots_free(local_url: str) 
     result = httpx.post(f"{local_url}/run_code", json={"code": "print('next')"}, timeout=60).json()
     assert result["run_result"]["stdout"] == "next\n"
     assert time.monotonic() - started < 15  # not the 50 s the abandoned programs would have held the slots
-    metrics = httpx.get(f"{local_url}/metrics", timeout=10).text
-    assert "rlvr_runs_running 0.0" in metrics
+    deadline = time.monotonic() + 10  # an abandoned run counts until its sandbox job is torn down, after its slot
+    while "rlvr_runs_running 0.0" not in (metrics := httpx.get(f"{local_url}/metrics", timeout=10).text):
+        assert time.monotonic() < deadline, [line for line in metrics.splitlines() if "runs_running" in line]
+        time.sleep(0.1)
