@@ -9,6 +9,12 @@ bubblewrap start nor a Python start. The job's runner is put in the job's cgroup
 it makes anything (its pid comes by SCM_CREDENTIALS); killing it ends the job's pid
 namespace. A host takes a job only once the last one's namespace is gone and nothing but
 itself is left in its own; it serves at most ``MAX_JOBS`` jobs, then is torn down.
+
+Made ahead: as soon as a job hands its host back, a background thread has the host make
+the next job's runner, of the kind the last job was (tmpfs size, harness or not), in a
+fresh cgroup: the wait for the last job's namespace to go, the clone, the mounts, the
+cgroup and the spaces leave the next job's critical path. The runner made ahead has
+nothing of any job until a job takes it; one of another kind is torn down unused.
 """
 
 from __future__ import annotations
@@ -23,11 +29,13 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from sandbox import bwrap
+from sandbox.cgroups import JobCgroup
 from sandbox.errors import SandboxError
 
 log = logging.getLogger(__name__)
@@ -35,6 +43,8 @@ MAX_JOBS = 256  # per host: what a host could carry from job to job is bounded i
 HOST_TMPFS_BYTES = 1 << 20  # the host's own tmpfs are only mount points: each job mounts its own
 MARSHAL_VERSION = 4
 UCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
+AHEAD_THREADS = 2  # threads making jobs' runners ahead: one takes ~10 ms, mostly waiting on the kernel
+Kind = tuple[int, bool]  # of a job's runner: its tmpfs size, and whether it runs the judge harness
 
 
 @dataclass
@@ -44,6 +54,8 @@ class Host:
     box: bwrap.Sandbox
     served: int = 0
     idle_since: float = 0.0
+    kind: Kind = (0, False)  # of the last job's runner it made: the next job's is made ahead of this kind
+    ahead: Future[HostJob | None] | None = None  # the next job's runner, being made or made
 
     def alive(self) -> bool:
         """Its bwrap (and so its template runner) still runs."""
@@ -51,10 +63,13 @@ class Host:
 
 
 class HostJob:
-    """One job's runner in a host: its control socket; ``kill`` ends the job and hands the host back."""
+    """One job's runner in a host: its control socket and cgroup; ``kill`` ends the job and hands the host back."""
 
-    def __init__(self, hosts: JobHosts, host: Host, control: socket.socket, pidfd: int) -> None:
+    def __init__(
+        self, hosts: JobHosts, host: Host, control: socket.socket, pidfd: int, cgroup: JobCgroup | None, kind: Kind
+    ) -> None:
         self._hosts, self._host, self.control, self._pidfd = hosts, host, control, pidfd
+        self.cgroup, self.kind = cgroup, kind
         self.closed = False
 
     def bwrap_stderr(self) -> str:
@@ -63,48 +78,77 @@ class HostJob:
 
     def kill(self) -> None:
         """SIGKILL the job's runner (its pid namespace dies with it); the host may take the next job."""
+        if self._end():
+            self._hosts.give_back(self._host)
+
+    def discard(self) -> None:
+        """End a runner made ahead that no job will take, and remove its cgroup (the host is not given back)."""
+        if self._end() and self.cgroup is not None:
+            self._hosts.release_cgroup(self.cgroup)
+
+    def _end(self) -> bool:
+        """SIGKILL the runner and close our ends; False if that was done already."""
         if self.closed:
-            return
+            return False
         self.closed = True
         with contextlib.suppress(ProcessLookupError):
             signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
         os.close(self._pidfd)
         self.control.close()
-        self._hosts.give_back(self._host)
+        return True
 
 
 class JobHosts:
     """Idle job hosts of one backend; ``open`` runs a job in one, starting a host when none is idle."""
 
-    def __init__(self, bwrap_path: str, python: str) -> None:
+    def __init__(
+        self,
+        bwrap_path: str,
+        python: str,
+        new_cgroup: Callable[[], JobCgroup | None],
+        release_cgroup: Callable[[JobCgroup], None],
+    ) -> None:
+        """``new_cgroup`` makes a job's cgroup (None: the job runs without), ``release_cgroup`` removes one."""
         self._bwrap, self._python = bwrap_path, python
+        self.new_cgroup, self.release_cgroup = new_cgroup, release_cgroup
         self._idle: list[Host] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._ahead = ThreadPoolExecutor(AHEAD_THREADS, thread_name_prefix="rlvr-host-ahead")
         self.problem: str | None = None  # why jobs cannot run in hosts here (then each job starts its own sandbox)
         self.started = 0  # hosts started so far
 
-    def open(self, tmp_bytes: int, harness: bool, attach: Callable[[Iterable[int]], None] | None) -> HostJob | None:
-        """A job's runner in a host, in the job's cgroup (``attach``) and ready for its files and steps.
+    def open(self, tmp_bytes: int, harness: bool) -> HostJob | None:
+        """A job's runner in a host, in the job's cgroup and ready for its files and steps: the one the host made
+        ahead if it is of this kind, else one made now.
 
         None if hosts cannot serve jobs on this machine (``problem`` says why) or the host
         died under the job: the caller starts a sandbox of its own.
         """
-        if self.problem is not None:
-            return None
-        host = self._take()
-        if host is None:
-            return None
-        try:
-            return self._job(host, tmp_bytes, harness, attach)
-        except SandboxError as exc:
-            host.box.kill()
-            if host.served == 1:  # a fresh host that cannot make its first job: no host here can
-                self.problem = f"job hosts unavailable ({exc}): every job starts a sandbox of its own"
-                log.warning("local sandbox: %s", self.problem)
-            else:  # e.g. it found a process of an earlier job left in its namespace, and ended
-                log.warning("local sandbox: a job host failed after %d jobs (%s); it is replaced", host.served, exc)
-            return None
+        kind = (tmp_bytes, harness)
+        while self.problem is None:
+            host = self._take()
+            if host is None:
+                return None
+            ahead, host.ahead = host.ahead, None
+            made = ahead.result() if ahead is not None else None
+            if made is not None and made.kind == kind:
+                return made
+            if made is not None:
+                made.discard()
+            if not host.alive():  # it died making the job ahead: take another
+                continue
+            try:
+                return self._job(host, kind)
+            except SandboxError as exc:
+                host.box.kill()
+                if host.served == 1:  # a fresh host that cannot make its first job: no host here can
+                    self.problem = f"job hosts unavailable ({exc}): every job starts a sandbox of its own"
+                    log.warning("local sandbox: %s", self.problem)
+                else:  # e.g. it found a process of an earlier job left in its namespace, and ended
+                    log.warning("local sandbox: a job host failed after %d jobs (%s); it is replaced", host.served, exc)
+                return None
+        return None
 
     def _take(self) -> Host | None:
         with self._lock:
@@ -122,24 +166,41 @@ class JobHosts:
         self.started += 1
         return Host(box)
 
-    def _job(
-        self, host: Host, tmp_bytes: int, harness: bool, attach: Callable[[Iterable[int]], None] | None
-    ) -> HostJob:
-        """Have ``host`` fork a job's runner; attach it to the job's cgroup, then let it start."""
+    def _made_ahead(self, host: Host) -> HostJob | None:
+        """The next job's runner, made by ``host`` while it is idle; None (and the host torn down) if it failed."""
+        try:
+            return self._job(host, host.kind)
+        except Exception as exc:  # the job that takes the host makes its runner itself, or takes another host
+            log.info("local sandbox: a job host could not make a job ahead (%s); it is replaced", exc)
+            host.box.kill()
+            return None
+
+    def _job(self, host: Host, kind: Kind) -> HostJob:
+        """Have ``host`` fork a job's runner; put it in a new cgroup, then let it start."""
+        cgroup = self.new_cgroup()
+        try:
+            return self._runner(host, kind, cgroup)
+        except BaseException:
+            if cgroup is not None:
+                self.release_cgroup(cgroup)
+            raise
+
+    def _runner(self, host: Host, kind: Kind, cgroup: JobCgroup | None) -> HostJob:
         host.served += 1
+        host.kind = kind
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pidfd = -1
         try:
             ours.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
-            message = marshal.dumps({"tmp_bytes": tmp_bytes, "harness": harness}, MARSHAL_VERSION)
+            message = marshal.dumps({"tmp_bytes": kind[0], "harness": kind[1]}, MARSHAL_VERSION)
             socket.send_fds(host.box.control, [message], [theirs.fileno()])
             theirs.close()
             said, pid = _receive(ours)
             if said.get("job") is not True or pid <= 0:
                 raise SandboxError(f"the job host made no job: {said.get('setup_error') or host.box.bwrap_stderr()}")
             pidfd = os.pidfd_open(pid)
-            if attach is not None:
-                attach((pid,))
+            if cgroup is not None:
+                cgroup.attach((pid,))
             ours.send(b"go")
             said, _ = _receive(ours)
             if "pid" not in said:
@@ -154,13 +215,15 @@ class JobHosts:
             if isinstance(exc, OSError):
                 raise SandboxError(f"the job host failed: {exc}") from exc
             raise
-        return HostJob(self, host, ours, pidfd)
+        return HostJob(self, host, ours, pidfd, cgroup, kind)
 
     def give_back(self, host: Host) -> None:
-        """A host whose job is over: idle again, or torn down when it has served MAX_JOBS (or the backend closed)."""
+        """A host whose job is over: idle again, making the next job's runner ahead, or torn down when it has served
+        MAX_JOBS (or the backend closed)."""
         with self._lock:
             if not self._closed and host.served < MAX_JOBS and host.alive():
                 host.idle_since = time.monotonic()
+                host.ahead = self._ahead.submit(self._made_ahead, host)
                 self._idle.append(host)
                 return
         host.box.kill()
@@ -177,7 +240,7 @@ class JobHosts:
             stale = [h for h in self._idle[: max(0, len(self._idle) - keep)] if now - h.idle_since > idle_s]
             self._idle = [h for h in self._idle if all(h is not s for s in stale)]
         for host in stale:
-            host.box.kill()
+            _retire(host)
 
     def close(self) -> None:
         """Tear down the idle hosts; a host still serving a job is torn down when it is given back."""
@@ -185,7 +248,22 @@ class JobHosts:
             self._closed = True
             idle, self._idle = self._idle, []
         for host in idle:
-            host.box.kill()
+            _retire(host)
+        self._ahead.shutdown(wait=True)  # each job being made ahead ends soon: its host is gone
+
+
+def _retire(host: Host) -> None:
+    """Tear a host down, and the job's runner it made ahead (its cgroup removed) once that is done."""
+    host.box.kill()
+    ahead, host.ahead = host.ahead, None
+    if ahead is not None:
+        ahead.add_done_callback(_discard)
+
+
+def _discard(ahead: Future[HostJob | None]) -> None:
+    made = None if ahead.cancelled() or ahead.exception() is not None else ahead.result()
+    if made is not None:
+        made.discard()
 
 
 def _receive(sock: socket.socket) -> tuple[dict[str, Any], int]:

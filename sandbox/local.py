@@ -110,7 +110,7 @@ class LocalBackend:
         self._draining: list[JobCgroup] = []  # cgroups whose processes were still exiting at job end
         self._lock = threading.Lock()
         self._spares: Spares[Ready] = Spares(self._start_spare, self._discard_spare, Ready.alive, spares)
-        self.hosts = JobHosts(self._bwrap, python)
+        self.hosts = JobHosts(self._bwrap, python, self._cgroup, self._release)
         if not hosts:
             self.hosts.problem = "job hosts disabled by configuration"
         self._host_idle_s = host_idle_s
@@ -226,9 +226,12 @@ class _JobRun:
         self.box: bwrap.Sandbox | HostJob | None = None
         self.files_due = False  # a spare sandbox or a host's job that has not got the job's files yet
         self.harness = any(step.peer for step in job.steps)
-        in_host = bool(job.steps) and backend.hosts.problem is None
-        spare = backend._spares.take((self.harness, self.tmpfs_bytes)) if job.steps and not in_host else None
-        if spare is not None:
+        hosted = backend.hosts.open(self.tmpfs_bytes, self.harness) if job.steps else None
+        no_hosts = backend.hosts.problem is not None  # spares serve only where hosts cannot (else they are not kept)
+        spare = backend._spares.take((self.harness, self.tmpfs_bytes)) if job.steps and no_hosts else None
+        if hosted is not None:
+            self.box, self.cgroup, self.files_due = hosted, hosted.cgroup, bool(job.files)
+        elif spare is not None:
             self.box, self.cgroup, self.files_due = spare.box, spare.cgroup, bool(job.files)
         else:
             self.cgroup = backend._cgroup()
@@ -259,13 +262,9 @@ class _JobRun:
             if "setup_error" in said:
                 raise SandboxError(f"the job's files could not be written: {said['setup_error']}")
 
-    def _start(self) -> bwrap.Sandbox | HostJob:
-        """The job's runner: in a job host where there are hosts, else in a bubblewrap sandbox of its own."""
+    def _start(self) -> bwrap.Sandbox:
+        """The job's runner in a bubblewrap sandbox of its own (no job host or spare took it)."""
         attach = self.cgroup.attach if self.cgroup is not None else None
-        hosted = self.backend.hosts.open(self.tmpfs_bytes, self.harness, attach)
-        if hosted is not None:
-            self.files_due = bool(self.job.files)
-            return hosted
         return bwrap.start(
             self.backend._bwrap, self.backend._python, self.job.files, self.tmpfs_bytes, attach, self.harness
         )

@@ -1,8 +1,9 @@
 """The solution's side of the judge harness: a separate, untrusted process (the step's peer).
 
-Shipped as ``python3 -I -S -B -c <wire.py + this file>`` in the step's ``peer`` argv, so the
-sandbox starts it in namespaces of its own (see sandbox/backend.py): it cannot see, signal
-or read the harness that runs the tests, and shares no files with it. It reads requests
+Started as the step's ``peer`` (``python3 -I -S -B -c PEER_BOOTSTRAP``, sandbox/judge/program.py, which
+reads wire.py + this file, compiled, from the harness), so the sandbox starts it in namespaces
+of its own (see sandbox/backend.py): it cannot see, signal or read the harness that runs the
+tests, and shares no files with it. It reads requests
 (JSON lines) on the pipe from the harness, runs the solution's code, and answers with
 plain data only (wire.py); anything it says is checked by the harness before use.
 """

@@ -1,6 +1,7 @@
 """The harness's entry point in the sandbox: fork the child, read the job, run one test, print one line.
 
-The job arrives on stdin as JSON: ``nonce``, ``mode`` (assert | call | pytest),
+After the peer's program (length-prefixed, passed on to the peer unread), the job arrives on
+stdin as JSON: ``nonce``, ``mode`` (assert | call | pytest),
 ``source`` (the solution), ``prelude``, ``setup``, ``code`` (assert/pytest), ``fn_name``
 and ``args`` (call). The one output line is ``<nonce> <JSON result>``.
 """
@@ -36,8 +37,10 @@ def main() -> None:
     """Run one test as described on stdin and write its signed result line to stdout."""
     sys.setrecursionlimit(20000)
     dumpable = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0
-    link = None if dumpable else Link(PEER_WRITE_FD, PEER_READ_FD)
-    spec = loads(sys.stdin.buffer.read())
+    stdin = sys.stdin.buffer
+    peer_program = stdin.read(int.from_bytes(stdin.read(4), "little"))  # for the peer's bootstrap (program.py)
+    spec = loads(stdin.read())
+    link = None if dumpable else Link(PEER_WRITE_FD, PEER_READ_FD, peer_program)
     out = os.dup(1)
     os.dup2(2, 1)  # the tests' own prints must not reach the result channel
     if link is None:

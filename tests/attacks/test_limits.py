@@ -175,7 +175,7 @@ def test_non_finite_or_non_positive_limit_yields_bad_params(plain_scorer: Any, p
 
 
 PROGRAM_DEPTH = 3  # bwrap -> runner (the sandbox's PID 1) -> a space's init -> the step's program
-# (in a job host, sandbox/hosts.py: bwrap -> template -> the job's runner -> init -> program)
+HOST_PROGRAM_DEPTH = 4  # in a job host (sandbox/hosts.py): bwrap -> template -> the job's runner -> init -> program
 
 
 def sandboxes_under(pid: int) -> list[str]:
@@ -183,9 +183,14 @@ def sandboxes_under(pid: int) -> list[str]:
 
     A spare sandbox (started ahead of demand, sandbox/spares.py) runs none: its spaces'
     inits wait for a first step. Once lent, it is the job's, and counts as soon as it runs one.
-    An idle job host holds its template and at most the exited runner of its last job.
+    An idle job host holds its template and the next job's runner made ahead, whose spaces' inits
+    wait for a first step too.
     """
-    return [p.cmdline for p in descendants(pid) if p.name == "bwrap" and _depth(p.pid) >= PROGRAM_DEPTH]
+    return [
+        p.cmdline
+        for p in descendants(pid)
+        if p.name == "bwrap" and _depth(p.pid) >= (HOST_PROGRAM_DEPTH if " host " in p.cmdline else PROGRAM_DEPTH)
+    ]
 
 
 def _depth(pid: int) -> int:
