@@ -233,6 +233,13 @@ class JobHosts:
         with self._lock:
             return [host.box.process.pid for host in self._idle]
 
+    def made_ahead(self, wait_s: float) -> list[HostJob]:
+        """The runners the idle hosts made ahead for the next jobs (waiting up to ``wait_s`` for those being made)."""
+        with self._lock:
+            pending = [host.ahead for host in self._idle if host.ahead is not None]
+        done = [ahead.result(wait_s) for ahead in pending]
+        return [made for made in done if made is not None]
+
     def close_idle(self, idle_s: float, keep: int) -> None:
         """Tear down the hosts idle for more than ``idle_s``, but the ``keep`` last used."""
         now = time.monotonic()

@@ -14,11 +14,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from sandbox.backend import Job, Step
 from sandbox.errors import Cancelled
+from sandbox.hosts import HostJob
 from sandbox.local import LocalBackend
 from tests.sandbox.conftest import FAST, python_step, skip_or_fail
 
@@ -137,3 +139,48 @@ def test_job_looking_for_another_running_at_the_same_time_finds_nothing(hosted: 
         (seen,) = hosted.run(Job({}, (seeker,)))
         (slept,) = sleeping.result()
     assert (seen.stdout, slept.stdout) == (b"0\n", b"slept\n")
+
+
+CGROUP_OF = "print(open('/proc/self/cgroup').read())"
+
+
+def _made_ahead(backend: LocalBackend) -> HostJob:
+    """The next job's runner that the last job's host made ahead (waiting for it to be made)."""
+    (made,) = backend.hosts.made_ahead(wait_s=10)
+    assert made.cgroup is not None
+    return made
+
+
+@pytest.fixture
+def one_host() -> Iterator[LocalBackend]:
+    """A backend of its own, running one job at a time: one host, one runner made ahead."""
+    backend = LocalBackend(spares=0)
+    try:
+        list(backend.run(Job({}, (python_step("pass"),))))
+        if backend.hosts.problem is not None:
+            skip_or_fail(f"job hosts unavailable: {backend.hosts.problem}")
+        yield backend
+    finally:
+        backend.close()
+
+
+def test_next_job_yields_a_run_in_the_runner_and_cgroup_made_ahead(one_host: LocalBackend) -> None:
+    made = _made_ahead(one_host)
+    (seen,) = one_host.run(Job({}, (python_step(CGROUP_OF),)))
+    assert made.cgroup is not None and f"/{made.cgroup.pids.name}\n" in seen.stdout.decode(), seen.stdout
+    assert made.closed  # ended with its job
+
+
+def test_runner_made_ahead_of_another_kind_yields_no_process_or_cgroup_left(one_host: LocalBackend) -> None:
+    made = _made_ahead(one_host)  # for a plain job, as the last was
+    assert made.cgroup is not None
+    procs = made.cgroup.procs()
+    assert procs  # its runner and its space's init wait in it
+    (look,) = one_host.run(Job({}, (Step(python_step(CGROUP_OF).argv, policy=FAST, peer=IDLE),)))
+    assert look.exit_code == 0 and made.cgroup.pids.name not in look.stdout.decode(), look.stdout
+    deadline = time.monotonic() + 5  # its killed processes exit, then the next job's clean-up removes the cgroup
+    while made.cgroup.pids.exists() and time.monotonic() < deadline:
+        list(one_host.run(Job({}, (python_step("pass"),))))
+        time.sleep(0.05)
+    assert not made.cgroup.pids.exists() and not made.cgroup.memory.exists()
+    assert not [p for p in procs if Path(f"/proc/{p}").exists()]
