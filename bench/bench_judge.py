@@ -71,11 +71,18 @@ def humaneval() -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def throughput(fn: Callable[[dict], bool], problems: list[dict], workers: int) -> tuple[float, int]:
-    start = time.perf_counter()
+def busy_cpu_s() -> float:
+    """CPU seconds the whole machine has spent busy (every process and the kernel), from /proc/stat."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # less idle and iowait
+
+
+def throughput(fn: Callable[[dict], bool], problems: list[dict], workers: int) -> tuple[float, int, float]:
+    """(problems per second, problems passed, machine CPU seconds per problem)."""
+    start, cpu = time.perf_counter(), busy_cpu_s()
     with ThreadPoolExecutor(workers) as pool:
         passed = sum(pool.map(fn, problems))
-    return len(problems) / (time.perf_counter() - start), passed
+    return len(problems) / (time.perf_counter() - start), passed, (busy_cpu_s() - cpu) / len(problems)
 
 
 def main() -> None:
@@ -119,8 +126,8 @@ def main() -> None:
         program = p["prompt"] + p["canonical_solution"] + "\n" + p["test"] + f"\ncheck({p['entry_point']})\n"
         return subprocess.run([py.run_argv()[0], "-I", "-S", "-c", program], capture_output=True).returncode == 0
 
-    bare_rate, bare_ok = throughput(bare_he, problems, workers)
-    judge_rate, judge_ok = throughput(judged, problems, workers)
+    bare_rate, bare_ok, bare_cpu = throughput(bare_he, problems, workers)
+    judge_rate, judge_ok, judge_cpu = throughput(judged, problems, workers)
 
     print(f"tests per submission: {args.tests}, rounds: {args.rounds} (medians), cores: {workers}")
     print(f"{'per test':<40}{'bare ms':>10}{'judge ms':>10}{'ratio':>8}")
@@ -139,9 +146,13 @@ def main() -> None:
         f"{py_judge / raw_job:>7.2f}x   (the judge's own cost over its sandbox job)"
     )
     print(f"humaneval canonical, {len(problems)} problems, {workers} threads:")
-    print(f"  bare subprocess (no sandbox): {bare_rate:7.1f} problems/s ({bare_ok} passed)")
-    print(f"  judge in the local sandbox:   {judge_rate:7.1f} problems/s ({judge_ok} passed)")
-    print(f"  ratio (bare rate / judge rate): {bare_rate / judge_rate:.2f}x")
+    for name, rate, ok, cpu in (
+        ("bare subprocess (no sandbox):", bare_rate, bare_ok, bare_cpu),
+        ("judge in the local sandbox:", judge_rate, judge_ok, judge_cpu),
+    ):
+        print(f"  {name:<30}{rate:7.1f} problems/s ({ok} passed), {cpu * 1e3:.1f} ms CPU each")
+    print(f"  ratio (bare rate / judge rate): {bare_rate / judge_rate:.2f}x; CPU each {judge_cpu / bare_cpu:.2f}x")
+    print("  (CPU: the whole machine's, busy, during each run: another load on the machine counts in both)")
 
 
 def bare_per_test_files(python: str, cwd: str, n: int) -> float:
