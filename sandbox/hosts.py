@@ -14,7 +14,9 @@ Made ahead: as soon as a job hands its host back, a background thread has the ho
 the next job's runner, of the kind the last job was (tmpfs size, harness or not), in a
 fresh cgroup: the wait for the last job's namespace to go, the clone, the mounts, the
 cgroup and the spaces leave the next job's critical path. The runner made ahead has
-nothing of any job until a job takes it; one of another kind is torn down unused.
+nothing of any job until a job takes it. Any job with tmpfs of its size takes it (a
+harness job makes its peer's space itself if the runner was made for a plain one, a plain
+job leaves a peer's space unused); one with tmpfs of another size is torn down unused.
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ class JobHosts:
 
     def open(self, tmp_bytes: int, harness: bool) -> HostJob | None:
         """A job's runner in a host, in the job's cgroup and ready for its files and steps: the one the host made
-        ahead if it is of this kind, else one made now.
+        ahead if its tmpfs are of this size, else one made now.
 
         None if hosts cannot serve jobs on this machine (``problem`` says why) or the host
         died under the job: the caller starts a sandbox of its own.
@@ -132,7 +134,7 @@ class JobHosts:
                 return None
             ahead, host.ahead = host.ahead, None
             made = ahead.result() if ahead is not None else None
-            if made is not None and made.kind == kind:
+            if made is not None and made.kind[0] == tmp_bytes:  # a harness job makes its peer's space if not made
                 return made
             if made is not None:
                 made.discard()

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -164,19 +165,23 @@ def one_host() -> Iterator[LocalBackend]:
         backend.close()
 
 
-def test_next_job_yields_a_run_in_the_runner_and_cgroup_made_ahead(one_host: LocalBackend) -> None:
-    made = _made_ahead(one_host)
-    (seen,) = one_host.run(Job({}, (python_step(CGROUP_OF),)))
+BIG_FILES = replace(FAST, max_file_bytes=128 << 20)  # a job whose tmpfs are twice the smallest
+
+
+@pytest.mark.parametrize("peer", [(), IDLE], ids=["plain job", "harness job"])
+def test_next_job_yields_a_run_in_the_runner_and_cgroup_made_ahead(one_host: LocalBackend, peer: tuple) -> None:
+    made = _made_ahead(one_host)  # for a plain job, as the last was: a harness job makes its peer's space itself
+    (seen,) = one_host.run(Job({}, (Step(python_step(CGROUP_OF).argv, policy=FAST, peer=peer),)))
     assert made.cgroup is not None and f"/{made.cgroup.pids.name}\n" in seen.stdout.decode(), seen.stdout
     assert made.closed  # ended with its job
 
 
-def test_runner_made_ahead_of_another_kind_yields_no_process_or_cgroup_left(one_host: LocalBackend) -> None:
-    made = _made_ahead(one_host)  # for a plain job, as the last was
+def test_runner_made_ahead_with_other_tmpfs_yields_no_process_or_cgroup_left(one_host: LocalBackend) -> None:
+    made = _made_ahead(one_host)
     assert made.cgroup is not None
     procs = made.cgroup.procs()
     assert procs  # its runner and its space's init wait in it
-    (look,) = one_host.run(Job({}, (Step(python_step(CGROUP_OF).argv, policy=FAST, peer=IDLE),)))
+    (look,) = one_host.run(Job({}, (Step(python_step(CGROUP_OF).argv, policy=BIG_FILES),)))
     assert look.exit_code == 0 and made.cgroup.pids.name not in look.stdout.decode(), look.stdout
     deadline = time.monotonic() + 5  # its killed processes exit, then the next job's clean-up removes the cgroup
     while made.cgroup.pids.exists() and time.monotonic() < deadline:
