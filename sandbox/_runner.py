@@ -66,6 +66,7 @@ JOB_NAMESPACES = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLO
 SIOCSIFFLAGS, IFF_UP, IFNAMSIZ = 0x8914, 1, 16
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
 STOP_GRACE_S = 2.0
+EPERM = 1
 HIGH_FD = 64  # where a step's fds are moved before they are dup'd onto 0..4, so no source is clobbered
 MAX_MESSAGE = 1 << 20
 MAX_FDS = 8  # a step sends at most five: stdin, stdout, stderr and the two peer pipes
@@ -225,10 +226,20 @@ def fork_python(source, fds):
     pay for them and use none); the child keeps nothing of
     ours but memory holding no secret: its fds are the step's, its signals Python's own.
     """
-    code = COMPILED.get(source) or COMPILED.setdefault(source, compile(source, "<string>", "exec"))
+    code = compiled(source)
     pid = os.fork()
     if pid:
         return pid
+    run_python(code, fds)
+
+
+def compiled(source):
+    """The code of ``python -c source``, compiled once per process."""
+    return COMPILED.get(source) or COMPILED.setdefault(source, compile(source, "<string>", "exec"))
+
+
+def run_python(code, fds):
+    """In a process of its own: run ``code`` as ``python -c`` runs its source, on the step's ``fds``; never returns."""
     status = 1
     try:
         forked(fds)
@@ -568,6 +579,82 @@ class Space:
         reap_children()
 
 
+class Harness:
+    """A judge harness step (the trusted side of a step with a peer) run as PID 1 of user and pid namespaces of its
+    own, cloned straight from us: no init between, one process fewer a test.
+
+    The harness is our own code (sandbox/backend.py: a step's peer is the untrusted side), so
+    it needs no init to keep it from being PID 1; what it starts dies with it (the kernel
+    kills a pid namespace whose PID 1 exits), and its CPU, with that of whatever it reaped,
+    is its rusage as we reap it. It has the same face to the runner as a Space (``said``,
+    ``done``, ``sock``: a pidfd, readable once it exits).
+    """
+
+    def __init__(self, argv, rlimits, fds):
+        self.said: dict = {}
+        self.broken, self.pid, self.sock = False, 0, -1
+        code, ids = compiled(argv[-1]), (os.getuid(), os.getgid())
+        self.errors, errors_w = os.pipe()
+        try:
+            pid = clone(CLONE_NEWUSER | CLONE_NEWPID)
+        except OSError as exc:
+            os.close(errors_w)
+            self.said, self.broken = {"setup_error": f"{type(exc).__name__}: {exc}"}, True
+            return
+        if pid == 0:
+            try:  # a forked runner: whatever happens, it must never return into the runner's loop
+                os.close(self.errors)
+                enter_namespaces(*ids)
+                bound_namespaces()
+                drop_capabilities()
+                if not lower_limits({}, rlimits):
+                    raise OSError(EPERM, "the step's rlimits are above the runner's")
+                fds = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD) for fd in fds]  # none clobbered by the dup2s
+            except BaseException as exc:
+                os.write(errors_w, f"{type(exc).__name__}: {exc}".encode())
+                os._exit(1)
+            run_python(code, fds)  # closes errors_w with every fd but the step's
+        os.close(errors_w)
+        self.pid, self.sock = pid, os.pidfd_open(pid)
+        self.said = {"started": True}
+
+    def read(self):
+        """Reap the harness (it has exited, or is being killed): its status and CPU, or why it could not start."""
+        try:
+            _, status, usage = os.wait4(self.pid, 0)
+        except ChildProcessError:  # reaped already: how it ended is unknown
+            self.said.update(cpu_time_s=None)
+            return
+        error = os.read(self.errors, MAX_MESSAGE)  # only written before it runs anything, then closed: no wait
+        if error:
+            self.said["setup_error"] = error.decode(errors="replace")
+        self.said.update(status=status, cpu_time_s=usage.ru_utime + usage.ru_stime)
+
+    @property
+    def done(self):
+        """It has been reaped (or never started)."""
+        return self.broken or "cpu_time_s" in self.said
+
+    def stop(self):
+        """Kill it, and with it its pid namespace."""
+        if not self.done:
+            try:  # noqa: SIM105
+                signal.pidfd_send_signal(self.sock, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def finish(self):
+        """Wait until it is reaped."""
+        if not self.done:
+            self.read()
+
+    def close(self):
+        """Close our pidfd and the pipe its set-up errors came on."""
+        for fd in (self.sock, self.errors):
+            if fd >= 0:
+                os.close(fd)
+
+
 def reap_children():
     """Reap our children that have exited (inits of spaces that are gone, a host's last job), without waiting."""
     try:
@@ -656,7 +743,10 @@ def run_step(spec, fds, spaces, tmp_bytes):
         for fd in (to_peer_r, from_peer_w, null):
             os.close(fd)
         own += [to_peer_w, from_peer_r]  # fds 3 and 4 of the program: sandbox.backend.PEER_WRITE_FD, PEER_READ_FD
-    main = space(spaces, tmp_bytes, False, spec["argv"], spec["rlimits"], own)
+    if peer is not None and spec["argv"][:-1] == [sys.executable, *PYTHON_FLAGS, "-c"]:
+        main = Harness(spec["argv"], spec["rlimits"], own)
+    else:
+        main = space(spaces, tmp_bytes, False, spec["argv"], spec["rlimits"], own)
     for fd in own:
         os.close(fd)
     stopped = watch(main, {out_r: stdout, err_r: stderr}, spec["max_output_bytes"], start + spec["wall_time_s"])
@@ -666,6 +756,8 @@ def run_step(spec, fds, spaces, tmp_bytes):
             if side is peer or stopped:
                 side.stop()
             side.finish()
+    if type(main) is Harness:
+        main.close()
     for fd in (out_r, err_r, stdout, stderr):
         os.close(fd)
     said = main.said
@@ -674,7 +766,7 @@ def run_step(spec, fds, spaces, tmp_bytes):
         return {"setup_error": error}
     # an init gone before it counted (killed by the stop, or dead: its own RLIMIT_CPU, which a program
     # can run up by flooding it with SIGCHLD) leaves the step's CPU unknown, never counted as none
-    counted = [side.said.get("cpu_time_s") for side in (main, peer) if side is not None]
+    counted: list = [side.said.get("cpu_time_s") for side in (main, peer) if side is not None]
     cpu = None if None in counted else sum(counted)
     peer_status = peer.said.get("status") if peer else None
     return {
@@ -726,7 +818,8 @@ def main(control_fd, tmp_bytes, harness):
     """Serve steps until the host closes the control socket.
 
     A ``harness`` sandbox (its job runs the judge harness) imports WARM_MODULES here, once
-    for both spaces, and makes the peer's space before the first step comes too.
+    for the harness and its peer, and makes the peer's space before the first step comes,
+    where another makes its program's.
     """
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     os.set_inheritable(control_fd, False)
@@ -734,9 +827,8 @@ def main(control_fd, tmp_bytes, harness):
     if harness:
         for name in WARM_MODULES:
             __import__(name)
-    spaces = {False: Space(tmp_bytes, False)}  # made before the first step comes
-    if harness:
-        spaces[True] = Space(tmp_bytes, True)
+    # made before the first step comes: a harness job's own program needs none (Harness), its peer one
+    spaces = {True: Space(tmp_bytes, True)} if harness else {False: Space(tmp_bytes, False)}
     sock.sendall(marshal.dumps({"pid": os.getpid()}, MARSHAL_VERSION))
     while True:
         data, fds = recv_step(sock)

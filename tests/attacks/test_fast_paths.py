@@ -13,7 +13,8 @@ import contextlib
 import os
 import secrets
 import signal
-import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from textwrap import dedent
@@ -205,12 +206,30 @@ def test_program_whose_binary_outgrows_the_memory_limit_cannot_keep_the_compile_
 # big host) leaves the step's CPU uncounted. The death is injected here, as the flood cannot be
 # timed; the program's side must be judged (TLE), never a crash of the host nor CPU counted as none.
 def _kill_inits_of_our_jobs() -> int:
-    """SIGKILL every space init (pid 1 of the deepest pid namespaces) in this process's sandbox cgroups.
+    """Once a step's program runs, SIGKILL every PID 1 of the deepest pid namespaces of its job (its cgroup).
 
     The job's runner is pid 1 of a namespace too (of the sandbox's, or in a job host of the
-    job's own), one level above its spaces' inits.
+    job's own), one level above its spaces' inits (and a harness, PID 1 of its own). Inits
+    made ahead of the first step are left alone: killed then, their space is made anew.
     """
-    inits: list[tuple[int, int]] = []  # (namespace depth, host pid)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for found in _deepest_processes_by_job():
+            if any(nspid != 1 for _, nspid in found):  # a program runs beside its init
+                killed = 0
+                for pid, nspid in found:
+                    if nspid == 1:
+                        with contextlib.suppress(OSError):
+                            os.kill(pid, signal.SIGKILL)
+                            killed += 1
+                return killed
+        time.sleep(0.02)
+    return 0
+
+
+def _deepest_processes_by_job() -> list[list[tuple[int, int]]]:
+    """For each of this process's sandbox cgroups (one a job): (host pid, pid in its own namespace) of the
+    processes in its deepest pid namespaces."""
     ours = [  # os.walk passes over cgroups other processes remove meanwhile (a recursive glob raises)
         Path(top, name, "cgroup.procs")
         for top, subdirs, _ in os.walk("/sys/fs/cgroup/pids")
@@ -218,21 +237,18 @@ def _kill_inits_of_our_jobs() -> int:
         for name in subdirs
         if name.startswith(f"{os.getpid()}-")
     ]
+    jobs = []
     for procs in ours:
-        for pid in procs.read_text().split():
-            with contextlib.suppress(OSError):
-                status = Path(f"/proc/{pid}/status").read_text().splitlines()
-                nspid = next(line for line in status if line.startswith("NSpid:")).split()[1:]
-                if len(nspid) > 1 and nspid[-1] == "1":
-                    inits.append((len(nspid), int(pid)))
-    deepest = max((depth for depth, _ in inits), default=0)
-    killed = 0
-    for depth, pid in inits:
-        if depth == deepest:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-    return killed
+        seen: list[tuple[int, int, int]] = []  # (namespace depth, host pid, pid in its namespace)
+        with contextlib.suppress(OSError):
+            for pid in procs.read_text().split():
+                with contextlib.suppress(OSError, StopIteration):
+                    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+                    nspid = next(line for line in status if line.startswith("NSpid:")).split()[1:]
+                    seen.append((len(nspid), int(pid), int(nspid[-1])))
+        deepest = max((depth for depth, _, _ in seen), default=0)
+        jobs.append([(pid, nspid) for depth, pid, nspid in seen if depth == deepest])
+    return jobs
 
 
 @pytest.mark.parametrize("suite", [ECHO_STDIO, ADD_ASSERTS], ids=["stdio", "harness"])
@@ -240,13 +256,13 @@ def _kill_inits_of_our_jobs() -> int:
 def test_space_init_dying_mid_step_yields_a_judged_tle(suite: dict, hosts: bool) -> None:
     backend = LocalBackend(spares=0, hosts=hosts)
     source = "import time\ntime.sleep(2)\n" + ("print(3)" if "inputs" in suite else "def add(a, b):\n    return a + b")
-    killer = threading.Timer(1.0, _kill_inits_of_our_jobs)
-    killer.start()
-    try:
-        result = judge(source, parse_tests(suite), backend, options=LIMITS)
-    finally:
-        killer.cancel()
-        backend.close()
+    with ThreadPoolExecutor(1) as pool:
+        killed = pool.submit(_kill_inits_of_our_jobs)
+        try:
+            result = judge(source, parse_tests(suite), backend, options=LIMITS)
+        finally:
+            backend.close()
+    assert killed.result() > 0
     assert result.results[0].verdict == "TLE", result.summary()
 
 
