@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from textwrap import dedent
@@ -34,6 +34,7 @@ from tests.sandbox.conftest import FAST, python_step, skip_or_fail
 pytestmark = [pytest.mark.integration, pytest.mark.bwrap]
 
 CGROUP_ROOT = "/sys/fs/cgroup"
+ADD_ASSERTS = {"test_list": ["assert add(1, 2) == 3", "assert add(20, 22) == 42"]}
 IDLE_PAST_DRAIN_LIMIT_S = 61.0  # sandbox/local.py DRAIN_LIMIT_S (60 s), counted from the cgroup's creation
 
 
@@ -136,7 +137,7 @@ for _ in range(200):  # refused forks: pids.events max
             import time; time.sleep(30)
     except OSError:
         break
-open('/tmp/fill', 'wb').write(b'x' * (40 << 20))
+open('/tmp/fill', 'wb').write(b'x' * (8 << 20))
 x = bytearray(600 << 20)  # an OOM kill in the job's cgroup
 x[::4096] = b'x' * len(x[::4096])
 """
@@ -168,7 +169,7 @@ def test_job_after_one_at_its_limits_yields_its_own_counters_and_limits(
 ) -> None:
     big = Policy(wall_time_s=10.0, cpu_time_s=5.0, memory_mb=512, max_processes=64, max_output_bytes=1 << 20)
     (hit,) = one_host.run(Job({}, (python_step(HIT_LIMITS, policy=big),)))
-    assert hit.limit == "memory", (hit.limit, hit.stderr[-300:])
+    assert hit.limit in ("memory", "processes"), (hit.limit, hit.stderr[-300:])
     made = _made_ahead(one_host)
     (nxt,) = one_host.run(Job({}, (python_step(source, policy=policy),)))
     assert made.closed  # it ran in the runner made ahead
@@ -248,20 +249,33 @@ def test_jobs_taking_runners_made_a_minute_ago_yield_no_cgroup_left() -> None:
     assert not left, left
 
 
-@pytest.mark.parametrize("delay_s", [0.0, 0.002, 0.005, 0.01])
-def test_backend_closed_while_the_next_runner_is_made_yields_no_error_and_nothing_left(delay_s: float) -> None:
+CLOSE_AFTER = {
+    "a plain job": lambda b: list(b.run(Job({}, (python_step("pass"),)))),
+    "a harness-kind job": lambda b: list(b.run(Job({}, (Step(python_step("pass").argv, policy=FAST, peer=IDLE),)))),
+    "a judged submission": lambda b: judge(
+        "def add(a, b):\n    return a - b\n", parse_tests(ADD_ASSERTS), b, options=Options(limits=Limits(time_s=2.0))
+    ),
+}
+
+
+@pytest.mark.parametrize("last", CLOSE_AFTER.values(), ids=CLOSE_AFTER.keys())
+def test_backend_closed_while_the_next_runner_is_made_yields_no_error_and_nothing_left(last: Callable) -> None:
+    # close() retires the idle host (Sandbox.kill) while the background thread, whose runner died
+    # with the host, kills the same host (Sandbox.kill) too: one of them must not close its fds twice
     before = _own_cgroups()
-    for _ in range(5):
+    errors = []
+    for _ in range(10):
         backend = LocalBackend(spares=0)
         list(backend.run(Job({}, (python_step("pass"),))))
-        list(backend.run(Job({}, (python_step("pass"),))))  # ends: its host starts making the next runner
-        time.sleep(delay_s)
-        backend.close()  # must not raise (a double close of the host's fds, say)
+        last(backend)  # ends in a warm host: it starts making the next runner
+        try:
+            backend.close()
+        except OSError as exc:
+            errors.append(repr(exc))
     deadline = time.monotonic() + 5
     while (_own_cgroups() - before or _sandboxes()) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _own_cgroups() - before
-    assert not _sandboxes()
+    assert (errors, _own_cgroups() - before, _sandboxes()) == ([], set(), [])
 
 
 def test_backend_closed_with_several_runners_made_ahead_yields_nothing_left() -> None:
@@ -287,7 +301,6 @@ def test_backend_closed_with_several_runners_made_ahead_yields_nothing_left() ->
 # Class 3 — the peer's bootstrap and the new pipe protocol: the solution runs only after the
 # bootstrap has read its program and the harness's init message; what it does to fds 0 and 1
 # (its stdin and stdout: /dev/null by then) or to the pipes must not change a verdict.
-ADD_ASSERTS = {"test_list": ["assert add(1, 2) == 3", "assert add(20, 22) == 42"]}
 ADD_CALL = {"fn_name": "add", "inputs": [[1, 2], [20, 22]], "outputs": [3, 42]}
 SUITES = {"mbpp": ADD_ASSERTS, "call": ADD_CALL}
 FD_TOUCHES = {
@@ -298,7 +311,7 @@ FD_TOUCHES = {
     "closes fds 0 and 1": "import os\nos.close(0)\nos.close(1)\n",
     "closes fds 0 to 2": "import os\nfor fd in (0, 1, 2):\n    os.close(fd)\n",
     "reopens fd 0 and 1 on /dev/null": "import os\nfd = os.open('/dev/null', os.O_RDWR)\nos.dup2(fd, 0)\nos.dup2(fd, 1)\n",
-    "reads its own argv": "import sys\nopen('/proc/self/cmdline','rb').read()\nsys.argv\n",
+    "reads its own argv": "import sys\nsys.argv.append(sys.orig_argv[-1])\n",
     "execs the bootstrap's globals": "r = None\nh = d = b''\nv = n = m = '0'\n",
 }
 
