@@ -62,6 +62,7 @@ def one_host() -> Iterator[LocalBackend]:
             skip_or_fail(f"job hosts unavailable: {backend.hosts.problem}")
         yield backend
     finally:
+        backend.hosts.made_ahead(wait_s=10)  # else close() races the runner being made (its own test, below)
         backend.close()
 
 
@@ -348,3 +349,41 @@ def test_peer_program_arrives_whole_when_the_first_request_is_large(one_host: Lo
     suite = parse_tests({"prelude": prelude, "test": "def check(candidate):\n    assert candidate(1, 2) == 3\n", "entry_point": "add"})
     result = judge(dedent("def add(a, b):\n    return a + b\n"), suite, one_host)
     assert result.score == 1.0, result.summary()
+
+
+# ---------------------------------------------------------------------------------------------
+# Class 4 — racing the preparation: jobs of alternating kinds from several threads (each discarding
+# the runner made for another kind), and a job cancelled mid-step holding memory, then the next.
+HOG = "x = bytearray(300 << 20)\nx[::4096] = b'x' * len(x[::4096])\nprint('hog', flush=True)\nwhile True: pass"
+
+
+def test_jobs_of_alternating_kinds_from_several_threads_yield_all_run_and_nothing_left() -> None:
+    before = _own_cgroups()
+    backend = LocalBackend(spares=0)
+    kinds = [(64, False), (64, True), (200, False), (200, True)]
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            seen = list(pool.map(lambda n: list(backend.run(Job({}, (_kind_step(*kinds[n % 4]),)))), range(24)))
+    finally:
+        backend.close()
+    sizes = [(r.exit_code, r.stdout) for (r,) in seen]
+    assert sizes == [(0, f"{kinds[n % 4][0]} {kinds[n % 4][0]}\n".encode()) for n in range(24)]
+    deadline = time.monotonic() + 5
+    while (_own_cgroups() - before or _sandboxes()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _own_cgroups() - before and not _sandboxes()
+
+
+def test_job_cancelled_holding_memory_yields_a_next_job_that_runs(one_host: LocalBackend) -> None:
+    import threading
+
+    from sandbox.errors import Cancelled
+
+    big = Policy(wall_time_s=10.0, cpu_time_s=8.0, memory_mb=512, max_processes=8, max_output_bytes=1 << 20)
+    for _ in range(3):
+        cancel = threading.Event()
+        threading.Timer(1.5, cancel.set).start()
+        with pytest.raises(Cancelled):
+            list(one_host.run(Job({}, (python_step(HOG, policy=big),), cancel=cancel)))
+        (nxt,) = one_host.run(Job({}, (python_step("print('next')"),)))  # at once: its runner is being made
+        assert (nxt.exit_code, nxt.stdout, nxt.limit) == (0, b"next\n", None), nxt
