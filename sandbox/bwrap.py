@@ -24,9 +24,10 @@ import shutil
 import socket
 import stat
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from sandbox.errors import BackendUnavailable, SandboxError
@@ -147,6 +148,7 @@ class Sandbox:
     stderr_fd: int
     closed: bool = False
     last_stderr: str = ""
+    _killing: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def bwrap_stderr(self) -> str:
         """What bubblewrap (or the runner) said on stderr, for error messages."""
@@ -155,16 +157,18 @@ class Sandbox:
         return os.pread(self.stderr_fd, 8192, 0).decode(errors="replace").strip()
 
     def kill(self) -> None:
-        """Tear the whole sandbox down: killing bwrap kills its pid namespace."""
-        if self.closed:
-            return
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        self.control.close()
-        self.last_stderr = self.bwrap_stderr()
-        self.closed = True
-        os.close(self.stderr_fd)
+        """Tear the whole sandbox down: killing bwrap kills its pid namespace. Once, whichever threads call it (a job
+        host's may be torn down while a runner is being made ahead in it)."""
+        with self._killing:
+            if self.closed:
+                return
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait()
+            self.control.close()
+            self.last_stderr = self.bwrap_stderr()
+            self.closed = True
+            os.close(self.stderr_fd)
 
 
 def memfd(name: str, data: bytes = b"") -> int:

@@ -18,7 +18,7 @@ import signal
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -82,7 +82,6 @@ class JobCgroup:
     memory: Path
     pids: Path
     cpu: Path | None = None
-    created: float = field(default_factory=time.monotonic)
 
     @classmethod
     def create(cls) -> JobCgroup:

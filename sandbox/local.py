@@ -107,7 +107,7 @@ class LocalBackend:
         self._python = python
         self._use_cgroups = use_cgroups
         self._cgroup_problem: str | None = None if use_cgroups else "cgroups disabled by configuration"
-        self._draining: list[JobCgroup] = []  # cgroups whose processes were still exiting at job end
+        self._draining: list[tuple[JobCgroup, float]] = []  # cgroups whose processes were exiting at job end, since
         self._lock = threading.Lock()
         self._spares: Spares[Ready] = Spares(self._start_spare, self._discard_spare, Ready.alive, spares)
         self.hosts = JobHosts(self._bwrap, python, self._cgroup, self._release)
@@ -124,7 +124,7 @@ class LocalBackend:
         self._spares.close()
         with self._lock:
             pending, self._draining = self._draining, []
-        for cgroup in pending:
+        for cgroup, _ in pending:
             with contextlib.suppress(OSError):
                 cgroup.close(timeout_s=CLOSE_WAIT_S)
 
@@ -189,20 +189,20 @@ class LocalBackend:
             cgroup.close(timeout_s=0.0)
         except OSError:
             with self._lock:
-                self._draining.append(cgroup)
+                self._draining.append((cgroup, time.monotonic()))
 
     def _remove_drained(self) -> None:
         with self._lock:
             pending, self._draining = self._draining, []
-        for cgroup in pending:
+        for cgroup, since in pending:  # since its job ended: a runner made ahead may have waited long before its job
             try:
                 cgroup.close(timeout_s=0.0)
             except OSError as exc:
-                if time.monotonic() - cgroup.created > DRAIN_LIMIT_S:
+                if time.monotonic() - since > DRAIN_LIMIT_S:
                     log.warning("local sandbox: cgroup %s will not go away: %s", cgroup.memory.name, exc)
                 else:
                     with self._lock:
-                        self._draining.append(cgroup)
+                        self._draining.append((cgroup, since))
 
 
 @dataclass
