@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from sandbox import seccomp
 from sandbox.errors import BackendUnavailable, SandboxError
 from sandbox.precompile import precompiled
 
@@ -205,6 +206,7 @@ def start(
         fds += os.pipe()
         fds.append(memfd("bwrap-stderr"))
         fds.append(memfd("runner", precompiled(python, _RUNNER_SOURCE, "<runner>")))  # one per sandbox: it reads it
+        fds.append(memfd("seccomp", seccomp.filter_program()))
         for data in files.values():
             fds.append(memfd("job-file", data))
     except OSError as exc:
@@ -214,7 +216,7 @@ def start(
             os.close(fd)
         raise SandboxError(f"cannot start bwrap: {exc}") from exc
     control, inner = sockets
-    status_r, status_w, block_r, block_w, stderr_fd, code_fd, *file_fds = fds
+    status_r, status_w, block_r, block_w, stderr_fd, code_fd, seccomp_fd, *file_fds = fds
     args = [
         bwrap,
         "--unshare-all",
@@ -263,7 +265,7 @@ def start(
                 args += ["--dir", str(parent)]
                 made.add(parent)
         args += ["--perms", "0644", "--file", str(fd), str(target)]
-    args += ["--remount-ro", "/", "--chdir", WORK_DIR, "--clearenv"]
+    args += ["--remount-ro", "/", "--chdir", WORK_DIR, "--clearenv", "--seccomp", str(seccomp_fd)]
     for key, value in SANDBOX_ENV.items():
         args += ["--setenv", key, value]
     args += [
@@ -294,7 +296,7 @@ def start(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=stderr_fd,
-            pass_fds=(status_w, block_r, inner.fileno(), code_fd, *file_fds),
+            pass_fds=(status_w, block_r, inner.fileno(), code_fd, seccomp_fd, *file_fds),
             start_new_session=True,
             env=BWRAP_ENV,  # bwrap's own environment: nothing of the service's (keys, paths) enters the sandbox
         )
@@ -304,7 +306,7 @@ def start(
         control.close()
         raise SandboxError(f"cannot start bwrap: {exc}") from exc
     finally:
-        for fd in (status_w, block_r, code_fd, *file_fds):
+        for fd in (status_w, block_r, code_fd, seccomp_fd, *file_fds):
             os.close(fd)
         inner.close()
     box = Sandbox(process, control, 0, stderr_fd)

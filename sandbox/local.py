@@ -27,7 +27,7 @@ from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
-from sandbox import bwrap
+from sandbox import bwrap, seccomp
 from sandbox.backend import Job, Step, StepResult
 from sandbox.cgroups import JobCgroup, Usage
 from sandbox.classify import Outcome, step_result
@@ -104,6 +104,7 @@ class LocalBackend:
         self._bwrap = bwrap.find_bwrap()
         if not os.access(python, os.X_OK):
             raise BackendUnavailable(f"the local sandbox needs {python} (the runner and Python both use it)")
+        seccomp.filter_program()  # BackendUnavailable now, not at the first job, where there is no libseccomp
         self._python = python
         self._use_cgroups = use_cgroups
         self._cgroup_problem: str | None = None if use_cgroups else "cgroups disabled by configuration"
