@@ -1,0 +1,206 @@
+"""Boundary solution (peer) → judge harness run without an init; program → the kernel's keyrings (local backend).
+
+An attacker who has read sandbox/_runner.py (Harness, run_step, serve_step) and
+sandbox/seccomp.py: the harness is now PID 1 of user and pid namespaces of its own, cloned
+straight from the runner, its CPU the rusage the runner reaps; the solution runs in the
+peer's space, whose init counts its CPU as RUSAGE_CHILDREN. The solution looks for the
+harness, burns CPU where no one counts it, ends itself, hangs, or holds every pid the job
+may have, so that the step says pass, or says nothing (null: only trusted code may cause
+that). A program or peer calls the keyring syscalls by every ABI the machine runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from textwrap import dedent
+
+import pytest
+
+from sandbox.backend import Job
+from sandbox.judge import Limits, Options, judge, parse_tests
+from sandbox.local import LocalBackend
+from sandbox.policy import Policy
+from tests.attacks.test_program import ADD_ASSERTS, ADD_HUMANEVAL
+from tests.sandbox.conftest import python_step, skip_or_fail
+
+pytestmark = [pytest.mark.integration, pytest.mark.bwrap]
+
+SUITES = {"mbpp": ADD_ASSERTS, "humaneval": ADD_HUMANEVAL}
+JUDGED_ZERO = ("WA", "RE", "TLE", "MLE", "OLE", "CE")
+POLICY = Policy(wall_time_s=10.0, cpu_time_s=5.0, memory_mb=256, max_processes=32)
+RELAY = "import os, sys\nsys.stdout.write(os.read(4, 1 << 16).decode())"  # the harness side: says what the peer said
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["job host", "own sandbox"])
+def local(request: pytest.FixtureRequest) -> Iterator[LocalBackend]:
+    backend = LocalBackend(spares=0, hosts=request.param)
+    try:
+        list(backend.run(Job({}, (python_step("pass"),))))
+    except Exception as exc:  # noqa: BLE001
+        skip_or_fail(f"local backend unavailable: {exc}")
+    yield backend
+    backend.close()
+
+
+# --- CPU the kernel does not give back to the reaper: children of a process ignoring SIGCHLD are reaped by
+# the kernel itself, and their CPU is in no one's RUSAGE_CHILDREN (Linux >= 2.6.9), the init's nor the runner's.
+BURN = """
+import os, signal, time
+def _burn(seconds):
+    t = time.process_time()
+    while time.process_time() - t < seconds:
+        pass
+def _hidden(children, seconds):
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps them: their rusage is dropped
+    r, w = os.pipe()
+    for _ in range(children):
+        if os.fork() == 0:
+            os.close(r)
+            _burn(seconds)
+            os._exit(0)
+    os.close(w)
+    os.read(r, 1)  # EOF once every child has exited
+    os.close(r)
+"""
+HIDDEN_BURN = {  # each child stays under the per-process RLIMIT_CPU; together they are far over the step's limit
+    "stdio program": (BURN + "_hidden(3, 0.8)\nprint('done')", False),
+    "peer": (BURN + "_hidden(3, 0.8)\nos.write(1, b'done\\n')", True),
+}
+
+
+@pytest.mark.parametrize(("source", "peer"), HIDDEN_BURN.values(), ids=HIDDEN_BURN.keys())
+def test_cpu_burned_in_kernel_reaped_children_yields_it_counted(local: LocalBackend, source: str, peer: bool) -> None:
+    step = python_step(source, policy=POLICY)
+    if peer:
+        step = replace(python_step(RELAY, policy=POLICY), peer=step.argv)
+    (result,) = local.run(Job({}, (step,)))
+    assert result.stdout == b"done\n", result.stderr
+    assert result.cpu_time_s is not None and result.cpu_time_s >= 2.0, result
+
+
+HIDDEN_TLE = BURN + "def add(a, b):\n    _hidden(2, 1.6)\n    return a + b\n"  # 3.2 s of CPU, a 2 s limit
+
+
+@pytest.mark.parametrize("suite", SUITES.values(), ids=SUITES.keys())
+def test_solution_burning_cpu_in_kernel_reaped_children_yields_tle(local: LocalBackend, suite: dict) -> None:
+    result = judge(HIDDEN_TLE, parse_tests(suite), local, options=Options(limits=Limits(time_s=2.0)))
+    assert result.results and result.results[0].verdict == "TLE", result.summary()
+
+
+# --- a wrong solution that ends, hangs, floods or holds what the next harness clone needs: judged, never null
+ENDING = {
+    "kills itself": "import os, signal\ndef add(a, b):\n    os.kill(os.getpid(), signal.SIGKILL)\n",
+    "kills its own space's init and everything": (
+        "import os, signal\ndef add(a, b):\n    os.kill(-1, signal.SIGKILL)\n    os.kill(1, signal.SIGKILL)\n"
+        "    return a - b\n"
+    ),
+    "sleeps past the deadline": "import time\ndef add(a, b):\n    time.sleep(60)\n",
+    "leaves a detached grandchild holding the pipes": (
+        "import os, time\ndef add(a, b):\n    if os.fork() == 0:\n        os.setsid()\n"
+        "        if os.fork() == 0:\n            time.sleep(60)\n        os._exit(0)\n    os._exit(0)\n"
+    ),
+    "holds every pid the job may have while loading": (
+        "import os, time\nfor _ in range(200):\n    try:\n        if os.fork() == 0:\n            time.sleep(60)\n"
+        "            os._exit(0)\n    except OSError:\n        break\ndef add(a, b):\n    return a - b\n"
+    ),
+    "holds every pid in orphans, then answers wrong": (
+        "import os, time\ndef add(a, b):\n    for _ in range(200):\n        try:\n            if os.fork() == 0:\n"
+        "                os.setsid()\n                time.sleep(60)\n                os._exit(0)\n"
+        "        except OSError:\n            break\n    return a - b\n"
+    ),
+    "fills its private tmpfs and memory": (
+        "import os\nfor d in ('/tmp', '/dev/shm', '/box'):\n    try:\n"
+        "        with open(d + '/fill', 'wb') as f:\n            f.write(b'x' * (200 << 20))\n"
+        "    except OSError:\n        pass\ndef add(a, b):\n    return a - b\n"
+    ),
+    "floods the reply pipe without a newline": (
+        "import os\ndef add(a, b):\n    while True:\n        os.write(4, b'x' * 65536)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("suite", SUITES.values(), ids=SUITES.keys())
+@pytest.mark.parametrize("source", ENDING.values(), ids=ENDING.keys())
+def test_wrong_solution_ending_or_holding_the_step_yields_a_judged_zero(
+    local: LocalBackend, source: str, suite: dict
+) -> None:
+    result = judge(dedent(source), parse_tests(suite), local, options=Options(limits=Limits(time_s=1.0)))
+    assert result.score == 0.0, result.summary()
+    assert result.results and all(r.verdict in JUDGED_ZERO for r in result.results), result.summary()
+    honest = judge("def add(a, b):\n    return a + b\n", parse_tests(suite), local)
+    assert honest.score == 1.0, honest.summary()
+
+
+# --- the peer looking for the harness (now PID 1 of its own namespace, no init between it and the runner)
+LOOK = """
+import ctypes, os, signal
+libc = ctypes.CDLL(None, use_errno=True)
+alive = []
+for pid in range(1, 1 << 15):
+    try:
+        os.kill(pid, 0)
+        alive.append(pid)
+    except OSError:
+        pass
+traced = libc.ptrace(16, 1, 0, 0) == 0  # PTRACE_ATTACH its init
+fd = -1
+try:
+    fd = os.pidfd_open(1)
+except OSError:
+    pass
+os.write(1, repr((alive == [1, os.getpid()], os.listdir('/proc'), traced)).encode() + b'\\n')
+"""
+
+
+def test_peer_looking_for_the_harness_yields_nothing_but_its_own_space(local: LocalBackend) -> None:
+    step = replace(python_step(RELAY, policy=POLICY), peer=python_step(LOOK, policy=POLICY).argv)
+    (result,) = local.run(Job({}, (step,)))
+    assert result.stdout == b"(True, [], False)\n", result.stderr
+
+
+# --- keyring syscalls by every ABI: native, x32 (0x40000000 + 248..250), i386 by int 0x80 (286..288)
+KEYS = r"""
+import ctypes, mmap, os, platform, struct
+libc = ctypes.CDLL(None, use_errno=True)
+ENOSYS = 38
+def native(nr, *args):
+    r = libc.syscall(ctypes.c_long(nr), *map(ctypes.c_long, args))
+    return r if r >= 0 else -ctypes.get_errno()
+def int80(nr, a, b, c):  # in a child: without ia32 emulation int 0x80 is a SIGSEGV
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = (b'\x53\xb8' + struct.pack('<I', nr) + b'\xbb' + struct.pack('<i', a) + b'\xb9' + struct.pack('<i', b)
+                + b'\xba' + struct.pack('<i', c) + b'\xcd\x80\x5b\xc3')
+        m = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+        m.write(code)
+        f = ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.addressof(ctypes.c_char.from_buffer(m)))
+        os.write(w, str(f()).encode())
+        os._exit(0)
+    os.close(w)
+    out = os.read(r, 64)
+    os.waitpid(pid, 0)
+    return int(out) if out else -ENOSYS  # no such ABI here: refused as surely
+calls = {}
+if platform.machine() == 'x86_64':
+    for name, nr in (('add_key', 248), ('request_key', 249), ('keyctl', 250)):
+        calls[name] = native(nr, 0, -3, 1, 0, 0) if name == 'keyctl' else native(nr, 0, 0, 0, 0, -3)
+        calls['x32 ' + name] = native(0x40000000 | nr, *((0, -3, 1, 0, 0) if name == 'keyctl' else (0, 0, 0, 0, -3)))
+    for name, nr in (('i386 add_key', 286), ('i386 request_key', 287), ('i386 keyctl', 288)):
+        calls[name] = int80(nr, 0, -3, 1) if 'keyctl' in name else int80(nr, 0, 0, 0)
+print(sorted(k for k, v in calls.items() if v != -ENOSYS), len(calls), flush=True)
+"""
+
+
+@pytest.mark.parametrize("side", ["program", "peer"])
+def test_keyring_calls_by_every_abi_yield_enosys(local: LocalBackend, side: str) -> None:
+    if side == "program":
+        step = python_step(KEYS, policy=POLICY)
+    else:
+        peer_source = KEYS.replace("print(sorted", "os.write(1, (repr(sorted").replace(
+            ", len(calls), flush=True)", ") + ' ' + str(len(calls)) + '\\n').encode())"
+        )
+        step = replace(python_step(RELAY, policy=POLICY), peer=python_step(peer_source, policy=POLICY).argv)
+    (result,) = local.run(Job({}, (step,)))
+    assert result.stdout in (b"[] 9\n", b"[] 0\n"), (result.stdout, result.stderr)
