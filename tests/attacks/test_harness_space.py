@@ -204,3 +204,30 @@ def test_keyring_calls_by_every_abi_yield_enosys(local: LocalBackend, side: str)
         step = replace(python_step(RELAY, policy=POLICY), peer=python_step(peer_source, policy=POLICY).argv)
     (result,) = local.run(Job({}, (step,)))
     assert result.stdout in (b"[] 9\n", b"[] 0\n"), (result.stdout, result.stderr)
+
+
+# --- a peer leaving processes behind in its space (which serves every step of the job) for the next step's peer
+LEAVE = """
+import os, signal, time
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+for detach in (False, True):
+    if os.fork() == 0:
+        if detach:
+            os.setsid()
+            if os.fork():
+                os._exit(0)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        time.sleep(60)
+        os._exit(0)
+os.write(1, b'left\\n')
+"""
+
+
+def test_peer_leaving_processes_in_its_space_yields_none_in_the_next_step(local: LocalBackend) -> None:
+    left, look = (
+        replace(python_step(RELAY, policy=POLICY), peer=python_step(source, policy=POLICY).argv)
+        for source in (LEAVE, LOOK)
+    )
+    first, second = local.run(Job({}, (left, look)))
+    assert first.stdout == b"left\n", first.stderr
+    assert second.stdout == b"(True, [], False)\n", second.stderr
