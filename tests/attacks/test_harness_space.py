@@ -37,7 +37,7 @@ def local(request: pytest.FixtureRequest) -> Iterator[LocalBackend]:
     backend = LocalBackend(spares=0, hosts=request.param)
     try:
         list(backend.run(Job({}, (python_step("pass"),))))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         skip_or_fail(f"local backend unavailable: {exc}")
     yield backend
     backend.close()
