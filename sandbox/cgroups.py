@@ -1,10 +1,11 @@
-"""Per-job cgroup (v1 memory + pids controllers, cpu where there is one) so that limits bind the whole process tree.
+"""Per-job cgroup (v1 memory + pids controllers, cpu and cpuacct where there are) so that limits bind the whole tree.
 
 rlimits are per process: a memory bomb spread over many processes, or a fork bomb across
 user namespaces, is only stopped for the whole job by a cgroup. The cpu cgroup gives each
 job one job's share of the machine, however many processes and sessions it keeps busy
 (the kernel shares CPU out per session otherwise): a job judged beside it is not starved
-past its wall-time limit. Where the host does not let us create child cgroups (cgroup v2
+past its wall-time limit. The cpuacct cgroup counts the CPU of every process of the job,
+those the kernel reaps unseen included. Where the host does not let us create child cgroups (cgroup v2
 without delegation, read-only /sys/fs/cgroup), ``JobCgroup.create`` returns None and the
 backend degrades to rlimits alone, saying so.
 """
@@ -68,10 +69,11 @@ def _make(controller: str, name: str) -> Path:
 
 @dataclass(frozen=True)
 class Usage:
-    """Counters that tell which cgroup limit a step hit."""
+    """Counters that tell which cgroup limit a step hit, and the CPU the job's processes have used."""
 
     oom_kills: int
     pids_refused: int
+    cpu_s: float | None = None  # every process of the job, reaped or not (None without a cpuacct hierarchy)
 
 
 @dataclass(frozen=True)
@@ -82,17 +84,20 @@ class JobCgroup:
     memory: Path
     pids: Path
     cpu: Path | None = None
+    cpuacct: Path | None = None
 
     @classmethod
     def create(cls) -> JobCgroup:
         """Make the cgroups under this process's own; OSError if the host forbids memory or pids ones."""
         name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         dirs = [_make(controller, name) for controller in ("memory", "pids")]
-        try:
-            cpu: Path | None = _make("cpu", name)
-        except OSError:  # no cpu hierarchy of ours: jobs share the CPU as the kernel's sessions do
-            cpu = None
-        group = cls(dirs[0], dirs[1], cpu)
+        optional: list[Path | None] = []
+        for controller in ("cpu", "cpuacct"):
+            try:
+                optional.append(_make(controller, name))
+            except OSError:  # cpu: jobs share the CPU as the kernel's sessions do; cpuacct: rusage counts alone
+                optional.append(None)
+        group = cls(dirs[0], dirs[1], *optional)
         try:
             (group.memory / "memory.swappiness").write_text("0")
             group.usage()
@@ -125,12 +130,17 @@ class JobCgroup:
 
     def _dirs(self) -> tuple[Path, ...]:
         """The job's cgroup directories, memory first."""
-        return (self.memory, self.pids) if self.cpu is None else (self.memory, self.pids, self.cpu)
+        return (self.memory, self.pids, *(d for d in (self.cpu, self.cpuacct) if d is not None))
 
     def usage(self) -> Usage:
-        """Cumulative OOM kills and refused forks since the job started."""
+        """Cumulative OOM kills, refused forks and CPU seconds since the job started.
+
+        The CPU is the cgroup's: it counts processes nobody reaps with wait(), whose time no
+        rusage shows (children of a process that ignores SIGCHLD are reaped by the kernel).
+        """
+        cpu = None if self.cpuacct is None else int((self.cpuacct / "cpuacct.usage").read_text()) / 1e9
         return Usage(
-            _counter(self.memory / "memory.oom_control", "oom_kill"), _counter(self.pids / "pids.events", "max")
+            _counter(self.memory / "memory.oom_control", "oom_kill"), _counter(self.pids / "pids.events", "max"), cpu
         )
 
     def tasks(self) -> int:
