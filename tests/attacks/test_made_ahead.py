@@ -47,9 +47,20 @@ def _own_cgroups() -> set[Path]:
     return found
 
 
-def _sandboxes() -> list[int]:
-    """Pids of bwrap (and what it runs) under this process."""
-    return [p.pid for p in descendants(os.getpid())]
+def _bwraps() -> set[int]:
+    """Pids of the bubblewrap processes under this process (other tests' backends may keep theirs: taken first)."""
+    return {p.pid for p in descendants(os.getpid()) if p.name == "bwrap"}
+
+
+def _settled() -> tuple[set[Path], set[int]]:
+    """This process's job cgroups and bwraps, once other tests' backends have made their next runners ahead."""
+    time.sleep(0.3)
+    return _own_cgroups(), _bwraps()
+
+
+def _sandboxes(others: set[int]) -> list[int]:
+    """Pids of the bwraps under this process but ``others``, and of what they run."""
+    return [pid for bwrap in _bwraps() - others for pid in [bwrap, *(p.pid for p in descendants(bwrap))]]
 
 
 @pytest.fixture
@@ -261,7 +272,7 @@ CLOSE_AFTER = {
 def test_backend_closed_while_the_next_runner_is_made_yields_no_error_and_nothing_left(last: Callable) -> None:
     # close() retires the idle host (Sandbox.kill) while the background thread, whose runner died
     # with the host, kills the same host (Sandbox.kill) too: one of them must not close its fds twice
-    before = _own_cgroups()
+    before, others = _settled()
     errors = []
     for _ in range(10):
         backend = LocalBackend(spares=0)
@@ -272,14 +283,14 @@ def test_backend_closed_while_the_next_runner_is_made_yields_no_error_and_nothin
         except OSError as exc:
             errors.append(repr(exc))
     deadline = time.monotonic() + 5
-    while (_own_cgroups() - before or _sandboxes()) and time.monotonic() < deadline:
+    while (_own_cgroups() - before or _sandboxes(others)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    left, running = sorted(p.name for p in _own_cgroups() - before), _sandboxes()
+    left, running = sorted(p.name for p in _own_cgroups() - before), _sandboxes(others)
     assert not errors and not left and not running, f"close raised {errors}; cgroups left {left}; pids {running}"
 
 
 def test_backend_closed_with_several_runners_made_ahead_yields_nothing_left() -> None:
-    before = _own_cgroups()
+    before, others = _settled()
     backend = LocalBackend(spares=0)
     with ThreadPoolExecutor(3) as pool:
         kinds = [{}, {"peer": IDLE}, {}]
@@ -291,10 +302,10 @@ def test_backend_closed_with_several_runners_made_ahead_yields_nothing_left() ->
         )
     backend.close()
     deadline = time.monotonic() + 5
-    while (_own_cgroups() - before or _sandboxes()) and time.monotonic() < deadline:
+    while (_own_cgroups() - before or _sandboxes(others)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _own_cgroups() - before
-    assert not _sandboxes()
+    assert not _sandboxes(others)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -358,7 +369,7 @@ HOG = "x = bytearray(300 << 20)\nx[::4096] = b'x' * len(x[::4096])\nprint('hog',
 
 
 def test_jobs_of_alternating_kinds_from_several_threads_yield_all_run_and_nothing_left() -> None:
-    before = _own_cgroups()
+    before, others = _settled()
     backend = LocalBackend(spares=0)
     kinds = [(64, False), (64, True), (200, False), (200, True)]
     try:
@@ -369,9 +380,9 @@ def test_jobs_of_alternating_kinds_from_several_threads_yield_all_run_and_nothin
     sizes = [(r.exit_code, r.stdout) for (r,) in seen]
     assert sizes == [(0, f"{kinds[n % 4][0]} {kinds[n % 4][0]}\n".encode()) for n in range(24)]
     deadline = time.monotonic() + 5
-    while (_own_cgroups() - before or _sandboxes()) and time.monotonic() < deadline:
+    while (_own_cgroups() - before or _sandboxes(others)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _own_cgroups() - before and not _sandboxes()
+    assert not _own_cgroups() - before and not _sandboxes(others)
 
 
 def test_job_cancelled_holding_memory_yields_a_next_job_that_runs(one_host: LocalBackend) -> None:
