@@ -51,9 +51,8 @@ def _valid_name(name: object) -> bool:
 class Link:
     """The harness's end of the two pipes to the solution's process (the step's peer)."""
 
-    def __init__(self, wfd: int, rfd: int, peer_program: bytes) -> None:
+    def __init__(self, wfd: int, rfd: int) -> None:
         self.w, self.r = os.fdopen(wfd, "wb"), os.fdopen(rfd, "rb")
-        self.peer_program = peer_program  # what the peer's bootstrap reads first (sandbox/judge/program.py)
         self.classes: dict[str, type] = {}
         self.pending_init: dict | None = None
         self.names: dict[str, str] = {}
@@ -73,10 +72,6 @@ class Link:
         if self.pending_init is None:
             return
         msg, self.pending_init = self.pending_init, None
-        try:
-            self.w.write(len(self.peer_program).to_bytes(4, "little") + self.peer_program)
-        except OSError:
-            raise self._died() from None
         reply = self._exchange({**msg, "classes": sorted(self.classes)})
         if "compile_error" in reply:
             raise CandidateError("compile_error", str(reply["compile_error"]))

@@ -40,7 +40,7 @@ BOOTSTRAP = (
     "b, s = i.read(int(n)), i.read(int(m)).decode()\n"
     "exec(marshal.loads(b) if v == repr(sys.version) else compile(s, '<harness>', 'exec'))\n"
 )
-PEER_BOOTSTRAP = (  # reads the length-prefixed blob the harness sends first (Link.start), from fd 0 unbuffered
+PEER_BOOTSTRAP = (  # reads the length-prefixed blob the harness sends first (runner.py), from fd 0 unbuffered
     "import os, sys, marshal\n"
     "def r(n):\n"
     "    b = b''\n"

@@ -36,11 +36,12 @@ TEST_MODULES = frozenset({
 def main() -> None:
     """Run one test as described on stdin and write its signed result line to stdout."""
     sys.setrecursionlimit(20000)
-    dumpable = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0
     stdin = sys.stdin.buffer
-    peer_program = stdin.read(int.from_bytes(stdin.read(4), "little"))  # for the peer's bootstrap (program.py)
+    head = stdin.read(4)
+    _start_peer(head + stdin.read(int.from_bytes(head, "little")))  # first: the peer loads while we read the job
+    dumpable = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0
     spec = loads(stdin.read())
-    link = None if dumpable else Link(PEER_WRITE_FD, PEER_READ_FD, peer_program)
+    link = None if dumpable else Link(PEER_WRITE_FD, PEER_READ_FD)
     out = os.dup(1)
     os.dup2(2, 1)  # the tests' own prints must not reach the result channel
     if link is None:
@@ -59,6 +60,19 @@ def main() -> None:
     data = (spec["nonce"] + " " + dumps(result) + "\n").encode()
     while data:
         data = data[os.write(out, data) :]
+
+
+def _start_peer(program: bytes) -> None:
+    """Hand the peer's bootstrap its program (length-prefixed, as program.py's PEER_BOOTSTRAP reads it).
+
+    A peer gone already is found out by the first request (Link), which says how it ended.
+    """
+    view = memoryview(program)
+    try:
+        while view:
+            view = view[os.write(PEER_WRITE_FD, view) :]
+    except OSError:
+        pass
 
 
 def _namespace(spec: dict, link: Link) -> dict[str, Any]:
