@@ -145,7 +145,7 @@ def test_job_looking_for_another_running_at_the_same_time_finds_nothing(hosted: 
 CGROUP_OF = "print(open('/proc/self/cgroup').read())"
 
 
-def _made_ahead(backend: LocalBackend) -> HostJob:
+def made_ahead_runner(backend: LocalBackend) -> HostJob:
     """The next job's runner that the last job's host made ahead (waiting for it to be made)."""
     (made,) = backend.hosts.made_ahead(wait_s=10)
     assert made.cgroup is not None
@@ -170,14 +170,14 @@ BIG_FILES = replace(FAST, max_file_bytes=128 << 20)  # a job whose tmpfs are twi
 
 @pytest.mark.parametrize("peer", [(), IDLE], ids=["plain job", "harness job"])
 def test_next_job_yields_a_run_in_the_runner_and_cgroup_made_ahead(one_host: LocalBackend, peer: tuple) -> None:
-    made = _made_ahead(one_host)  # for a plain job, as the last was: a harness job makes its peer's space itself
+    made = made_ahead_runner(one_host)  # for a plain job, as the last was: a harness job makes its peer's space itself
     (seen,) = one_host.run(Job({}, (Step(python_step(CGROUP_OF).argv, policy=FAST, peer=peer),)))
     assert made.cgroup is not None and f"/{made.cgroup.pids.name}\n" in seen.stdout.decode(), seen.stdout
     assert made.closed  # ended with its job
 
 
 def test_runner_made_ahead_with_other_tmpfs_yields_no_process_or_cgroup_left(one_host: LocalBackend) -> None:
-    made = _made_ahead(one_host)
+    made = made_ahead_runner(one_host)
     assert made.cgroup is not None
     procs = made.cgroup.procs()
     assert procs  # its runner and its space's init wait in it

@@ -18,24 +18,26 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from textwrap import dedent
 
 import pytest
 
 from bench.proc_tree import descendants
+from sandbox import local
 from sandbox.backend import Job, Step
 from sandbox.judge import Limits, Options, judge, parse_tests
 from sandbox.local import LocalBackend
 from sandbox.policy import Policy
-from tests.attacks.test_job_hosts import IDLE, _made_ahead
+from tests.attacks.test_job_hosts import IDLE, made_ahead_runner
 from tests.sandbox.conftest import FAST, python_step, skip_or_fail
 
 pytestmark = [pytest.mark.integration, pytest.mark.bwrap]
 
 CGROUP_ROOT = "/sys/fs/cgroup"
 ADD_ASSERTS = {"test_list": ["assert add(1, 2) == 3", "assert add(20, 22) == 42"]}
-IDLE_PAST_DRAIN_LIMIT_S = 61.0  # sandbox/local.py DRAIN_LIMIT_S (60 s), counted from the cgroup's creation
+DRAIN_LIMIT_S = 2.0  # sandbox/local.py DRAIN_LIMIT_S (60 s), shortened so that a runner can idle past it
 
 
 def _own_cgroups() -> set[Path]:
@@ -182,7 +184,7 @@ def test_job_after_one_at_its_limits_yields_its_own_counters_and_limits(
     big = Policy(wall_time_s=10.0, cpu_time_s=5.0, memory_mb=512, max_processes=64, max_output_bytes=1 << 20)
     (hit,) = one_host.run(Job({}, (python_step(HIT_LIMITS, policy=big),)))
     assert hit.limit in ("memory", "processes"), (hit.limit, hit.stderr[-300:])
-    made = _made_ahead(one_host)
+    made = made_ahead_runner(one_host)
     (nxt,) = one_host.run(Job({}, (python_step(source, policy=policy),)))
     assert made.closed  # it ran in the runner made ahead
     exit_code, limit, stdout = expected
@@ -222,7 +224,7 @@ def _kind_step(size_mb: int, harness: bool) -> Step:
 )
 def test_job_after_one_of_another_kind_yields_its_own_tmpfs_size(one_host: LocalBackend, first: str, then: str) -> None:
     list(one_host.run(Job({}, (_kind_step(*KINDS[first]),))))
-    _made_ahead(one_host)
+    made_ahead_runner(one_host)
     (seen,) = one_host.run(Job({}, (_kind_step(*KINDS[then]),)))
     size = KINDS[then][0]
     assert seen.exit_code == 0, seen.stderr
@@ -231,13 +233,16 @@ def test_job_after_one_of_another_kind_yields_its_own_tmpfs_size(one_host: Local
 
 # ---------------------------------------------------------------------------------------------
 # Class 2 — the service's side: runners made ahead must not outlive their use, or the backend.
-@pytest.mark.parametrize("taker", ["same kind (takes it)", "harness kind (discards it)"])
-def test_runners_made_ahead_a_minute_before_their_job_yield_no_cgroup_left(taker: str) -> None:
+@pytest.mark.parametrize("taker", ["same kind (takes it)", "other tmpfs size (discards it)"])
+def test_runners_made_ahead_long_before_their_job_yield_no_cgroup_left(
+    taker: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # a runner's cgroup is created when it is made ahead; local.py gives up on a cgroup still busy
-    # DRAIN_LIMIT_S after its creation. Four hosts idle a minute (the kept one waits for ever), then
-    # four jobs at once take (or, of another kind, discard) their runners: every cgroup must go.
+    # DRAIN_LIMIT_S after it was released. Four hosts idle past that limit (the kept one waits for
+    # ever), then four jobs at once take (or, of another size, discard) their runners: every cgroup must go.
+    monkeypatch.setattr(local, "DRAIN_LIMIT_S", DRAIN_LIMIT_S)
     backend = LocalBackend(spares=0, host_idle_s=3600.0)
-    extra = {"peer": IDLE} if taker.startswith("harness") else {}
+    extra = {"policy": replace(FAST, max_file_bytes=128 << 20)} if taker.startswith("other") else {"policy": FAST}
     try:
         with ThreadPoolExecutor(4) as pool:  # four hosts, each making a plain runner ahead
             list(pool.map(lambda _: list(backend.run(Job({}, (python_step("import time; time.sleep(1)"),)))), range(4)))
@@ -245,8 +250,8 @@ def test_runners_made_ahead_a_minute_before_their_job_yield_no_cgroup_left(taker
             skip_or_fail(f"job hosts unavailable: {backend.hosts.problem}")
         aged = {m.cgroup.pids.name for m in backend.hosts.made_ahead(wait_s=10) if m.cgroup is not None}
         assert len(aged) == 4
-        time.sleep(IDLE_PAST_DRAIN_LIMIT_S)
-        step = Step(python_step("import time; time.sleep(0.5)").argv, policy=FAST, **extra)
+        time.sleep(DRAIN_LIMIT_S + 1)
+        step = Step(python_step("import time; time.sleep(0.5)").argv, **extra)
         with ThreadPoolExecutor(4) as pool:  # they end together
             list(pool.map(lambda _: list(backend.run(Job({}, (step,)))), range(4)))
         for _ in range(5):  # later jobs remove the drained cgroups they find empty
