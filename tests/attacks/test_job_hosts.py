@@ -152,19 +152,6 @@ def made_ahead_runner(backend: LocalBackend) -> HostJob:
     return made
 
 
-@pytest.fixture
-def one_host() -> Iterator[LocalBackend]:
-    """A backend of its own, running one job at a time: one host, one runner made ahead."""
-    backend = LocalBackend(spares=0)
-    try:
-        list(backend.run(Job({}, (python_step("pass"),))))
-        if backend.hosts.problem is not None:
-            skip_or_fail(f"job hosts unavailable: {backend.hosts.problem}")
-        yield backend
-    finally:
-        backend.close()
-
-
 BIG_FILES = replace(FAST, max_file_bytes=128 << 20)  # a job whose tmpfs are twice the smallest
 
 

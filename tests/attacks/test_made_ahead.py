@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -31,22 +31,13 @@ from sandbox.judge import Limits, Options, judge, parse_tests
 from sandbox.local import LocalBackend
 from sandbox.policy import Policy
 from tests.attacks.test_job_hosts import IDLE, made_ahead_runner
-from tests.sandbox.conftest import FAST, python_step, skip_or_fail
+from tests.sandbox.conftest import FAST, own_cgroups, python_step, skip_or_fail
 
 pytestmark = [pytest.mark.integration, pytest.mark.bwrap]
 
 CGROUP_ROOT = "/sys/fs/cgroup"
 ADD_ASSERTS = {"test_list": ["assert add(1, 2) == 3", "assert add(20, 22) == 42"]}
 DRAIN_LIMIT_S = 2.0  # sandbox/local.py DRAIN_LIMIT_S (60 s), shortened so that a runner can idle past it
-
-
-def _own_cgroups() -> set[Path]:
-    """This process's job cgroups, in every hierarchy."""
-    found = set()
-    for top, subdirs, _ in os.walk(CGROUP_ROOT):
-        if os.path.basename(top) == "rlvr-sandbox":
-            found |= {Path(top, name) for name in subdirs if name.startswith(f"{os.getpid()}-")}
-    return found
 
 
 def _bwraps() -> set[int]:
@@ -57,26 +48,12 @@ def _bwraps() -> set[int]:
 def _settled() -> tuple[set[Path], set[int]]:
     """This process's job cgroups and bwraps, once other tests' backends have made their next runners ahead."""
     time.sleep(0.3)
-    return _own_cgroups(), _bwraps()
+    return own_cgroups(), _bwraps()
 
 
 def _sandboxes(others: set[int]) -> list[int]:
     """Pids of the bwraps under this process but ``others``, and of what they run."""
     return [pid for bwrap in _bwraps() - others for pid in [bwrap, *(p.pid for p in descendants(bwrap))]]
-
-
-@pytest.fixture
-def one_host() -> Iterator[LocalBackend]:
-    """A backend of its own, one job at a time (one host, one runner made ahead), kept however long idle."""
-    backend = LocalBackend(spares=0, host_idle_s=3600.0)
-    try:
-        list(backend.run(Job({}, (python_step("pass"),))))
-        if backend.hosts.problem is not None:
-            skip_or_fail(f"job hosts unavailable: {backend.hosts.problem}")
-        yield backend
-    finally:
-        backend.hosts.made_ahead(wait_s=10)  # else close() races the runner being made (its own test, below)
-        backend.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,7 +237,7 @@ def test_runners_made_ahead_long_before_their_job_yield_no_cgroup_left(
         backend.hosts.made_ahead(wait_s=10)
     finally:
         backend.close()
-    left = {p.name for p in _own_cgroups()} & aged
+    left = {p.name for p in own_cgroups()} & aged
     assert not left, left
 
 
@@ -288,9 +265,9 @@ def test_backend_closed_while_the_next_runner_is_made_yields_no_error_and_nothin
         except OSError as exc:
             errors.append(repr(exc))
     deadline = time.monotonic() + 5
-    while (_own_cgroups() - before or _sandboxes(others)) and time.monotonic() < deadline:
+    while (own_cgroups() - before or _sandboxes(others)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    left, running = sorted(p.name for p in _own_cgroups() - before), _sandboxes(others)
+    left, running = sorted(p.name for p in own_cgroups() - before), _sandboxes(others)
     assert not errors and not left and not running, f"close raised {errors}; cgroups left {left}; pids {running}"
 
 
@@ -307,9 +284,9 @@ def test_backend_closed_with_several_runners_made_ahead_yields_nothing_left() ->
         )
     backend.close()
     deadline = time.monotonic() + 5
-    while (_own_cgroups() - before or _sandboxes(others)) and time.monotonic() < deadline:
+    while (own_cgroups() - before or _sandboxes(others)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _own_cgroups() - before
+    assert not own_cgroups() - before
     assert not _sandboxes(others)
 
 
@@ -385,9 +362,9 @@ def test_jobs_of_alternating_kinds_from_several_threads_yield_all_run_and_nothin
     sizes = [(r.exit_code, r.stdout) for (r,) in seen]
     assert sizes == [(0, f"{kinds[n % 4][0]} {kinds[n % 4][0]}\n".encode()) for n in range(24)]
     deadline = time.monotonic() + 5
-    while (_own_cgroups() - before or _sandboxes(others)) and time.monotonic() < deadline:
+    while (own_cgroups() - before or _sandboxes(others)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _own_cgroups() - before and not _sandboxes(others)
+    assert not own_cgroups() - before and not _sandboxes(others)
 
 
 def test_job_cancelled_holding_memory_yields_a_next_job_that_runs(one_host: LocalBackend) -> None:

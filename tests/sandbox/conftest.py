@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from sandbox.backend import Backend, Job, Step, StepResult
+from sandbox.cgroups import CGROUP_ROOT
 from sandbox.docker import DockerBackend
 from sandbox.errors import SandboxError
 from sandbox.languages import resolve
@@ -57,3 +59,12 @@ def run_python(backend: Backend, source: str, stdin: bytes = b"", policy: Policy
     """Run one Python program as a one-step job."""
     (result,) = backend.run(Job({}, (python_step(source, stdin, policy),), "python"))
     return result
+
+
+def own_cgroups() -> set[Path]:
+    """This process's job cgroups, in every hierarchy (os.walk passes over cgroups other processes remove meanwhile)."""
+    found = set()
+    for top, subdirs, _ in os.walk(CGROUP_ROOT):
+        if os.path.basename(top) == "rlvr-sandbox":
+            found |= {Path(top, name) for name in subdirs if name.startswith(f"{os.getpid()}-")}
+    return found

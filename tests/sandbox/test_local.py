@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -15,12 +14,11 @@ import pytest
 
 from sandbox import bwrap
 from sandbox.backend import Job, Step
-from sandbox.cgroups import CGROUP_ROOT
 from sandbox.errors import SandboxError
 from sandbox.languages import resolve
 from sandbox.local import LocalBackend
 from sandbox.policy import Policy
-from tests.sandbox.conftest import FAST, python_step, run_python, skip_or_fail
+from tests.sandbox.conftest import FAST, own_cgroups, python_step, run_python, skip_or_fail
 
 pytestmark = [pytest.mark.integration, pytest.mark.bwrap]
 
@@ -130,30 +128,21 @@ def test_closing_the_iterator_early_yields_no_leftover_process_or_cgroup(cold: L
     name = f"import ctypes, os, time\nctypes.CDLL(None).prctl(15, {marker.encode()!r}, 0, 0, 0)\n"  # PR_SET_NAME
     daemon = name + "if os.fork() == 0:\n    os.setsid(); time.sleep(60)\nprint('started')"
     steps = (python_step(daemon), python_step("print('second')"), python_step("print('third')"))
-    earlier = _own_cgroups()  # other backends' jobs, possibly still draining
+    earlier = own_cgroups()  # other backends' jobs, possibly still draining
     results = local.run(Job({}, steps))
     first = next(results)
     assert first.stdout == b"started\n"
     results.close()
     assert _procs_with(marker) == []
-    draining = _own_cgroups() - earlier  # killed processes may still be exiting: removed by the next job
+    draining = own_cgroups() - earlier  # killed processes may still be exiting: removed by the next job
     deadline = time.monotonic() + 10  # each later job removes the drained cgroups it finds empty
     while True:
         (later,) = local.run(Job({}, (python_step("print('next')"),)))
         assert later.stdout == b"next\n"
-        if not draining & _own_cgroups() or time.monotonic() > deadline:
+        if not draining & own_cgroups() or time.monotonic() > deadline:
             break
         time.sleep(0.2)
-    assert not draining & _own_cgroups()
-
-
-def _own_cgroups() -> set[Path]:
-    """This process's job cgroups, in every hierarchy (os.walk passes over cgroups other processes remove meanwhile)."""
-    found = set()
-    for top, subdirs, _ in os.walk(CGROUP_ROOT):
-        if os.path.basename(top) == "rlvr-sandbox":
-            found |= {Path(top, name) for name in subdirs if name.startswith(f"{os.getpid()}-")}
-    return found
+    assert not draining & own_cgroups()
 
 
 @pytest.mark.parametrize(
