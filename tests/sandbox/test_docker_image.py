@@ -36,17 +36,10 @@ def test_image_label_yields_the_current_recipe_hash() -> None:
     assert labels["rlvr.runner.hash"] == recipe, "stale runner image: run `make runner-image`"
 
 
-@pytest.mark.parametrize(
-    ("path", "present"),
-    [
-        (f"{SANDBOX_PCH_DIR}/bits/stdc++.h.gch", True),
-        ("/box", True),
-        ("/home", False),
-        ("/etc/shadow", False),
-        ("/etc/gshadow", False),
-        ("/root/.bashrc", False),
-    ],
-)
+@pytest.mark.parametrize(("path", "present"), [
+    (f"{SANDBOX_PCH_DIR}/bits/stdc++.h.gch", True), ("/box", True),
+    ("/home", False), ("/etc/shadow", False), ("/etc/gshadow", False), ("/root/.bashrc", False),
+])
 def test_image_path_yields_expected_presence(backend: DockerBackend, path: str, present: bool) -> None:
     (result,) = backend.run(Job({}, (Step(("/usr/bin/test", "-e", path)),)))
     assert (result.exit_code == 0) is present

@@ -14,24 +14,11 @@ from sandbox.selftest import PROGRAMS, run_one
 from tests.sandbox.conftest import skip_or_fail
 
 
-@pytest.mark.parametrize(
-    ("name", "canonical"),
-    [
-        ("python", "python"),
-        ("Python3", "python"),
-        ("py", "python"),
-        ("c++", "cpp"),
-        ("cpp", "cpp"),
-        ("c", "c"),
-        ("java", "java"),
-        ("js", "javascript"),
-        ("node", "javascript"),
-        ("rs", "rust"),
-        ("golang", "go"),
-        ("sh", "bash"),
-        (" bash ", "bash"),
-    ],
-)
+@pytest.mark.parametrize(("name", "canonical"), [
+    ("python", "python"), ("Python3", "python"), ("py", "python"), ("c++", "cpp"), ("cpp", "cpp"), ("c", "c"),
+    ("java", "java"), ("js", "javascript"), ("node", "javascript"), ("rs", "rust"), ("golang", "go"),
+    ("sh", "bash"), (" bash ", "bash"),
+])
 def test_name_or_alias_yields_canonical_language(name: str, canonical: str) -> None:
     assert get_language(name).name == canonical
 
@@ -49,15 +36,12 @@ def test_language_without_its_toolchain_yields_toolchain_missing(monkeypatch: py
         resolve("ghost")
 
 
-@pytest.mark.parametrize(
-    ("language", "argv"),
-    [
-        ("python", ("/usr/bin/python3", "-I", "-S", "-B", "main.py")),
-        ("java", ("/usr/bin/java", "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", ".", "Main")),
-        ("javascript", ("/usr/bin/node", "--max-old-space-size=192", "main.js")),
-        ("cpp", ("./main",)),
-    ],
-)
+@pytest.mark.parametrize(("language", "argv"), [
+    ("python", ("/usr/bin/python3", "-I", "-S", "-B", "main.py")),
+    ("java", ("/usr/bin/java", "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", ".", "Main")),
+    ("javascript", ("/usr/bin/node", "--max-old-space-size=192", "main.js")),
+    ("cpp", ("./main",)),
+])
 def test_run_argv_yields_filled_command(language: str, argv: tuple[str, ...]) -> None:
     assert get_language(language).run_argv(Policy(memory_mb=256)) == argv
 
