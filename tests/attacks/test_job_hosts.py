@@ -9,13 +9,14 @@ another one running at the same time. The next job must find nothing, and run cl
 
 from __future__ import annotations
 
+import os
+import select
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -166,13 +167,16 @@ def test_next_job_yields_a_run_in_the_runner_and_cgroup_made_ahead(one_host: Loc
 def test_runner_made_ahead_with_other_tmpfs_yields_no_process_or_cgroup_left(one_host: LocalBackend) -> None:
     made = made_ahead_runner(one_host)
     assert made.cgroup is not None
-    procs = made.cgroup.procs()
+    procs = [os.pidfd_open(pid) for pid in made.cgroup.procs()]  # pidfds: a pid may be reused meanwhile
     assert procs  # its runner and its space's init wait in it
     (look,) = one_host.run(Job({}, (Step(python_step(CGROUP_OF).argv, policy=BIG_FILES),)))
     assert look.exit_code == 0 and made.cgroup.pids.name not in look.stdout.decode(), look.stdout
-    deadline = time.monotonic() + 5  # its killed processes exit, then the next job's clean-up removes the cgroup
-    while made.cgroup.pids.exists() and time.monotonic() < deadline:
+    dirs = (made.cgroup.memory, made.cgroup.pids)
+    deadline = time.monotonic() + 10  # its killed processes exit, then later jobs' clean-up removes the cgroup
+    while any(d.exists() for d in dirs) and time.monotonic() < deadline:
         list(one_host.run(Job({}, (python_step("pass"),))))
         time.sleep(0.05)
-    assert not made.cgroup.pids.exists() and not made.cgroup.memory.exists()
-    assert not [p for p in procs if Path(f"/proc/{p}").exists()]
+    assert not [d for d in dirs if d.exists()]
+    assert all(select.select([fd], [], [], 5)[0] for fd in procs)  # a pidfd is readable once its process is gone
+    for fd in procs:
+        os.close(fd)
