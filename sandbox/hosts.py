@@ -32,8 +32,8 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, wait
+from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox import bwrap
@@ -45,7 +45,7 @@ MAX_JOBS = 256  # per host: what a host could carry from job to job is bounded i
 HOST_TMPFS_BYTES = 1 << 20  # the host's own tmpfs are only mount points: each job mounts its own
 MARSHAL_VERSION = 4
 UCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
-AHEAD_THREADS = 2  # threads making jobs' runners ahead: one takes ~10 ms, mostly waiting on the kernel
+AHEAD_WAIT_S = 5.0  # a job waits this long at most for its host's runner being made ahead, then makes its own
 Kind = tuple[int, bool]  # of a job's runner: its tmpfs size, and whether it runs the judge harness
 
 
@@ -58,6 +58,8 @@ class Host:
     idle_since: float = 0.0
     kind: Kind = (0, False)  # of the last job's runner it made: the next job's is made ahead of this kind
     ahead: Future[HostJob | None] | None = None  # the next job's runner, being made or made
+    retired: bool = False  # torn down: a runner it was making ahead is discarded before anyone can wait on it
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def alive(self) -> bool:
         """Its bwrap (and so its template runner) still runs."""
@@ -116,7 +118,6 @@ class JobHosts:
         self._idle: list[Host] = []
         self._lock = threading.Lock()
         self._closed = False
-        self._ahead = ThreadPoolExecutor(AHEAD_THREADS, thread_name_prefix="rlvr-host-ahead")
         self.problem: str | None = None  # why jobs cannot run in hosts here (then each job starts its own sandbox)
         self.started = 0  # hosts started so far
 
@@ -133,7 +134,7 @@ class JobHosts:
             if host is None:
                 return None
             ahead, host.ahead = host.ahead, None
-            made = ahead.result() if ahead is not None else None
+            made = _taken(ahead)
             if made is not None and made.kind[0] == tmp_bytes:  # a harness job makes its peer's space if not made
                 return made
             if made is not None:
@@ -167,6 +168,14 @@ class JobHosts:
             return None
         self.started += 1
         return Host(box)
+
+    def _make_ahead(self, host: Host, ahead: Future[HostJob | None]) -> None:
+        made = self._made_ahead(host)
+        with host.lock:
+            if host.retired and made is not None:
+                made.discard()
+                made = None
+            ahead.set_result(made)
 
     def _made_ahead(self, host: Host) -> HostJob | None:
         """The next job's runner, made by ``host`` while it is idle; None (and the host torn down) if it failed."""
@@ -225,7 +234,12 @@ class JobHosts:
         with self._lock:
             if not self._closed and host.served < MAX_JOBS and host.alive():
                 host.idle_since = time.monotonic()
-                host.ahead = self._ahead.submit(self._made_ahead, host)
+                host.ahead = Future()
+                # a thread of its own, not a pool's: a pool's threads are gone in a forked child, which would
+                # then wait for ever for the runners it had made ahead
+                threading.Thread(
+                    target=self._make_ahead, args=(host, host.ahead), name="rlvr-host-ahead", daemon=True
+                ).start()
                 self._idle.append(host)
                 return
         host.box.kill()
@@ -256,17 +270,30 @@ class JobHosts:
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, []
-        for host in idle:
-            _retire(host)
-        self._ahead.shutdown(wait=True)  # each job being made ahead ends soon: its host is gone
+        pending = [ahead for ahead in map(_retire, idle) if ahead is not None]
+        wait(pending, timeout=AHEAD_WAIT_S)  # each ends soon, its host gone: its cgroup is released before we return
 
 
-def _retire(host: Host) -> None:
-    """Tear a host down, and the job's runner it made ahead (its cgroup removed) once that is done."""
+def _retire(host: Host) -> Future[HostJob | None] | None:
+    """Tear a host down, and the job's runner it made ahead (its cgroup removed) once that is done: that runner."""
+    with host.lock:
+        host.retired = True
+        ahead, host.ahead = host.ahead, None
+        if ahead is not None and ahead.done():
+            _discard(ahead)
     host.box.kill()
-    ahead, host.ahead = host.ahead, None
-    if ahead is not None:
+    return ahead
+
+
+def _taken(ahead: Future[HostJob | None] | None) -> HostJob | None:
+    """The runner made ahead, waiting for it at most AHEAD_WAIT_S (then discarded once made: the job makes its own)."""
+    if ahead is None:
+        return None
+    try:
+        return ahead.result(timeout=AHEAD_WAIT_S)
+    except TimeoutError:
         ahead.add_done_callback(_discard)
+        return None
 
 
 def _discard(ahead: Future[HostJob | None]) -> None:
