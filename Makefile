@@ -30,7 +30,7 @@ test-setup: install toolchains runner-image-for-tests
 
 # The suite, then the trainer suites in their own environments (tests/trainers/trainers.mk).
 test: test-setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=25
 	$(MAKE) test-trainers
 
 lint: install

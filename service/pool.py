@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import multiprocessing
 import signal
 import threading
 import time
@@ -32,6 +33,12 @@ Task = tuple[str, Item, Any]
 Timed = tuple[Verdict, float]
 HARD_DEADLINE_SLACK_S = 2.0
 POOL_CHECK_S = 1.0
+# Workers are forked by multiprocessing's fork server, a clean process started once (by exec, passing no
+# descriptor of ours) that imports WARM_MODULE first. A worker forked from the service itself would inherit
+# whatever descriptors its threads held at that moment (a sandbox's pipes, a client's socket) and keep them
+# open for its whole life: a program's stdin never at EOF, a capture never finished (a Ray replica hung so).
+WORKER_CONTEXT = multiprocessing.get_context("forkserver")
+WARM_MODULE = "service.warm_workers"
 
 log = logging.getLogger("rlvr.service")
 _registry: Registry | None = None
@@ -43,9 +50,9 @@ _warm: set[str] = set()  # heavy verifiers warmed up in this process (a forked w
 def warm_up(registry: Registry) -> None:
     """Run each heavy verifier's warm-up once in this process (a no-op for those already warm here).
 
-    The pool calls it for the built-in verifiers before it forks its workers, so that every
-    worker, a replacement too, starts with the parser and sympy state warm and shared
-    copy-on-write instead of warming its own; plugins' warm-ups run in each worker.
+    The fork server runs it for the built-in verifiers (WARM_MODULE) before it forks any
+    worker, so that every worker, a replacement too, starts with the parser and sympy state
+    warm and shared copy-on-write instead of warming its own; plugins' warm-ups run in each worker.
     """
     for spec in registry:
         if not spec.heavy or spec.warmup is None or spec.name in _warm:
@@ -120,14 +127,13 @@ class VerifierPool:
         self.killed = 0
         self._initargs = (plugins, tuple(plugin_modules), sandbox)
         self._lock = threading.Lock()
-        warm_up(default_registry(plugins=False))  # before the fork: workers start warm
-        # The warm heap (imports, parser and sympy state: ~175k objects) never becomes garbage: frozen out of
-        # the collector, a full collection walks only what scoring made since (~60 ms less, every few batches).
-        gc.freeze()
+        WORKER_CONTEXT.set_forkserver_preload(["__main__", WARM_MODULE])  # once, by the server: not again per worker
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPool:
-        return ProcessPool(max_workers=self.workers, initializer=_init_worker, initargs=self._initargs)
+        return ProcessPool(
+            max_workers=self.workers, initializer=_init_worker, initargs=self._initargs, context=WORKER_CONTEXT
+        )
 
     async def run(self, tasks: list[Task], *, retried: bool = False) -> list[Timed]:
         """(verdict, seconds) for ``tasks`` in order.
