@@ -17,6 +17,9 @@ cgroup and the spaces leave the next job's critical path. The runner made ahead 
 nothing of any job until a job takes it. Any job with tmpfs of its size takes it (a
 harness job makes its peer's space itself if the runner was made for a plain one, a plain
 job leaves a peer's space unused); one with tmpfs of another size is torn down unused.
+A job takes an idle host whose runner is made (of its tmpfs size first) if there is one. With ``spare``, a job that
+finds only a host still making its runner also starts one more host in the background: then
+there is one host more than jobs in flight, and the next job need not wait for a runner.
 """
 
 from __future__ import annotations
@@ -111,13 +114,17 @@ class JobHosts:
         python: str,
         new_cgroup: Callable[[], JobCgroup | None],
         release_cgroup: Callable[[JobCgroup], None],
+        spare: bool = True,
     ) -> None:
-        """``new_cgroup`` makes a job's cgroup (None: the job runs without), ``release_cgroup`` removes one."""
+        """``new_cgroup`` makes a job's cgroup (None: the job runs without), ``release_cgroup`` removes one;
+        ``spare``: keep one host more than jobs in flight."""
         self._bwrap, self._python = bwrap_path, python
         self.new_cgroup, self.release_cgroup = new_cgroup, release_cgroup
+        self.spare = spare
         self._idle: list[Host] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._spare_start: threading.Thread | None = None  # the start of a spare host, while it runs
         self.problem: str | None = None  # why jobs cannot run in hosts here (then each job starts its own sandbox)
         self.started = 0  # hosts started so far
 
@@ -130,7 +137,7 @@ class JobHosts:
         """
         kind = (tmp_bytes, harness)
         while self.problem is None:
-            host = self._take()
+            host = self._take(kind)
             if host is None:
                 return None
             ahead, host.ahead = host.ahead, None
@@ -153,13 +160,38 @@ class JobHosts:
                 return None
         return None
 
-    def _take(self) -> Host | None:
+    def _take(self, kind: Kind) -> Host | None:
+        """An idle host: one whose runner is made, for tmpfs of this size, if any is (the last used first); else a new
+        host."""
         with self._lock:
-            while self._idle:
-                host = self._idle.pop()
-                if host.alive():
-                    return host
-                host.box.kill()
+            for dead in [host for host in self._idle if not host.alive()]:
+                self._idle.remove(dead)
+                dead.box.kill()
+            made = [host for host in self._idle if host.ahead is None or host.ahead.done()]
+            fits = [host for host in made if host.kind[0] == kind[0]]
+            if made or self._idle:
+                host = (fits or made or self._idle)[-1]
+                self._idle.remove(host)
+                if not made and not self._idle and self.spare and self._spare_start is None:
+                    self._spare_start = threading.Thread(
+                        target=self._start_spare, args=(kind,), name="rlvr-host-spare", daemon=True
+                    )
+                    self._spare_start.start()
+                return host
+        return self._start()
+
+    def _start_spare(self, kind: Kind) -> None:
+        """Start one more host, idle at once and making a runner of ``kind`` ahead."""
+        try:
+            host = self._start()
+            if host is not None:
+                host.kind = kind
+                self.give_back(host)
+        finally:
+            self._spare_start = None
+
+    def _start(self) -> Host | None:
+        """A new host; None (and ``problem`` set) if hosts cannot start here."""
         try:
             box = bwrap.start(self._bwrap, self._python, {}, HOST_TMPFS_BYTES, None, host=True)
         except SandboxError as exc:
@@ -267,6 +299,9 @@ class JobHosts:
 
     def close(self) -> None:
         """Tear down the idle hosts; a host still serving a job is torn down when it is given back."""
+        spare_start = self._spare_start
+        if spare_start is not None:  # a spare started after close() would be torn down, but after we return
+            spare_start.join(bwrap.START_TIMEOUT_S)
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, []

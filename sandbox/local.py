@@ -99,8 +99,9 @@ class LocalBackend:
         host_idle_s: float = HOST_IDLE_S,
     ) -> None:
         """``hosts``: run jobs in job hosts (sandbox/hosts.py) where the machine allows, tearing down those idle
-        for ``host_idle_s`` (but the last used); else, or where it does not, ``spares`` sandboxes of each kind
-        are kept started ahead of demand (sandbox/spares.py), 0 for none."""
+        for ``host_idle_s`` (but the last used), one host more than jobs in flight unless ``spares`` is 0; else,
+        or where it does not, ``spares`` sandboxes of each kind are kept started ahead of demand
+        (sandbox/spares.py), 0 for none."""
         self._bwrap = bwrap.find_bwrap()
         if not os.access(python, os.X_OK):
             raise BackendUnavailable(f"the local sandbox needs {python} (the runner and Python both use it)")
@@ -111,7 +112,7 @@ class LocalBackend:
         self._draining: list[tuple[JobCgroup, float]] = []  # cgroups whose processes were exiting at job end, since
         self._lock = threading.Lock()
         self._spares: Spares[Ready] = Spares(self._start_spare, self._discard_spare, Ready.alive, spares)
-        self.hosts = JobHosts(self._bwrap, python, self._cgroup, self._release)
+        self.hosts = JobHosts(self._bwrap, python, self._cgroup, self._release, spare=spares > 0)
         if not hosts:
             self.hosts.problem = "job hosts disabled by configuration"
         self._host_idle_s = host_idle_s

@@ -127,7 +127,7 @@ class VerifierPool:
         self.killed = 0
         self._initargs = (plugins, tuple(plugin_modules), sandbox)
         self._lock = threading.Lock()
-        WORKER_CONTEXT.set_forkserver_preload(["__main__", WARM_MODULE])  # once, by the server: not again per worker
+        WORKER_CONTEXT.set_forkserver_preload([WARM_MODULE])  # takes effect when the fork server starts
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPool:

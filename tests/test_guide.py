@@ -77,7 +77,9 @@ def user_env(tmp_path: Path) -> dict[str, str]:
     dev_site = sysconfig.get_paths()["purelib"]
     (site / "_rlvr_dev_env.pth").write_text(f"import site; site.addsitedir({dev_site!r})\n")
     rlvr = venv / "bin" / "rlvr"
-    rlvr.write_text(f"#!{venv / 'bin' / 'python'}\nimport sys\nfrom service.cli import main\nsys.exit(main())\n")
+    # as pip writes a console script: verifier workers start by importing it again, under another name
+    script = "import sys\nfrom service.cli import main\nif __name__ == '__main__':\n    sys.exit(main())\n"
+    rlvr.write_text(f"#!{venv / 'bin' / 'python'}\n{script}")
     rlvr.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RLVR_", "PYTHON", "PIP_"))}
     env.update(

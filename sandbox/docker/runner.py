@@ -70,6 +70,9 @@ class Channel:
     """JSON lines to the agent's stdin; JSON lines back, demultiplexed from Docker's stream frames."""
 
     def __init__(self, sock: Any) -> None:
+        # docker-py ties the HTTP response to the object it returns "to stop it being garbage collected": kept
+        # only the inner socket, the response went and closed the stream under us (compose, 2 runs in 7).
+        self._stream = sock
         self._sock: socket.socket = getattr(sock, "_sock", sock)
         self._frames = bytearray()
         self._out = bytearray()
@@ -133,6 +136,8 @@ class Channel:
         """Drop the connection."""
         with contextlib.suppress(OSError):
             self._sock.close()
+        with contextlib.suppress(OSError):
+            self._stream.close()
 
 
 class Runner:

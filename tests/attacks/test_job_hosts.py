@@ -83,7 +83,7 @@ IDLE = ("/usr/bin/python3", "-I", "-S", "-B", "-c", "import sys; sys.stdin.read(
 
 @pytest.fixture(scope="module")
 def hosted() -> Iterator[LocalBackend]:
-    backend = LocalBackend()
+    backend = LocalBackend(spares=0)  # one host serves every job of the module
     if backend.hosts.problem is None:
         list(backend.run(Job({}, (Step(("/bin/true",)),))))
     if backend.hosts.problem is not None:

@@ -70,3 +70,27 @@ def test_burst_then_idle_time_yields_extra_hosts_torn_down_and_no_process_left(
     finally:
         backend.close()
     assert _all_gone([p for pid in hosts for p in [pid, *trees[pid]]])
+
+
+# (jobs at once, spare host or not, hosts started by 8 jobs a thread: exactly with one thread, at most with two)
+SPARES = [(1, False, 1), (1, True, 2), (2, False, 2), (2, True, 3)]
+
+
+@pytest.mark.parametrize(
+    ("threads", "spare", "hosts"), SPARES, ids=["one thread", "one thread, spare", "two threads", "two threads, spare"]
+)
+def test_jobs_back_to_back_yield_at_most_one_host_more_than_jobs_in_flight(
+    threads: int, spare: bool, hosts: int
+) -> None:
+    backend = LocalBackend(spares=2 if spare else 0)
+    job = Job({}, (Step(("/bin/true",)),))
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(lambda _: [list(backend.run(job)) for _ in range(8)], range(threads)))
+        if backend.hosts.problem is not None:
+            skip_or_fail(f"job hosts unavailable: {backend.hosts.problem}")
+        started = backend.hosts.started
+    finally:
+        backend.close()
+    # the next job comes before its host has made the runner: a spare is started, then one host is always made
+    assert started == hosts if threads == 1 else started <= hosts
