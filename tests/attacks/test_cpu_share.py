@@ -21,6 +21,7 @@ from sandbox.judge import Limits, Options, judge, parse_tests
 pytestmark = [pytest.mark.integration]
 
 TESTS = {"inputs": ["1\n", "2\n", "3\n"], "outputs": ["2\n", "4\n", "6\n"]}
+HOG_TESTS = {"inputs": ["1\n"], "outputs": ["2\n"]}  # one test: it outlasts the honest job's three
 HONEST = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3:\n    pass\nprint(int(input()) * 2)"
 HOG = "import os\nfor _ in range(60):\n    if os.fork() == 0:\n        {detach}break\nwhile True:\n    pass\n"
 HOGS = {
@@ -34,12 +35,13 @@ HEAD_START_S = 1.0
 
 @pytest.mark.parametrize("hog", HOGS.values(), ids=HOGS.keys())
 def test_honest_job_beside_a_cpu_hog_yields_ac(backend: Backend, hog: str) -> None:
-    tests = parse_tests(TESTS)
-    hogging = threading.Thread(target=judge, args=(hog, tests, backend), kwargs={"options": HOG_LIMITS})
+    hogging = threading.Thread(
+        target=judge, args=(hog, parse_tests(HOG_TESTS), backend), kwargs={"options": HOG_LIMITS}
+    )
     hogging.start()
     try:
         time.sleep(HEAD_START_S)
-        result = judge(HONEST, tests, backend, options=HONEST_LIMITS)
+        result = judge(HONEST, parse_tests(TESTS), backend, options=HONEST_LIMITS)
     finally:
         hogging.join()
     assert result.score == 1.0, result.summary()

@@ -168,11 +168,11 @@ Server = tuple[str, list[dict[str, str]], int]
 def server(request: pytest.FixtureRequest, local_backend: Any) -> Iterator[Server]:  # noqa: F811
     """A real server with 8 sandbox slots (1 kept for newcomers) and 2 math workers; the attacker's and the
     victim's headers, and
-    how many requests the attacker splits its 36 sleepers into.
+    how many requests the attacker splits its 21 sleepers into (three waves of the 7 slots).
 
     With API keys the attacker gains nothing by splitting: its requests share one key's
     share. Without keys the service cannot tell clients apart, so each request is its own
-    tenant and the attack is the issue's: one request of 36.
+    tenant and the attack is the issue's: one request of 21.
     """
     env = {
         "RLVR_WORKERS": "2",
@@ -192,7 +192,7 @@ def server(request: pytest.FixtureRequest, local_backend: Any) -> Iterator[Serve
 @pytest.mark.integration
 def test_sleeping_requests_yield_trivial_item_in_its_own_time(server: Server) -> None:
     url, (attacker, victim), splits = server
-    per_request = 36 // splits
+    per_request = 21 // splits
     with httpx.Client(timeout=120) as client, ThreadPoolExecutor(splits) as pool:
         hogs = [
             pool.submit(client.post, f"{url}/v1/score", json=code_items(SLEEPER, per_request), headers=attacker)
@@ -230,7 +230,8 @@ def test_request_work_yields_admission(server: Server, body: dict[str, Any], sta
 
 
 def naps(seconds: float, n: int) -> dict[str, Any]:
-    return {"items": [{"completion": str(k), "reference": seconds} for k in range(n)], "rewards": {"t_nap": 1.0}}
+    nap = [{"name": "t_nap", "params": {"seconds": seconds}}]
+    return {"items": [{"completion": str(k)} for k in range(n)], "rewards": nap}
 
 
 @pytest.mark.integration

@@ -269,7 +269,8 @@ def test_small_batch_on_terminal_yields_progress_that_moves(tmp_path: Path, comm
     """8 items of 0.3 s each in one batch (one worker): the bar passes through counts between 0 and 8."""
     path = tmp_path / "in.jsonl"
     expected = {"expected": {"reward": 1.0}} if command == "check" else {}
-    items = [{"id": n, "completion": "x", "reference": "0.3", "rewards": {"t_nap": 1}, **expected} for n in range(8)]
+    nap = [{"name": "t_nap", "params": {"seconds": 0.3}}]
+    items = [{"id": n, "completion": "x", "rewards": nap, **expected} for n in range(8)]
     path.write_text("".join(json.dumps(item) + "\n" for item in items))
     seen = on_terminal(command, str(path), *(["-o", str(tmp_path / "out.jsonl")] if command == "score" else []))
     counts = {int(m) for m in re.findall(r"(\d+)/8", seen)}

@@ -27,11 +27,17 @@ def _key(item: Item, params: object) -> str:
     return item.completion
 
 
-@verifier("t_nap", heavy=True)
-def nap(item: Item, params: object) -> Verdict:
-    """Runs in the pool (never deduplicated): sleeps ``reference`` seconds, then scores 1."""
-    time.sleep(float(item.reference))
-    return Verdict.ok(1.0, f"slept {item.reference} s")
+@dataclass(frozen=True)
+class NapParams:
+    seconds: float = 0.0
+    """How long each call sleeps (0 by default: loading the plugin calls it once, and so does each worker)."""
+
+
+@verifier("t_nap", heavy=True, params=NapParams)
+def nap(item: Item, params: NapParams) -> Verdict:
+    """Runs in the pool (never deduplicated): sleeps ``seconds``, then scores 1."""
+    time.sleep(params.seconds)
+    return Verdict.ok(1.0, f"slept {params.seconds} s")
 
 
 @verifier("t_heavy", heavy=True, cache_key=_key)
