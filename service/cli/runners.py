@@ -7,12 +7,14 @@ moves as each comes back. A runner that cannot go on prints why and exits (typer
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from grpo.wire import ScoreRequest, ScoreResponse
 from rewards import Registry
@@ -51,8 +53,12 @@ def load_settings(**overrides: Any) -> Settings:
         problems = "; ".join(
             f"RLVR_{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors(include_url=False)
         )
-        err.print(f"invalid settings: {problems}", style="red", markup=False, highlight=False)
-        raise typer.Exit(2) from None
+    except SettingsError as exc:  # a list or dict setting that is not JSON
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = f"RLVR_{field.group(1).upper()}" if field else "a setting"
+        problems = f"{name} must be JSON, like RLVR_PLUGIN_MODULES='[\"my_plugin\"]': {exc.__cause__ or exc}"
+    err.print(f"invalid settings: {problems}", style="red", markup=False, highlight=False)
+    raise typer.Exit(2) from None
 
 
 class LocalRunner:

@@ -337,3 +337,22 @@ def test_explain_of_bad_item_yields_one_line_and_exit_two(item: dict[str, Any], 
     proc = rlvr("explain", json.dumps(item), env={"COLUMNS": "60"})
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and says in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"RLVR_WORKERS": "many"}, "RLVR_WORKERS: Input should be a valid integer"),
+        ({"RLVR_PLUGIN_MODULES": "my_plugin"}, "RLVR_PLUGIN_MODULES must be JSON, like"),
+        ({"RLVR_API_KEYS": '["a"'}, "RLVR_API_KEYS must be JSON, like"),
+    ],
+    ids=["not an integer", "a list not in JSON", "broken JSON"],
+)
+@pytest.mark.parametrize("command", ["score", "serve"])
+def test_bad_setting_in_the_environment_yields_one_line_and_exit_two(
+    rollouts: Path, command: str, env: dict[str, str], says: str
+) -> None:
+    args = [str(rollouts)] if command == "score" else ["--port", str(free_port())]
+    proc = rlvr(command, *args, env={**env, "COLUMNS": "200"})
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr.startswith(f"invalid settings: {says}") and proc.stderr.count("\n") == 1, proc.stderr
