@@ -8,6 +8,9 @@ we switch them off and keep one deadline of our own. Off the main thread no sign
 interrupt sympy: there the input caps of ``math_guard`` and the service's process pool
 (hard kill per item) are the protection. A virtual timer armed by someone else is
 preserved and re-armed afterwards; wall-clock alarms (pytest-timeout's) are not touched.
+Past the deadline the exception is raised again every RERAISE_S of CPU until the block ends:
+one raised in a garbage-collector callback or a ``__del__`` is dropped by Python (a test
+process spun for ever so, its alarm landing in hypothesis's gc callback).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
+
+RERAISE_S = 0.01  # CPU seconds between raises once the deadline has passed
 
 
 class DeadlineExceeded(BaseException):
@@ -49,6 +54,9 @@ def deadline(seconds: float) -> Iterator[None]:
 
     def on_alarm(signum: int, frame: FrameType | None) -> None:
         if time.process_time() >= due - 1e-3:
+            # again soon, until the block ends: the signal may land where an exception is dropped (a gc
+            # callback, a __del__) or the work may catch it
+            signal.setitimer(signal.ITIMER_VIRTUAL, RERAISE_S)
             raise DeadlineExceeded(f"deadline of {seconds:g}s exceeded")
         outer_fired.append(True)
         if callable(old_handler):  # the outer alarm fired first: let its owner handle it

@@ -75,6 +75,25 @@ def test_busy_work_past_deadline_yields_deadline_exceeded() -> None:
     assert time.process_time() - started < 2
 
 
+class _SwallowsInDel:
+    """Burns CPU in ``__del__``, where Python drops any exception: the deadline's first one lands there."""
+
+    def __del__(self) -> None:
+        started = time.process_time()
+        while time.process_time() - started < 0.2:
+            pass
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the dropped one: the point
+def test_deadline_exception_dropped_by_a_finalizer_yields_deadline_exceeded_after() -> None:
+    started = time.process_time()
+    with pytest.raises(DeadlineExceeded), deadline(0.05):
+        _SwallowsInDel()  # freed at once: its __del__ runs past the deadline and swallows the exception
+        while time.process_time() - started < 5:
+            pass
+    assert time.process_time() - started < 2
+
+
 def test_waiting_without_cpu_yields_no_deadline() -> None:
     with deadline(0.05):  # a busy machine delays the work but burns none of its CPU time
         time.sleep(0.2)
