@@ -25,7 +25,7 @@ from sandbox.backend import Backend, Job
 from sandbox.judge import Limits, Options, judge, parse_tests
 from sandbox.local import LocalBackend
 from tests.attacks.test_program import ADD_ASSERTS, ECHO_STDIO, SUITES
-from tests.sandbox.conftest import FAST, python_step
+from tests.sandbox.conftest import FAST, own_cgroups, python_step
 
 pytestmark = [pytest.mark.integration]
 
@@ -205,17 +205,27 @@ def test_program_whose_binary_outgrows_the_memory_limit_cannot_keep_the_compile_
 # flooding it with SIGCHLD: ~0.25 s of the init's CPU per second on 2 busy cores, a full core on a
 # big host) leaves the step's CPU uncounted. The death is injected here, as the flood cannot be
 # timed; the program's side must be judged (TLE), never a crash of the host nor CPU counted as none.
-def _kill_inits_of_our_jobs() -> int:
+PROGRAM_RUNNING_S = 0.5
+
+
+def _kill_inits_of_our_jobs(earlier: set[str]) -> int:
     """Once a step's program runs, SIGKILL every PID 1 of the deepest pid namespaces of its job (its cgroup).
 
     The job's runner is pid 1 of a namespace too (of the sandbox's, or in a job host of the
     job's own), one level above its spaces' inits (and a harness, PID 1 of its own). Inits
     made ahead of the first step are left alone: killed then, their space is made anew.
+    Cgroups named in ``earlier`` (other tests' backends, their runners made ahead) are not looked at.
     """
     deadline = time.monotonic() + 10
+    seen: dict[int, float] = {}  # a program's host pid: when first seen
     while time.monotonic() < deadline:
-        for found in _deepest_processes_by_job():
-            if any(nspid != 1 for _, nspid in found):  # a program runs beside its init
+        for found in _deepest_processes_by_job(earlier):
+            programs = [pid for pid, nspid in found if nspid != 1]
+            for pid in programs:
+                seen.setdefault(pid, time.monotonic())
+            # a program has run beside its init for PROGRAM_RUNNING_S: the step's own (it sleeps 2 s), not one
+            # seen while the job was being set up (a kill then has its space made anew)
+            if any(time.monotonic() - seen[pid] >= PROGRAM_RUNNING_S for pid in programs):
                 killed = 0
                 for pid, nspid in found:
                     if nspid == 1:
@@ -227,15 +237,15 @@ def _kill_inits_of_our_jobs() -> int:
     return 0
 
 
-def _deepest_processes_by_job() -> list[list[tuple[int, int]]]:
-    """For each of this process's sandbox cgroups (one a job): (host pid, pid in its own namespace) of the
-    processes in its deepest pid namespaces."""
+def _deepest_processes_by_job(earlier: set[str]) -> list[list[tuple[int, int]]]:
+    """For each of this process's sandbox cgroups (one a job) not in ``earlier``: (host pid, pid in its own
+    namespace) of the processes in its deepest pid namespaces."""
     ours = [  # os.walk passes over cgroups other processes remove meanwhile (a recursive glob raises)
         Path(top, name, "cgroup.procs")
         for top, subdirs, _ in os.walk("/sys/fs/cgroup/pids")
         if os.path.basename(top) == "rlvr-sandbox"
         for name in subdirs
-        if name.startswith(f"{os.getpid()}-")
+        if name.startswith(f"{os.getpid()}-") and name not in earlier
     ]
     jobs = []
     for procs in ours:
@@ -257,7 +267,7 @@ def test_space_init_dying_mid_step_yields_a_judged_tle(suite: dict, hosts: bool)
     backend = LocalBackend(spares=0, hosts=hosts)
     source = "import time\ntime.sleep(2)\n" + ("print(3)" if "inputs" in suite else "def add(a, b):\n    return a + b")
     with ThreadPoolExecutor(1) as pool:
-        killed = pool.submit(_kill_inits_of_our_jobs)
+        killed = pool.submit(_kill_inits_of_our_jobs, {path.name for path in own_cgroups()})
         try:
             result = judge(source, parse_tests(suite), backend, options=LIMITS)
         finally:
