@@ -17,9 +17,10 @@ cgroup and the spaces leave the next job's critical path. The runner made ahead 
 nothing of any job until a job takes it. Any job with tmpfs of its size takes it (a
 harness job makes its peer's space itself if the runner was made for a plain one, a plain
 job leaves a peer's space unused); one with tmpfs of another size is torn down unused.
-A job takes an idle host whose runner is made (of its tmpfs size first) if there is one. With ``spare``, a job that
-finds only a host still making its runner also starts one more host in the background: then
-there is one host more than jobs in flight, and the next job need not wait for a runner.
+A job takes an idle host whose runner is made (of its tmpfs size first) if there is one.
+With ``spare``, a job that finds only a host still making its runner also starts one more
+host in the background: then there is one host more than jobs in flight, and the next job
+need not wait for a runner.
 """
 
 from __future__ import annotations
