@@ -5,18 +5,24 @@ Runs *inside* bubblewrap (``--as-pid-1``) with the sandbox's own python3 (``pyth
 ahead when the versions match; see sandbox/bwrap.py), so it must import nothing of
 ours. One runner serves all steps of a job, which saves a bubblewrap start per test.
 
-The job's programs run in a *space*: a user and pid namespace (a peer's also has mount
-and IPC namespaces, with its own /tmp, /dev/shm and /box and an empty /proc) whose PID 1
-is ours, the space's *init*. A program cannot see, signal or ptrace the runner (it has
-no pid in the space), PID 1 of a namespace cannot be killed from inside it, and the init
-is non-dumpable and holds no capabilities once the space is made (nor do its children:
-a peer cannot unmount its private dirs to reach the job's). The init starts each step's
-program with ``posix_spawn`` under the step's rlimits, reports its exit status, then
-kills and reaps everything else in the space before the next step: nothing outlives its
-step, and every process is reaped by the init, so its RUSAGE_CHILDREN counts the CPU
-time of all of them. A step with a
-*peer* (the judge harness's untrusted solution side) runs the peer in a second space,
-joined to the step's program only by two pipes (fds 3 and 4 of the program).
+The job's programs run in a *space*: a user and pid namespace whose PID 1 is ours, the
+space's *init*. A program cannot see, signal or ptrace the runner (it has no pid in the
+space), PID 1 of a namespace cannot be killed from inside it, and the init is
+non-dumpable and holds no capabilities once the space is made. The init starts each
+step's program with ``posix_spawn`` under the step's rlimits, reports its exit status,
+then kills and reaps everything else in the space before the next step: nothing outlives
+its step, and every process is reaped by the init, so its RUSAGE_CHILDREN counts the CPU
+time of all of them.
+
+A step with a *peer* (the judge harness's untrusted solution side) runs the harness and
+the peer each as a ``Solo``: PID 1 of namespaces of its own (the peer's also mount and
+IPC ones, with its own /tmp, /dev/shm and /box and an empty /proc), cloned straight from
+the runner, non-dumpable and without capabilities (nor are its children: a peer cannot
+unmount its private dirs to reach the job's), joined to the harness only by two pipes
+(fds 3 and 4 of the harness). What a Solo starts dies with it, and its rusage as the
+runner reaps it counts them all; one process each, where an init and its program are
+two. A peer is made ahead of its step: at the job's start, and after a step whose next
+one has a peer.
 
 A space's init is a fork of the runner straight into the space's namespaces (``clone``:
 clone(2) with namespace flags, one process where unshare(2) needs two); it serves steps
@@ -24,7 +30,7 @@ over a socket pair until the runner closes it, or until a step needs a hard rlim
 the current one (rlimits only go down), when the runner makes a fresh space. The runner
 drains the program's stdout and stderr into the host's memfds, and stops a step at the
 output cap or the wall deadline by SIGTERM to the init (which kills and reaps the step),
-SIGKILL if the init does not answer.
+SIGKILL if the init does not answer; a Solo by SIGKILL.
 
 In a job host (sandbox/hosts.py; KIND ``host``) this process is instead a template that
 serves no step: for each job the host sends (its tmpfs size and kind, with the job's own
@@ -66,6 +72,7 @@ JOB_NAMESPACES = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLO
 SIOCSIFFLAGS, IFF_UP, IFNAMSIZ = 0x8914, 1, 16
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
 STOP_GRACE_S = 2.0
+PEER_EXIT_S = 0.1  # a peer left running after its harness ended is killed after this long
 EPERM = 1
 HIGH_FD = 64  # where a step's fds are moved before they are dup'd onto 0..4, so no source is clobbered
 MAX_MESSAGE = 1 << 20
@@ -97,7 +104,7 @@ def mount_tmpfs(path, size, mode):
 def enter_namespaces(uid, gid):
     """Keep our parent's ``uid`` and ``gid`` in the user namespace we were just cloned into (``clone``).
 
-    Called by a space's init: user and pid namespaces, and for a peer mount and IPC too.
+    Called by a space's init and a Solo: user and pid namespaces, and for a peer mount and IPC too.
     A step's program shares /tmp, /box and IPC objects with the job's other steps (its
     own earlier tests: nothing of theirs is alive, nothing of another job is there); a
     peer gets all of them fresh, so it shares nothing with the harness that judges it.
@@ -130,7 +137,7 @@ def bound_namespaces():
 
 
 def private_mounts(tmp_bytes):
-    """A peer's own /tmp, /dev/shm and /box, and an empty /proc (called by its init)."""
+    """A peer's own /tmp, /dev/shm and /box, and an empty /proc (made by the peer, before its step comes)."""
     check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
     for path in ("/tmp", "/dev/shm"):
         mount_tmpfs(path, tmp_bytes, 0o1777)
@@ -140,10 +147,10 @@ def private_mounts(tmp_bytes):
 
 
 def drop_capabilities():
-    """Give up every capability (an init has all of them in its space's user namespace), for good (no_new_privs).
+    """Give up every capability (an init or a Solo has all of them in its new user namespace), for good (no_new_privs).
 
-    The init's children would inherit them: a forked python (a peer, say) could then unmount
-    its private /box, /tmp and /proc and see the job's own, with the job's files and processes,
+    A program would keep them, or a child inherit them: a peer could then unmount its
+    private /box, /tmp and /proc and see the job's own, with the job's files and processes,
     or raise the space's namespace limits back (``bound_namespaces``).
     """
     check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "set no_new_privs")
@@ -443,7 +450,7 @@ def serve_step(sock, spec, fds, wakeup):
     send(sock, {**ended, "cpu_time_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime})
 
 
-def init(sock, tmp_bytes, peer):
+def init(sock):
     """PID 1 of a space: serve steps until the runner closes the socket or a step needs higher rlimits."""
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # inherited from the runner; said again after the clone
     wakeup_r, wakeup_w = os.pipe()
@@ -487,30 +494,28 @@ def clone(flags):
     return pid
 
 
-def space_init(sock, tmp_bytes, peer, ids):
-    """A space's init, just cloned into its namespaces: take the runner's uid and gid (``ids``) in them, make a
-    peer's mounts, give up every capability (nothing of a step may undo the space), then serve steps."""
+def space_init(sock, ids):
+    """A space's init, just cloned into its namespaces: take the runner's uid and gid (``ids``) in them, give up
+    every capability (nothing of a step may undo the space), then serve steps."""
     try:
         enter_namespaces(*ids)
         bound_namespaces()
-        if peer:
-            private_mounts(tmp_bytes)
         drop_capabilities()
     except OSError as exc:
         send(sock, {"setup_error": f"{type(exc).__name__}: {exc}"})
         return
-    init(sock, tmp_bytes, peer)
+    init(sock)
 
 
 class Space:
     """The runner's handle on a space: the socket to its init (our child), the init's pid, what it said of this step."""
 
-    def __init__(self, tmp_bytes, peer):
+    def __init__(self):
         theirs, self.sock = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
         ids = os.getuid(), os.getgid()
         self.said, self.broken = {}, False
         try:
-            self.init = clone(CLONE_NEWUSER | CLONE_NEWPID | (CLONE_NEWNS | CLONE_NEWIPC if peer else 0))
+            self.init = clone(CLONE_NEWUSER | CLONE_NEWPID)
         except OSError as exc:
             self.init, self.broken = None, True
             self.said = {"setup_error": f"{type(exc).__name__}: {exc}"}
@@ -519,7 +524,7 @@ class Space:
                 keep = theirs.fileno()  # nothing else of the runner's (the host's socket, a step's pipes)
                 os.closerange(3, keep)
                 os.closerange(keep + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
-                space_init(theirs, tmp_bytes, peer, ids)
+                space_init(theirs, ids)
             finally:
                 os._exit(0)
         theirs.close()
@@ -579,69 +584,130 @@ class Space:
         reap_children()
 
 
-class Harness:
-    """A judge harness step (the trusted side of a step with a peer) run as PID 1 of user and pid namespaces of its
-    own, cloned straight from us: no init between, one process fewer a test.
+PEER_NAMESPACES = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC
+HARNESS_NAMESPACES = CLONE_NEWUSER | CLONE_NEWPID
 
-    The harness is our own code (sandbox/backend.py: a step's peer is the untrusted side), so
-    it needs no init to keep it from being PID 1; what it starts dies with it (the kernel
-    kills a pid namespace whose PID 1 exits), and its CPU, with that of whatever it reaped,
-    is its rusage as we reap it. It has the same face to the runner as a Space (``said``,
-    ``done``, ``sock``: a pidfd, readable once it exits).
+
+def run_solo(channel, ids, tmp_bytes):
+    """A Solo's process, just cloned into its namespaces: set them up, take its one step on ``channel``, run it.
+
+    Takes the runner's ``ids`` (uid, gid), makes a peer's private mounts (``tmp_bytes``, 0 for
+    none) and gives up every capability; then waits, holding nothing of any step. What it says
+    on ``channel`` (a set-up error) it says before the step's program runs: ``forked`` closes
+    the channel with every other fd of ours first. Returns only if the step never ran.
+    """
+    try:
+        enter_namespaces(*ids)
+        bound_namespaces()
+        if tmp_bytes:
+            private_mounts(tmp_bytes)
+        drop_capabilities()
+    except OSError as exc:
+        send(channel, {"setup_error": f"{type(exc).__name__}: {exc}"})
+        return
+    data, fds = recv_step(channel)
+    if data is None:  # the runner let us go unused
+        return
+    spec = marshal.loads(data)
+    # a namespace's init ignores a signal it has no handler for, SIGXCPU too: its soft CPU limit would stop
+    # nothing, so its hard one is the soft one (the kernel's SIGKILL at the hard limit reaches an init)
+    wanted = [(name, soft, soft if name == "RLIMIT_CPU" else hard) for name, soft, hard in spec["rlimits"]]
+    if not lower_limits({}, wanted):
+        send(channel, {"setup_error": "the step's rlimits are above the runner's"})
+        return
+    fds = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD) for fd in fds]  # none clobbered by the dup2s
+    argv = spec["argv"]
+    if argv[:-1] == [sys.executable, *PYTHON_FLAGS, "-c"]:
+        run_python(compiled(argv[-1]), fds)
+    forked(fds)
+    for sig in (signal.SIGPIPE, signal.SIGXFSZ):  # python ignores both; the program must not inherit that
+        signal.signal(sig, signal.SIG_DFL)
+    try:
+        os.execvp(argv[0], argv)
+    except OSError as exc:
+        os.write(2, f"cannot execute {argv[0]}: {exc}\n".encode(errors="replace"))
+    os._exit(127)
+
+
+class Solo:
+    """A process that runs one step as PID 1 of namespaces of its own, cloned straight from us: no init between.
+
+    The judge harness (HARNESS_NAMESPACES: our own code, the trusted side of a step with a
+    peer) and the peer (PEER_NAMESPACES, with its own /tmp, /dev/shm, /box and an empty /proc:
+    the untrusted solution side) each run so, one process fewer a test than under an init.
+    What it starts dies with it (the kernel kills a pid namespace whose PID 1 exits); its
+    CPU, with that of whatever it reaped, is its rusage as we reap it. A peer is made ahead
+    of its step (``run_solo``): its clone, namespaces and mounts leave the step's critical
+    path. It has the same face to the runner as a Space (``said``, ``done``, ``sock``: a
+    pidfd, readable once it exits).
     """
 
-    def __init__(self, argv, rlimits, fds):
+    def __init__(self, flags, tmp_bytes=0):
         self.said: dict = {}
         self.broken, self.pid, self.sock = False, 0, -1
-        code, ids = compiled(argv[-1]), (os.getuid(), os.getgid())
-        self.errors, errors_w = os.pipe()
+        theirs, self.channel = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
+        ids = os.getuid(), os.getgid()
         try:
-            pid = clone(CLONE_NEWUSER | CLONE_NEWPID)
+            pid = clone(flags)
         except OSError as exc:
-            os.close(errors_w)
+            theirs.close()
             self.said, self.broken = {"setup_error": f"{type(exc).__name__}: {exc}"}, True
             return
         if pid == 0:
             try:  # a forked runner: whatever happens, it must never return into the runner's loop
-                os.close(self.errors)
-                enter_namespaces(*ids)
-                bound_namespaces()
-                drop_capabilities()
-                if not lower_limits({}, rlimits):
-                    raise OSError(EPERM, "the step's rlimits are above the runner's")
-                fds = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD) for fd in fds]  # none clobbered by the dup2s
-            except BaseException as exc:
-                os.write(errors_w, f"{type(exc).__name__}: {exc}".encode())
+                keep = theirs.fileno()  # nothing else of the runner's (the host's socket, a step's pipes)
+                os.closerange(3, keep)
+                os.closerange(keep + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+                run_solo(theirs, ids, tmp_bytes)
+            finally:
                 os._exit(1)
-            run_python(code, fds)  # closes errors_w with every fd but the step's
-        os.close(errors_w)
+        theirs.close()
         self.pid, self.sock = pid, os.pidfd_open(pid)
+
+    def start(self, argv, rlimits, fds):
+        """Hand it its step: True if it took it, False if it is gone (its set-up failed; ``said`` says why)."""
+        if self.broken:
+            return False
+        try:
+            send(self.channel, {"argv": argv, "rlimits": rlimits}, fds)
+        except OSError:
+            self.read()
+            self.broken = True
+            return False
         self.said = {"started": True}
+        return True
 
     def read(self):
-        """Reap the harness (it has exited, or is being killed): its status and CPU, or why it could not start."""
+        """Reap it (it has exited, or is being killed): its status and CPU, or why it could not start."""
         try:
             _, status, usage = os.wait4(self.pid, 0)
+            self.said.update(status=status, cpu_time_s=usage.ru_utime + usage.ru_stime)
         except ChildProcessError:  # reaped already: how it ended is unknown
             self.said.update(cpu_time_s=None)
-            return
-        error = os.read(self.errors, MAX_MESSAGE)  # only written before it runs anything, then closed: no wait
+        try:  # said only before the step's program ran, and it is gone: no wait
+            error = self.channel.recv(MAX_MESSAGE, _socket.MSG_DONTWAIT)
+        except OSError:
+            error = b""
         if error:
-            self.said["setup_error"] = error.decode(errors="replace")
-        self.said.update(status=status, cpu_time_s=usage.ru_utime + usage.ru_stime)
+            self.said.update(marshal.loads(error))
 
     @property
     def done(self):
         """It has been reaped (or never started)."""
         return self.broken or "cpu_time_s" in self.said
 
-    def stop(self):
-        """Kill it, and with it its pid namespace."""
-        if not self.done:
-            try:  # noqa: SIM105
-                signal.pidfd_send_signal(self.sock, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+    def stop(self, grace_s=0.0):
+        """Kill it, and with it its pid namespace, unless it ends within ``grace_s`` (how it ended then counts)."""
+        if self.done:
+            return
+        if select.select([self.sock], [], [], grace_s)[0]:
+            self.read()
+            return
+        self.said["stopped"] = True
+        try:  # noqa: SIM105
+            signal.pidfd_send_signal(self.sock, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
     def finish(self):
         """Wait until it is reaped."""
@@ -649,10 +715,10 @@ class Harness:
             self.read()
 
     def close(self):
-        """Close our pidfd and the pipe its set-up errors came on."""
-        for fd in (self.sock, self.errors):
-            if fd >= 0:
-                os.close(fd)
+        """Close our pidfd and channel (a Solo never given its step exits at that)."""
+        self.channel.close()
+        if self.sock >= 0:
+            os.close(self.sock)
 
 
 def reap_children():
@@ -664,22 +730,48 @@ def reap_children():
         pass
 
 
-def space(spaces, tmp_bytes, peer, argv, rlimits, fds):
-    """A space of the kind wanted that has started the step (made anew when the old one cannot)."""
-    for _ in range(2):
-        current = spaces.get(peer)
-        if current is None or current.broken:
-            if current is not None:
-                current.close()
-            current = spaces[peer] = Space(tmp_bytes, peer)
-            if current.broken:
+class Spaces:
+    """What a job's runner keeps from step to step: its programs' space, and a peer made ahead of its step."""
+
+    def __init__(self, tmp_bytes, harness):
+        """Made before the first step comes: a harness job's peer (its program, the harness, is a Solo of its
+        own), another job's programs' space."""
+        self.tmp_bytes = tmp_bytes
+        self.program = None if harness else Space()
+        self.peer = Solo(PEER_NAMESPACES, tmp_bytes) if harness else None
+
+    def make_peer(self):
+        """Make the next step's peer ahead of it (the host says one comes)."""
+        if self.peer is None:
+            self.peer = Solo(PEER_NAMESPACES, self.tmp_bytes)
+
+    def peer_started(self, argv, rlimits, fds):
+        """A peer that has started the step: the one made ahead, or a fresh one if that one is gone."""
+        for _ in range(2):
+            peer, self.peer = self.peer or Solo(PEER_NAMESPACES, self.tmp_bytes), None
+            if peer.start(argv, rlimits, fds):
+                return peer
+            if "setup_error" in peer.said:
                 break
-        if current.start(argv, rlimits, fds):
-            current.read()  # "started", "respawn" (rlimits), the init's "setup_error", or nothing: it is gone
-            if current.said.get("started") or "setup_error" in current.said:
-                return current
-    current.said.setdefault("setup_error", "the step's namespaces could not be made")
-    return current
+        peer.said.setdefault("setup_error", "the peer's namespaces could not be made")
+        return peer
+
+    def program_started(self, argv, rlimits, fds):
+        """The programs' space, having started the step (made anew when the old one cannot)."""
+        for _ in range(2):
+            current = self.program
+            if current is None or current.broken:
+                if current is not None:
+                    current.close()
+                current = self.program = Space()
+                if current.broken:
+                    break
+            if current.start(argv, rlimits, fds):
+                current.read()  # "started", "respawn" (rlimits), the init's "setup_error", or nothing: it is gone
+                if current.said.get("started") or "setup_error" in current.said:
+                    return current
+        current.said.setdefault("setup_error", "the step's namespaces could not be made")
+        return current
 
 
 def drain(fd, sink, cap, counts):
@@ -727,7 +819,7 @@ def watch(main, pipes, cap, deadline):
     return None
 
 
-def run_step(spec, fds, spaces, tmp_bytes):
+def run_step(spec, fds, spaces):
     """Run one step (and its peer) to completion, its wall deadline or its output cap; the report."""
     stdin, stdout, stderr = fds
     out_r, out_w = os.pipe()
@@ -739,25 +831,30 @@ def run_step(spec, fds, spaces, tmp_bytes):
         to_peer_r, to_peer_w = os.pipe()
         from_peer_r, from_peer_w = os.pipe()
         null = os.open("/dev/null", os.O_RDWR)
-        peer = space(spaces, tmp_bytes, True, spec["peer"], spec["rlimits"], [to_peer_r, from_peer_w, null])
+        peer = spaces.peer_started(spec["peer"], spec["rlimits"], [to_peer_r, from_peer_w, null])
         for fd in (to_peer_r, from_peer_w, null):
             os.close(fd)
         own += [to_peer_w, from_peer_r]  # fds 3 and 4 of the program: sandbox.backend.PEER_WRITE_FD, PEER_READ_FD
     if peer is not None and spec["argv"][:-1] == [sys.executable, *PYTHON_FLAGS, "-c"]:
-        main = Harness(spec["argv"], spec["rlimits"], own)
+        main = Solo(HARNESS_NAMESPACES)
+        if not main.start(spec["argv"], spec["rlimits"], own):
+            main.said.setdefault("setup_error", "the harness's namespaces could not be made")
     else:
-        main = space(spaces, tmp_bytes, False, spec["argv"], spec["rlimits"], own)
+        main = spaces.program_started(spec["argv"], spec["rlimits"], own)
     for fd in own:
         os.close(fd)
     stopped = watch(main, {out_r: stdout, err_r: stderr}, spec["max_output_bytes"], start + spec["wall_time_s"])
     wall = time.monotonic() - start
+    if peer is not None:  # it ends at the harness's EOF; killed by the kernel (its CPU limit), it has ended already
+        peer.stop(0.0 if stopped else PEER_EXIT_S)
     for side in (main, peer):
         if side is not None:
-            if side is peer or stopped:
+            if stopped:
                 side.stop()
             side.finish()
-    if type(main) is Harness:
-        main.close()
+    for side in (main, peer):
+        if type(side) is Solo:
+            side.close()
     for fd in (out_r, err_r, stdout, stderr):
         os.close(fd)
     said = main.said
@@ -768,8 +865,8 @@ def run_step(spec, fds, spaces, tmp_bytes):
     # can run up by flooding it with SIGCHLD) leaves the step's CPU unknown, never counted as none
     counted: list = [side.said.get("cpu_time_s") for side in (main, peer) if side is not None]
     cpu = None if None in counted else sum(counted)
-    peer_status = peer.said.get("status") if peer else None
-    return {
+    peer_status = peer.said.get("status") if peer and not peer.said.get("stopped") else None
+    return {  # a peer's signal, if not our stop's: the kernel's (its CPU limit, a fault), or its own
         "peer_signal": os.WTERMSIG(peer_status) if peer_status is not None and os.WIFSIGNALED(peer_status) else 0,
         "status": said.get("status", 9),  # killed at the deadline or cap: reported as SIGKILL
         "cpu_time_s": cpu,  # None: an init was killed or died before it could count
@@ -818,8 +915,9 @@ def main(control_fd, tmp_bytes, harness):
     """Serve steps until the host closes the control socket.
 
     A ``harness`` sandbox (its job runs the judge harness) imports WARM_MODULES here, once
-    for the harness and its peer, and makes the peer's space before the first step comes,
-    where another makes its program's.
+    for the harness and its peer, and makes the peer before the first step comes, where
+    another makes its programs' space; a peer for the next step is made as soon as a step's
+    report is sent, if the host says a step with a peer comes next (``peer_ahead``).
     """
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     os.set_inheritable(control_fd, False)
@@ -827,8 +925,7 @@ def main(control_fd, tmp_bytes, harness):
     if harness:
         for name in WARM_MODULES:
             __import__(name)
-    # made before the first step comes: a harness job's own program needs none (Harness), its peer one
-    spaces = {True: Space(tmp_bytes, True)} if harness else {False: Space(tmp_bytes, False)}
+    spaces = Spaces(tmp_bytes, harness)
     sock.sendall(marshal.dumps({"pid": os.getpid()}, MARSHAL_VERSION))
     while True:
         data, fds = recv_step(sock)
@@ -838,7 +935,9 @@ def main(control_fd, tmp_bytes, harness):
         if "files" in message:
             sock.sendall(marshal.dumps(write_files(message["files"], fds), MARSHAL_VERSION))
             continue
-        sock.sendall(marshal.dumps(run_step(message, fds, spaces, tmp_bytes), MARSHAL_VERSION))
+        sock.sendall(marshal.dumps(run_step(message, fds, spaces), MARSHAL_VERSION))
+        if message.get("peer_ahead"):
+            spaces.make_peer()
         reap_children()
 
 

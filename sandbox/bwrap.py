@@ -193,7 +193,7 @@ def start(
     """Start bwrap with the runner; ``attach(pids)`` gets the namespace's init before anything runs in it.
 
     A ``harness`` sandbox (for a job that runs the judge harness) has the harness's
-    modules imported and the peer's space made before its first step (see sandbox/_runner.py).
+    modules imported and the peer made before its first step (see sandbox/_runner.py).
     A ``host`` sandbox is a job host (sandbox/hosts.py): it outlives the thread that
     starts it, ending when the backend closes its control socket (or exits).
     """

@@ -49,7 +49,9 @@ class Outcome:
     oom_kills: int = 0
     pids_refused: int = 0
     peer_signal: int | None = None
-    """The signal that ended the step's peer (the solution behind a judge harness), if one did."""
+    """The signal that ended the step's peer (the solution behind a judge harness), if one did and the backend did
+    not send it. SIGKILL is then the kernel's at the peer's hard CPU limit: a peer is PID 1 of its namespace (local),
+    which nothing inside it can kill and which ignores the soft limit's SIGXCPU, so its hard limit is its soft one."""
 
 
 def classify(outcome: Outcome, policy: Policy, cgroup: bool = True) -> Limit | None:
@@ -69,6 +71,7 @@ def classify(outcome: Outcome, policy: Policy, cgroup: bool = True) -> Limit | N
         signal.SIGXCPU in signals
         or cpu > policy.cpu_time_s
         or (outcome.signal == signal.SIGKILL and cpu >= math.ceil(policy.cpu_time_s))
+        or outcome.peer_signal == signal.SIGKILL  # nobody stopped it, no OOM kill: its hard CPU limit (see below)
     ):
         return "cpu_time"
     if outcome.timed_out:

@@ -13,10 +13,10 @@ itself is left in its own; it serves at most ``MAX_JOBS`` jobs, then is torn dow
 Made ahead: as soon as a job hands its host back, a background thread has the host make
 the next job's runner, of the kind the last job was (tmpfs size, harness or not), in a
 fresh cgroup: the wait for the last job's namespace to go, the clone, the mounts, the
-cgroup and the spaces leave the next job's critical path. The runner made ahead has
-nothing of any job until a job takes it. Any job with tmpfs of its size takes it (a
-harness job makes its peer's space itself if the runner was made for a plain one, a plain
-job leaves a peer's space unused); one with tmpfs of another size is torn down unused.
+cgroup and the space (or peer) leave the next job's critical path. The runner made ahead
+has nothing of any job until a job takes it. Any job with tmpfs of its size takes it (a
+harness job makes its peer itself if the runner was made for a plain one, a plain job
+leaves a peer unused); one with tmpfs of another size is torn down unused.
 A job takes an idle host whose runner is made (of its tmpfs size first) if there is one.
 With ``spare``, a job that finds only a host still making its runner also starts one more
 host in the background: then there is one host more than jobs in flight, and the next job
@@ -143,7 +143,7 @@ class JobHosts:
                 return None
             ahead, host.ahead = host.ahead, None
             made = _taken(ahead)
-            if made is not None and made.kind[0] == tmp_bytes:  # a harness job makes its peer's space if not made
+            if made is not None and made.kind[0] == tmp_bytes:  # a harness job makes its peer if not made
                 return made
             if made is not None:
                 made.discard()

@@ -140,6 +140,7 @@ class LocalBackend:
         try:
             for step in job.steps:
                 yield run.step(step)
+                run.done += 1
         finally:
             run.close()
 
@@ -239,6 +240,7 @@ class _JobRun:
             self.cgroup = backend._cgroup()
         self.notes = () if self.cgroup is not None or backend._cgroup_problem is None else (backend._cgroup_problem,)
         self.broken: StepResult | None = None
+        self.done = 0  # steps of the job run: the next to run is job.steps[done]
         self.limits: tuple[int, int] | None = None
         self.usage = Usage(0, 0) if self.cgroup is None else self.cgroup.usage()
 
@@ -324,13 +326,16 @@ class _JobRun:
         return self.box, ((policy.memory_mb << 20) + RUNNER_MEMORY_BYTES, policy.max_processes + RUNNER_TASKS)
 
     def spec(self, step: Step) -> bytes:
-        """The runner's message for ``step``."""
+        """The runner's message for ``step``; ``peer_ahead``: the job's next step has a peer, which the runner makes
+        as soon as this one is over."""
+        after = self.job.steps[self.done + 1 : self.done + 2]
         spec = {
             "argv": list(step.argv),
             "peer": list(step.peer),
             "wall_time_s": step.policy.wall_time_s,
             "max_output_bytes": step.policy.max_output_bytes,
             "rlimits": rlimits(step.policy, self.cgroup is not None),
+            "peer_ahead": bool(after and after[0].peer),
         }
         return marshal.dumps(spec, MARSHAL_VERSION)
 

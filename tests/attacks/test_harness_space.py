@@ -1,12 +1,11 @@
 """Boundary solution (peer) → judge harness run without an init; program → the kernel's keyrings (local backend).
 
-An attacker who has read sandbox/_runner.py (Harness, run_step, serve_step) and
-sandbox/seccomp.py: the harness is now PID 1 of user and pid namespaces of its own, cloned
-straight from the runner, its CPU the rusage the runner reaps; the solution runs in the
-peer's space, whose init counts its CPU as RUSAGE_CHILDREN. The solution looks for the
-harness, burns CPU where no one counts it, ends itself, hangs, or holds every pid the job
-may have, so that the step says pass, or says nothing (null: only trusted code may cause
-that). A program or peer calls the keyring syscalls by every ABI the machine runs.
+An attacker who has read sandbox/_runner.py (Solo, run_step, serve_step) and
+sandbox/seccomp.py: the harness and the peer are each PID 1 of namespaces of their own,
+cloned straight from the runner (the peer made ahead of its step), their CPU the rusage the
+runner reaps. The solution looks for the harness, burns CPU where no one counts it or past
+its limit, ends itself, hangs, or holds every pid the job may have, so that the step says
+pass, or says nothing (null: only trusted code may cause that). A program or peer calls the keyring syscalls by every ABI the machine runs.
 """
 
 from __future__ import annotations
@@ -88,6 +87,27 @@ def test_solution_burning_cpu_in_kernel_reaped_children_yields_tle(local: LocalB
     assert result.results and result.results[0].verdict == "TLE", result.summary()
 
 
+# --- a solution spinning past its CPU limit, SIGXCPU ignored or not: the peer, PID 1 of its namespace, ignores a
+# signal it has no handler for, the soft limit's SIGXCPU too; it is stopped at the limit all the same, not a second later
+SPIN = {
+    "spins": "def add(a, b):\n    while True:\n        pass\n",
+    "ignores SIGXCPU and spins": (
+        "import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\ndef add(a, b):\n    while True:\n        pass\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("suite", SUITES.values(), ids=SUITES.keys())
+@pytest.mark.parametrize("source", SPIN.values(), ids=SPIN.keys())
+def test_solution_spinning_past_its_cpu_limit_yields_tle_at_the_limit(
+    local: LocalBackend, source: str, suite: dict
+) -> None:
+    result = judge(source, parse_tests(suite), local, options=Options(limits=Limits(time_s=1.0)))
+    first = result.results[0]
+    assert first.verdict == "TLE", result.summary()
+    assert first.cpu_time_s is not None and first.cpu_time_s < 1.5, first.cpu_time_s
+
+
 # --- a wrong solution that ends, hangs, floods or holds what the next harness clone needs: judged, never null
 ENDING = {
     "kills itself": "import os, signal\ndef add(a, b):\n    os.kill(os.getpid(), signal.SIGKILL)\n",
@@ -132,7 +152,7 @@ def test_wrong_solution_ending_or_holding_the_step_yields_a_judged_zero(
     assert honest.score == 1.0, honest.summary()
 
 
-# --- the peer looking for the harness (now PID 1 of its own namespace, no init between it and the runner)
+# --- the peer looking for the harness: each is PID 1 of its own namespace, no init between it and the runner
 LOOK = """
 import ctypes, os, signal
 libc = ctypes.CDLL(None, use_errno=True)
@@ -143,13 +163,13 @@ for pid in range(1, 1 << 15):
         alive.append(pid)
     except OSError:
         pass
-traced = libc.ptrace(16, 1, 0, 0) == 0  # PTRACE_ATTACH its init
+traced = any(libc.ptrace(16, pid, 0, 0) == 0 for pid in (1, 2, 3))  # PTRACE_ATTACH
 fd = -1
 try:
-    fd = os.pidfd_open(1)
+    fd = os.pidfd_open(2)
 except OSError:
     pass
-os.write(1, repr((alive == [1, os.getpid()], os.listdir('/proc'), traced)).encode() + b'\\n')
+os.write(1, repr((alive == [os.getpid()] == [1] and fd == -1, os.listdir('/proc'), traced)).encode() + b'\\n')
 """
 
 
@@ -206,7 +226,7 @@ def test_keyring_calls_by_every_abi_yield_enosys(local: LocalBackend, side: str)
     assert result.stdout in (b"[] 9\n", b"[] 0\n"), (result.stdout, result.stderr)
 
 
-# --- a peer leaving processes behind in its space (which serves every step of the job) for the next step's peer
+# --- a peer leaving processes behind for the next step's peer (made ahead while the job runs)
 LEAVE = """
 import os, signal, time
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)

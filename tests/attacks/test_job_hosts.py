@@ -113,8 +113,8 @@ def test_job_leaving_things_behind_in_its_host_yields_a_clean_next_job(hosted: L
 
 
 def _comms(peer: bool) -> str:
-    """What the looking job's /proc shows: its runner, its spaces' inits, itself (and the peer)."""
-    return ", ".join(["'python3'"] * (5 if peer else 3))
+    """What the looking job's /proc shows: its runner, its space's init, itself (and the peer, PID 1 of its own)."""
+    return ", ".join(["'python3'"] * (4 if peer else 3))
 
 
 def test_job_cancelled_mid_step_yields_a_clean_next_job(hosted: LocalBackend) -> None:
