@@ -33,9 +33,11 @@ MAX_SKIPPED_SENTENCES = 2
 MAX_SKIPPED_WORDS = 8
 CONTEXT_CHARS = 300
 
-# Chat-template leftovers and sign-offs after the answer.
-_TRAILER_RE = re.compile(
-    r"(?:\s*(?:<\|[a-z_]{1,20}\|>\s*(?:user|assistant|system)?|</?s>|I hope (?:it|this) is correct\.?))+\s*$",
+# Chat-template leftovers and sign-offs after the answer, matched on the text reversed: from its end, in one pass.
+# Each token (reversed) starts with a non-space and is followed by its spaces, so there is one way to match and
+# nothing to backtrack into (searched forwards, "\s*" before and after each token overlapped: 2^n ways to fail).
+_TRAILER_REVERSED_RE = re.compile(
+    r"\s*(?:(?:(?:resu|tnatsissa|metsys)\s*)?>\|[a-z_]{1,20}\|<\s*|>s/?<\s*|\.?tcerroc si (?:ti|siht) epoh I\s*)++",
     re.IGNORECASE,
 )
 # (?=[$\\]): every span starts with one of them; the lookahead skips other positions at once (3x faster)
@@ -185,8 +187,9 @@ _FINAL_MARK_RE = re.compile(
 
 
 def strip_trailer(text: str) -> str:
-    """``text`` without chat-template tokens and "I hope it is correct" after the answer."""
-    return _TRAILER_RE.sub("", text)
+    """``text`` without chat-template tokens and "I hope it is correct" after the answer (and the spaces around)."""
+    trailer = _TRAILER_REVERSED_RE.match(text[::-1])
+    return text[: len(text) - trailer.end()] if trailer else text
 
 
 def _sentence_start(text: str) -> int:
