@@ -7,6 +7,7 @@ into a ``too_large`` verdict instead of handing the text to sympy.
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 
@@ -18,7 +19,14 @@ MAX_BRACE_RUN = 4  # "{{{{{x}}}}}": the LaTeX parser is exponential in directly 
 
 _DIGITS_RE = re.compile(r"\d{" + str(MAX_DIGITS + 1) + ",}")
 _FACTORIAL_RE = re.compile(r"(\d+)\s*!")
+_BRACKETED_FACTORIAL_RE = re.compile(r"[)}\]]\s*!")  # "(10^8)!", "{10^{8}}!!", "\\left(2^{64}\\right)!"
 _BINOM_RE = re.compile(r"\\[dt]?binom\s*\{?\s*(\d+)")
+_BRACED_BINOM_RE = re.compile(r"\\[dt]?binom\s*\{")
+MAX_OPERAND_CHARS = 200
+# LaTeX arithmetic as Python's, for _value_bound (which walks the syntax tree: nothing is evaluated)
+_ARITHMETIC: tuple[tuple[str, str], ...] = (("\\left", ""), ("\\right", ""), ("\\cdot", "*"), ("\\times", "*"))
+_ARITHMETIC += (("^", "**"), ("{", "("), ("}", ")"), ("[", "("), ("]", ")"))
+_COMMAND_RE = re.compile(r"\\[a-zA-Z]+")
 # A numeric power: base, then "^", then a digit or a braced group (read by _read_exponent).
 _NUM_RE = re.compile(r"\d+(?:\.\d+)?")
 _POW_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\}\s*)?\^")
@@ -37,14 +45,80 @@ def complexity_problem(latex: str) -> str | None:
     for m in _FACTORIAL_RE.finditer(latex):
         if int(m.group(1)[:7]) > MAX_FACTORIAL:
             return f"factorial of {m.group(1)[:12]} is too large"
+    for m in _BRACKETED_FACTORIAL_RE.finditer(latex):
+        operand = _bracketed_before(latex, m.start())
+        if _value_bound(operand) > MAX_FACTORIAL:
+            return f"factorial of {operand[:40]!r} is too large or cannot be bounded"
     for m in _BINOM_RE.finditer(latex):
         if int(m.group(1)[:7]) > 10 * MAX_FACTORIAL:
             return "binomial coefficient too large"
+    for m in _BRACED_BINOM_RE.finditer(latex):
+        if _value_bound(_bracketed_after(latex, m.end() - 1)) > 10 * MAX_FACTORIAL:
+            return "binomial coefficient too large or cannot be bounded"
     digits = _max_power_digits(latex)
     if digits > MAX_RESULT_DIGITS:
         shown = "astronomically many" if math.isinf(digits) else f"about {digits:.3g}"
         return f"a power with {shown} digits"
     return None
+
+
+def _bracketed_before(text: str, close: int) -> str:
+    """The text inside the bracket closed at ``text[close]`` (from its matching opener, of any kind)."""
+    depth = 0
+    for i in range(close, max(-1, close - MAX_OPERAND_CHARS - 2), -1):
+        depth += text[i] in ")}]"
+        depth -= text[i] in "({["
+        if depth == 0:
+            return text[i + 1 : close]
+    return text[max(0, close - MAX_OPERAND_CHARS - 1) : close]  # too long to bound: _value_bound says so
+
+
+def _bracketed_after(text: str, open_: int) -> str:
+    """The text inside the bracket opened at ``text[open_]`` (to its matching closer, of any kind)."""
+    depth = 0
+    for i in range(open_, min(len(text), open_ + MAX_OPERAND_CHARS + 2)):
+        depth += text[i] in "({["
+        depth -= text[i] in ")}]"
+        if depth == 0:
+            return text[open_ + 1 : i]
+    return text[open_ + 1 : open_ + MAX_OPERAND_CHARS + 2]
+
+
+def _value_bound(operand: str) -> float:
+    """A bound of the size of a numeric operand (``10^8``, ``2 \\cdot 10^{3}``), never computing it; 0 when it
+    names a variable (the factorial stays symbolic), inf when it cannot be bounded (a command, a division, a
+    factorial, a character beyond ASCII, or too long): such an operand is refused rather than evaluated."""
+    plain = _COMMAND_RE.sub(" ", operand)
+    if len(operand) > MAX_OPERAND_CHARS or not plain.isascii():
+        return math.inf
+    if re.search(r"[a-zA-Z]", plain):
+        return 0.0
+    for latex, python in _ARITHMETIC:
+        operand = operand.replace(latex, python)
+    try:
+        return _node_bound(ast.parse(operand.strip() or "0", mode="eval").body)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return math.inf
+
+
+def _node_bound(node: ast.expr) -> float:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        try:
+            return abs(float(node.value))
+        except OverflowError:
+            return math.inf
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+        return _node_bound(node.operand)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Pow)):
+        left, right = _node_bound(node.left), _node_bound(node.right)
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            return left + right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if left <= 1.0:
+            return 1.0
+        return math.inf if right * math.log10(left) > 15 else left**right
+    return math.inf
 
 
 def _max_nesting(text: str) -> int:

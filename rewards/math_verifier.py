@@ -29,6 +29,8 @@ from rewards.registry import verifier
 from rewards.verdict import Status, Verdict
 
 DEFAULT_MAX_COMPLETION_CHARS = 200_000
+UNEVALUABLE_RULE = "size and time guard"  # the rule of an answer judged 0 for what evaluating it would cost
+TRIVIAL_ANSWER = "\\boxed{0}"  # judged against a reference to tell what evaluating the reference alone costs
 DEFAULT_MAX_ANSWER_CHARS = 2_000
 DEFAULT_TIMEOUT_S = 5.0
 MAX_ALTERNATIVES = 8
@@ -105,7 +107,28 @@ MATH_REFERENCE = {
 }
 
 
-@verifier("math", params=MathParams, heavy=True, cache_key=math_cache_key, warmup=warm_up, reference=MATH_REFERENCE)
+def math_overrun(item: Item, params: MathParams) -> Verdict | None:
+    """An item whose work overran the pool's deadline (C code, such as sympy's big-integer products, runs on past
+    the verifier's own): judged 0 when the reference is judged in time against a trivial answer, so the answer's
+    cost overran; else None, a timeout (the reference's own cost: parsing it, or evaluating it to compare)."""
+    ref = reference_text(item.reference)
+    if ref is None or complexity_problem(ref) or not _reference_judged_in_time(ref, params):
+        return None
+    shown = None
+    if len(item.completion) <= params.max_completion_chars:
+        shown = extract(item.completion, params.extract).shown
+    return _unevaluable("evaluating it overran the worker's deadline", shown)
+
+
+@verifier(
+    "math",
+    params=MathParams,
+    heavy=True,
+    cache_key=math_cache_key,
+    warmup=warm_up,
+    reference=MATH_REFERENCE,
+    overrun=math_overrun,
+)
 def math(item: Item, params: MathParams) -> Verdict:
     """Score 1 when the final answer equals the reference, e.g. "... so \\boxed{\\frac12}" vs "0.5"."""
     ref = reference_text(item.reference)
@@ -135,10 +158,10 @@ def math(item: Item, params: MathParams) -> Verdict:
         with deadline(params.timeout_s):
             return _judge(ex, ref, params, stage)
     except DeadlineExceeded:  # CPU time (math_deadline): the work's own cost, never the machine's load
-        if stage[0] == "reference":
+        if stage[0] == "reference" or not _reference_judged_in_time(ref, params):
             return Verdict.fail(
                 Status.TIMEOUT,
-                f"math: parsing the reference {ref[:80]!r} took over {params.timeout_s:g}s of CPU",
+                f"math: parsing or evaluating the reference {ref[:80]!r} took over {params.timeout_s:g}s of CPU",
                 extracted=ex.shown,
             )
         return _unevaluable(
@@ -148,6 +171,10 @@ def math(item: Item, params: MathParams) -> Verdict:
         if stage[0] == "reference":
             return Verdict.fail(Status.BAD_REFERENCE, f"math: reference {ref[:80]!r} is nested too deeply to parse")
         return _unevaluable(f"expression {ex.shown!r} is nested too deeply to parse", ex.shown)
+    except MemoryError:  # the worker's address space (service.app): giant integers
+        if stage[0] == "reference":
+            return Verdict.fail(Status.BAD_REFERENCE, f"math: reference {ref[:80]!r} needs too much memory to parse")
+        return _unevaluable(f"evaluating {ex.shown!r} needs more memory than a worker has", ex.shown)
 
 
 def _checked_reference(ref: str, params: MathParams) -> Verdict | None:
@@ -158,14 +185,24 @@ def _checked_reference(ref: str, params: MathParams) -> Verdict | None:
                 return None
     except DeadlineExceeded:
         return Verdict.fail(Status.TIMEOUT, f"math: parsing the reference {ref[:80]!r} took over {params.timeout_s:g}s")
-    except RecursionError:
+    except (RecursionError, MemoryError):
         pass
     return Verdict.fail(Status.BAD_REFERENCE, f"math: reference {ref[:80]!r} could not be parsed")
 
 
+def _reference_judged_in_time(ref: str, params: MathParams) -> bool:
+    """Whether a trivial answer is judged against ``ref`` within the deadline: when it is not, what overran with
+    another answer may be the reference's own cost (evaluating it to compare), which no answer is judged for."""
+    try:
+        with deadline(params.timeout_s):
+            return _judge(extract(TRIVIAL_ANSWER), ref, params, ["reference"]).judged
+    except (DeadlineExceeded, RecursionError, MemoryError):
+        return False
+
+
 def _unevaluable(why: str, shown: str | None) -> Verdict:
     """A judged 0 for an answer that cannot be evaluated: the completion caused it, so it is no excuse."""
-    return Verdict.ok(0.0, f"answer cannot be evaluated: {why}", extracted=shown, rule="size and time guard")
+    return Verdict.ok(0.0, f"answer cannot be evaluated: {why}", extracted=shown, rule=UNEVALUABLE_RULE)
 
 
 def _size_problem(ex: Extraction, params: MathParams) -> str | None:

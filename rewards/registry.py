@@ -20,6 +20,7 @@ from typing import Any, Literal, TypeVar
 from rewards.errors import PluginError, RegistryError
 from rewards.item import Item
 from rewards.params import NoParams, describe_params, params_schema, parse_params
+from rewards.verdict import Verdict
 
 ENTRY_POINT_GROUP = "rlvr.verifiers"
 SPEC_ATTR = "__rlvr_verifier__"
@@ -61,6 +62,9 @@ class VerifierSpec:
     ``examples``, published by ``GET /v1/verifiers`` and in docs/verifiers/.
     ``timeout_s`` (optional) is the verifier's own per-item deadline, e.g. longer for one
     that runs programs; the service clamps it to ``RLVR_MAX_ITEM_TIMEOUT_S``.
+    ``overrun`` (optional, heavy item verifiers) says what an item whose work overran the
+    pool's deadline is, when the verifier can tell whose cost it was: math judges the answer 0
+    when the reference alone parses in time; None (or no ``overrun``) leaves it a timeout.
     """
 
     name: str
@@ -73,6 +77,7 @@ class VerifierSpec:
     warmup: Callable[[], None] | None = None
     timeout_s: float | None = None
     reference: Mapping[str, Any] | None = None
+    overrun: Callable[[Item, Any], Verdict | None] | None = None
     description: str = ""
     source: str = "builtin"
     version: str = ""
@@ -108,6 +113,7 @@ def verifier(
     warmup: Callable[[], None] | None = None,
     timeout_s: float | None = None,
     reference: Mapping[str, Any] | None = None,
+    overrun: Callable[[Item, Any], Verdict | None] | None = None,
 ) -> Callable[[F], F]:
     """Mark ``fn`` as the verifier ``name``; the function itself is returned unchanged (it stays picklable)."""
     if not dataclasses.is_dataclass(params):
@@ -128,6 +134,7 @@ def verifier(
             warmup=warmup,
             timeout_s=timeout_s,
             reference=reference,
+            overrun=overrun,
             description=doc[0] if doc else "",
         )
         setattr(fn, SPEC_ATTR, spec)

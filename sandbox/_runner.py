@@ -758,11 +758,12 @@ class Spaces:
 
     def program_started(self, argv, rlimits, fds):
         """The programs' space, having started the step (made anew when the old one cannot)."""
+        if self.program is None:  # a harness job's (its program is a Solo) running a step without a peer
+            self.program = Space()
+        current = self.program
         for _ in range(2):
-            current = self.program
-            if current is None or current.broken:
-                if current is not None:
-                    current.close()
+            if current.broken:
+                current.close()
                 current = self.program = Space()
                 if current.broken:
                     break

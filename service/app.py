@@ -33,6 +33,9 @@ from service.stats import RollingStats
 from service.ui import router as ui_router
 
 log = logging.getLogger("rlvr.service")
+# a built-in worker's address space (a warm one uses ~80 MiB): an answer's giant integers (sympy's products, in C,
+# past every deadline) end in MemoryError, judged 0, before they take the host's memory
+BUILTIN_WORKER_ADDRESS_SPACE_BYTES = 2 << 30
 
 DESCRIPTION = """Verifiable rewards for RL on reasoning models.
 
@@ -54,7 +57,13 @@ def build_scorer(settings: Settings) -> Scorer:
         log.warning("verifier plugin: %s", warning)
     timeouts = {s.name: min(s.timeout_s, settings.max_item_timeout_s) for s in registry if s.timeout_s is not None}
     # plugins run only in a pool of their own; the built-in pool does not even load them
-    pool = VerifierPool(settings.workers, settings.item_timeout_s, plugins=False, timeouts=timeouts)
+    pool = VerifierPool(
+        settings.workers,
+        settings.item_timeout_s,
+        plugins=False,
+        timeouts=timeouts,
+        address_space_bytes=BUILTIN_WORKER_ADDRESS_SPACE_BYTES,
+    )
     plugin_pool = None
     if any(s.source != "builtin" for s in registry):
         plugin_pool = VerifierPool(

@@ -15,6 +15,7 @@ import asyncio
 import gc
 import logging
 import multiprocessing
+import resource
 import signal
 import threading
 import time
@@ -25,7 +26,7 @@ from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
-from rewards import Item, Registry, Status, Verdict, default_registry
+from rewards import Item, Registry, Status, Verdict, VerifierSpec, default_registry
 from rewards.run import run_group, run_item
 from service.deadline import CPU, WALL, call_with_deadline
 
@@ -64,9 +65,16 @@ def warm_up(registry: Registry) -> None:
             log.exception("warm-up of verifier %r failed", spec.name)
 
 
-def _init_worker(plugins: bool, plugin_modules: Sequence[str], sandbox: Callable[[], None] | None = None) -> None:
+def _init_worker(
+    plugins: bool,
+    plugin_modules: Sequence[str],
+    sandbox: Callable[[], None] | None = None,
+    address_space_bytes: int | None = None,
+) -> None:
     global _registry
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if address_space_bytes is not None:
+        resource.setrlimit(resource.RLIMIT_AS, (address_space_bytes, address_space_bytes))
     _registry = default_registry(plugins=plugins, modules=plugin_modules)
     if sandbox is not None and any(spec.blocking for spec in _registry):
         sandbox()  # blocking plugins run their programs through this process's sandbox backend
@@ -82,6 +90,8 @@ def _run_chunk(tasks: list[Task], timeouts: list[float], wall: bool) -> list[Tim
         started = time.perf_counter()
         spec = _registry.get(name)
         verdict = call_with_deadline(partial(run_item, spec, item, params), timeout_s, clock)
+        if verdict is None and spec.overrun is not None:  # whose cost overran, if the verifier can tell
+            verdict = call_with_deadline(partial(_overrun, spec, item, params), timeout_s, clock)
         if verdict is None:
             verdict = _timeout_verdict(name, timeout_s, clock.what)
         out.append((verdict, time.perf_counter() - started))
@@ -98,6 +108,16 @@ def _run_group_task(name: str, items: list[Item], params: Any, timeout_s: float,
         verdicts = [_timeout_verdict(name, timeout_s, clock.what)] * len(items)
     seconds = (time.perf_counter() - started) / max(len(items), 1)
     return [(v, seconds) for v in verdicts]
+
+
+def _overrun(spec: VerifierSpec, item: Item, params: Any) -> Verdict | None:
+    """The verifier's verdict on an item that overran its deadline, None when it cannot tell (or fails to)."""
+    assert spec.overrun is not None
+    try:
+        return spec.overrun(item, params)
+    except Exception:
+        log.exception("the overrun verdict of verifier %r failed", spec.name)
+        return None
 
 
 def _timeout_verdict(name: str, timeout_s: float, what: str) -> Verdict:
@@ -117,15 +137,17 @@ class VerifierPool:
         wall_clock: bool = False,
         timeouts: Mapping[str, float] | None = None,
         sandbox: Callable[[], None] | None = None,
+        address_space_bytes: int | None = None,
     ) -> None:
-        """``timeouts``: per-verifier deadlines overriding ``timeout_s``; ``sandbox``: opens a worker's sandbox."""
+        """``timeouts``: per-verifier deadlines overriding ``timeout_s``; ``sandbox``: opens a worker's sandbox;
+        ``address_space_bytes``: each worker's RLIMIT_AS (what an item computes fails with MemoryError past it)."""
         self.workers = workers
         self.timeout_s = timeout_s
         self.wall_clock = wall_clock
         self.timeouts = dict(timeouts or {})
         self.replaced = 0
         self.killed = 0
-        self._initargs = (plugins, tuple(plugin_modules), sandbox)
+        self._initargs = (plugins, tuple(plugin_modules), sandbox, address_space_bytes)
         self._lock = threading.Lock()
         WORKER_CONTEXT.set_forkserver_preload([WARM_MODULE])  # takes effect when the fork server starts
         self._pool = self._new_pool()

@@ -20,6 +20,15 @@ UNSAFE = [
     ("9^" * 10_000 + "9", "power"),
     ("123456!", "factorial"),
     ("\\binom{1000000}{500000}", "binomial"),
+    # a factorial of a bracketed operand is bounded without evaluating it (outside round: "{10^{8}}!!", 12 s in C)
+    ("{10^{8}}!!", "factorial"),
+    ("(10^8)!", "factorial"),
+    ("\\left(10^{8}\\right)!", "factorial"),
+    ("(2^{64})!", "factorial"),
+    ("(3 \\cdot 10^{3})!", "factorial"),
+    ("((3!)!)!", "factorial"),  # nested: not bounded, refused
+    ("(\\pi)!", "factorial"),  # a command: not bounded, refused
+    ("\\binom{10^{7}}{5\\cdot 10^{6}}", "binomial"),
     ("1" * 401, "digits"),
     ("{" * 10_000 + "}" * 10_000, "nesting depth"),
     ("(" * 20 + "1" + ")" * 20, "nesting depth"),
@@ -31,6 +40,12 @@ SAFE = [
     "3^{3^{3}}",
     "x^{x^{2}}",
     "100!",
+    "{10^{3}}!",
+    "(2 \\cdot 5)!",
+    "(n+1)!",
+    "\\frac{(2n)!}{n!\\,(n+1)!}",
+    "\\binom{n}{2}",
+    "\\binom{2^{10}}{3}",
     "\\frac{\\sqrt{x^{2}+1}}{2}",
     "\\frac{{1}}{2}",
     "1" * 400,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from rewards import math_verifier
 from rewards.errors import ParamError
 from rewards.item import Item
+from rewards.math_sympy import Side
 from rewards.math_verifier import MathParams, math, math_cache_key
 from rewards.registry import spec_of
 from rewards.verdict import Status, Verdict
@@ -218,15 +220,28 @@ def test_slow_reference_past_deadline_yields_timeout() -> None:
     assert verdict.score is None and "took over" in verdict.reason
 
 
-def _spin(*args: object) -> tuple[bool, str]:
-    while True:  # a comparison that never ends, as a pathological answer makes sympy's
-        pass
+def _spin_on(slow_side: str) -> Callable[[Side, Side, int, int], tuple[bool, str]]:
+    """A comparison that never ends when ``slow_side`` ("answer", "reference") is not the trivial answer "0"'s side,
+    as a pathological answer (or reference) makes sympy's; the verifier judges a trivial answer against the
+    reference to tell which side's cost it was."""
+
+    def compare(gold: Side, answer: Side, rounding: int, precision: int) -> tuple[bool, str]:
+        while slow_side == "reference" or answer.latex != "0":
+            pass
+        return False, "compared"
+
+    return compare
 
 
-def test_slow_answer_past_deadline_yields_judged_0(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(math_verifier, "compare", _spin)
+@pytest.mark.parametrize(
+    ("slow_side", "expected"), [("answer", (Status.OK, 0.0)), ("reference", (Status.TIMEOUT, None))]
+)
+def test_slow_comparison_past_deadline_yields_judged_0_only_for_the_answer_cost(
+    monkeypatch: pytest.MonkeyPatch, slow_side: str, expected: tuple[Status, float | None]
+) -> None:
+    monkeypatch.setattr(math_verifier, "compare", _spin_on(slow_side))
     verdict = judge("So $\\boxed{\\frac{x^2-1}{x-1}}$.", "x+1", timeout_s=0.2)
-    assert (verdict.status, verdict.score) == (Status.OK, 0.0)
+    assert (verdict.status, verdict.score) == expected
     assert "took over" in verdict.reason
 
 

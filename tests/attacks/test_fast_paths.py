@@ -24,7 +24,7 @@ import pytest
 from sandbox.backend import Backend, Job
 from sandbox.judge import Limits, Options, judge, parse_tests
 from sandbox.local import LocalBackend
-from tests.attacks.test_program import ADD_ASSERTS, ECHO_STDIO, SUITES
+from tests.attacks.test_program import ECHO_STDIO, SUITES
 from tests.sandbox.conftest import FAST, own_cgroups, python_step
 
 pytestmark = [pytest.mark.integration]

@@ -5,7 +5,8 @@ sandbox/seccomp.py: the harness and the peer are each PID 1 of namespaces of the
 cloned straight from the runner (the peer made ahead of its step), their CPU the rusage the
 runner reaps. The solution looks for the harness, burns CPU where no one counts it or past
 its limit, ends itself, hangs, or holds every pid the job may have, so that the step says
-pass, or says nothing (null: only trusted code may cause that). A program or peer calls the keyring syscalls by every ABI the machine runs.
+pass, or says nothing (null: only trusted code may cause that). A program or peer calls the
+keyring syscalls by every ABI the machine runs.
 """
 
 from __future__ import annotations
@@ -87,8 +88,8 @@ def test_solution_burning_cpu_in_kernel_reaped_children_yields_tle(local: LocalB
     assert result.results and result.results[0].verdict == "TLE", result.summary()
 
 
-# --- a solution spinning past its CPU limit, SIGXCPU ignored or not: the peer, PID 1 of its namespace, ignores a
-# signal it has no handler for, the soft limit's SIGXCPU too; it is stopped at the limit all the same, not a second later
+# --- a solution spinning past its CPU limit, SIGXCPU ignored or not: the peer, PID 1 of its namespace, ignores
+# a signal it has no handler for, the soft limit's SIGXCPU too; it is stopped at the limit all the same, not later
 SPIN = {
     "spins": "def add(a, b):\n    while True:\n        pass\n",
     "ignores SIGXCPU and spins": (
