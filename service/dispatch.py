@@ -254,8 +254,9 @@ class Scorer:
         """Pool work, deduplicated by cache key within the batch and served from the cache across batches."""
         todo: dict[Hashable, list[Component]] = defaultdict(list)
         uncached: set[Hashable] = set()
-        for c in comps:
-            key = self._cache_key(c, items[c.index])
+        # off the event loop: a key reads the whole completion (math: its final answer), 200 KB each at most
+        found = await asyncio.to_thread(lambda: [self._cache_key(c, items[c.index]) for c in comps])
+        for c, key in zip(comps, found, strict=True):
             if key is None:
                 key = ("uncached", c.index, c.request.name)
                 uncached.add(key)

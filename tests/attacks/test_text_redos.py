@@ -2,10 +2,11 @@
 
 An attacker who has read the rules' regular expressions writes a completion that makes
 one of them backtrack for ever: the math cache key (``math_cache_key`` → ``extract``) is
-computed on the event loop, so one such completion would freeze the whole service, every
-client's requests and its health checks with it (found by an outside round: the trailer
-rule, 34 repeats of " <|a|>", 200 characters). Every completion here, up to the largest
-one the math verifier reads, is judged within seconds; pytest-timeout ends a run that is not.
+computed in the service process, where one match holds the interpreter's lock, so one
+such completion would freeze the whole service, every client's requests and its health
+checks with it (found by an outside round: the trailer rule, 34 repeats of " <|a|>", 200
+characters). Every completion here, up to the largest one the math verifier reads, yields
+its key within seconds; pytest-timeout ends a run that does not.
 """
 
 from __future__ import annotations
