@@ -121,17 +121,19 @@ def enter_namespaces(uid, gid):
         libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
-def bound_namespaces():
+def bound_namespaces(count=NAMESPACES_PER_SPACE):
     """Cap what the programs of a space may create of each namespace kind (as root of the space's new user namespace).
 
     The kernel counts namespaces per uid over the whole machine; unbounded, one program
     could use up the count and every other job's sandbox would fail to start. A kind this
-    kernel does not have is skipped.
+    kernel does not have is skipped. A peer gets none: with a user namespace of its own it
+    could mount (copies of copies of a namespace of 100,000 bind mounts keep the kernel's
+    mount lock for seconds, every job's and past its own death), and a solution needs none.
     """
     for kind in NAMESPACE_KINDS:
         try:
             with open(f"/proc/sys/user/max_{kind}_namespaces", "w") as f:
-                f.write(str(NAMESPACES_PER_SPACE))
+                f.write(str(count))
         except FileNotFoundError:
             pass
 
@@ -598,7 +600,7 @@ def run_solo(channel, ids, tmp_bytes):
     """
     try:
         enter_namespaces(*ids)
-        bound_namespaces()
+        bound_namespaces(0 if tmp_bytes else NAMESPACES_PER_SPACE)  # a peer (its private mounts) makes none
         if tmp_bytes:
             private_mounts(tmp_bytes)
         drop_capabilities()
@@ -710,9 +712,13 @@ class Solo:
             pass
 
     def finish(self):
-        """Wait until it is reaped."""
+        """Wait until it is reaped, STOP_GRACE_S at most once killed: its namespace's teardown (the kernel's, which
+        a program can make long) is not ours to wait for; unreaped, its CPU is unknown."""
         if not self.done:
-            self.read()
+            if select.select([self.sock], [], [], STOP_GRACE_S)[0]:
+                self.read()
+            else:
+                self.said.update(cpu_time_s=None)
 
     def close(self):
         """Close our pidfd and channel (a Solo never given its step exits at that)."""

@@ -109,6 +109,46 @@ def test_solution_spinning_past_its_cpu_limit_yields_tle_at_the_limit(
     assert first.cpu_time_s is not None and first.cpu_time_s < 1.5, first.cpu_time_s
 
 
+# --- a peer choosing its own verdict class (second outside round on the peer as PID 1): it makes itself
+# dumpable and its child ptraces it and injects SIGKILL, which the runner did not send; and a peer whose
+# namespace copies (100,000 bind mounts each) hold the kernel's mount lock past the host's patience
+PTRACE_KILL = """
+import ctypes, os, signal, time
+libc = ctypes.CDLL(None, use_errno=True)
+def add(a, b):
+    libc.prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE
+    if os.fork() == 0:
+        if libc.ptrace(16, 1, 0, 0) == 0:  # PTRACE_ATTACH to the peer, PID 1
+            os.waitpid(1, 0)
+            libc.ptrace(7, 1, 0, signal.SIGKILL)  # PTRACE_CONT, injecting SIGKILL
+        os._exit(0)
+    time.sleep(5)
+    return a - b
+"""
+MOUNT_FLOOD = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+def add(a, b):
+    if libc.unshare(0x10000000 | 0x20000) != 0:  # CLONE_NEWUSER | CLONE_NEWNS
+        raise ValueError(("unshare", ctypes.get_errno()))
+    libc.mount(b"none", b"/tmp", b"tmpfs", 0, None)
+    for _ in range(16):  # 2^16 bind mounts
+        libc.mount(b"/tmp", b"/tmp", None, 4096 | 16384, None)  # MS_BIND | MS_REC
+    for _ in range(30):
+        if os.fork() == 0:
+            libc.unshare(0x20000)
+            os._exit(0)
+    return a - b
+"""
+SELF_CHOSEN = {"injects SIGKILL by ptrace": PTRACE_KILL, "floods mount namespaces": MOUNT_FLOOD}
+
+
+@pytest.mark.parametrize("source", SELF_CHOSEN.values(), ids=SELF_CHOSEN.keys())
+def test_wrong_solution_choosing_its_verdict_class_yields_re(local: LocalBackend, source: str) -> None:
+    result = judge(dedent(source), parse_tests(ADD_ASSERTS), local, options=Options(limits=Limits(time_s=1.0)))
+    assert [r.verdict for r in result.results] == ["RE"] * len(result.results), result.summary()
+
+
 # --- a wrong solution that ends, hangs, floods or holds what the next harness clone needs: judged, never null
 ENDING = {
     "kills itself": "import os, signal\ndef add(a, b):\n    os.kill(os.getpid(), signal.SIGKILL)\n",
