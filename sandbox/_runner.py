@@ -15,8 +15,9 @@ its step, and every process is reaped by the init, so its RUSAGE_CHILDREN counts
 time of all of them.
 
 A step with a *peer* (the judge harness's untrusted solution side) runs the harness and
-the peer each as a ``Solo``: PID 1 of namespaces of its own (the peer's also mount and
-IPC ones, with its own /tmp, /dev/shm and /box and an empty /proc), cloned straight from
+the peer each as a ``Solo``: PID 1 of namespaces of its own (the peer's also mount, IPC
+and network ones, with its own /tmp, /dev/shm, /box and loopback and an empty /proc, and
+none it may make), cloned straight from
 the runner, non-dumpable and without capabilities (nor are its children: a peer cannot
 unmount its private dirs to reach the job's), joined to the harness only by two pipes
 (fds 3 and 4 of the harness). What a Solo starts dies with it, and its rusage as the
@@ -586,7 +587,8 @@ class Space:
         reap_children()
 
 
-PEER_NAMESPACES = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC
+# a peer's network namespace too: one step's sockets (TIME_WAIT ports, outside round) are no channel to the next's
+PEER_NAMESPACES = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET
 HARNESS_NAMESPACES = CLONE_NEWUSER | CLONE_NEWPID
 
 
@@ -603,6 +605,7 @@ def run_solo(channel, ids, tmp_bytes):
         bound_namespaces(0 if tmp_bytes else NAMESPACES_PER_SPACE)  # a peer (its private mounts) makes none
         if tmp_bytes:
             private_mounts(tmp_bytes)
+            loopback_up()
         drop_capabilities()
     except OSError as exc:
         send(channel, {"setup_error": f"{type(exc).__name__}: {exc}"})
@@ -956,6 +959,11 @@ def job_mounts(tmp_bytes):
     mount_tmpfs("/box", tmp_bytes, 0o755)
     check(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
     os.chdir("/box")
+    loopback_up()
+
+
+def loopback_up():
+    """Bring up the loopback of our (new) network namespace: a program may talk to itself over 127.0.0.1."""
     probe = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
     try:
         ifreq = b"lo".ljust(IFNAMSIZ, b"\0") + IFF_UP.to_bytes(2, sys.byteorder) + bytes(22)

@@ -149,6 +149,47 @@ def test_wrong_solution_choosing_its_verdict_class_yields_re(local: LocalBackend
     assert [r.verdict for r in result.results] == ["RE"] * len(result.results), result.summary()
 
 
+# --- a peer leaving TIME_WAIT sockets on loopback ports that say what its test passed it, for the next step's
+# peer to find by bind() (second outside round): each peer has a network namespace of its own
+TIME_WAIT = """
+import errno, socket
+BASE = 47000
+def _mark(port):
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", port))
+    server.listen(1)
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = server.accept()
+    accepted.close()  # the server's side closes first: its port stays in TIME_WAIT
+    client.close()
+    server.close()
+def _seen():
+    found = []
+    for port in range(BASE, BASE + 64):
+        probe = socket.socket()
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                found.append(port - BASE)
+        finally:
+            probe.close()
+    return found
+def add(a, b):
+    if _seen():
+        return 0
+    _mark(BASE + a)
+    return a + b
+"""
+
+
+def test_peer_leaving_sockets_on_loopback_yields_nothing_for_the_next_step(local: LocalBackend) -> None:
+    suite = {"test_list": ["assert add(1, 2) == 3", "assert add(20, 22) == 42", "assert add(5, 5) == 10"]}
+    result = judge(dedent(TIME_WAIT), parse_tests(suite), local)
+    assert result.score == 1.0, result.summary()
+
+
 # --- a wrong solution that ends, hangs, floods or holds what the next harness clone needs: judged, never null
 ENDING = {
     "kills itself": "import os, signal\ndef add(a, b):\n    os.kill(os.getpid(), signal.SIGKILL)\n",
