@@ -19,19 +19,20 @@ from rewards.math_extract import find_boxes
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _PHRASE_RE = re.compile(
     r"(?:(?:final|correct|best|right)\s+)?(?:answer|option|choice)\s*(?:is|:|would\s+be|will\s+be|=)\s*:?"
-    r"|\banswer\s*(?:is)?\s*[-—]",
+    r"|\banswer\s*+(?:is)?\s*+[-—]",
     re.IGNORECASE,
 )
-_WRAP = r"[\s*_`$\"'“”]*(?:\\text(?:bf)?\{)?[\s*_`]*"
+# possessive: the two runs match the same characters, and splitting a run between them was quadratic
+_WRAP = r"[\s*_`$\"'“”]*+(?:\\text(?:bf)?\{)?[\s*_`]*+"
 _LETTER_TOKEN = r"(?:option\s+|choice\s+)?[\(\[]?([A-Za-z])[\)\]]?"
 _LEAD_RE = re.compile(rf"^{_WRAP}(?:either\s+|both\s+)?{_LETTER_TOKEN}(?=$|[^\w])", re.IGNORECASE)
 _NEXT_RE = re.compile(
-    rf"^[\s*_`}}]*(?:,|/|&|\bor\b|\band\b|\beither\b)+{_WRAP}{_LETTER_TOKEN}(?=$|[^\w])", re.IGNORECASE
+    rf"^[\s*_`}}]*+(?:,|/|&|\bor\b|\band\b|\beither\b)+{_WRAP}{_LETTER_TOKEN}(?=$|[^\w])", re.IGNORECASE
 )
 _CONDITIONAL_RE = re.compile(r"\b(?:if|whether|suppose|assum\w*|not|unless)\b[^.!?\n]*$", re.IGNORECASE)
 _CONNECTIVES = frozenset({"because", "since", "as", "given", "which", "from", "here"})
 _NORM_RE = re.compile(r"\\text\{|[^\w%.\-+/]+")
-_SPLIT_RE = re.compile(r"\s*(?:,|;|/|\bor\b|\band\b)\s*", re.IGNORECASE)
+_SPLIT_RE = re.compile(r"(?<!\s)\s*+(?:,|;|/|\bor\b|\band\b)\s*+", re.IGNORECASE)  # starts where its spaces do
 
 
 @dataclass(frozen=True)

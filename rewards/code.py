@@ -25,7 +25,7 @@ from sandbox.judge import BadTests, Comparison, Limits, Options, current_backend
 from sandbox.languages import get_language
 
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
-FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)^[ \t]*```", re.DOTALL | re.MULTILINE)
+FENCE = re.compile(r"^[ \t]*```[ \t]*+([\w+#.-]*+)[^\n]*+\n(.*?)^[ \t]*```", re.DOTALL | re.MULTILINE)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ RULES = {
 }
 ONCE = ("<think>", "</think>", "<answer>", "</answer>")
 # Anything a reader (or a lenient parser) would take for a think/answer tag: any case, spaces, attributes.
-TAG_LIKE = re.compile(r"<\s*/?\s*(?:think|answer)\b[^<>]*>", re.IGNORECASE)
+TAG_LIKE = re.compile(r"<\s*+/?\s*+(?:think|answer)\b[^<>]*+>", re.IGNORECASE)  # possessive: one way to match
 
 
 @dataclass(frozen=True)

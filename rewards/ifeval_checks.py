@@ -23,7 +23,8 @@ from rewards.lang_model import LABEL_PREFIX, load_model
 
 RELATIONS = ("less than", "at least")
 CONSTRAINED_RESPONSES = ("My answer is yes.", "My answer is no.", "My answer is maybe.")
-POSTSCRIPT_PATTERNS = {"P.P.S": r"\s*p\.\s?p\.\s?s.*$", "P.S.": r"\s*p\.\s?s\..*$"}
+# the reference's, less its leading \s* (a search finds the same lines without it; with it, quadratic in spaces)
+POSTSCRIPT_PATTERNS = {"P.P.S": r"p\.\s?p\.\s?s.*$", "P.S.": r"p\.\s?s\..*$"}
 _CAPITAL_WORD_RE = re.compile(r"\w+(?:[-'’]\w+)*")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 
@@ -136,19 +137,22 @@ def nth_paragraph_first_word(a: Answer, kw: dict[str, Any]) -> Outcome:
 
 
 def number_placeholders(a: Answer, kw: dict[str, Any]) -> Outcome:
-    n = len(re.findall(r"\[.*?\]", a.counted))
+    n = len(re.findall(r"\[[^\[\]\n]*\]", a.counted))  # the reference's \[.*?\], each "[" scanning its line
     return _compare(n, "at least", kw["num_placeholders"], "[placeholders]")
 
 
 def postscript(a: Answer, kw: dict[str, Any]) -> Outcome:
     marker = kw["postscript_marker"].strip()
-    pattern = POSTSCRIPT_PATTERNS.get(marker, rf"\s*{re.escape(marker.lower())}.*$")
+    pattern = POSTSCRIPT_PATTERNS.get(marker, rf"{re.escape(marker.lower())}.*$")
     ok = re.search(pattern, a.text.lower(), re.MULTILINE) is not None
     return Outcome(ok, f"postscript {marker!r} {'found' if ok else 'not found'}")
 
 
 def number_bullet_lists(a: Answer, kw: dict[str, Any]) -> Outcome:
-    n = len(re.findall(r"^\s*\*[^\*].*$", a.text, re.MULTILINE)) + len(re.findall(r"^\s*-.*$", a.text, re.MULTILINE))
+    # the reference's ^\s*, which scanned every blank line below each line start: the same bullets, counted once
+    n = len(re.findall(r"^[ \t]*\*[^\*].*$", a.text, re.MULTILINE)) + len(
+        re.findall(r"^[ \t]*-.*$", a.text, re.MULTILINE)
+    )
     return Outcome(n == kw["num_bullets"], f"{n} bullet points (* or -); needs exactly {kw['num_bullets']}")
 
 
@@ -181,8 +185,20 @@ def json_format(a: Answer, kw: dict[str, Any]) -> Outcome:
     return Outcome(True, "parses as JSON")
 
 
+def _titles(text: str) -> list[str]:
+    """What the reference's re.findall(r"<<[^\n]+>>") finds: per line, its first "<<" to its last ">>" (something
+    between), found without the regex, which tried every "<" of a line and scanned the rest of it."""
+    found = []
+    for line in text.split("\n"):
+        start = line.find("<<")
+        end = line.rfind(">>")
+        if start >= 0 and end >= start + 3:
+            found.append(line[start : end + 2])
+    return found
+
+
 def title(a: Answer, kw: dict[str, Any]) -> Outcome:
-    titles = [t for t in re.findall(r"<<[^\n]+>>", a.text) if t.lstrip("<").rstrip(">").strip()]
+    titles = [t for t in _titles(a.text) if t.lstrip("<").rstrip(">").strip()]
     return Outcome(bool(titles), f"title {titles[0][:60]!r}" if titles else "no <<title>>")
 
 

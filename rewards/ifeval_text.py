@@ -23,8 +23,9 @@ _ABBREVIATIONS = frozenset(
     {"mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "inc", "ltd", "co", "vs", "etc"}
     | {"eg", "ie", "e.g", "i.e", "fig", "approx", "dept", "ph.d", "capt", "lt"}
 )
-_SENTENCE_END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|\Z)")
-_SEGMENT_END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|\Z)|\n")
+# from the start of a run of marks only, possessive: tried at every mark of a run, each attempt scanned the rest
+_SENTENCE_END_RE = re.compile(r"(?<![.!?])[.!?]++[\"'”’)\]]*+(?=\s|\Z)")
+_SEGMENT_END_RE = re.compile(r"(?<![.!?])[.!?]++[\"'”’)\]]*+(?=\s|\Z)|\n")
 _DOTTED_RE = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]$")  # e.g, p.m, U.S: dotted initials
 MIN_RUN = 3
 

@@ -20,8 +20,8 @@ MAX_BRACE_RUN = 4  # "{{{{{x}}}}}": the LaTeX parser is exponential in directly 
 _DIGITS_RE = re.compile(r"\d{" + str(MAX_DIGITS + 1) + ",}")
 _FACTORIAL_RE = re.compile(r"(\d+)\s*!")
 _BRACKETED_FACTORIAL_RE = re.compile(r"[)}\]]\s*!")  # "(10^8)!", "{10^{8}}!!", "\\left(2^{64}\\right)!"
-_BINOM_RE = re.compile(r"\\[dt]?binom\s*\{?\s*(\d+)")
-_BRACED_BINOM_RE = re.compile(r"\\[dt]?binom\s*\{")
+_BINOM_RE = re.compile(r"\\[dt]?binom\s*+\{?\s*+(\d+)")
+_BRACED_BINOM_RE = re.compile(r"\\[dt]?binom\s*+\{")
 MAX_OPERAND_CHARS = 200
 # LaTeX arithmetic as Python's, for _value_bound (which walks the syntax tree: nothing is evaluated)
 _ARITHMETIC: tuple[tuple[str, str], ...] = (("\\left", ""), ("\\right", ""), ("\\cdot", "*"), ("\\times", "*"))

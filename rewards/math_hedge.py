@@ -28,7 +28,8 @@ _OR_RE = re.compile(
     re.IGNORECASE,
 )
 _AND_RE = re.compile(
-    r"\\text\s*\{\s*(?:and(?:\s+also)?|as\s+well\s+as|and/or)\s*\}|,?\s*\b(?:and\s+also|and/or|as\s+well\s+as|"
+    # "(?<!\s)": a match starts where its spaces start, not inside them (each start scanned the run: quadratic)
+    r"\\text\s*\{\s*(?:and(?:\s+also)?|as\s+well\s+as|and/or)\s*\}|,?(?<!\s)\s*+\b(?:and\s+also|and/or|as\s+well\s+as|"
     r"and\s+(?:possibly|maybe|perhaps)|and)\b",
     re.IGNORECASE,
 )
@@ -36,11 +37,12 @@ _BOTH_RE = re.compile(r"^\s*both\s+", re.IGNORECASE)  # "both 5 and 6"
 _NUMBER_RE = re.compile(r"-?(?:\d{1,3}(?:(?:,\\!|\\!,|\{,\}|\\,|\\!|\\ |,| )\d{3})+(?!\d)|\d+)(?:\.\d+)?")
 MIN_LISTED_NUMBERS = 3
 # Items of a written list: "7, 8", "7; 8", "x = -1, x = 5", "x = -1, 5" (not "1,5", which may be 1.5 or 15)
-_ITEM_SEP_RE = re.compile(r"\s*;\s*|,(?:\s|\\[ ,;:]|\\q?quad\b)+|,(?=-)")  # ",\\ " and ",\\quad" are spaces too
+# ",\\ " and ",\\quad" are spaces too; "(?<!\s)": a match starts where its spaces start (as _AND_RE)
+_ITEM_SEP_RE = re.compile(r"(?<!\s)\s*+;\s*+|,(?:\s|\\[ ,;:]|\\q?quad\b)++|,(?=-)")
 _ITEM_RE = re.compile(
     r"^(?:[A-Za-z](?:_\{?\w+\}?)?\s*=\s*)?-?(?:\d+(?:\.\d+)?|\\[dt]?frac\{-?\d+\}\{\d+\}|\\sqrt\{\d+\})$"
 )
-_LIST_SEP_RE = re.compile(r"^(?:\s*[,;]\s*|\s+(?:and|or)\s+|\s+|\s*,?\s*\\(?:quad|qquad|,|;)\s*)$")
+_LIST_SEP_RE = re.compile(r"^(?:\s*+[,;]\s*+|\s++(?:and|or)\s++|\s++|\s*+,?\s*+\\(?:quad|qquad|,|;)\s*+)$")
 # a value starts with a digit, a command, a bracket, or a (subscripted) variable it is given by: "x_1 = -1"
 _VALUE_START_RE = re.compile(
     r"^[-+]?(?:\d|\\|\(|\[|\{|[A-Za-z](?:_\{?\w+\}?)?\s*(?:=|\\in|<|>|\\[lg]eq?\b)|[A-Za-z]$|\.\d)"

@@ -50,7 +50,8 @@ _TEXT_RE = re.compile(
 _DEGREE_RE = re.compile(r"\^\s*\{?\\circ\}?|\\degree(?![a-zA-Z])")
 _THOUSANDS_RE = re.compile(r"(?<=\d)(?:\{,\}|,\\!|\\!,)(?=\d{3})")
 _QUALIFIER_RE = re.compile(
-    r"(?<=\S)(?:\s*[,;]\s*|\s*\\q?quad\s*|\s*\(\s*)+(?:\\text\s*\{\s*(?:for|where)\s*(?:all|any|some)?\s*\}\s*)?"
+    # separators, spaces around each matched one way only (possessive: "\s*" twice in a row backtracked 2^n ways)
+    r"(?<=\S)(?:\s*+(?:[,;(]|\\q?quad))++\s*+(?:\\text\s*\{\s*(?:for|where)\s*(?:all|any|some)?\s*\}\s*)?"
     r"[a-zA-Z]\s*\\in\s*\\mathbb\s*\{?[ZNR]\}?\s*\)?\s*$"
 )
 _SINGLE_BRACE_RE = re.compile(r"([\^_])\{(\w)\}")

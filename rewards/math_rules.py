@@ -20,7 +20,7 @@ from rewards.math_normalize import clean, plain_number, strip_math_delims
 from rewards.math_sympy import Side, as_set, boxed, first, mv_equal, mv_parse
 
 _SETBUILDER_RE = re.compile(
-    r"^\\\{\s*([a-zA-Z])\s*(?:\\in\s*\\mathbb\s*\{?[RZNQ]\}?\s*)?(?:\||\\mid|:)\s*(.+?)\s*\\\}$"
+    r"^\\\{\s*([a-zA-Z])\s*(?:\\in\s*\\mathbb\s*\{?[RZNQ]\}?\s*)?(?:\||\\mid|:)\s*+(.+)\\\}$"  # group 2 stripped
 )
 _ASSIGN_RE = re.compile(
     r"^\(?\s*[A-Za-z](?:_\{?\w+\}?)?(?:\(\s*[a-z]\s*\))?(?:\s*,\s*[A-Za-z](?:_\{?\w+\}?)?(?:\(\s*[a-z]\s*\))?)*\s*\)?$"
@@ -37,7 +37,7 @@ DUMMY_SYMBOLS = frozenset({"k", "n", "m", "j", "l", "c", "C", "K", "N", "M"})
 
 def _set_builder(latex: str) -> str:
     m = _SETBUILDER_RE.match(strip_math_delims(latex).strip())
-    return m.group(2) if m else latex
+    return m.group(2).rstrip() if m else latex
 
 
 def rule_relation_as_set(gold: Side, answer: Side, rounding: int, precision: int) -> bool:

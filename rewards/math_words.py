@@ -105,8 +105,10 @@ def digits_for_words(answer: str) -> str | None:
     if m is None:
         return None
     words = m.group("words")
-    while words.lower().endswith((" and", " a", "-and")):  # "five and" + "a half": read below
-        words = words[: words.rfind(" ") if " " in words else 0]
+    end = len(words)  # "five and" + "a half": read below; cut by index, each look at one word (not the whole)
+    while words[max(0, end - 4) : end].lower() in (" and", "-and") or words[max(0, end - 2) : end].lower() == " a":
+        end = max(0, words.rfind(" ", 0, end))
+    words = words[:end]
     rest = text[m.start("words") + len(words) :]
     fraction = _FRACTION_RE.match(rest)
     value = 1 if words.lower() in ("a", "an") and fraction else words_value(words)

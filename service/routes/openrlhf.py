@@ -52,7 +52,7 @@ class OpenRLHFResponse(BaseModel):
 
 
 SPEC_SEPARATORS = re.compile(r"[+;,]|\s+")
-SPACE_AROUND = re.compile(r"\s*([:+;,])\s*")
+SPACE_AROUND = re.compile(r"(?<!\s)\s*+([:+;,])\s*+")  # starts where its spaces start: linear in the header
 MAX_WEIGHT = 1e6  # the wire schema's bound on a weight
 SPEC_HELP = (
     "write the rewards as name[:weight] joined by '+' (or ';'), e.g. /openrlhf/math:1+format:0.2; "
