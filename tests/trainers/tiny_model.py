@@ -74,7 +74,7 @@ def teach(directory: Path, tokenize: Any, examples: list[tuple[str, str]], *, st
         prefix, whole = tokenize(context)["input_ids"], tokenize(context + target)["input_ids"]
         labels = [-100] * len(prefix) + whole[len(prefix) :]
         batches.append((torch.tensor([whole]), torch.tensor([labels])))
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)  # 1e-2 oscillated (loss 0.97 after 300 steps)
     loss = torch.tensor(float("nan"))
     for step in range(steps):
         ids, labels = batches[step % len(batches)]
