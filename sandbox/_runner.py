@@ -74,7 +74,6 @@ SIOCSIFFLAGS, IFF_UP, IFNAMSIZ = 0x8914, 1, 16
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
 STOP_GRACE_S = 2.0
 PEER_EXIT_S = 0.1  # a peer left running after its harness ended is killed after this long
-EPERM = 1
 HIGH_FD = 64  # where a step's fds are moved before they are dup'd onto 0..4, so no source is clobbered
 MAX_MESSAGE = 1 << 20
 MAX_FDS = 8  # a step sends at most five: stdin, stdout, stderr and the two peer pipes
@@ -477,6 +476,12 @@ def init(sock):
         serve_step(sock, spec, fds, wakeup_r)
 
 
+def keep_only(fd):
+    """In a fork of the runner: close every fd above stdio but ``fd`` (the host's socket, a step's pipes, ...)."""
+    os.closerange(3, fd)
+    os.closerange(fd + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+
+
 def clone(flags):
     """``os.fork()`` into the new namespaces ``flags`` names: the child is PID 1 of its pid namespace.
 
@@ -524,9 +529,7 @@ class Space:
             self.said = {"setup_error": f"{type(exc).__name__}: {exc}"}
         if self.init == 0:
             try:  # a forked runner: whatever happens, it must never return into the runner's loop
-                keep = theirs.fileno()  # nothing else of the runner's (the host's socket, a step's pipes)
-                os.closerange(3, keep)
-                os.closerange(keep + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+                keep_only(theirs.fileno())
                 space_init(theirs, ids)
             finally:
                 os._exit(0)
@@ -660,9 +663,7 @@ class Solo:
             return
         if pid == 0:
             try:  # a forked runner: whatever happens, it must never return into the runner's loop
-                keep = theirs.fileno()  # nothing else of the runner's (the host's socket, a step's pipes)
-                os.closerange(3, keep)
-                os.closerange(keep + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+                keep_only(theirs.fileno())
                 run_solo(theirs, ids, tmp_bytes)
             finally:
                 os._exit(1)
@@ -756,13 +757,13 @@ class Spaces:
 
     def peer_started(self, argv, rlimits, fds):
         """A peer that has started the step: the one made ahead, or a fresh one if that one is gone."""
-        for _ in range(2):
-            peer, self.peer = self.peer or Solo(PEER_NAMESPACES, self.tmp_bytes), None
-            if peer.start(argv, rlimits, fds):
-                return peer
-            if "setup_error" in peer.said:
-                break
-        peer.said.setdefault("setup_error", "the peer's namespaces could not be made")
+        peer, self.peer = self.peer or Solo(PEER_NAMESPACES, self.tmp_bytes), None
+        if not peer.start(argv, rlimits, fds) and "setup_error" not in peer.said:
+            peer.close()  # the one made ahead is gone without a word: a fresh one
+            peer = Solo(PEER_NAMESPACES, self.tmp_bytes)
+            peer.start(argv, rlimits, fds)
+        if peer.broken:
+            peer.said.setdefault("setup_error", "the peer's namespaces could not be made")
         return peer
 
     def program_started(self, argv, rlimits, fds):
