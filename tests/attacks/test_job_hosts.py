@@ -92,29 +92,65 @@ def hosted() -> Iterator[LocalBackend]:
     backend.close()
 
 
-def _look(backend: LocalBackend, peer: bool) -> bytes:
-    extra = {"peer": IDLE} if peer else {}
-    (look,) = backend.run(Job({}, (Step(python_step(LOOK_AROUND).argv, policy=FAST, **extra),)))
+# where the submission's program runs: a plain job's space; the harness side of a step with a peer (its own pid
+# namespace, in a harness job that makes no network namespace of its own); a harness job's step without a peer (a
+# space of its own making, with a network namespace of its own)
+WHERE = {"plain job": "plain", "harness side": "harness", "harness job's plain step": "plain step"}
+THEN_PEER = Step(IDLE, policy=FAST, peer=IDLE)  # after the looked-at step: makes its job a harness job
+
+
+def _job(source: str, where: str) -> Job:
+    step = Step(python_step(source).argv, policy=FAST, peer=IDLE if where == "harness" else ())
+    return Job({}, (step, THEN_PEER) if where == "plain step" else (step,))
+
+
+def _look(backend: LocalBackend, where: str) -> bytes:
+    look, *_ = backend.run(_job(LOOK_AROUND, where))
     assert look.exit_code == 0, look.stderr
     return look.stdout
 
 
-@pytest.mark.parametrize("peer", [False, True], ids=["plain", "harness kind"])
-def test_job_leaving_things_behind_in_its_host_yields_a_clean_next_job(hosted: LocalBackend, peer: bool) -> None:
-    extra = {"peer": IDLE} if peer else {}
+@pytest.mark.parametrize("where", WHERE.values(), ids=WHERE.keys())
+def test_job_leaving_things_behind_in_its_host_yields_a_clean_next_job(hosted: LocalBackend, where: str) -> None:
     started = hosted.hosts.started
     looks = []
     for _ in range(3):
-        (left,) = hosted.run(Job({}, (Step(python_step(LEAVE_BEHIND).argv, policy=FAST, **extra),)))
+        left, *_ = hosted.run(_job(LEAVE_BEHIND, where))
         assert left.stdout == b"left\n", left.stderr
-        looks.append(_look(hosted, peer).decode())
-    assert looks == [CLEAN.replace("'python3', 'python3', 'python3'", _comms(peer))] * 3
+        looks.append(_look(hosted, where).decode())
+    clean = {CLEAN.replace("'python3', 'python3', 'python3'", ", ".join(["'python3'"] * n)) for n in _counts(where)}
+    assert set(looks) <= clean, looks
     assert hosted.hosts.started == started  # all six jobs were served by the host of the first
 
 
-def _comms(peer: bool) -> str:
-    """What the looking job's /proc shows: its runner, its space's init, itself (and the peer, PID 1 of its own)."""
-    return ", ".join(["'python3'"] * (4 if peer else 3))
+def _counts(where: str) -> set[int]:
+    """How many processes the looking job's /proc may show: its runner, its space's init and itself; on the harness
+    side its runner, its peer and itself, and the job's space if the runner was made for a plain job; for a plain
+    step of a harness job also the peer and harness made ahead, if the runner was made for a harness job."""
+    return {"plain": {3}, "harness": {3, 4}, "plain step": {3, 5}}[where]
+
+
+ECHO = """
+import socket
+server = socket.create_server(("127.0.0.1", 0))
+client = socket.create_connection(server.getsockname())
+client.sendall(b"echo")
+print(server.accept()[0].recv(4).decode())
+"""
+
+
+@pytest.mark.parametrize("first", ["plain", "harness"], ids=["host of a plain job", "host of a harness job"])
+@pytest.mark.parametrize("where", WHERE.values(), ids=WHERE.keys())
+def test_program_talking_to_itself_over_loopback_yields_its_own_words(first: str, where: str) -> None:
+    backend = LocalBackend(spares=0)  # its host makes every runner ahead of the kind its first job was
+    try:
+        list(backend.run(_job("pass", first)))
+        for _ in range(2):  # a runner made with the job, then one made ahead
+            echo, *_ = backend.run(_job(ECHO, where))
+            assert echo.stdout == b"echo\n", echo.stderr
+        assert backend.hosts.started == 1
+    finally:
+        backend.close()
 
 
 def test_job_cancelled_mid_step_yields_a_clean_next_job(hosted: LocalBackend) -> None:
