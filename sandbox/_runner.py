@@ -1041,8 +1041,9 @@ def serve_jobs(control_fd):
             return
         job = marshal.loads(data)
         ids = os.getuid(), os.getgid()
+        flags = HARNESS_JOB_NAMESPACES if job["harness"] else JOB_NAMESPACES
         try:
-            last = clone(HARNESS_JOB_NAMESPACES if job["harness"] else JOB_NAMESPACES)
+            last = clone(flags)
         except OSError as exc:  # the job hears why; this host ends (the backend starts another)
             send(_socket.socket(fileno=fds[0]), {"setup_error": f"{type(exc).__name__}: {exc}"})
             return

@@ -69,7 +69,7 @@ def test_bwrap_refusing_to_start_yields_sandbox_error(spares: int, monkeypatch: 
 # (how a job host fails, what the backend says): every job then runs in a sandbox of its own
 HOST_FAILURES = [
     ("its jobs' mounts", 'mount_tmpfs("/box", tmp_bytes, 0o755)', "raise OSError(1, 'no mounts here')"),
-    ("its jobs' namespaces", "last = clone(JOB_NAMESPACES)", "raise OSError(1, 'no namespaces here')"),
+    ("its jobs' namespaces", "last = clone(flags)", "raise OSError(1, 'no namespaces here')"),
 ]
 
 
