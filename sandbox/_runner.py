@@ -771,6 +771,15 @@ class Spaces:
             if kind not in self.ahead:
                 self.ahead[kind] = self.solo(kind)
 
+    def drop_ahead(self):
+        """End the Solos made ahead, and reap them: a step without a peer has the job's tasks (the cgroup's pids.max,
+        RUNNER_TASKS of them ours) to itself."""
+        while self.ahead:
+            solo = self.ahead.popitem()[1]
+            solo.stop()
+            solo.finish()
+            solo.close()
+
     def started(self, kind, argv, rlimits, fds):
         """A Solo of ``kind`` that has started the step: the one made ahead, or a fresh one if that one is gone."""
         solo = self.ahead.pop(kind, None) or self.solo(kind)
@@ -784,6 +793,7 @@ class Spaces:
 
     def program_started(self, argv, rlimits, fds):
         """The programs' space, having started the step (made anew when the old one cannot)."""
+        self.drop_ahead()
         if self.program is None:  # a harness job's (its program is a Solo) running a step without a peer
             self.program = Space(self.net)
         current = self.program

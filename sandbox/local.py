@@ -40,7 +40,7 @@ from sandbox.spares import Spares
 log = logging.getLogger(__name__)
 
 DEFAULT_PYTHON = "/usr/bin/python3"
-RUNNER_TASKS = 3  # the runner, and an init for the program and for its peer
+RUNNER_TASKS = 3  # the runner, and a space's init or a harness and its peer (made ahead: dropped for a plain step)
 RUNNER_MEMORY_BYTES = 64 << 20
 MAX_OPEN_FILES = 512
 MAX_STACK_BYTES = 256 << 20

@@ -78,6 +78,7 @@ print(sorted(os.listdir('/tmp') + os.listdir('/box') + os.listdir('/dev/shm')),
 """
 # the runner (PID 1 of the job), its space's init (python3), and the program (python3)
 CLEAN = "[] [0, 0, 0] True True True sandbox ['python3', 'python3', 'python3'] True\n"
+EIGHT_PROCESSES = replace(FAST, max_processes=8)
 IDLE = ("/usr/bin/python3", "-I", "-S", "-B", "-c", "import sys; sys.stdin.read()")
 
 
@@ -149,6 +150,31 @@ def test_program_talking_to_itself_over_loopback_yields_its_own_words(first: str
             echo, *_ = backend.run(_job(ECHO, where))
             assert echo.stdout == b"echo\n", echo.stderr
         assert backend.hosts.started == 1
+    finally:
+        backend.close()
+
+
+ALL_ITS_PROCESSES = """
+import os, time
+children = []
+for _ in range(7):  # with itself, the 8 processes its policy allows, all alive at once
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(0.5)
+        os._exit(0)
+    children.append(pid)
+print(sum(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0 for pid in children))
+"""
+
+
+@pytest.mark.parametrize("first", ["plain", "harness"], ids=["host of a plain job", "host of a harness job"])
+def test_program_using_all_the_processes_it_may_yields_them_all(first: str) -> None:
+    backend = LocalBackend(spares=0)  # a runner made ahead for a harness job has made a peer and harness ahead
+    try:
+        list(backend.run(_job("pass", first)))
+        for _ in range(2):
+            (result,) = backend.run(Job({}, (Step(python_step(ALL_ITS_PROCESSES).argv, policy=EIGHT_PROCESSES),)))
+            assert (result.stdout, result.limit) == (b"7\n", None), result.stderr
     finally:
         backend.close()
 
