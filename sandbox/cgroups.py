@@ -58,6 +58,11 @@ def _own_path(controller: str) -> str:
     raise OSError(f"no cgroup v1 {controller} hierarchy")
 
 
+# what a cgroup may still hold of its last job's memory (page cache, kernel objects: a tmpfs is freed a little after
+# the last process of its mount namespace exits) to be used again: the runner's headroom in a job's limit is 64 MiB
+REUSE_MAX_BYTES = 1 << 20
+
+
 def _counter(path: str, key: str) -> int:
     """The value of ``key`` in a flat-keyed cgroup file such as memory.oom_control."""
     for line in _read(path).splitlines():
@@ -180,6 +185,27 @@ class JobCgroup:
     def procs(self) -> list[int]:
         """Pids still in the job."""
         return [int(p) for p in _read(f"{self.pids}/cgroup.procs").split()]
+
+    def emptied(self) -> bool:
+        """Kill whatever is left in the job; True if nothing is, and it holds at most REUSE_MAX_BYTES of memory: its
+        limits are then lifted, for another job to use it.
+
+        A cgroup used again saves its making and removal (~0.5 ms of CPU a job, measured). A
+        job sees only differences of its counters, so the last job's are none of its business.
+        """
+        alive = False
+        for directory in self._dirs():
+            for pid in (int(p) for p in _read(f"{directory}/cgroup.procs").split()):
+                alive = True
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        if alive:
+            return False
+        if int(_read(f"{self.memory}/memory.usage_in_bytes")) > REUSE_MAX_BYTES:
+            return False
+        _write(f"{self.pids}/pids.max", "max")
+        _write(f"{self.memory}/memory.limit_in_bytes", "-1")
+        return True
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Kill whatever is left in the job and remove its cgroups."""

@@ -50,6 +50,7 @@ HOST_GRACE_S = 5.0
 CANCEL_POLL_S = 0.05
 DRAIN_LIMIT_S = 60.0
 CLOSE_WAIT_S = 2.0  # for the killed processes of a cgroup to exit, when the backend closes
+EMPTY_CGROUPS_KEPT = 8  # a finished job's cgroups, emptied, kept for the next jobs (JobCgroup.emptied)
 MARSHAL_VERSION = 4  # what the runner speaks: see sandbox/_runner.py
 FILES_PER_MESSAGE = 8  # the runner takes at most 8 fds per message
 DEFAULT_SPARES = min(os.cpu_count() or 1, 4)  # per kind of sandbox (harness or not, tmpfs size) jobs asked for
@@ -110,6 +111,7 @@ class LocalBackend:
         self._use_cgroups = use_cgroups
         self._cgroup_problem: str | None = None if use_cgroups else "cgroups disabled by configuration"
         self._draining: list[tuple[JobCgroup, float]] = []  # cgroups whose processes were exiting at job end, since
+        self._empty: list[JobCgroup] = []  # cgroups of finished jobs, nothing left in them, for the next jobs
         self._lock = threading.Lock()
         self._spares: Spares[Ready] = Spares(self._start_spare, self._discard_spare, Ready.alive, spares)
         self.hosts = JobHosts(self._bwrap, python, self._cgroup, self._release, spare=spares > 0)
@@ -125,8 +127,9 @@ class LocalBackend:
         self.hosts.close()
         self._spares.close()
         with self._lock:
-            pending, self._draining = self._draining, []
-        for cgroup, _ in pending:
+            pending, self._draining = [cgroup for cgroup, _ in self._draining] + self._empty, []
+            self._empty = []
+        for cgroup in pending:
             with contextlib.suppress(OSError):
                 cgroup.close(timeout_s=CLOSE_WAIT_S)
 
@@ -161,6 +164,9 @@ class LocalBackend:
         if self._cgroup_problem is not None:
             return None
         self._remove_drained()
+        with self._lock:
+            if self._empty:
+                return self._empty.pop()
         try:
             return JobCgroup.create()
         except OSError as exc:
@@ -187,19 +193,29 @@ class LocalBackend:
             self._release(ready.cgroup)
 
     def _release(self, cgroup: JobCgroup) -> None:
-        """Remove a finished job's cgroup now, or later if its killed processes are still exiting."""
+        """Keep a finished job's cgroup for another job, or remove it, once its killed processes have exited."""
         try:
-            cgroup.close(timeout_s=0.0)
+            self._reuse_or_close(cgroup)
         except OSError:
             with self._lock:
                 self._draining.append((cgroup, time.monotonic()))
+
+    def _reuse_or_close(self, cgroup: JobCgroup) -> None:
+        """Keep ``cgroup`` for another job if it is emptied and fewer are kept, else remove it; OSError if it can be
+        neither yet (a process of its job is still exiting)."""
+        if cgroup.emptied():
+            with self._lock:
+                if len(self._empty) < EMPTY_CGROUPS_KEPT:
+                    self._empty.append(cgroup)
+                    return
+        cgroup.close(timeout_s=0.0)
 
     def _remove_drained(self) -> None:
         with self._lock:
             pending, self._draining = self._draining, []
         for cgroup, since in pending:  # since its job ended: a runner made ahead may have waited long before its job
             try:
-                cgroup.close(timeout_s=0.0)
+                self._reuse_or_close(cgroup)
             except OSError as exc:
                 if time.monotonic() - since > DRAIN_LIMIT_S:
                     log.warning("local sandbox: cgroup %s will not go away: %s", cgroup.memory.name, exc)

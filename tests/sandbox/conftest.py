@@ -61,6 +61,18 @@ def run_python(backend: Backend, source: str, stdin: bytes = b"", policy: Policy
     return result
 
 
+def busy_cgroups() -> set[Path]:
+    """This process's job cgroups that hold a process (an emptied one may be kept for the next job)."""
+    found = set()
+    for path in own_cgroups():
+        try:
+            if (path / "cgroup.procs").read_text().split():
+                found.add(path)
+        except FileNotFoundError:  # removed meanwhile
+            pass
+    return found
+
+
 def own_cgroups() -> set[Path]:
     """This process's job cgroups, in every hierarchy (os.walk passes over cgroups other processes remove meanwhile)."""
     found = set()

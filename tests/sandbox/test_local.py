@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import astuple, replace
 from pathlib import Path
 
 import pytest
 
 from sandbox import bwrap
 from sandbox.backend import Job, Step
+from sandbox.cgroups import JobCgroup
 from sandbox.errors import SandboxError
 from sandbox.languages import resolve
 from sandbox.local import LocalBackend
 from sandbox.policy import Policy
-from tests.sandbox.conftest import FAST, own_cgroups, python_step, run_python, skip_or_fail
+from tests.sandbox.conftest import FAST, busy_cgroups, own_cgroups, python_step, run_python, skip_or_fail
 
 pytestmark = [pytest.mark.integration, pytest.mark.bwrap]
 
@@ -134,15 +136,14 @@ def test_closing_the_iterator_early_yields_no_leftover_process_or_cgroup(cold: L
     assert first.stdout == b"started\n"
     results.close()
     assert _procs_with(marker) == []
-    draining = own_cgroups() - earlier  # killed processes may still be exiting: removed by the next job
-    deadline = time.monotonic() + 10  # each later job removes the drained cgroups it finds empty
-    while True:
-        (later,) = local.run(Job({}, (python_step("print('next')"),)))
-        assert later.stdout == b"next\n"
-        if not draining & own_cgroups() or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    assert not draining & own_cgroups()
+    made = local.hosts.made_ahead(wait_s=10)  # a host's next runner, made ahead in a cgroup of its own
+    draining = own_cgroups() - earlier - {d for m in made if m.cgroup for d in astuple(m.cgroup) if d}
+    deadline = time.monotonic() + 10  # killed processes may still be exiting
+    while draining & busy_cgroups() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not draining & busy_cgroups()  # emptied: kept for a later job, or removed
+    (later,) = local.run(Job({}, (python_step("print('next')"),)))
+    assert later.stdout == b"next\n"
 
 
 @pytest.mark.parametrize(
@@ -253,6 +254,7 @@ CLOSE_SCRIPT = """
 import os, sys, time
 from pathlib import Path
 from sandbox.backend import Job, Step
+from sandbox.cgroups import JobCgroup
 from sandbox.cgroups import CGROUP_ROOT
 from sandbox.local import LocalBackend
 
@@ -305,3 +307,36 @@ def test_closing_a_backend_tears_down_its_spares_or_hosts_and_their_cgroups(ahea
     assert done.returncode == 0, done.stderr
     ready, processes, cgroups = map(int, done.stdout.split())
     assert (ready, processes, cgroups) == (idle, 0, 0)
+
+
+# what a finished job leaves in its cgroup (its program, how it ends): the cgroup is used again only if nothing is left
+LEFT_IN_CGROUP = {
+    "nothing": ("pass", 0, True),
+    "a process": ("import time; time.sleep(30)", -9, False),  # killed by emptied()
+    "4 MiB on a tmpfs": ("open('/dev/shm/{name}', 'wb').write(b'x' * (4 << 20))", 0, False),
+}
+
+
+@pytest.mark.parametrize(("program", "ends", "reused"), LEFT_IN_CGROUP.values(), ids=LEFT_IN_CGROUP.keys())
+def test_job_cgroup_emptied_yields_reuse_only_with_nothing_left(program: str, ends: int, reused: bool) -> None:
+    try:
+        cgroup = JobCgroup.create()
+    except OSError as exc:
+        skip_or_fail(f"cgroups unavailable: {exc}")
+    name = f"rlvr-test-{uuid.uuid4().hex[:8]}"
+    go = "import sys; sys.stdin.read(1)\n"  # it runs its program once in the cgroup
+    child = subprocess.Popen([sys.executable, "-c", go + program.format(name=name)], stdin=subprocess.PIPE)
+    try:
+        cgroup.attach([child.pid])
+        cgroup.set_limits(64 << 20, 4)
+        with contextlib.suppress(subprocess.TimeoutExpired):  # a sleeper is still there
+            child.communicate(b"x", timeout=0.5 if ends else 10)
+        assert cgroup.emptied() is reused
+        assert child.wait(timeout=10) == ends
+        if reused:
+            assert (cgroup.pids / "pids.max").read_text() == "max\n"
+            assert int((cgroup.memory / "memory.limit_in_bytes").read_text()) > 1 << 40
+    finally:
+        child.kill()
+        Path(f"/dev/shm/{name}").unlink(missing_ok=True)
+        cgroup.close()
