@@ -35,8 +35,7 @@ SIGKILL if the init does not answer; a Solo by SIGKILL.
 
 In a job host (sandbox/hosts.py; KIND ``host``) this process is instead a template that
 serves no step: for each job the host sends (its tmpfs size and kind, with the job's own
-socket) it forks the job's runner into JOB_NAMESPACES (``clone``; a harness job's into
-HARNESS_JOB_NAMESPACES, where a space makes its own network namespace), PID 1 of the new pid
+socket) it forks the job's runner into JOB_NAMESPACES (``clone``), PID 1 of the new pid
 namespace, which mounts its own /tmp, /dev/shm, /box and /proc, says hello, waits for
 the host's go (the host has put it in the job's cgroup) and then runs ``main`` on the
 job's socket as a sandbox's runner would (``serve_jobs``, ``job_runner``).
@@ -71,9 +70,6 @@ NAMESPACE_KINDS = ("user", "mnt", "pid", "ipc", "net", "uts", "cgroup", "time")
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x20000, 0x08000000, 0x10000000, 0x20000000
 CLONE_NEWNET, CLONE_NEWUTS = 0x40000000, 0x04000000
 JOB_NAMESPACES = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS
-# a harness job's runner makes no network namespace (~0.7 ms of a job's CPU): its untrusted side, each peer, has its
-# own, as has a space made for one of its steps without a peer; its harness, our code, uses no network
-HARNESS_JOB_NAMESPACES = JOB_NAMESPACES & ~CLONE_NEWNET
 SIOCSIFFLAGS, IFF_UP, IFNAMSIZ = 0x8914, 1, 16
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
 STOP_GRACE_S = 2.0
@@ -511,15 +507,12 @@ def clone(flags):
     return pid
 
 
-def space_init(sock, ids, net):
-    """A space's init, just cloned into its namespaces: take the runner's uid and gid (``ids``) in them, bring up
-    the loopback of its own network namespace (``net``), give up every capability (nothing of a step may undo the
-    space), then serve steps."""
+def space_init(sock, ids):
+    """A space's init, just cloned into its namespaces: take the runner's uid and gid (``ids``) in them, give up
+    every capability (nothing of a step may undo the space), then serve steps."""
     try:
         enter_namespaces(*ids)
         bound_namespaces()
-        if net:
-            loopback_up()
         drop_capabilities()
     except OSError as exc:
         send(sock, {"setup_error": f"{type(exc).__name__}: {exc}"})
@@ -530,20 +523,19 @@ def space_init(sock, ids, net):
 class Space:
     """The runner's handle on a space: the socket to its init (our child), the init's pid, what it said of this step."""
 
-    def __init__(self, net=False):
-        """A space in the job's namespaces; with ``net``, a network namespace of its own (the job has none)."""
+    def __init__(self):
         theirs, self.sock = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
         ids = os.getuid(), os.getgid()
         self.said, self.broken = {}, False
         try:
-            self.init = clone(CLONE_NEWUSER | CLONE_NEWPID | (CLONE_NEWNET if net else 0))
+            self.init = clone(CLONE_NEWUSER | CLONE_NEWPID)
         except OSError as exc:
             self.init, self.broken = None, True
             self.said = {"setup_error": f"{type(exc).__name__}: {exc}"}
         if self.init == 0:
             try:  # a forked runner: whatever happens, it must never return into the runner's loop
                 keep_only(theirs.fileno())
-                space_init(theirs, ids, net)
+                space_init(theirs, ids)
             finally:
                 os._exit(0)
         theirs.close()
@@ -756,11 +748,11 @@ def reap_children():
 class Spaces:
     """What a job's runner keeps from step to step: its programs' space, and a peer and harness made ahead of a step."""
 
-    def __init__(self, tmp_bytes, harness, net):
+    def __init__(self, tmp_bytes, harness):
         """Made before the first step comes: a harness job's peer and harness (each a Solo of its own), another
-        job's programs' space; ``net``: a space needs a network namespace of its own (the job has none)."""
-        self.tmp_bytes, self.net = tmp_bytes, net
-        self.program = None if harness else Space(net)
+        job's programs' space."""
+        self.tmp_bytes = tmp_bytes
+        self.program = None if harness else Space()
         self.ahead: dict = {}  # Solos made ahead of their step, by kind
         if harness:
             self.make_ahead()
@@ -800,12 +792,12 @@ class Spaces:
         """The programs' space, having started the step (made anew when the old one cannot)."""
         self.drop_ahead()
         if self.program is None:  # a harness job's (its program is a Solo) running a step without a peer
-            self.program = Space(self.net)
+            self.program = Space()
         current = self.program
         for _ in range(2):
             if current.broken:
                 current.close()
-                current = self.program = Space(self.net)
+                current = self.program = Space()
                 if current.broken:
                     break
             if current.start(argv, rlimits, fds):
@@ -951,14 +943,13 @@ def write_files(names, fds):
             os.close(fd)
 
 
-def main(control_fd, tmp_bytes, harness, net=False):
+def main(control_fd, tmp_bytes, harness):
     """Serve steps until the host closes the control socket.
 
     A ``harness`` sandbox (its job runs the judge harness) imports WARM_MODULES here, once
     for the harness and its peer, and makes the peer and the harness before the first step
     comes, where another makes its programs' space; the next step's are made as soon as a
     step's report is sent, if the host says a step with a peer comes next (``peer_ahead``).
-    ``net``: the job has no network namespace of its own, so a space makes one.
     """
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     os.set_inheritable(control_fd, False)
@@ -966,7 +957,7 @@ def main(control_fd, tmp_bytes, harness, net=False):
     if harness:
         for name in WARM_MODULES:
             __import__(name)
-    spaces = Spaces(tmp_bytes, harness, net)
+    spaces = Spaces(tmp_bytes, harness)
     sock.sendall(marshal.dumps({"pid": os.getpid()}, MARSHAL_VERSION))
     while True:
         data, fds = recv_step(sock)
@@ -982,17 +973,15 @@ def main(control_fd, tmp_bytes, harness, net=False):
         reap_children()
 
 
-def job_mounts(tmp_bytes, net):
-    """A job's own /tmp, /dev/shm, /box and /proc (of its pid namespace), and the loopback of its own network
-    namespace (``net``) up (by its runner)."""
+def job_mounts(tmp_bytes):
+    """A job's own /tmp, /dev/shm, /box and /proc (of its pid namespace), and its loopback up (by its runner)."""
     check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
     for path in ("/tmp", "/dev/shm"):
         mount_tmpfs(path, tmp_bytes, 0o1777)
     mount_tmpfs("/box", tmp_bytes, 0o755)
     check(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
     os.chdir("/box")
-    if net:
-        loopback_up()
+    loopback_up()
 
 
 def loopback_up():
@@ -1011,18 +1000,17 @@ def job_runner(sock, tmp_bytes, harness, ids):
     It takes the template's ``ids`` (uid, gid) in its user namespace, mounts the job's own
     filesystems, says hello (its pid reaches the host, translated, by SCM_CREDENTIALS),
     waits for the host's go (the host has put it in the job's cgroup meanwhile), then
-    serves the job as a sandbox's runner would (``main``). A ``harness`` job has no network
-    namespace of its own (HARNESS_JOB_NAMESPACES): a space it makes has.
+    serves the job as a sandbox's runner would (``main``).
     """
     try:
         enter_namespaces(*ids)
-        job_mounts(tmp_bytes, not harness)
+        job_mounts(tmp_bytes)
     except Exception as exc:  # whatever it is, the host must hear why (not just EOF)
         send(sock, {"setup_error": f"{type(exc).__name__}: {exc}"})
         return
     send(sock, {"job": True})
     if recv_step(sock)[0] == b"go":
-        main(sock.detach(), tmp_bytes, harness, net=harness)
+        main(sock.detach(), tmp_bytes, harness)
 
 
 def others_alive():
@@ -1056,9 +1044,8 @@ def serve_jobs(control_fd):
             return
         job = marshal.loads(data)
         ids = os.getuid(), os.getgid()
-        flags = HARNESS_JOB_NAMESPACES if job["harness"] else JOB_NAMESPACES
         try:
-            last = clone(flags)
+            last = clone(JOB_NAMESPACES)
         except OSError as exc:  # the job hears why; this host ends (the backend starts another)
             send(_socket.socket(fileno=fds[0]), {"setup_error": f"{type(exc).__name__}: {exc}"})
             return

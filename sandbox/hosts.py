@@ -2,8 +2,7 @@
 
 A host's runner (sandbox/_runner.py ``serve_jobs``) is a *template*: started once, with
 its modules imported, it never runs anything of a job. For each job it forks the job's
-runner straight into new user, pid, mount, IPC, network and UTS namespaces (clone(2); a
-harness job's without the network one: its peers and spaces make their own):
+runner straight into new user, pid, mount, IPC, network and UTS namespaces (clone(2)):
 PID 1 of the new pid namespace, which mounts its own /tmp, /dev/shm, /box and
 /proc and serves the job as a fresh sandbox's runner would. So a job pays neither a
 bubblewrap start nor a Python start. The job's runner is put in the job's cgroup before

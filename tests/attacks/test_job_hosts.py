@@ -23,6 +23,7 @@ import pytest
 from sandbox.backend import Job, Step
 from sandbox.errors import Cancelled
 from sandbox.hosts import HostJob
+from sandbox.judge import judge, parse_tests
 from sandbox.local import LocalBackend
 from tests.sandbox.conftest import FAST, python_step, skip_or_fail
 
@@ -93,9 +94,8 @@ def hosted() -> Iterator[LocalBackend]:
     backend.close()
 
 
-# where the submission's program runs: a plain job's space; the harness side of a step with a peer (its own pid
-# namespace, in a harness job that makes no network namespace of its own); a harness job's step without a peer (a
-# space of its own making, with a network namespace of its own)
+# where the submission's program runs: a plain job's space; the harness side of a step with a peer (a Solo: its own
+# pid namespace); a harness job's step without a peer (a space, beside the peer and harness made ahead)
 WHERE = {"plain job": "plain", "harness side": "harness", "harness job's plain step": "plain step"}
 THEN_PEER = Step(IDLE, policy=FAST, peer=IDLE)  # after the looked-at step: makes its job a harness job
 
@@ -175,6 +175,32 @@ def test_program_using_all_the_processes_it_may_yields_them_all(first: str) -> N
         for _ in range(2):
             (result,) = backend.run(Job({}, (Step(python_step(ALL_ITS_PROCESSES).argv, policy=EIGHT_PROCESSES),)))
             assert (result.stdout, result.limit) == (b"7\n", None), result.stderr
+    finally:
+        backend.close()
+
+
+# a dataset's test that uses the network on the harness side: a fixed loopback port, closed by the accepting side
+# first (its port stays in TIME_WAIT), in the namespace the harness shares with its job's runner (outside round)
+FIXED_PORT_TEST = """
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 47123)); s.listen()
+c = socket.create_connection(("127.0.0.1", 47123)); a, _ = s.accept()
+a.close(); c.close(); s.close()
+assert add(1, 2) == 3
+"""
+RUNNER_SOCKETS = "print(open('/proc/1/net/tcp').read().splitlines()[1:])"  # PID 1: the job's runner
+ADD = "def add(a, b):\n    return a + b\n"
+
+
+def test_harness_test_leaving_time_wait_yields_nothing_for_the_next_submissions() -> None:
+    backend = LocalBackend(spares=0)  # one host: its runners made ahead for harness jobs
+    try:
+        for _ in range(3):
+            verdict = judge(ADD, parse_tests({"test_list": [FIXED_PORT_TEST]}), backend)
+            assert verdict.score == 1.0, verdict.summary()
+            (look,) = backend.run(Job({}, (Step(python_step(RUNNER_SOCKETS).argv, policy=FAST),)))
+            assert look.stdout == b"[]\n", look.stdout  # no socket of the harness job before it
+        assert backend.hosts.started == 1
     finally:
         backend.close()
 

@@ -30,7 +30,7 @@ from sandbox.backend import Job, Step
 from sandbox.judge import Limits, Options, judge, parse_tests
 from sandbox.local import LocalBackend
 from sandbox.policy import Policy
-from tests.attacks.test_job_hosts import IDLE, made_ahead_runner
+from tests.attacks.test_job_hosts import CGROUP_OF, IDLE, made_ahead_runner
 from tests.sandbox.conftest import FAST, own_cgroups, python_step, skip_or_fail
 
 pytestmark = [pytest.mark.integration, pytest.mark.bwrap]
@@ -164,6 +164,30 @@ def test_job_after_one_at_its_limits_yields_its_own_counters_and_limits(
     made = made_ahead_runner(one_host)
     (nxt,) = one_host.run(Job({}, (python_step(source, policy=policy),)))
     assert made.closed  # it ran in the runner made ahead
+    exit_code, limit, stdout = expected
+    assert (nxt.exit_code, nxt.limit) == (exit_code, limit), (nxt, nxt.stderr[-300:])
+    if stdout is not None:
+        assert nxt.stdout == stdout
+
+
+@pytest.mark.parametrize(("source", "policy", "expected"), PLAIN_NEXT.values(), ids=PLAIN_NEXT.keys())
+def test_job_in_the_cgroup_of_one_at_its_limits_yields_its_own_counters_and_limits(
+    source: str, policy: Policy, expected: tuple
+) -> None:
+    big = Policy(wall_time_s=10.0, cpu_time_s=5.0, memory_mb=512, max_processes=64, max_output_bytes=1 << 20)
+    backend = LocalBackend(spares=0, hosts=False)  # every job a sandbox of its own, in a cgroup from the backend
+    try:
+        where, hit = backend.run(Job({}, (python_step(CGROUP_OF), python_step(HIT_LIMITS, policy=big))))
+        assert hit.limit in ("memory", "processes"), (hit.limit, hit.stderr[-300:])
+        memory = next(p for p in own_cgroups() if p.name in where.stdout.decode() and "memory" in p.parts)
+        deadline = time.monotonic() + 10  # its processes exit, its tmpfs is freed: then it is used again
+        while (memory / "cgroup.procs").read_text() or int((memory / "memory.usage_in_bytes").read_text()) > 1 << 20:
+            assert time.monotonic() < deadline, (memory / "memory.usage_in_bytes").read_text()
+            time.sleep(0.05)
+        nxt, seen = backend.run(Job({}, (python_step(source, policy=policy), python_step(CGROUP_OF))))
+    finally:
+        backend.close()
+    assert seen.stdout == where.stdout  # the same cgroups
     exit_code, limit, stdout = expected
     assert (nxt.exit_code, nxt.limit) == (exit_code, limit), (nxt, nxt.stderr[-300:])
     if stdout is not None:

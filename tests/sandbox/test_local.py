@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import os
 import subprocess
 import sys
 import time
@@ -71,7 +71,7 @@ def test_bwrap_refusing_to_start_yields_sandbox_error(spares: int, monkeypatch: 
 # (how a job host fails, what the backend says): every job then runs in a sandbox of its own
 HOST_FAILURES = [
     ("its jobs' mounts", 'mount_tmpfs("/box", tmp_bytes, 0o755)', "raise OSError(1, 'no mounts here')"),
-    ("its jobs' namespaces", "last = clone(flags)", "raise OSError(1, 'no namespaces here')"),
+    ("its jobs' namespaces", "last = clone(JOB_NAMESPACES)", "raise OSError(1, 'no namespaces here')"),
 ]
 
 
@@ -309,16 +309,20 @@ def test_closing_a_backend_tears_down_its_spares_or_hosts_and_their_cgroups(ahea
     assert (ready, processes, cgroups) == (idle, 0, 0)
 
 
-# what a finished job leaves in its cgroup (its program, how it ends): the cgroup is used again only if nothing is left
+# what a finished job leaves in its cgroup (its program, whether its parent has reaped it, how it ends): the cgroup
+# is used again only if nothing is left
 LEFT_IN_CGROUP = {
-    "nothing": ("pass", 0, True),
-    "a process": ("import time; time.sleep(30)", -9, False),  # killed by emptied()
-    "4 MiB on a tmpfs": ("open('/dev/shm/{name}', 'wb').write(b'x' * (4 << 20))", 0, False),
+    "nothing": ("pass", True, 0, True),
+    "a process": ("import time; time.sleep(30)", False, -9, False),  # killed by emptied()
+    "an exited process not yet reaped": ("pass", False, 0, False),  # a runner whose parent is the job host
+    "4 MiB on a tmpfs": ("open('/dev/shm/{name}', 'wb').write(b'x' * (4 << 20))", True, 0, False),
 }
 
 
-@pytest.mark.parametrize(("program", "ends", "reused"), LEFT_IN_CGROUP.values(), ids=LEFT_IN_CGROUP.keys())
-def test_job_cgroup_emptied_yields_reuse_only_with_nothing_left(program: str, ends: int, reused: bool) -> None:
+@pytest.mark.parametrize(("program", "reaped", "ends", "reused"), LEFT_IN_CGROUP.values(), ids=LEFT_IN_CGROUP.keys())
+def test_job_cgroup_emptied_yields_reuse_only_with_nothing_left(
+    program: str, reaped: bool, ends: int, reused: bool
+) -> None:
     try:
         cgroup = JobCgroup.create()
     except OSError as exc:
@@ -329,8 +333,13 @@ def test_job_cgroup_emptied_yields_reuse_only_with_nothing_left(program: str, en
     try:
         cgroup.attach([child.pid])
         cgroup.set_limits(64 << 20, 4)
-        with contextlib.suppress(subprocess.TimeoutExpired):  # a sleeper is still there
-            child.communicate(b"x", timeout=0.5 if ends else 10)
+        assert child.stdin is not None
+        child.stdin.write(b"x")
+        child.stdin.close()
+        if ends == 0:
+            os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # it has exited, not yet reaped
+        if reaped:
+            child.wait()
         assert cgroup.emptied() is reused
         assert child.wait(timeout=10) == ends
         if reused:
@@ -338,5 +347,6 @@ def test_job_cgroup_emptied_yields_reuse_only_with_nothing_left(program: str, en
             assert int((cgroup.memory / "memory.limit_in_bytes").read_text()) > 1 << 40
     finally:
         child.kill()
+        child.wait()
         Path(f"/dev/shm/{name}").unlink(missing_ok=True)
         cgroup.close()
