@@ -205,6 +205,8 @@ class LocalBackend:
         neither yet (a process of its job is still exiting)."""
         if cgroup.emptied():
             with self._lock:
+                if cgroup in self._empty:  # released twice: kept once, never handed to two jobs
+                    return
                 if len(self._empty) < EMPTY_CGROUPS_KEPT:
                     self._empty.append(cgroup)
                     return
