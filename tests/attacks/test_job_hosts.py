@@ -100,6 +100,23 @@ WHERE = {"plain job": "plain", "harness side": "harness", "harness job's plain s
 THEN_PEER = Step(IDLE, policy=FAST, peer=IDLE)  # after the looked-at step: makes its job a harness job
 
 
+FIRST = {"host of a plain job": "plain", "host of a harness job": "harness"}
+
+
+@pytest.fixture
+def host_made_for(request: pytest.FixtureRequest) -> Iterator[LocalBackend]:
+    """A backend of one host that has served a first job of the kind ``request.param`` names ("plain", "harness"):
+    its host makes every later runner ahead of that kind."""
+    backend = LocalBackend(spares=0)
+    try:
+        list(backend.run(_job("pass", request.param)))
+        if backend.hosts.problem is not None:
+            skip_or_fail(f"job hosts unavailable: {backend.hosts.problem}")
+        yield backend
+    finally:
+        backend.close()
+
+
 def _job(source: str, where: str) -> Job:
     step = Step(python_step(source).argv, policy=FAST, peer=IDLE if where == "harness" else ())
     return Job({}, (step, THEN_PEER) if where == "plain step" else (step,))
@@ -140,18 +157,13 @@ print(server.accept()[0].recv(4).decode())
 """
 
 
-@pytest.mark.parametrize("first", ["plain", "harness"], ids=["host of a plain job", "host of a harness job"])
+@pytest.mark.parametrize("host_made_for", FIRST.values(), ids=FIRST.keys(), indirect=True)
 @pytest.mark.parametrize("where", WHERE.values(), ids=WHERE.keys())
-def test_program_talking_to_itself_over_loopback_yields_its_own_words(first: str, where: str) -> None:
-    backend = LocalBackend(spares=0)  # its host makes every runner ahead of the kind its first job was
-    try:
-        list(backend.run(_job("pass", first)))
-        for _ in range(2):  # a runner made with the job, then one made ahead
-            echo, *_ = backend.run(_job(ECHO, where))
-            assert echo.stdout == b"echo\n", echo.stderr
-        assert backend.hosts.started == 1
-    finally:
-        backend.close()
+def test_program_talking_to_itself_over_loopback_yields_its_own_words(host_made_for: LocalBackend, where: str) -> None:
+    for _ in range(2):  # a runner made ahead of the first job's kind, each time
+        echo, *_ = host_made_for.run(_job(ECHO, where))
+        assert echo.stdout == b"echo\n", echo.stderr
+    assert host_made_for.hosts.started == 1
 
 
 ALL_ITS_PROCESSES = """
@@ -167,16 +179,11 @@ print(sum(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0 for pid in child
 """
 
 
-@pytest.mark.parametrize("first", ["plain", "harness"], ids=["host of a plain job", "host of a harness job"])
-def test_program_using_all_the_processes_it_may_yields_them_all(first: str) -> None:
-    backend = LocalBackend(spares=0)  # a runner made ahead for a harness job has made a peer and harness ahead
-    try:
-        list(backend.run(_job("pass", first)))
-        for _ in range(2):
-            (result,) = backend.run(Job({}, (Step(python_step(ALL_ITS_PROCESSES).argv, policy=EIGHT_PROCESSES),)))
-            assert (result.stdout, result.limit) == (b"7\n", None), result.stderr
-    finally:
-        backend.close()
+@pytest.mark.parametrize("host_made_for", FIRST.values(), ids=FIRST.keys(), indirect=True)
+def test_program_using_all_the_processes_it_may_yields_them_all(host_made_for: LocalBackend) -> None:
+    for _ in range(2):  # a runner made ahead for a harness job has made a peer and harness ahead
+        (result,) = host_made_for.run(Job({}, (Step(python_step(ALL_ITS_PROCESSES).argv, policy=EIGHT_PROCESSES),)))
+        assert (result.stdout, result.limit) == (b"7\n", None), result.stderr
 
 
 # a dataset's test that uses the network on the harness side: a fixed loopback port, closed by the accepting side
@@ -192,17 +199,14 @@ RUNNER_SOCKETS = "print(open('/proc/1/net/tcp').read().splitlines()[1:])"  # PID
 ADD = "def add(a, b):\n    return a + b\n"
 
 
-def test_harness_test_leaving_time_wait_yields_nothing_for_the_next_submissions() -> None:
-    backend = LocalBackend(spares=0)  # one host: its runners made ahead for harness jobs
-    try:
-        for _ in range(3):
-            verdict = judge(ADD, parse_tests({"test_list": [FIXED_PORT_TEST]}), backend)
-            assert verdict.score == 1.0, verdict.summary()
-            (look,) = backend.run(Job({}, (Step(python_step(RUNNER_SOCKETS).argv, policy=FAST),)))
-            assert look.stdout == b"[]\n", look.stdout  # no socket of the harness job before it
-        assert backend.hosts.started == 1
-    finally:
-        backend.close()
+@pytest.mark.parametrize("host_made_for", ["harness"], indirect=True)
+def test_harness_test_leaving_time_wait_yields_nothing_for_the_next_submissions(host_made_for: LocalBackend) -> None:
+    for _ in range(3):
+        verdict = judge(ADD, parse_tests({"test_list": [FIXED_PORT_TEST]}), host_made_for)
+        assert verdict.score == 1.0, verdict.summary()
+        (look,) = host_made_for.run(Job({}, (Step(python_step(RUNNER_SOCKETS).argv, policy=FAST),)))
+        assert look.stdout == b"[]\n", look.stdout  # no socket of the harness job before it
+    assert host_made_for.hosts.started == 1
 
 
 def test_job_cancelled_mid_step_yields_a_clean_next_job(hosted: LocalBackend) -> None:
