@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -102,6 +103,14 @@ def _make(controller: str, name: str) -> Path:
         _REAPED.add(parent)
     (parent / name).mkdir()
     return parent / name
+
+
+class Leftover(Enum):
+    """What a finished job left in its cgroup (``JobCgroup.leftover``)."""
+
+    NOTHING = "nothing"
+    TASKS = "tasks"
+    MEMORY = "memory"
 
 
 @dataclass(frozen=True)
@@ -195,21 +204,24 @@ class JobCgroup:
         """Pids still in the job."""
         return [int(p) for p in _read(f"{self.pids}/cgroup.procs").split()]
 
-    def emptied(self) -> bool:
-        """Kill whatever is left in the job; True if nothing is (not even a task its parent has yet to reap), and it
-        holds at most REUSE_MAX_BYTES of memory: its limits are then lifted, for another job to use it.
+    def leftover(self) -> Leftover:
+        """What of its last job keeps this cgroup from another job (whatever process is left is killed first).
 
-        A cgroup used again saves its making and removal (~0.5 ms of CPU a job, measured). A
-        job sees only differences of its counters, so the last job's are none of its business.
+        TASKS: a process, or an exited one its parent has yet to reap (a job host's runner,
+        reaped when the host takes its next job): come back later. MEMORY: more than
+        REUSE_MAX_BYTES still charged: remove it. NOTHING: its limits are lifted, and another
+        job may use it, which saves its making and removal (~0.5 ms of CPU a job, measured);
+        a job sees only differences of its counters, so the last job's are none of its business.
         """
-        alive = [_kill_left(directory) for directory in self._dirs()]  # every one's, not the first busy one's only
-        if any(alive) or int(_read(f"{self.pids}/pids.current")):  # an exited task not yet reaped still counts there
-            return False
+        if int(_read(f"{self.pids}/pids.current")):  # every task of the job, exited ones not yet reaped too
+            for directory in self._dirs():  # every one's, not the first busy one's only
+                _kill_left(directory)
+            return Leftover.TASKS
         if int(_read(f"{self.memory}/memory.usage_in_bytes")) > REUSE_MAX_BYTES:
-            return False
+            return Leftover.MEMORY
         _write(f"{self.pids}/pids.max", "max")
         _write(f"{self.memory}/memory.limit_in_bytes", "-1")
-        return True
+        return Leftover.NOTHING
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Kill whatever is left in the job and remove its cgroups."""

@@ -29,7 +29,7 @@ from typing import Any, cast
 
 from sandbox import bwrap, seccomp
 from sandbox.backend import Job, Step, StepResult
-from sandbox.cgroups import JobCgroup, Usage
+from sandbox.cgroups import JobCgroup, Leftover, Usage
 from sandbox.classify import Outcome, step_result
 from sandbox.errors import BackendUnavailable, Cancelled, SandboxError
 from sandbox.hosts import HostJob, JobHosts
@@ -50,7 +50,7 @@ HOST_GRACE_S = 5.0
 CANCEL_POLL_S = 0.05
 DRAIN_LIMIT_S = 60.0
 CLOSE_WAIT_S = 2.0  # for the killed processes of a cgroup to exit, when the backend closes
-EMPTY_CGROUPS_KEPT = 8  # a finished job's cgroups, emptied, kept for the next jobs (JobCgroup.emptied)
+EMPTY_CGROUPS_KEPT = 8  # a finished job's cgroups, emptied, kept for the next jobs (JobCgroup.leftover)
 MARSHAL_VERSION = 4  # what the runner speaks: see sandbox/_runner.py
 FILES_PER_MESSAGE = 8  # the runner takes at most 8 fds per message
 DEFAULT_SPARES = min(os.cpu_count() or 1, 4)  # per kind of sandbox (harness or not, tmpfs size) jobs asked for
@@ -195,35 +195,48 @@ class LocalBackend:
     def _release(self, cgroup: JobCgroup) -> None:
         """Keep a finished job's cgroup for another job, or remove it, once its killed processes have exited."""
         try:
-            self._reuse_or_close(cgroup)
+            done = self._reuse_or_close(cgroup)
         except OSError:
+            done = False
+        if not done:
             with self._lock:
                 self._draining.append((cgroup, time.monotonic()))
 
-    def _reuse_or_close(self, cgroup: JobCgroup) -> None:
-        """Keep ``cgroup`` for another job if it is emptied and fewer are kept, else remove it; OSError if it can be
-        neither yet (a process of its job is still exiting)."""
-        if cgroup.emptied():
+    def _reuse_or_close(self, cgroup: JobCgroup, waited: bool = False) -> bool:
+        """Keep ``cgroup`` for another job if nothing of its job is left and fewer are kept, else remove it; False
+        if a task of its job is still there (exiting, or not yet reaped) and not ``waited`` long enough for it.
+
+        OSError if it cannot be removed yet. Waiting costs a file read a job; removing a
+        cgroup with a task in it would fail (a failed rmdir costs ~0.3 ms, measured), and
+        one removed would be made anew for the next job.
+        """
+        left = cgroup.leftover()
+        if left is Leftover.TASKS and not waited:
+            return False
+        if left is Leftover.NOTHING:
             with self._lock:
                 if cgroup in self._empty:  # released twice: kept once, never handed to two jobs
-                    return
+                    return True
                 if len(self._empty) < EMPTY_CGROUPS_KEPT:
                     self._empty.append(cgroup)
-                    return
+                    return True
         cgroup.close(timeout_s=0.0)
+        return True
 
     def _remove_drained(self) -> None:
         with self._lock:
             pending, self._draining = self._draining, []
         for cgroup, since in pending:  # since its job ended: a runner made ahead may have waited long before its job
+            waited = time.monotonic() - since > DRAIN_LIMIT_S
             try:
-                self._reuse_or_close(cgroup)
+                done = self._reuse_or_close(cgroup, waited)
             except OSError as exc:
-                if time.monotonic() - since > DRAIN_LIMIT_S:
+                if waited:
                     log.warning("local sandbox: cgroup %s will not go away: %s", cgroup.memory.name, exc)
-                else:
-                    with self._lock:
-                        self._draining.append((cgroup, since))
+                done = waited
+            if not done:
+                with self._lock:
+                    self._draining.append((cgroup, since))
 
 
 @dataclass

@@ -15,7 +15,7 @@ import pytest
 
 from sandbox import bwrap
 from sandbox.backend import Job, Step
-from sandbox.cgroups import JobCgroup
+from sandbox.cgroups import JobCgroup, Leftover
 from sandbox.errors import SandboxError
 from sandbox.languages import resolve
 from sandbox.local import LocalBackend
@@ -310,18 +310,18 @@ def test_closing_a_backend_tears_down_its_spares_or_hosts_and_their_cgroups(ahea
 
 
 # what a finished job leaves in its cgroup (its program, whether its parent has reaped it, how it ends): the cgroup
-# is used again only if nothing is left
+# is used again only if nothing is left, waited for while a task is
 LEFT_IN_CGROUP = {
-    "nothing": ("pass", True, 0, True),
-    "a process": ("import time; time.sleep(30)", False, -9, False),  # killed by emptied()
-    "an exited process not yet reaped": ("pass", False, 0, False),  # a runner whose parent is the job host
-    "4 MiB on a tmpfs": ("open('/dev/shm/{name}', 'wb').write(b'x' * (4 << 20))", True, 0, False),
+    "nothing": ("pass", True, 0, Leftover.NOTHING),
+    "a process": ("import time; time.sleep(30)", False, -9, Leftover.TASKS),  # killed by leftover()
+    "an exited process not yet reaped": ("pass", False, 0, Leftover.TASKS),  # a runner whose parent is the job host
+    "4 MiB on a tmpfs": ("open('/dev/shm/{name}', 'wb').write(b'x' * (4 << 20))", True, 0, Leftover.MEMORY),
 }
 
 
-@pytest.mark.parametrize(("program", "reaped", "ends", "reused"), LEFT_IN_CGROUP.values(), ids=LEFT_IN_CGROUP.keys())
-def test_job_cgroup_emptied_yields_reuse_only_with_nothing_left(
-    program: str, reaped: bool, ends: int, reused: bool
+@pytest.mark.parametrize(("program", "reaped", "ends", "left"), LEFT_IN_CGROUP.values(), ids=LEFT_IN_CGROUP.keys())
+def test_job_cgroup_leftover_yields_reuse_only_with_nothing_left(
+    program: str, reaped: bool, ends: int, left: Leftover
 ) -> None:
     try:
         cgroup = JobCgroup.create()
@@ -340,9 +340,9 @@ def test_job_cgroup_emptied_yields_reuse_only_with_nothing_left(
             os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # it has exited, not yet reaped
         if reaped:
             child.wait()
-        assert cgroup.emptied() is reused
+        assert cgroup.leftover() is left
         assert child.wait(timeout=10) == ends
-        if reused:
+        if left is Leftover.NOTHING:
             assert (cgroup.pids / "pids.max").read_text() == "max\n"
             assert int((cgroup.memory / "memory.limit_in_bytes").read_text()) > 1 << 40
     finally:
