@@ -205,17 +205,16 @@ class JobCgroup:
         return [int(p) for p in _read(f"{self.pids}/cgroup.procs").split()]
 
     def leftover(self) -> Leftover:
-        """What of its last job keeps this cgroup from another job (whatever process is left is killed first).
+        """What of its last job, whose processes were killed, keeps this cgroup from another job.
 
-        TASKS: a process, or an exited one its parent has yet to reap (a job host's runner,
-        reaped when the host takes its next job): come back later. MEMORY: more than
-        REUSE_MAX_BYTES still charged: remove it. NOTHING: its limits are lifted, and another
-        job may use it, which saves its making and removal (~0.5 ms of CPU a job, measured);
-        a job sees only differences of its counters, so the last job's are none of its business.
+        TASKS: a process still exiting, or an exited one its parent has yet to reap (a job
+        host's runner, reaped when the host takes its next job): come back later. MEMORY: more
+        than REUSE_MAX_BYTES still charged: remove it. NOTHING: its limits are lifted, and
+        another job may use it, which saves its making and removal (~0.5 ms of CPU a job,
+        measured); a job sees only differences of its counters, so the last job's are none
+        of its business. Two file reads: it is asked again for each new job while TASKS.
         """
         if int(_read(f"{self.pids}/pids.current")):  # every task of the job, exited ones not yet reaped too
-            for directory in self._dirs():  # every one's, not the first busy one's only
-                _kill_left(directory)
             return Leftover.TASKS
         if int(_read(f"{self.memory}/memory.usage_in_bytes")) > REUSE_MAX_BYTES:
             return Leftover.MEMORY
