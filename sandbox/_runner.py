@@ -64,9 +64,12 @@ import time  # noqa: E402
 
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
 CAPABILITY_VERSION_3 = 0x20080522  # capset(2): a header (version, pid) and two {effective, permitted, inheritable}
-# what a space's programs may hold of each namespace kind: the kernel counts them per uid, and every sandbox is one uid
-NAMESPACES_PER_SPACE = 64
-NAMESPACE_KINDS = ("user", "mnt", "pid", "ipc", "net", "uts", "cgroup", "time")
+# what the programs of a space (and a harness's test code) may hold of each namespace kind: the kernel counts them per
+# uid, and every sandbox is one uid. None of the kinds that let a program take a lock every job's sandbox needs: with a
+# mount namespace of its own a program may mount (one bind mount of a tree propagated into sixty copies held the
+# kernel's mount lock for seconds a call, every job's: outside round), with a network namespace of its own take RTNL
+SPACE_NAMESPACES = {"user": 64, "mnt": 0, "pid": 64, "ipc": 64, "net": 0, "uts": 64, "cgroup": 64, "time": 64}
+PEER_NAMESPACES_HELD = dict.fromkeys(SPACE_NAMESPACES, 0)  # a solution needs none
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x20000, 0x08000000, 0x10000000, 0x20000000
 CLONE_NEWNET, CLONE_NEWUTS = 0x40000000, 0x04000000
 JOB_NAMESPACES = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS
@@ -135,16 +138,17 @@ def enter_namespaces(uid, gid):
         libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
-def bound_namespaces(count=NAMESPACES_PER_SPACE):
-    """Cap what the programs of a space may create of each namespace kind (as root of the space's new user namespace).
+def bound_namespaces(held):
+    """Cap what the programs of a space may create of each namespace kind (``held``: the most of each kind), as root
+    of the space's new user namespace; the kernel applies it to every user namespace made below it too.
 
     The kernel counts namespaces per uid over the whole machine; unbounded, one program
-    could use up the count and every other job's sandbox would fail to start. A kind this
-    kernel does not have is skipped. A peer gets none: with a user namespace of its own it
-    could mount (copies of copies of a namespace of 100,000 bind mounts keep the kernel's
-    mount lock for seconds, every job's and past its own death), and a solution needs none.
+    could use up the count and every other job's sandbox would fail to start. No mount or
+    network namespace (SPACE_NAMESPACES); a peer gets none at all (PEER_NAMESPACES_HELD):
+    copies of copies of a namespace of 100,000 bind mounts kept the kernel's mount lock for
+    seconds, every job's and past the peer's death. A kind this kernel does not have is skipped.
     """
-    for kind in NAMESPACE_KINDS:
+    for kind, count in held.items():
         try:  # noqa: SIM105 - contextlib costs ~9 ms of imports per job
             write_text(f"/proc/sys/user/max_{kind}_namespaces", str(count))
         except FileNotFoundError:
@@ -520,7 +524,7 @@ def space_init(sock, ids):
     every capability (nothing of a step may undo the space), then serve steps."""
     try:
         enter_namespaces(*ids)
-        bound_namespaces()
+        bound_namespaces(SPACE_NAMESPACES)
         drop_capabilities()
     except OSError as exc:
         send(sock, {"setup_error": f"{type(exc).__name__}: {exc}"})
@@ -618,7 +622,7 @@ def run_solo(channel, ids, tmp_bytes):
     """
     try:
         enter_namespaces(*ids)
-        bound_namespaces(0 if tmp_bytes else NAMESPACES_PER_SPACE)  # a peer (its private mounts) makes none
+        bound_namespaces(PEER_NAMESPACES_HELD if tmp_bytes else SPACE_NAMESPACES)  # a peer (private mounts) makes none
         if tmp_bytes:
             private_mounts(tmp_bytes)
             loopback_up()
