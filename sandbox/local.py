@@ -200,7 +200,8 @@ class LocalBackend:
             done = False
         if not done:
             with self._lock:
-                self._draining.append((cgroup, time.monotonic()))
+                if all(waiting != cgroup for waiting, _ in self._draining):  # released twice: waits once
+                    self._draining.append((cgroup, time.monotonic()))
 
     def _reuse_or_close(self, cgroup: JobCgroup, waited: bool = False) -> bool:
         """Keep ``cgroup`` for another job if nothing of its job is left and fewer are kept, else remove it; False
