@@ -73,13 +73,16 @@ def _counter(path: str, key: str) -> int:
     return 0
 
 
-def _kill_left(directory: Path) -> bool:
-    """SIGKILL every process left in the cgroup ``directory``; whether there was any."""
-    pids = [int(p) for p in _read(f"{directory}/cgroup.procs").split()]
-    for pid in pids:
+def _procs(directory: Path) -> list[int]:
+    """Pids in the cgroup ``directory``."""
+    return [int(p) for p in _read(f"{directory}/cgroup.procs").split()]
+
+
+def _kill_left(directory: Path) -> None:
+    """SIGKILL every process left in the cgroup ``directory``."""
+    for pid in _procs(directory):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    return bool(pids)
 
 
 _REAPED: set[Path] = set()
@@ -202,7 +205,7 @@ class JobCgroup:
 
     def procs(self) -> list[int]:
         """Pids still in the job."""
-        return [int(p) for p in _read(f"{self.pids}/cgroup.procs").split()]
+        return _procs(self.pids)
 
     def leftover(self) -> Leftover:
         """What of its last job, whose processes were killed, keeps this cgroup from another job.

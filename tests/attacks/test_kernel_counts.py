@@ -3,10 +3,11 @@
 The kernel counts namespaces per user (``/proc/sys/user/max_*_namespaces``), and every
 sandbox, job host and job runs as the same host uid. An attacker who has read
 sandbox/_runner.py knows its Python program runs as a fork of its space's init: it
-creates user, mount, IPC and UTS namespaces and holds each by a descriptor, after
-trying to raise its space's own limits. Left unbounded, a few seconds of this use up the
-machine-wide count, and every other job's sandbox (a job host's next job, a fresh bwrap)
-fails to start: ``null`` verdicts that a program caused. Each space must refuse it early.
+creates user, mount, IPC, UTS and network namespaces and holds each by a descriptor,
+after trying to raise its space's own limits. Left unbounded, a few seconds of this use up
+the machine-wide count, and every other job's sandbox (a job host's next job, a fresh bwrap)
+fails to start: ``null`` verdicts that a program caused. Each space must refuse it early,
+and a mount or network namespace at once (REFUSED).
 """
 
 from __future__ import annotations
