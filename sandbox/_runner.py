@@ -24,7 +24,9 @@ unmount its private dirs to reach the job's), joined to the harness only by two 
 (fds 3 and 4 of the harness). What a Solo starts dies with it, and its rusage as the
 runner reaps it counts them all; one process each, where an init and its program are
 two. A peer and a harness are made ahead of their step, one right after the other: at the
-job's start, and after a step whose next one has a peer.
+job's start, and after a step whose next one has a peer. A job host's runner makes no
+harness ahead: it runs its job's last harness step itself (``final_step``), the service
+watching it from outside, and makes a harness Solo only for an earlier step.
 
 A space's init is a fork of the runner straight into the space's namespaces (``clone``:
 clone(2) with namespace flags, one process where unshare(2) needs two); it serves steps
@@ -213,9 +215,11 @@ def reaped():
         return found
 
 
-def forked(fds):
-    """In a fork of the init: the step's fds as 0.., nothing else of ours open, signals as Python starts them."""
-    os.setsid()
+def forked(fds, session=True):
+    """In a fork of the init: the step's fds as 0.., nothing else of ours open, signals as Python starts them, and a
+    session of its own (``session``: not for a job's runner running its last step, ``final_step``)."""
+    if session:
+        os.setsid()
     for n, fd in enumerate(fds):
         os.dup2(fd, n)  # dup2 makes the copy inheritable: the program's own stdio (and peer pipes)
     os.closerange(len(fds), resource.getrlimit(resource.RLIMIT_NOFILE)[0])  # our socket and wakeup pipe too
@@ -638,6 +642,7 @@ def run_solo(channel, ids, tmp_bytes, own_net):
     except OSError as exc:
         send(channel, {"setup_error": f"{type(exc).__name__}: {exc}"})
         return
+    send(channel, {"ready": True})
     data, fds = recv_step(channel)
     if data is None:  # the runner let us go unused
         return
@@ -677,7 +682,7 @@ class Solo:
 
     def __init__(self, flags, tmp_bytes=0):
         self.said: dict = {}
-        self.broken, self.pid, self.sock = False, 0, -1
+        self.broken, self.pid, self.sock, self.ready = False, 0, -1, False
         theirs, self.channel = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
         ids = os.getuid(), os.getgid()
         try:
@@ -715,12 +720,34 @@ class Solo:
             self.said.update(status=status, cpu_time_s=usage.ru_utime + usage.ru_stime)
         except ChildProcessError:  # reaped already: how it ended is unknown
             self.said.update(cpu_time_s=None)
-        try:  # said only before the step's program ran, and it is gone: no wait
-            error = self.channel.recv(MAX_MESSAGE, _socket.MSG_DONTWAIT)
-        except OSError:
-            error = b""
-        if error:
-            self.said.update(marshal.loads(error))
+        while True:  # said only before the step's program ran, and it is gone: no wait
+            try:
+                said = self.channel.recv(MAX_MESSAGE, _socket.MSG_DONTWAIT)
+            except OSError:
+                said = b""
+            if not said:
+                break
+            self.hear(said)
+
+    def hear(self, data):
+        """Take in what it said on its channel: that it is ready for its step, or why it could not be."""
+        said = marshal.loads(data)
+        self.ready = said.pop("ready", False) or self.ready
+        self.said.update(said)
+
+    def wait_ready(self, timeout_s):
+        """True once it has said it is set up (``said`` has its set-up error if it could not be)."""
+        while not self.ready and "setup_error" not in self.said:
+            if not select.select([self.channel], [], [], timeout_s)[0]:
+                return False
+            try:
+                data = self.channel.recv(MAX_MESSAGE)
+            except OSError:
+                data = b""
+            if not data:
+                return False
+            self.hear(data)
+        return self.ready
 
     @property
     def done(self):
@@ -768,8 +795,9 @@ def reap_children():
 class Spaces:
     """What a job's runner keeps from step to step: its programs' space, and a peer and harness made ahead of a step."""
 
-    def __init__(self, tmp_bytes, harness):
-        """Made before the first step comes: a harness job's peer and harness (each a Solo of its own), another
+    def __init__(self, tmp_bytes, harness, harness_ahead):
+        """Made before the first step comes: a harness job's peer, and its harness if ``harness_ahead`` (each a
+        Solo of its own: a job host's runner runs its job's last harness step itself, ``final_step``), another
         job's programs' space."""
         self.tmp_bytes = tmp_bytes
         self.net_fresh = True  # no step has run in our network namespace (new with the job): a peer may have it
@@ -777,7 +805,7 @@ class Spaces:
         self.program = None if harness else Space()
         self.ahead: dict = {}  # Solos made ahead of their step, by kind
         if harness:
-            self.make_ahead()
+            self.make_ahead(harness_ahead)
 
     def solo(self, kind):
         """A fresh Solo of ``kind``: "peer" (the untrusted side, mounts of its own) or "harness".
@@ -790,18 +818,20 @@ class Spaces:
             return Solo(HARNESS_NAMESPACES)
         return Solo(PEER_NAMESPACES & ~CLONE_NEWNET if self.net_fresh else PEER_NAMESPACES, self.tmp_bytes)
 
-    def make_ahead(self):
-        """Make the next step's peer and harness ahead of it (the host says a step with a peer comes), one clone
-        right after the other: our pages are made copy-on-write once for both, not once each."""
-        for kind in ("peer", "harness"):
+    def make_ahead(self, harness):
+        """Make the next step's peer and, if ``harness``, its harness ahead of it (the host says a step with a peer
+        comes), one clone right after the other: our pages are made copy-on-write once for both, not once each."""
+        for kind in ("peer", "harness") if harness else ("peer",):
             if kind not in self.ahead:
                 self.ahead[kind] = self.solo(kind)
 
-    def drop_ahead(self):
-        """End the Solos made ahead, and reap them: a step without a peer has the job's tasks (the cgroup's pids.max,
-        RUNNER_TASKS of them ours) to itself."""
-        while self.ahead:
-            solo = self.ahead.popitem()[1]
+    def drop_ahead(self, *kinds):
+        """End the Solos made ahead (of ``kinds``, else all), and reap them: a step without a peer has the job's tasks
+        (the cgroup's pids.max, RUNNER_TASKS of them ours) to itself."""
+        for kind in kinds or list(self.ahead):
+            solo = self.ahead.pop(kind, None)
+            if solo is None:
+                continue
             solo.stop()
             solo.finish()
             solo.close()
@@ -888,8 +918,87 @@ def watch(main, pipes, cap, deadline):
     return None
 
 
+def final_step(spec, fds, spaces):
+    """Run a job's last step, a harness with its peer, as this process: one clone and one exit fewer than a Solo.
+
+    Only a job host's runner, and only when the host says so (``final``): the host watches
+    this process from outside instead of our report (its pidfd, with the step's wall deadline;
+    the job's cpuacct cgroup for the CPU; the template, our parent, for how we ended), since
+    once the harness runs nothing we say can be believed. So, before it runs: the peer has
+    said it is set up (else its set-up error is the report, and we go on serving), the
+    step's rlimits are ours (our CPU so far added to its limit, soft and hard alike: as
+    PID 1 we ignore SIGXCPU), and we hold what a harness Solo holds — the step's fds as
+    0-4 (stdout and stderr the host's memfds), the peer as our child, no capability, the
+    space's namespace bounds. After the harness, the peer gets PEER_EXIT_S to end before
+    it is killed; our exit status says how the harness and the peer ended (``final_status``).
+    Returns the report only if the step could not start.
+    """
+    spaces.drop_ahead("harness")
+    to_peer_r, to_peer_w = os.pipe()
+    from_peer_r, from_peer_w = os.pipe()
+    null = os.open("/dev/null", os.O_RDWR)
+    peer = spaces.started("peer", spec["peer"], spec["rlimits"], [to_peer_r, from_peer_w, null])
+    for fd in (to_peer_r, from_peer_w, null):
+        os.close(fd)
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    spent = int(used.ru_utime + used.ru_stime) + 1
+    wanted = [(n, s + spent, s + spent) if n == "RLIMIT_CPU" else (n, s, h) for n, s, h in spec["rlimits"]]
+    fits = not any(h > resource.getrlimit(getattr(resource, n))[1] != resource.RLIM_INFINITY for n, _, h in wanted)
+    if not peer.wait_ready(STOP_GRACE_S) or not fits:
+        error = peer.said.get("setup_error") or ("the peer did not start" if fits else "its rlimits are above ours")
+        peer.stop()
+        peer.finish()
+        peer.close()
+        for fd in (*fds, to_peer_w, from_peer_r):
+            os.close(fd)
+        return {"setup_error": error}
+    own = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD) for fd in (*fds, to_peer_w, from_peer_r)]
+    for fd in (*fds, to_peer_w, from_peer_r):
+        os.close(fd)
+    try:
+        lower_limits({}, wanted)
+        bound_namespaces(SPACE_NAMESPACES)
+        drop_capabilities()
+    except OSError as exc:  # the job ends with this step: the host tears it down
+        peer.stop()
+        peer.finish()
+        for fd in own:
+            os.close(fd)
+        return {"setup_error": f"{type(exc).__name__}: {exc}"}
+    status = 1
+    try:
+        forked(own, session=False)  # closes the host's socket, our pidfds and channels: nothing of ours is left open
+        sys.argv[:] = ["-c"]
+        exec(compiled(spec["argv"][-1]), {"__name__": "__main__", "__builtins__": __builtins__})
+        status = 0
+    except SystemExit as exc:
+        status = exit_status(exc)
+    except BaseException:
+        sys.excepthook(*sys.exc_info())
+    finally:
+        flush_std()
+        os._exit(final_status(status & 0xFF, peer.pid))
+
+
+def final_status(status, peer):
+    """Our exit status after the harness exited ``status``: that (128 at most), or 128 + the signal that ended
+    ``peer`` (our child) if the harness exited 0 and we did not send it."""
+    for fd in (3, 4):  # the harness's ends of the peer's pipes: it ends at EOF
+        try:  # noqa: SIM105
+            os.close(fd)
+        except OSError:
+            pass
+    if not select.select([os.pidfd_open(peer)], [], [], PEER_EXIT_S)[0]:  # our child, not yet reaped: no pid reuse
+        os.kill(peer, signal.SIGKILL)  # ours: not the peer's signal
+        return min(status, 128)
+    how = os.waitpid(peer, 0)[1]
+    return 128 + os.WTERMSIG(how) if status == 0 and os.WIFSIGNALED(how) else min(status, 128)
+
+
 def run_step(spec, fds, spaces):
     """Run one step (and its peer) to completion, its wall deadline or its output cap; the report."""
+    if spec.get("final") and spec["peer"] and spec["argv"][:-1] == [sys.executable, *PYTHON_FLAGS, "-c"]:
+        return final_step(spec, fds, spaces)
     stdin, stdout, stderr = fds
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -978,13 +1087,15 @@ def write_files(names, fds):
             os.close(fd)
 
 
-def main(control_fd, tmp_bytes, harness):
+def main(control_fd, tmp_bytes, harness, hosted=False):
     """Serve steps until the host closes the control socket.
 
     A ``harness`` sandbox (its job runs the judge harness) imports WARM_MODULES here, once
     for the harness and its peer, and makes the peer and the harness before the first step
     comes, where another makes its programs' space; the next step's are made as soon as a
-    step's report is sent, if the host says a step with a peer comes next (``peer_ahead``).
+    step's report is sent, if the host says a step with a peer comes next (``peer_ahead``). A job
+    host's runner (``hosted``) makes no harness ahead: it runs its job's last harness step
+    itself (``final_step``), and a harness for an earlier step only when the host asks for one.
     """
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     os.set_inheritable(control_fd, False)
@@ -992,7 +1103,7 @@ def main(control_fd, tmp_bytes, harness):
     if harness:
         for name in WARM_MODULES:
             __import__(name)
-    spaces = Spaces(tmp_bytes, harness)
+    spaces = Spaces(tmp_bytes, harness, not hosted)
     sock.sendall(marshal.dumps({"pid": os.getpid()}, MARSHAL_VERSION))
     while True:
         data, fds = recv_step(sock)
@@ -1004,7 +1115,7 @@ def main(control_fd, tmp_bytes, harness):
             continue
         sock.sendall(marshal.dumps(run_step(message, fds, spaces), MARSHAL_VERSION))
         if message.get("peer_ahead"):
-            spaces.make_ahead()
+            spaces.make_ahead(message.get("harness_ahead", True))
         reap_children()
 
 
@@ -1045,7 +1156,7 @@ def job_runner(sock, tmp_bytes, harness, ids):
         return
     send(sock, {"job": True})
     if recv_step(sock)[0] == b"go":
-        main(sock.detach(), tmp_bytes, harness)
+        main(sock.detach(), tmp_bytes, harness, hosted=True)
 
 
 def others_alive():
@@ -1057,7 +1168,9 @@ def others_alive():
 def serve_jobs(control_fd):
     """A job host: fork a runner in fresh namespaces for each job the host sends; run nothing of any job here.
 
-    A message is the job's tmpfs size and kind, with the job's own control socket. One
+    A message is the job's tmpfs size and kind, with the job's own control socket; or, with
+    no fd, ``reap``: the last job's runner has ended (the host saw its pidfd; it ran its
+    job's last step itself, ``final_step``), and we say how (its wait status). One
     job at a time: the next is taken only once the last one's runner, and so its whole
     pid namespace, is gone, and nothing but this process is left in the host's pid
     namespace; else the host ends (and the backend starts another).
@@ -1071,7 +1184,13 @@ def serve_jobs(control_fd):
     last = None
     while True:
         data, fds = recv_step(sock)
-        if data is None or len(fds) != 1:
+        if data is None:
+            return
+        if not fds and last is not None and marshal.loads(data).get("reap"):  # how the last job's runner ended
+            sock.sendall(marshal.dumps({"status": os.waitpid(last, 0)[1]}, MARSHAL_VERSION))
+            last = None
+            continue
+        if len(fds) != 1:
             return
         if last is not None:
             os.waitpid(last, 0)  # PID 1 of the last job's pid namespace: it is reaped once all of it is gone

@@ -84,6 +84,32 @@ class HostJob:
         """What the host's bubblewrap or runners said on stderr, for error messages."""
         return self._host.box.bwrap_stderr()
 
+    @property
+    def pidfd(self) -> int:
+        """The job's runner's pidfd: readable once the runner, and with it its whole pid namespace, has ended."""
+        return self._pidfd
+
+    def stop_runner(self) -> None:
+        """SIGKILL the job's runner (its pid namespace dies with it), keeping the job: it is waited for, then asked
+        about (``runner_status``)."""
+        with contextlib.suppress(ProcessLookupError):
+            signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+
+    def runner_status(self) -> int:
+        """How the job's runner ended (its wait status), from the host's template, its parent: only once ``pidfd``
+        is readable. SandboxError if the template does not say."""
+        control = self._host.box.control
+        try:
+            control.send(marshal.dumps({"reap": True}, MARSHAL_VERSION))
+            ready = select.select([control], [], [], bwrap.START_TIMEOUT_S)[0]
+            data = control.recv(1 << 16) if ready else b""
+            said = marshal.loads(data) if data else None
+        except (OSError, ValueError, EOFError) as exc:
+            raise SandboxError(f"the job host did not say how its runner ended: {exc}") from exc
+        if type(said) is not dict or type(said.get("status")) is not int:
+            raise SandboxError(f"the job host did not say how its runner ended: {self.bwrap_stderr()[-500:]}")
+        return said["status"]
+
     def kill(self) -> None:
         """SIGKILL the job's runner (its pid namespace dies with it); the host may take the next job."""
         if self._end():

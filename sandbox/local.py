@@ -52,6 +52,7 @@ DRAIN_LIMIT_S = 60.0
 CLOSE_WAIT_S = 2.0  # for the killed processes of a cgroup to exit, when the backend closes
 EMPTY_CGROUPS_KEPT = 8  # a finished job's cgroups, emptied, kept for the next jobs (JobCgroup.leftover)
 MARSHAL_VERSION = 4  # what the runner speaks: see sandbox/_runner.py
+PYTHON_FLAGS = ("-I", "-S", "-B")  # the runner's own: a harness run with them may be run by the runner itself
 FILES_PER_MESSAGE = 8  # the runner takes at most 8 fds per message
 DEFAULT_SPARES = min(os.cpu_count() or 1, 4)  # per kind of sandbox (harness or not, tmpfs size) jobs asked for
 HOST_IDLE_S = 60.0  # a job host idle this long is torn down (a burst's hosts do not stay): setting sandbox_host_idle_s
@@ -329,7 +330,8 @@ class _JobRun:
                 self.limits = limits
             before = self.usage
             started = time.monotonic()
-            report = self._exchange(step, fds)
+            final = self._final(self.done)
+            report = self._exchange_final(step, fds, final) if final is not None else self._exchange(step, fds)
             after = self.usage = self.cgroup.usage() if self.cgroup is not None else before
             if report is None or report.get("hung"):
                 return self._lost(step, report, fds, time.monotonic() - started, after, before)
@@ -357,9 +359,10 @@ class _JobRun:
         policy = step.policy
         return self.box, ((policy.memory_mb << 20) + RUNNER_MEMORY_BYTES, policy.max_processes + RUNNER_TASKS)
 
-    def spec(self, step: Step) -> bytes:
+    def spec(self, step: Step, final: bool = False) -> bytes:
         """The runner's message for ``step``; ``peer_ahead``: the job's next step has a peer, which the runner makes
-        as soon as this one is over."""
+        as soon as this one is over (with its harness, ``harness_ahead``, unless the runner will run that step
+        itself); ``final``: the runner runs this step itself (``_final``)."""
         after = self.job.steps[self.done + 1 : self.done + 2]
         spec = {
             "argv": list(step.argv),
@@ -368,8 +371,72 @@ class _JobRun:
             "max_output_bytes": step.policy.max_output_bytes,
             "rlimits": rlimits(step.policy, self.cgroup is not None),
             "peer_ahead": bool(after and after[0].peer),
+            "harness_ahead": bool(after and after[0].peer) and self._final(self.done + 1) is None,
+            "final": final,
         }
         return marshal.dumps(spec, MARSHAL_VERSION)
+
+    def _final(self, index: int) -> HostJob | None:
+        """The job host's runner, if it is to run step ``index`` itself (sandbox/_runner.py ``final_step``): the
+        job's last step, a python harness with a peer, in a job host whose job's CPU a cpuacct cgroup counts (the
+        runner cannot report it: we watch it from outside)."""
+        box, step = self.box, self.job.steps[index]
+        last = index == len(self.job.steps) - 1
+        harness = bool(step.peer) and tuple(step.argv[1:-1]) == (*PYTHON_FLAGS, "-c")
+        counted = self.usage.cpu_s is not None
+        return box if isinstance(box, HostJob) and last and harness and counted else None
+
+    def _exchange_final(self, step: Step, fds: list[int], box: HostJob) -> dict[str, Any] | None:
+        """Have the runner run ``step`` itself and watch it end: the report a runner would make, from its pidfd,
+        the wall deadline (SIGKILL) and how the template says it ended (the CPU is the cgroup's, ``step``); the
+        runner's own report if it could not start the step; None if it is gone without one.
+
+        Raises Cancelled (after tearing the sandbox down) as soon as the job's cancel event is set.
+        """
+        try:
+            socket.send_fds(box.control, [self.spec(step, final=True)], fds)
+        except OSError:
+            return None
+        start = time.monotonic()
+        deadline, timed_out = start + step.policy.wall_time_s, False
+        watched: list[Any] = [box.pidfd, box.control]
+        cancel = self.job.cancel
+        while True:
+            if cancel is not None and cancel.is_set():
+                self._teardown()
+                raise Cancelled(f"{step.name or 'step'} stopped: the job was cancelled")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 and not timed_out:
+                box.stop_runner()
+                timed_out, deadline = True, time.monotonic() + HOST_GRACE_S
+                continue
+            if remaining <= 0:
+                return {"hung": True}
+            wait = remaining if cancel is None else min(remaining, CANCEL_POLL_S)
+            ready = select.select(watched, [], [], wait)[0]
+            if box.control in ready:
+                data = box.control.recv(1 << 16)
+                if data:  # said before the harness ran: the step could not start
+                    return cast(dict[str, Any], marshal.loads(data))
+                watched.remove(box.control)  # it closed the socket: the harness runs
+            if box.pidfd in ready:
+                break
+        wall = time.monotonic() - start
+        if box.control in watched:  # it ended before it handed itself over: what it said is all there is
+            data = box.control.recv(1 << 16) if select.select([box.control], [], [], 0)[0] else b""
+            return cast(dict[str, Any], marshal.loads(data)) if data else None
+        status = box.runner_status()
+        code = os.waitstatus_to_exitcode(status)
+        peer_signal = code - 128 if code > 128 else 0  # final_step's way of saying the peer's signal
+        return {
+            "status": 0 if peer_signal else status,
+            "cpu_time_s": None,
+            "wall_time_s": wall,
+            "timed_out": timed_out,
+            "exec_error": "",
+            "peer_signal": peer_signal,
+            "final": True,
+        }
 
     def _exchange(self, step: Step, fds: list[int]) -> dict[str, Any] | None:
         """Send the step to the runner; its report, or None if the runner died ({"hung": True} if it hung).
@@ -457,7 +524,9 @@ class _JobRun:
         status = int(report["status"])
         exit_code = os.waitstatus_to_exitcode(status)
         cpu = None if report["cpu_time_s"] is None else float(report["cpu_time_s"])
-        if cpu is not None and after.cpu_s is not None and before.cpu_s is not None:
+        if report.get("final") and after.cpu_s is not None and before.cpu_s is not None:
+            cpu = after.cpu_s - before.cpu_s  # every process of the step: the runner ran it, and reaped the peer
+        elif cpu is not None and after.cpu_s is not None and before.cpu_s is not None:
             # the cgroup's count, the larger: children the kernel reaped unseen (their parent ignores SIGCHLD)
             # are in no rusage; it includes the runner's own share of the step, a few milliseconds
             cpu = max(cpu, after.cpu_s - before.cpu_s)
