@@ -398,7 +398,7 @@ class _JobRun:
         except OSError:
             return None
         start = time.monotonic()
-        deadline, timed_out = start + step.policy.wall_time_s, False
+        deadline, timed_out, gone = start + step.policy.wall_time_s, False, True
         watched: list[Any] = [box.pidfd, box.control]
         cancel = self.job.cancel
         while True:
@@ -410,8 +410,9 @@ class _JobRun:
                 box.stop_runner()
                 timed_out, deadline = True, time.monotonic() + HOST_GRACE_S
                 continue
-            if remaining <= 0:
-                return {"hung": True}
+            if remaining <= 0:  # killed, and its pid namespace's teardown (the kernel's) not over: as a Solo's
+                gone = False
+                break
             wait = remaining if cancel is None else min(remaining, CANCEL_POLL_S)
             ready = select.select(watched, [], [], wait)[0]
             if box.control in ready:
@@ -425,7 +426,7 @@ class _JobRun:
         if box.control in watched:  # it ended before it handed itself over: what it said is all there is
             data = box.control.recv(1 << 16) if select.select([box.control], [], [], 0)[0] else b""
             return cast(dict[str, Any], marshal.loads(data)) if data else None
-        status = box.runner_status()
+        status = box.runner_status() if gone else signal.SIGKILL  # unreaped: how it ended is our stop
         code = os.waitstatus_to_exitcode(status)
         peer_signal = code - 128 if code > 128 else 0  # final_step's way of saying the peer's signal
         return {
