@@ -962,6 +962,7 @@ def final_step(spec, fds, spaces):
     except OSError as exc:  # the job ends with this step: the host tears it down
         peer.stop()
         peer.finish()
+        peer.close()
         for fd in own:
             os.close(fd)
         return {"setup_error": f"{type(exc).__name__}: {exc}"}
@@ -988,10 +989,13 @@ def final_status(status, peer):
             os.close(fd)
         except OSError:
             pass
-    if not select.select([os.pidfd_open(peer)], [], [], PEER_EXIT_S)[0]:  # our child, not yet reaped: no pid reuse
-        os.kill(peer, signal.SIGKILL)  # ours: not the peer's signal
+    try:  # the test code may have reaped it, or had the kernel reap it (SIGCHLD ignored): how it ended is unknown
+        if not select.select([os.pidfd_open(peer)], [], [], PEER_EXIT_S)[0]:  # our child, unreaped: no pid reuse
+            os.kill(peer, signal.SIGKILL)  # ours: not the peer's signal
+            return min(status, 128)
+        how = os.waitpid(peer, 0)[1]
+    except OSError:
         return min(status, 128)
-    how = os.waitpid(peer, 0)[1]
     return 128 + os.WTERMSIG(how) if status == 0 and os.WIFSIGNALED(how) else min(status, 128)
 
 

@@ -109,6 +109,21 @@ ENDED_BY = {
 }
 
 
+# --- test code reaping the peer itself, or having the kernel reap it: its own business, the step ends as it says
+REAPS = {
+    "waits for it": "import os\nprint(os.read(4, 100).decode(), end='')\nos.close(3)\nos.wait()",
+    "ignores SIGCHLD": (
+        "import os, signal\nsignal.signal(signal.SIGCHLD, signal.SIG_IGN)\nprint(os.read(4, 100).decode())"
+    ),
+}
+
+
+@pytest.mark.parametrize("source", REAPS.values(), ids=REAPS.keys())
+def test_harness_code_reaping_the_peer_yields_its_own_ending(hosted: LocalBackend, source: str) -> None:
+    (result,) = hosted.run(Job({}, (_harness(source, python_step("print('ok')").argv),)))
+    assert (result.exit_code, result.limit, result.stdout.strip()) == (0, None, b"ok"), result
+
+
 @pytest.mark.parametrize(("step", "limit"), ENDED_BY.values(), ids=ENDED_BY.keys())
 def test_last_step_ended_by_either_side_yields_its_own_verdict(
     hosted: LocalBackend, step: Step, limit: str | None
