@@ -928,7 +928,8 @@ def final_step(spec, fds, spaces):
     said it is set up (else its set-up error is the report, and we go on serving), the
     step's rlimits are ours (our CPU so far added to its limit, soft and hard alike: as
     PID 1 we ignore SIGXCPU), and we hold what a harness Solo holds — the step's fds as
-    0-4 (stdout and stderr the host's memfds), the peer as our child, no capability, the
+    0-4 (stdout and stderr the host's memfds; 5 our copy of the peer's pipe to the harness), the
+    peer as our child, no capability, the
     space's namespace bounds. After the harness, the peer gets PEER_EXIT_S to end before
     it is killed; our exit status says how the harness and the peer ended (``final_status``).
     Returns the report only if the step could not start.
@@ -952,7 +953,8 @@ def final_step(spec, fds, spaces):
         for fd in (*fds, to_peer_w, from_peer_r):
             os.close(fd)
         return {"setup_error": error}
-    own = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD) for fd in (*fds, to_peer_w, from_peer_r)]
+    # the step's fds as 0-4, and as 5 ours of the pipe from the peer (``final_status``: has it let go of it?)
+    own = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD) for fd in (*fds, to_peer_w, from_peer_r, from_peer_r)]
     for fd in (*fds, to_peer_w, from_peer_r):
         os.close(fd)
     try:
@@ -983,20 +985,38 @@ def final_step(spec, fds, spaces):
 
 def final_status(status, peer):
     """Our exit status after the harness exited ``status``: that (128 at most), or 128 + the signal that ended
-    ``peer`` (our child) if the harness exited 0 and we did not send it."""
-    for fd in (3, 4):  # the harness's ends of the peer's pipes: it ends at EOF
-        try:  # noqa: SIM105
-            os.close(fd)
-        except OSError:
-            pass
+    ``peer`` (our child) if the harness exited 0 and we did not send it.
+
+    A peer still holding its end of the pipe to us is killed at once (by us: how it would
+    have ended is no longer the step's); one that has let it go is ending, and gets
+    PEER_EXIT_S to be reaped, so that a death during the step (the kernel's, at its CPU
+    limit) is told: the step's wall time runs until we are gone.
+    """
+    try:  # noqa: SIM105
+        os.close(3)  # the harness's end of the pipe to the peer
+    except OSError:
+        pass
     try:  # the test code may have reaped it, or had the kernel reap it (SIGCHLD ignored): how it ended is unknown
-        if not select.select([os.pidfd_open(peer)], [], [], PEER_EXIT_S)[0]:  # our child, unreaped: no pid reuse
+        if not let_go(5) or not select.select([os.pidfd_open(peer)], [], [], PEER_EXIT_S)[0]:  # unreaped: no reuse
             os.kill(peer, signal.SIGKILL)  # ours: not the peer's signal
             return min(status, 128)
         how = os.waitpid(peer, 0)[1]
     except OSError:
         return min(status, 128)
     return 128 + os.WTERMSIG(how) if status == 0 and os.WIFSIGNALED(how) else min(status, 128)
+
+
+def let_go(fd):
+    """True if the writing end of pipe ``fd`` is closed: what is left to read of it is drained (non-blocking)."""
+    try:
+        os.set_blocking(fd, False)
+        while os.read(fd, READ_CHUNK):
+            pass
+    except BlockingIOError:
+        return False
+    except OSError:  # not open (the harness closed it): as good as let go
+        return True
+    return True
 
 
 def run_step(spec, fds, spaces):

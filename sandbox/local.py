@@ -48,6 +48,9 @@ FALLBACK_STACK_BYTES = 8 << 20
 MIN_TMPFS_BYTES = 64 << 20
 HOST_GRACE_S = 5.0
 CANCEL_POLL_S = 0.05
+# a last step the runner runs itself ends when the runner is gone: after the harness, the peer's end (PEER_EXIT_S in
+# sandbox/_runner.py) and the kernel's teardown of the job's pid namespace, which a Solo's step does not count
+FINAL_GRACE_S = 0.5
 DRAIN_LIMIT_S = 60.0
 CLOSE_WAIT_S = 2.0  # for the killed processes of a cgroup to exit, when the backend closes
 EMPTY_CGROUPS_KEPT = 8  # a finished job's cgroups, emptied, kept for the next jobs (JobCgroup.leftover)
@@ -398,7 +401,7 @@ class _JobRun:
         except OSError:
             return None
         start = time.monotonic()
-        deadline, timed_out, gone = start + step.policy.wall_time_s, False, True
+        deadline, timed_out, gone = start + step.policy.wall_time_s + FINAL_GRACE_S, False, True
         watched: list[Any] = [box.pidfd, box.control]
         cancel = self.job.cancel
         while True:

@@ -74,9 +74,9 @@ except OSError:
 print(json.dumps(dict(fds=fds, caps=int(status['CapEff'], 16), no_new_privs=int(status['NoNewPrivs']),
                       mounted=mounted, unshared=unshared, raised=raised)))
 """
-# fds 0-4 are the step's (stdin, stdout, stderr, the peer's pipes), 5 listdir's own
+# fds 0-4 are the step's (stdin, stdout, stderr, the peer's pipes), 5 the runner's copy of the peer's, 6 listdir's
 HELD = {
-    "fds": [0, 1, 2, 3, 4, 5],
+    "fds": [0, 1, 2, 3, 4, 5, 6],
     "caps": 0,
     "no_new_privs": 1,
     "mounted": False,

@@ -144,9 +144,10 @@ def test_job_leaving_things_behind_in_its_host_yields_a_clean_next_job(hosted: L
 
 def _counts(where: str) -> set[int]:
     """How many processes the looking job's /proc may show: its runner, its space's init and itself; on the harness
-    side its runner, its peer and itself, and the job's space if the runner was made for a plain job; for a plain
-    step of a harness job also the peer and harness made ahead, if the runner was made for a harness job."""
-    return {"plain": {3}, "harness": {3, 4}, "plain step": {3, 5}}[where]
+    side (the job's last step, which its runner runs itself) itself and its peer, and the job's space's init, on its
+    way out, if the runner was made for a plain job; for a plain step of a harness job also the peer made ahead, if
+    the runner was made for a harness job."""
+    return {"plain": {3}, "harness": {2, 3}, "plain step": {3, 4}}[where]
 
 
 ECHO = """
