@@ -269,11 +269,14 @@ def compiled(source):
     return COMPILED.get(source) or COMPILED.setdefault(source, compile(source, "<string>", "exec"))
 
 
-def run_python(code, fds):
-    """In a process of its own: run ``code`` as ``python -c`` runs its source, on the step's ``fds``; never returns."""
+def run_python(code, fds, session=True, ending=None):
+    """In a process of its own: run ``code`` as ``python -c`` runs its source, on the step's ``fds``; never returns.
+
+    ``session``: see ``forked``; ``ending``: our exit status from the program's (``final_step``).
+    """
     status = 1
     try:
-        forked(fds)
+        forked(fds, session)
         sys.argv[:] = ["-c"]
         exec(code, {"__name__": "__main__", "__builtins__": __builtins__})
         status = 0
@@ -283,7 +286,7 @@ def run_python(code, fds):
         sys.excepthook(*sys.exc_info())
     finally:
         flush_std()
-        os._exit(status & 0xFF)
+        os._exit(status & 0xFF if ending is None else ending(status & 0xFF))
 
 
 def fresh_stdio():
@@ -918,6 +921,18 @@ def watch(main, pipes, cap, deadline):
     return None
 
 
+def peer_started(spec, spaces):
+    """The step's peer, having started (its stdin, stdout and stderr: two pipes and /dev/null), and our ends of the
+    pipes: the one to its stdin and the one from its stdout."""
+    to_peer_r, to_peer_w = os.pipe()
+    from_peer_r, from_peer_w = os.pipe()
+    null = os.open("/dev/null", os.O_RDWR)
+    peer = spaces.started("peer", spec["peer"], spec["rlimits"], [to_peer_r, from_peer_w, null])
+    for fd in (to_peer_r, from_peer_w, null):
+        os.close(fd)
+    return peer, to_peer_w, from_peer_r
+
+
 def final_step(spec, fds, spaces):
     """Run a job's last step, a harness with its peer, as this process: one clone and one exit fewer than a Solo.
 
@@ -935,12 +950,7 @@ def final_step(spec, fds, spaces):
     Returns the report only if the step could not start.
     """
     spaces.drop_ahead("harness")
-    to_peer_r, to_peer_w = os.pipe()
-    from_peer_r, from_peer_w = os.pipe()
-    null = os.open("/dev/null", os.O_RDWR)
-    peer = spaces.started("peer", spec["peer"], spec["rlimits"], [to_peer_r, from_peer_w, null])
-    for fd in (to_peer_r, from_peer_w, null):
-        os.close(fd)
+    peer, to_peer_w, from_peer_r = peer_started(spec, spaces)
     used = resource.getrusage(resource.RUSAGE_SELF)
     spent = int(used.ru_utime + used.ru_stime) + 1
     wanted = [(n, s + spent, s + spent) if n == "RLIMIT_CPU" else (n, s, h) for n, s, h in spec["rlimits"]]
@@ -968,19 +978,8 @@ def final_step(spec, fds, spaces):
         for fd in own:
             os.close(fd)
         return {"setup_error": f"{type(exc).__name__}: {exc}"}
-    status = 1
-    try:
-        forked(own, session=False)  # closes the host's socket, our pidfds and channels: nothing of ours is left open
-        sys.argv[:] = ["-c"]
-        exec(compiled(spec["argv"][-1]), {"__name__": "__main__", "__builtins__": __builtins__})
-        status = 0
-    except SystemExit as exc:
-        status = exit_status(exc)
-    except BaseException:
-        sys.excepthook(*sys.exc_info())
-    finally:
-        flush_std()
-        os._exit(final_status(status & 0xFF, peer.pid))
+    # forked closes the host's socket, our pidfds and channels: nothing of ours is left open
+    run_python(compiled(spec["argv"][-1]), own, session=False, ending=lambda status: final_status(status, peer.pid))
 
 
 def final_status(status, peer):
@@ -1030,12 +1029,7 @@ def run_step(spec, fds, spaces):
     own = [stdin, out_w, err_w]
     peer = None
     if spec["peer"]:
-        to_peer_r, to_peer_w = os.pipe()
-        from_peer_r, from_peer_w = os.pipe()
-        null = os.open("/dev/null", os.O_RDWR)
-        peer = spaces.started("peer", spec["peer"], spec["rlimits"], [to_peer_r, from_peer_w, null])
-        for fd in (to_peer_r, from_peer_w, null):
-            os.close(fd)
+        peer, to_peer_w, from_peer_r = peer_started(spec, spaces)
         own += [to_peer_w, from_peer_r]  # fds 3 and 4 of the program: sandbox.backend.PEER_WRITE_FD, PEER_READ_FD
     if peer is not None and spec["argv"][:-1] == [sys.executable, *PYTHON_FLAGS, "-c"]:
         main = spaces.started("harness", spec["argv"], spec["rlimits"], own)

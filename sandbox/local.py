@@ -405,9 +405,7 @@ class _JobRun:
         watched: list[Any] = [box.pidfd, box.control]
         cancel = self.job.cancel
         while True:
-            if cancel is not None and cancel.is_set():
-                self._teardown()
-                raise Cancelled(f"{step.name or 'step'} stopped: the job was cancelled")
+            self._stop_if_cancelled(step)
             remaining = deadline - time.monotonic()
             if remaining <= 0 and not timed_out:
                 box.stop_runner()
@@ -442,6 +440,12 @@ class _JobRun:
             "final": True,
         }
 
+    def _stop_if_cancelled(self, step: Step) -> None:
+        """Tear the sandbox down and raise Cancelled if the job's cancel event is set."""
+        if self.job.cancel is not None and self.job.cancel.is_set():
+            self._teardown()
+            raise Cancelled(f"{step.name or 'step'} stopped: the job was cancelled")
+
     def _exchange(self, step: Step, fds: list[int]) -> dict[str, Any] | None:
         """Send the step to the runner; its report, or None if the runner died ({"hung": True} if it hung).
 
@@ -455,9 +459,7 @@ class _JobRun:
         deadline = time.monotonic() + step.policy.wall_time_s + HOST_GRACE_S
         cancel = self.job.cancel
         while True:
-            if cancel is not None and cancel.is_set():
-                self._teardown()
-                raise Cancelled(f"{step.name or 'step'} stopped: the job was cancelled")
+            self._stop_if_cancelled(step)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return {"hung": True}
