@@ -192,13 +192,13 @@ def send(sock, message, fds=()):
 
 
 def lower_limits(current, wanted):
-    """Apply ``wanted`` rlimits to ourselves; False if one needs a hard limit above the current one."""
+    """Apply ``wanted`` rlimits to ourselves; False, with none applied, if one needs a hard limit above the current
+    one."""
+    if any(hard > resource.getrlimit(getattr(resource, name))[1] != resource.RLIM_INFINITY for name, _, hard in wanted):
+        return False
     for name, soft, hard in wanted:
-        kind = getattr(resource, name)
-        if hard > resource.getrlimit(kind)[1] != resource.RLIM_INFINITY:
-            return False
         current[name] = (soft, hard)
-        resource.setrlimit(kind, (soft, hard))
+        resource.setrlimit(getattr(resource, name), (soft, hard))
     return True
 
 
@@ -262,6 +262,11 @@ def fork_python(source, fds):
     if pid:
         return pid
     run_python(code, fds)
+
+
+def python_c(argv):
+    """``argv`` is ``python3 -I -S -B -c SOURCE`` with our interpreter and flags: a program we may run as a fork."""
+    return argv[:-1] == [sys.executable, *PYTHON_FLAGS, "-c"]
 
 
 def compiled(source):
@@ -433,7 +438,7 @@ def serve_step(sock, spec, fds, wakeup):
     pid = None
     argv = spec["argv"]
     try:
-        if argv[:-1] == [sys.executable, *PYTHON_FLAGS, "-c"]:
+        if python_c(argv):
             pid = fork_python(argv[-1], fds)
         elif argv[:-1] == [sys.executable, *PYTHON_FLAGS] and not argv[-1].startswith("-"):
             pid = fork_script(argv, fds)
@@ -658,7 +663,7 @@ def run_solo(channel, ids, tmp_bytes, own_net):
         return
     fds = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD) for fd in fds]  # none clobbered by the dup2s
     argv = spec["argv"]
-    if argv[:-1] == [sys.executable, *PYTHON_FLAGS, "-c"]:
+    if python_c(argv):
         run_python(compiled(argv[-1]), fds)
     forked(fds)
     for sig in (signal.SIGPIPE, signal.SIGXFSZ):  # python ignores both; the program must not inherit that
@@ -954,30 +959,26 @@ def final_step(spec, fds, spaces):
     used = resource.getrusage(resource.RUSAGE_SELF)
     spent = int(used.ru_utime + used.ru_stime) + 1
     wanted = [(n, s + spent, s + spent) if n == "RLIMIT_CPU" else (n, s, h) for n, s, h in spec["rlimits"]]
-    fits = not any(h > resource.getrlimit(getattr(resource, n))[1] != resource.RLIM_INFINITY for n, _, h in wanted)
-    if not peer.wait_ready(STOP_GRACE_S) or not fits:
-        error = peer.said.get("setup_error") or ("the peer did not start" if fits else "its rlimits are above ours")
-        peer.stop()
-        peer.finish()
-        peer.close()
-        for fd in (*fds, to_peer_w, from_peer_r):
-            os.close(fd)
-        return {"setup_error": error}
     # the step's fds as 0-4, and as 5 ours of the pipe from the peer (``final_status``: has it let go of it?)
     own = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD) for fd in (*fds, to_peer_w, from_peer_r, from_peer_r)]
     for fd in (*fds, to_peer_w, from_peer_r):
         os.close(fd)
+    error = None if peer.wait_ready(STOP_GRACE_S) else peer.said.get("setup_error", "the peer did not start")
     try:
-        lower_limits({}, wanted)
-        bound_namespaces(SPACE_NAMESPACES)
-        drop_capabilities()
+        if error is None and not lower_limits({}, wanted):
+            error = "its rlimits are above ours"
+        if error is None:
+            bound_namespaces(SPACE_NAMESPACES)
+            drop_capabilities()
     except OSError as exc:  # the job ends with this step: the host tears it down
+        error = f"{type(exc).__name__}: {exc}"
+    if error is not None:
         peer.stop()
         peer.finish()
         peer.close()
         for fd in own:
             os.close(fd)
-        return {"setup_error": f"{type(exc).__name__}: {exc}"}
+        return {"setup_error": error}
     # forked closes the host's socket, our pidfds and channels: nothing of ours is left open
     run_python(compiled(spec["argv"][-1]), own, session=False, ending=lambda status: final_status(status, peer.pid))
 
@@ -1020,7 +1021,7 @@ def let_go(fd):
 
 def run_step(spec, fds, spaces):
     """Run one step (and its peer) to completion, its wall deadline or its output cap; the report."""
-    if spec.get("final") and spec["peer"] and spec["argv"][:-1] == [sys.executable, *PYTHON_FLAGS, "-c"]:
+    if spec.get("final") and spec["peer"] and python_c(spec["argv"]):
         return final_step(spec, fds, spaces)
     stdin, stdout, stderr = fds
     out_r, out_w = os.pipe()
@@ -1031,7 +1032,7 @@ def run_step(spec, fds, spaces):
     if spec["peer"]:
         peer, to_peer_w, from_peer_r = peer_started(spec, spaces)
         own += [to_peer_w, from_peer_r]  # fds 3 and 4 of the program: sandbox.backend.PEER_WRITE_FD, PEER_READ_FD
-    if peer is not None and spec["argv"][:-1] == [sys.executable, *PYTHON_FLAGS, "-c"]:
+    if peer is not None and python_c(spec["argv"]):
         main = spaces.started("harness", spec["argv"], spec["rlimits"], own)
     else:
         main = spaces.program_started(spec["argv"], spec["rlimits"], own)

@@ -530,12 +530,13 @@ class _JobRun:
         status = int(report["status"])
         exit_code = os.waitstatus_to_exitcode(status)
         cpu = None if report["cpu_time_s"] is None else float(report["cpu_time_s"])
-        if report.get("final") and after.cpu_s is not None and before.cpu_s is not None:
-            cpu = after.cpu_s - before.cpu_s  # every process of the step: the runner ran it, and reaped the peer
-        elif cpu is not None and after.cpu_s is not None and before.cpu_s is not None:
+        counted = None if after.cpu_s is None or before.cpu_s is None else after.cpu_s - before.cpu_s
+        if report.get("final"):
+            cpu = counted  # every process of the step: the runner ran it, and reaped the peer
+        elif cpu is not None and counted is not None:
             # the cgroup's count, the larger: children the kernel reaped unseen (their parent ignores SIGCHLD)
             # are in no rusage; it includes the runner's own share of the step, a few milliseconds
-            cpu = max(cpu, after.cpu_s - before.cpu_s)
+            cpu = max(cpu, counted)
         outcome = Outcome(
             exit_code if exit_code >= 0 else None,
             -exit_code if exit_code < 0 else None,
