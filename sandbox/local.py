@@ -104,7 +104,7 @@ class LocalBackend:
         host_idle_s: float = HOST_IDLE_S,
     ) -> None:
         """``hosts``: run jobs in job hosts (sandbox/hosts.py) where the machine allows, tearing down those idle
-        for ``host_idle_s`` (but the last used), one host more than jobs in flight unless ``spares`` is 0; else,
+        for ``host_idle_s`` (but the last used), up to ``spares`` hosts more than jobs in flight; else,
         or where it does not, ``spares`` sandboxes of each kind are kept started ahead of demand
         (sandbox/spares.py), 0 for none."""
         self._bwrap = bwrap.find_bwrap()
@@ -118,7 +118,7 @@ class LocalBackend:
         self._empty: list[JobCgroup] = []  # cgroups of finished jobs, nothing left in them, for the next jobs
         self._lock = threading.Lock()
         self._spares: Spares[Ready] = Spares(self._start_spare, self._discard_spare, Ready.alive, spares)
-        self.hosts = JobHosts(self._bwrap, python, self._cgroup, self._release, spare=spares > 0)
+        self.hosts = JobHosts(self._bwrap, python, self._cgroup, self._release, spare=spares)
         if not hosts:
             self.hosts.problem = "job hosts disabled by configuration"
         self._host_idle_s = host_idle_s
