@@ -42,7 +42,7 @@ class Language:
 
     def missing_tools(self) -> tuple[str, ...]:
         """The tools that are not installed (empty when the language is usable)."""
-        return tuple(p for p in self.tools if not os.access(os.path.realpath(p), os.X_OK))
+        return tuple(p for p in self.tools if not os.access(p, os.X_OK))  # access(2) follows symlinks itself
 
     def compile_argv(self, policy: Policy = COMPILE_POLICY) -> tuple[str, ...] | None:
         """The compile command for ``policy``, or None for interpreted languages."""
