@@ -53,6 +53,24 @@ PEER_READ_FD = 4
 
 
 @dataclass(frozen=True)
+class Preload:
+    """Trusted code a backend may load once, ahead of jobs, into the interpreter its python steps fork from.
+
+    ``sources``: ``python -c`` sources of the job's steps, compiled ahead; ``code``: marshal'd
+    code objects a step's program looks up by their bytes (``sys.rlvr_preloaded``) before it
+    unmarshals its own copy. Only ever the backend's own or the judge's code (the harness and
+    its peer's programs and bootstraps), never a submission's: the interpreter that loads it
+    serves later jobs. A backend without such an interpreter ignores it.
+    """
+
+    sources: tuple[str, ...] = ()
+    code: tuple[bytes, ...] = ()
+
+
+NO_PRELOAD = Preload()
+
+
+@dataclass(frozen=True)
 class Job:
     """A submission: its files (relative path → bytes) and the steps to run on them."""
 
@@ -61,6 +79,8 @@ class Job:
     language: str = ""
     cancel: threading.Event | None = field(default=None, compare=False)
     """Set by another thread (client gone, request deadline): the backend stops the job."""
+    preload: Preload = NO_PRELOAD
+    """What of the job's code the backend may load ahead (the judge harness's): the steps run the same either way."""
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox import bwrap
+from sandbox.backend import NO_PRELOAD, Preload
 from sandbox.cgroups import JobCgroup
 from sandbox.errors import SandboxError
 
@@ -64,6 +65,8 @@ class Host:
     idle_since: float = 0.0
     kind: Kind = (0, False)  # of the last job's runner it made: the next job's is made ahead of this kind
     ahead: Future[HostJob | None] | None = None  # the next job's runner, being made or made
+    preload: Preload = NO_PRELOAD  # the last job's that had one: its template loads it before it makes a runner
+    loaded: Preload = NO_PRELOAD  # what its template has loaded
     retired: bool = False  # torn down: a runner it was making ahead is discarded before anyone can wait on it
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -158,9 +161,10 @@ class JobHosts:
         self.problem: str | None = None  # why jobs cannot run in hosts here (then each job starts its own sandbox)
         self.started = 0  # hosts started so far
 
-    def open(self, tmp_bytes: int, harness: bool) -> HostJob | None:
+    def open(self, tmp_bytes: int, harness: bool, preload: Preload = NO_PRELOAD) -> HostJob | None:
         """A job's runner in a host, in the job's cgroup and ready for its files and steps: the one the host made
-        ahead if its tmpfs are of this size, else one made now.
+        ahead if its tmpfs are of this size, else one made now. ``preload``: the job's (sandbox.backend.Preload),
+        loaded by the host's template before it makes a runner, this one or the next.
 
         None if hosts cannot serve jobs on this machine (``problem`` says why) or the host
         died under the job: the caller starts a sandbox of its own.
@@ -170,6 +174,8 @@ class JobHosts:
             host = self._take(kind)
             if host is None:
                 return None
+            if preload != NO_PRELOAD:  # a job with none (a plain program) leaves the host's as they are
+                host.preload = preload
             ahead, host.ahead = host.ahead, None
             made = _taken(ahead)
             if made is not None and made.kind[0] == tmp_bytes:  # a harness job makes its peer if not made
@@ -261,6 +267,8 @@ class JobHosts:
     def _runner(self, host: Host, kind: Kind, cgroup: JobCgroup | None) -> HostJob:
         host.served += 1
         host.kind = kind
+        if host.loaded != host.preload:
+            _load(host)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pidfd = -1
         try:
@@ -365,6 +373,17 @@ def _discard(ahead: Future[HostJob | None]) -> None:
     made = None if ahead.cancelled() or ahead.exception() is not None else ahead.result()
     if made is not None:
         made.discard()
+
+
+def _load(host: Host) -> None:
+    """Have the host's template load its ``preload`` (in place of what it had); it says nothing back."""
+    preload = host.preload
+    message = {"preload": {"sources": list(preload.sources), "code": list(preload.code)}}
+    try:
+        host.box.control.send(marshal.dumps(message, MARSHAL_VERSION))
+    except OSError as exc:
+        raise SandboxError(f"the job host took nothing to load: {exc}") from exc
+    host.loaded = preload
 
 
 def _receive(sock: socket.socket) -> tuple[dict[str, Any], int]:

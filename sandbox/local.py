@@ -265,7 +265,7 @@ class _JobRun:
         self.box: bwrap.Sandbox | HostJob | None = None
         self.files_due = False  # a spare sandbox or a host's job that has not got the job's files yet
         self.harness = any(step.peer for step in job.steps)
-        hosted = backend.hosts.open(self.tmpfs_bytes, self.harness) if job.steps else None
+        hosted = backend.hosts.open(self.tmpfs_bytes, self.harness, job.preload) if job.steps else None
         no_hosts = backend.hosts.problem is not None  # spares serve only where hosts cannot (else they are not kept)
         spare = backend._spares.take((self.harness, self.tmpfs_bytes)) if job.steps and no_hosts else None
         if hosted is not None:

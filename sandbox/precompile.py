@@ -31,6 +31,12 @@ def blob(output: bytes | None, source: str) -> bytes:
     return f"{version} {len(code)} {len(data)}\n".encode() + code + data
 
 
+def code_of(data: bytes) -> bytes:
+    """The marshal'd code of a blob (empty if it holds none: its reader compiles the source)."""
+    header, _, rest = data.partition(b"\n")
+    return rest[: int(header.rsplit(b" ", 2)[1])]
+
+
 @functools.cache
 def precompiled(python: str, source: str, filename: str) -> bytes:
     """``source`` compiled by ``python`` on this host (if it runs here: else the code part is empty)."""

@@ -21,12 +21,12 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from sandbox.backend import Job, Step
+from sandbox.backend import Job, Preload, Step
 from sandbox.errors import UnsupportedLanguage
 from sandbox.judge.cases import TestSuite
 from sandbox.languages import resolve
 from sandbox.policy import COMPILE_POLICY, Policy
-from sandbox.precompile import precompiled
+from sandbox.precompile import code_of, precompiled
 
 HARNESS_SOURCES = ("wire.py", "harness.py", "runner.py")
 PEER_SOURCES = ("wire.py", "peer.py")
@@ -38,7 +38,8 @@ BOOTSTRAP = (
     "i = sys.stdin.buffer\n"
     "v, n, m = i.readline().decode().rsplit(' ', 2)\n"
     "b, s = i.read(int(n)), i.read(int(m)).decode()\n"
-    "exec(marshal.loads(b) if v == repr(sys.version) else compile(s, '<harness>', 'exec'))\n"
+    "c = v == repr(sys.version) and (getattr(sys, 'rlvr_preloaded', {}).get(b) or marshal.loads(b))\n"
+    "exec(c or compile(s, '<harness>', 'exec'))\n"
 )
 PEER_BOOTSTRAP = (  # reads the length-prefixed blob the harness sends first (runner.py), from fd 0 unbuffered
     "import os, sys, marshal\n"
@@ -52,7 +53,9 @@ PEER_BOOTSTRAP = (  # reads the length-prefixed blob the harness sends first (ru
     "    return b\n"
     "h, _, d = r(int.from_bytes(r(4), 'little')).partition(b'\\n')\n"
     "v, n, m = h.decode().rsplit(' ', 2)\n"
-    "exec(marshal.loads(d[: int(n)]) if v == repr(sys.version) else compile(d[int(n) :].decode(), '<peer>', 'exec'))\n"
+    "p = d[: int(n)]\n"
+    "c = v == repr(sys.version) and (getattr(sys, 'rlvr_preloaded', {}).get(p) or marshal.loads(p))\n"
+    "exec(c or compile(d[int(n) :].decode(), '<peer>', 'exec'))\n"
 )
 Precompile = Callable[[str, str, str], bytes]
 """(python, source, filename) -> sandbox/precompile.py's blob: a backend's ``precompiled``."""
@@ -115,6 +118,14 @@ def harness_prefix(python: str, precompile: Precompile = precompiled) -> bytes:
     return precompile(python, harness_program(), "<harness>") + len(peer).to_bytes(4, "little") + peer
 
 
+def harness_preload(python: str, precompile: Precompile = precompiled) -> Preload:
+    """What a backend may load ahead for harness steps (sandbox.backend.Preload): the two bootstraps, and the harness
+    and peer programs compiled by ``python`` (each looks itself up by its bytes, ~1 ms of a HumanEval problem's
+    CPU: unmarshalling in a fresh fork touches fresh pages)."""
+    code = (precompile(python, harness_program(), "<harness>"), precompile(python, peer_program(), "<peer>"))
+    return Preload((BOOTSTRAP, PEER_BOOTSTRAP), tuple(filter(None, map(code_of, code))))
+
+
 def plan(
     source: str,
     suite: TestSuite,
@@ -151,7 +162,8 @@ def plan(
         Step(argv, prefix + _harness_stdin(source, suite, n - 1, nonce), policy, f"test {n}", peer)
         for n, nonce in enumerate(nonces, 1)
     )
-    return Planned(Job({}, steps, lang.name, cancel), compiles=False, nonces=nonces)
+    job = Job({}, steps, lang.name, cancel, harness_preload(python, precompile))
+    return Planned(job, compiles=False, nonces=nonces)
 
 
 def _harness_stdin(source: str, suite: TestSuite, index: int, nonce: str) -> bytes:

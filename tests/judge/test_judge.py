@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from sandbox.backend import StepResult
+from sandbox.backend import NO_PRELOAD, StepResult
 from sandbox.errors import SandboxError, ToolchainMissing
 from sandbox.judge import BadTests, Options, judge, parse_tests
+from sandbox.judge.program import BOOTSTRAP, PEER_BOOTSTRAP, harness_prefix
 from tests.judge.fakes import FailingBackend, PlainBackend, ReplyingBackend, ScriptedBackend
 
 STDIO = parse_tests({"inputs": ["1\n", "2\n", "3\n"], "outputs": ["2\n", "3\n", "4\n"]})
@@ -216,6 +217,18 @@ def test_harness_job_yields_tests_only_on_stdin_and_no_files() -> None:
     assert job.files == {}
     assert all(b"assert f(" in s.stdin and not any("assert f(" in a for a in s.argv) for s in job.steps)
     assert len({s.stdin for s in job.steps}) == 2  # a fresh nonce (and test) per step
+
+
+def test_harness_job_yields_a_preload_of_only_the_judges_own_code() -> None:
+    backend = ScriptedBackend([step(b"x"), step(b"x")])
+    judge("def f(x): return x", ASSERTS, backend)
+    preload, (first, *_) = backend.jobs[0].preload, backend.jobs[0].steps
+    assert preload.sources == (first.argv[-1], first.peer[-1]) == (BOOTSTRAP, PEER_BOOTSTRAP)
+    prefix = harness_prefix(first.argv[0])
+    assert preload.code and all(code in prefix and b"def f(x)" not in code for code in preload.code)
+    stdio = ScriptedBackend([step(b"x")])
+    judge("print(1)", parse_tests({"inputs": ["1"], "outputs": ["1"]}), stdio)
+    assert stdio.jobs[0].preload == NO_PRELOAD
 
 
 CHECKER = """
