@@ -1179,17 +1179,20 @@ def job_runner(sock, tmp_bytes, harness, ids):
 
 
 def preload(sources, code):
-    """Compile ``sources`` and load ``code`` (marshal'd) here, in place of what was: every job's runner, a fork of
-    ours, then has them (``compiled``, and ``sys.rlvr_preloaded`` for a program's bootstrap to look up by its
-    bytes). The host's own: the judge harness's, never a job's (sandbox.backend.Preload)."""
+    """Compile ``sources``, and run the definitions of each program in ``code`` (marshal'd) in a namespace of its own,
+    here, in place of what was: every job's runner, a fork of ours, then has them (``compiled``, and
+    ``sys.rlvr_preloaded`` for a program's bootstrap to look up by its bytes and call its ``main``). The host's own:
+    the judge harness's, never a job's (sandbox.backend.Preload); nothing of it runs here but its definitions."""
     COMPILED.clear()
     loaded = {}
-    try:  # a bad one (the service's bug) is not loaded: the step's program compiles or unmarshals its own
+    try:  # a bad one (the service's bug) is not loaded: the step's program runs its own copy
         for source in sources:
             compiled(source)
         for data in code:
-            loaded[data] = marshal.loads(data)
-    except (SyntaxError, ValueError, EOFError, TypeError):
+            namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+            exec(marshal.loads(data), namespace)
+            loaded[data] = namespace
+    except Exception:
         pass
     sys.rlvr_preloaded = loaded  # type: ignore[attr-defined]
     gc.freeze()

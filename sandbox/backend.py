@@ -57,10 +57,11 @@ class Preload:
     """Trusted code a backend may load once, ahead of jobs, into the interpreter its python steps fork from.
 
     ``sources``: ``python -c`` sources of the job's steps, compiled ahead; ``code``: marshal'd
-    code objects a step's program looks up by their bytes (``sys.rlvr_preloaded``) before it
-    unmarshals its own copy. Only ever the backend's own or the judge's code (the harness and
-    its peer's programs and bootstraps), never a submission's: the interpreter that loads it
-    serves later jobs. A backend without such an interpreter ignores it.
+    programs of definitions only, run ahead each in a namespace of its own that a step's
+    bootstrap looks up by the program's bytes (``sys.rlvr_preloaded``) before it runs its own
+    copy, then calls its ``main``. Only ever the backend's own or the judge's code (the harness
+    and its peer's programs and bootstraps), never a submission's: the interpreter that loads
+    it serves later jobs. A backend without such an interpreter ignores it.
     """
 
     sources: tuple[str, ...] = ()

@@ -171,7 +171,7 @@ class JobHosts:
         """
         kind = (tmp_bytes, harness)
         while self.problem is None:
-            host = self._take(kind)
+            host = self._take(kind, preload)
             if host is None:
                 return None
             if preload != NO_PRELOAD:  # a job with none (a plain program) leaves the host's as they are
@@ -196,9 +196,9 @@ class JobHosts:
                 return None
         return None
 
-    def _take(self, kind: Kind) -> Host | None:
+    def _take(self, kind: Kind, preload: Preload) -> Host | None:
         """An idle host: one whose runner is made, for tmpfs of this size, if any is (the last used first); else the
-        one making its runner longest; else a new host."""
+        one making its runner longest; else a new host. A spare host started meanwhile loads ``preload``."""
         with self._lock:
             for dead in [host for host in self._idle if not host.alive()]:
                 self._idle.remove(dead)
@@ -210,18 +210,18 @@ class JobHosts:
                 self._idle.remove(host)
                 if not made and len(self._idle) < self.spare and self._spare_start is None:
                     self._spare_start = threading.Thread(
-                        target=self._start_spare, args=(kind,), name="rlvr-host-spare", daemon=True
+                        target=self._start_spare, args=(kind, preload), name="rlvr-host-spare", daemon=True
                     )
                     self._spare_start.start()
                 return host
         return self._start()
 
-    def _start_spare(self, kind: Kind) -> None:
-        """Start one more host, idle at once and making a runner of ``kind`` ahead."""
+    def _start_spare(self, kind: Kind, preload: Preload) -> None:
+        """Start one more host, idle at once and making a runner of ``kind`` ahead, with ``preload`` loaded."""
         try:
             host = self._start()
             if host is not None:
-                host.kind = kind
+                host.kind, host.preload = kind, preload
                 self.give_back(host)
         finally:
             self._spare_start = None

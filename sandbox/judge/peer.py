@@ -91,7 +91,3 @@ def _safe_str(exc: BaseException) -> str:
         return str(exc)[:300]
     except BaseException:
         return ""
-
-
-if __name__ == "__main__":
-    main()

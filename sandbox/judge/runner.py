@@ -287,6 +287,3 @@ def _short_text(text: str, limit: int = 80) -> str:
 
 
 MODES = {"assert": run_assert, "call": run_call, "pytest": run_pytest}
-
-if __name__ == "__main__":
-    main()

@@ -1,12 +1,13 @@
 """Boundary job → job host's template → the next job: the judge's code a host loads ahead (sandbox.backend.Preload).
 
 An attacker who has read sandbox/hosts.py (``_load``) and sandbox/_runner.py (``preload``):
-a host's template holds the harness and peer programs, unmarshalled, and the two bootstraps,
-compiled, and every job's runner is a fork of it; a submission finds them in
-``sys.rlvr_preloaded`` and the runner's ``COMPILED``. It swaps every one of them for code
-that prints a passing result line for whatever job reads it: from a plain program, from the
-solution (the peer) and from the tests (the harness side). The next job on the same host
-must run the harness as the judge sent it: a wrong solution fails, an honest one passes.
+a host's template holds the harness and peer programs, their definitions run, and the two
+bootstraps, compiled, and every job's runner is a fork of it; a submission finds them in
+``sys.rlvr_preloaded`` and the runner's ``COMPILED``. It rewrites every one of them, in place
+and by swapping, for code that prints a passing result line for whatever job reads it: from a
+plain program, from the solution (the peer) and from the tests (the harness side). The next
+job on the same host must run the harness as the judge sent it: a wrong solution fails, an
+honest one passes.
 """
 
 from __future__ import annotations
@@ -29,27 +30,32 @@ pytestmark = [pytest.mark.integration, pytest.mark.bwrap]
 SUITE = {"test": "def check(candidate):\n    assert candidate(3) == 9\n", "entry_point": "square"}
 HONEST = "def square(x):\n    return x * x\n"
 WRONG = "def square(x):\n    return x + x\n"
-# a harness that skips the real one's input and prints a pass for the job's nonce; a bootstrap that does the same
+# a harness whose main skips the real one's input and prints a pass for the job's nonce; a bootstrap that does the same
 FORGED_HARNESS = (
     "import sys, json\n"
-    "i = sys.stdin.buffer\n"
-    "i.read(int.from_bytes(i.read(4), 'little'))\n"
-    "print(json.loads(i.read())['nonce'] + ' {\"status\": \"pass\"}')\n"
+    "def main():\n"
+    "    i = sys.stdin.buffer\n"
+    "    i.read(int.from_bytes(i.read(4), 'little'))\n"
+    "    print(json.loads(i.read())['nonce'] + ' {\"status\": \"pass\"}')\n"
 )
 FORGED_BOOTSTRAP = (
     "import sys, json\n"
     "i = sys.stdin.buffer\n"
     "v, n, m = i.readline().decode().rsplit(' ', 2)\n"
-    "i.read(int(n) + int(m))\n" + FORGED_HARNESS.split("\n", 2)[2]
+    "i.read(int(n) + int(m))\n"
+    "i.read(int.from_bytes(i.read(4), 'little'))\n"
+    "print(json.loads(i.read())['nonce'] + ' {\"status\": \"pass\"}')\n"
 )
 TAMPER = f"""
 import sys, __main__
-forged = compile({FORGED_HARNESS!r}, '<harness>', 'exec')
+forged = {{}}
+exec(compile({FORGED_HARNESS!r}, '<harness>', 'exec'), forged)
 forged_bootstrap = compile({FORGED_BOOTSTRAP!r}, '<string>', 'exec')
 preloaded, compiled = sys.rlvr_preloaded, __main__.COMPILED
 assert len(preloaded) == 2 and len(compiled) >= 2, (len(preloaded), len(compiled))  # found, else the job fails
-for key in list(preloaded):
-    preloaded[key] = forged
+for key, namespace in list(preloaded.items()):
+    namespace['main'] = forged['main']  # the loaded namespace, rewritten in place
+    preloaded[key] = forged  # and swapped
 for key in list(compiled):
     compiled[key] = forged_bootstrap
 """
