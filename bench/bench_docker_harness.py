@@ -26,6 +26,7 @@ from sandbox.precompile import precompiled
 SOLUTION = "def add(a, b):\n    return a + b\n"
 PYTHON = ("python3", "-I", "-S", "-B", "-c")
 WARMUP = 2
+PEER_MAIN = peer_program() + "\nmain()\n"  # the program is definitions; its bootstrap calls main
 
 
 def arms(backend: DockerBackend) -> dict[str, Callable[[], Job]]:
@@ -40,7 +41,7 @@ def arms(backend: DockerBackend) -> dict[str, Callable[[], Job]]:
         "harness, host's blob": judged(precompiled),
         "empty step": lambda: Job({}, (Step((*PYTHON, "pass")),)),
         "empty step + empty peer": lambda: Job({}, (Step((*PYTHON, "pass"), peer=(*PYTHON, "pass")),)),
-        "empty step + peer program": lambda: Job({}, (Step((*PYTHON, "pass"), peer=(*PYTHON, peer_program())),)),
+        "empty step + peer program": lambda: Job({}, (Step((*PYTHON, "pass"), peer=(*PYTHON, PEER_MAIN)),)),
     }
 
 
