@@ -1185,7 +1185,7 @@ def preload(sources, code):
     the judge harness's, never a job's (sandbox.backend.Preload); nothing of it runs here but its definitions."""
     COMPILED.clear()
     loaded = {}
-    try:  # a bad one (the service's bug) is not loaded: the step's program runs its own copy
+    try:  # a bad one (the service's bug), and what follows it, is not loaded: the step's program runs its own copy
         for source in sources:
             compiled(source)
         for data in code:
@@ -1225,10 +1225,11 @@ def serve_jobs(control_fd):
         data, fds = recv_step(sock)
         if data is None:
             return
-        if not fds and "preload" in marshal.loads(data):
-            preload(**marshal.loads(data)["preload"])
+        message = marshal.loads(data)
+        if not fds and "preload" in message:
+            preload(**message["preload"])
             continue
-        if not fds and last is not None and marshal.loads(data).get("reap"):  # how the last job's runner ended
+        if not fds and last is not None and message.get("reap"):  # how the last job's runner ended
             sock.sendall(marshal.dumps({"status": os.waitpid(last, 0)[1]}, MARSHAL_VERSION))
             last = None
             continue
@@ -1238,7 +1239,6 @@ def serve_jobs(control_fd):
             os.waitpid(last, 0)  # PID 1 of the last job's pid namespace: it is reaped once all of it is gone
         if others_alive():
             return
-        job = marshal.loads(data)
         ids = os.getuid(), os.getgid()
         try:
             last = clone(JOB_NAMESPACES)
@@ -1250,7 +1250,7 @@ def serve_jobs(control_fd):
                 sock.close()
                 job_sock = _socket.socket(fileno=fds[0])
                 os.set_inheritable(fds[0], False)
-                job_runner(job_sock, int(job["tmp_bytes"]), bool(job["harness"]), ids)
+                job_runner(job_sock, int(message["tmp_bytes"]), bool(message["harness"]), ids)
             finally:
                 os._exit(0)
         os.close(fds[0])
